@@ -1,0 +1,84 @@
+//! `aegis validate` and `aegis check`.
+
+use crate::model::Date;
+use crate::output::{self, Format, Report};
+use crate::pipeline;
+use anyhow::Context;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct GateArgs {
+    /// The compliance repository (the directory holding aegis.yaml).
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// Output format; on GitHub Actions the default is annotations plus human text.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Judge dates (expiry, staleness, reviews) as of this day instead of today (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Validate,
+    Check,
+}
+
+pub fn run(args: &GateArgs, mode: Mode) -> anyhow::Result<u8> {
+    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
+    // check = validate + assess; the gap engine joins this pipeline later.
+    let _ = mode;
+    let run = pipeline::validate(&args.repo, as_of)?;
+    let report = Report {
+        diagnostics: &run.diagnostics,
+        summary: run.summary,
+        sources: &run.workspace.files,
+        gate: run.gate,
+    };
+    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let text = match args.format {
+        Some(f) => output::render(f, &report, color),
+        None if on_actions => {
+            let mut t = output::render(Format::Github, &report, false);
+            t.push_str(&output::render(Format::Human, &report, color));
+            t
+        }
+        None => output::render(Format::Human, &report, color),
+    };
+    match &args.output {
+        Some(path) => crate::write::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`aegis validate | head`) is not an error worth a panic.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    Ok(u8::from(run.failed()))
+}

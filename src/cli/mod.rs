@@ -1,0 +1,44 @@
+//! The command line: clap definitions and one file per subcommand. Wiring
+//! only; the work happens in the pipeline stages.
+
+mod codes;
+mod gate;
+mod init;
+mod schemas;
+
+use clap::{Parser, Subcommand};
+
+pub use gate::GateArgs;
+
+#[derive(Debug, Parser)]
+#[command(name = "aegis", version, about = "Compliance as code: validate, crosswalk and gate a compliance program kept in git", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every file of a compliance repository: schema, references, evidence, dates.
+    Validate(GateArgs),
+    /// The CI gate: validate (and, later, assess gaps) against the thresholds in aegis.yaml.
+    Check(GateArgs),
+    /// Scaffold a new compliance repository that passes `aegis check`.
+    Init(init::Args),
+    /// Write the JSON Schemas of every file kind (for editors and pre-commit).
+    Schemas(schemas::Args),
+    /// List every diagnostic code with its default severity and description.
+    Codes(codes::Args),
+}
+
+/// Runs a command; the result is the process exit code (0 clean, 1 findings
+/// at or above the gate). Errors (exit 2) mean the command could not run.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Validate(args) => gate::run(&args, gate::Mode::Validate),
+        Command::Check(args) => gate::run(&args, gate::Mode::Check),
+        Command::Init(args) => init::run(&args),
+        Command::Schemas(args) => schemas::run(&args),
+        Command::Codes(args) => codes::run(&args),
+    }
+}

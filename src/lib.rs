@@ -1,0 +1,16 @@
+//! Aegis: a GitOps compliance-as-code toolchain.
+//!
+//! Every command is the same pipeline: `workspace::load` reads and parses
+//! the repository, `validate::run` checks it into the model, an assessment
+//! stage (gaps, later) judges it, and `output::render` reports it.
+
+pub mod cli;
+pub mod diag;
+pub mod init;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod schema;
+pub mod validate;
+pub mod workspace;
+pub mod write;

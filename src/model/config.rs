@@ -1,0 +1,145 @@
+//! `aegis.yaml`: the organisation, its systems and what each must meet,
+//! the gate, per-code severities and safety limits.
+
+use super::{BaselineId, FrameworkId, SystemId};
+use crate::diag::Severity;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The repository's settings file, `aegis.yaml` at the root.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Aegis repository settings (aegis.yaml)")]
+pub struct Config {
+    /// Version of this file's format; this build reads 1.
+    pub schema_version: u32,
+    pub organisation: Organisation,
+    /// The systems (products, environments, platforms) under assessment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<System>,
+    /// When `aegis validate` and `aegis check` fail the build.
+    #[serde(default)]
+    pub gate: Gate,
+    /// Severity per diagnostic code: error, warning, note, or off.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub diagnostics: BTreeMap<String, Level>,
+    /// Safety bounds for loading repository files.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A system under assessment and the frameworks it must meet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    pub id: SystemId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Frameworks, optionally narrowed to a baseline, that this system must meet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<Selection>,
+    /// Systems whose implementations this system may inherit (a platform under an app).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits_from: Vec<SystemId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    pub framework: FrameworkId,
+    /// A baseline of the framework (e.g. moderate); every control when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// The lowest severity that fails the build.
+    #[serde(default = "default_fail_on")]
+    pub fail_on: Severity,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            fail_on: default_fail_on(),
+        }
+    }
+}
+
+fn default_fail_on() -> Severity {
+    Severity::Error
+}
+
+impl JsonSchema for Severity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Severity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "enum": ["error", "warning", "note"] })
+    }
+}
+
+/// A severity, or `off` to silence a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+    Off,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Note => Some(Severity::Note),
+            Level::Off => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest file Aegis reads, in bytes.
+    #[serde(default = "default_max_file_bytes")]
+    #[schemars(range(min = 1024))]
+    pub max_file_bytes: u64,
+    /// Deepest YAML nesting Aegis accepts.
+    #[serde(default = "default_max_depth")]
+    #[schemars(range(min = 8, max = 256))]
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: default_max_file_bytes(),
+            max_depth: default_max_depth(),
+        }
+    }
+}
+
+fn default_max_file_bytes() -> u64 {
+    16 * 1024 * 1024
+}
+
+fn default_max_depth() -> usize {
+    64
+}

@@ -1,0 +1,87 @@
+//! Control references: `<framework-id>:<control-id>`, or a short control id
+//! where the framework is known from context.
+
+use super::{ControlId, FrameworkId};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ControlRef(pub String);
+
+impl ControlRef {
+    /// Splits `fw:ctl` into its framework (if any) and control parts.
+    pub fn parts(&self) -> (Option<FrameworkId>, ControlId) {
+        match self.0.split_once(':') {
+            Some((fw, ctl)) => (Some(FrameworkId(fw.trim().to_string())), ControlId(ctl.trim().to_string())),
+            None => (None, ControlId(self.0.trim().to_string())),
+        }
+    }
+}
+
+impl fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl JsonSchema for ControlRef {
+    fn schema_name() -> Cow<'static, str> {
+        "ControlRef".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^([a-z0-9][a-z0-9._-]*:)?[^\\s:]+$",
+            "description": "Control reference: <framework-id>:<control-id> (e.g. nist-800-53-rev5:AC-2(1)), or a short control id where the framework is known.",
+        })
+    }
+}
+
+/// The comparison form of a control id: `AC-2(1)`, `ac-2.1` and `AC-2 (1)`
+/// all become `ac-2.1`.
+pub fn normalize_control_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    let mut chars = id.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                // "AC-2(1)" and "AC-2 (1)" both mean enhancement 1 of AC-2.
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push('.');
+            }
+            ')' => {}
+            ' ' if chars.peek() == Some(&'(') => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oscal_and_label_forms_name_the_same_control() {
+        assert_eq!(normalize_control_id("AC-2(1)"), "ac-2.1");
+        assert_eq!(normalize_control_id("ac-2.1"), "ac-2.1");
+        assert_eq!(normalize_control_id("AC-2 (1)"), "ac-2.1");
+        assert_eq!(normalize_control_id("A.5.15"), "a.5.15");
+        assert_eq!(normalize_control_id("PR.AA-01"), "pr.aa-01");
+    }
+
+    #[test]
+    fn references_split_on_the_first_colon() {
+        let r = ControlRef("nist-800-53-rev5:AC-2(1)".into());
+        assert_eq!(
+            r.parts(),
+            (Some(FrameworkId("nist-800-53-rev5".into())), ControlId("AC-2(1)".into()))
+        );
+        assert_eq!(ControlRef("AC-2".into()).parts().0, None);
+    }
+}

@@ -1,0 +1,43 @@
+//! Plain data for every file kind of a compliance repository: serde for
+//! reading and writing, schemars for the JSON Schemas in `schemas/`. No I/O.
+//!
+//! These are the checked forms: a file reaches them only after its YAML
+//! parsed and its schema validated (`validate::schema`).
+
+mod config;
+mod control_ref;
+mod date;
+mod evidence;
+mod exception;
+mod finding;
+mod framework;
+mod id;
+mod implementation;
+mod mapping;
+mod policy;
+mod risk;
+
+pub use config::{Config, Gate, Level, Limits, Organisation, Selection, System};
+pub use control_ref::{ControlRef, normalize_control_id};
+pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
+pub use evidence::{Evidence, Review, ReviewStatus};
+pub use exception::{Exception, Rating};
+pub use finding::{Finding, FindingSet, Observed, ScanInfo, ScanResult, ScanSource};
+pub use framework::{
+    Baseline, BaselineFile, Catalog, Control, Framework, Group, Link, Param, ParamSetting, Part,
+    Prop, Select, Source,
+};
+pub use id::{
+    BaselineId, ControlId, EvidenceId, ExceptionId, FrameworkId, PolicyId, RiskId, SystemId,
+};
+pub use implementation::{ImplStatus, Implementation};
+pub use mapping::{Decision, Mapping, Provenance, ProvenanceKind, Relation, RelationKind};
+pub use policy::{Approval, ApprovalLedger, Approver, PolicyFront, PolicyStatus};
+pub use risk::{Risk, Treatment};
+
+/// The one schema version this build reads and writes for every file kind.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub(crate) fn is_false(b: &bool) -> bool {
+    !*b
+}

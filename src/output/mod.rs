@@ -1,0 +1,51 @@
+//! Stage 4, output: one pure function per format over sorted diagnostics.
+
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+use crate::diag::{Diagnostic, Summary};
+use crate::workspace::SourceFile;
+
+/// The output formats of `validate` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Code frames for people (colours only on a terminal).
+    Human,
+    /// The versioned JSON contract other tools read.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow-command annotations, then a summary line.
+    Github,
+}
+
+/// What every format is rendered from.
+pub struct Report<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: Summary,
+    /// Source texts for code frames, by path.
+    pub sources: &'a [SourceFile],
+    /// The failure threshold, so the human summary can say what failed.
+    pub gate: crate::diag::Severity,
+}
+
+impl Report<'_> {
+    fn source(&self, path: &str) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.as_str())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+pub fn render(format: Format, report: &Report, color: bool) -> String {
+    match format {
+        Format::Human => human::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+    }
+}

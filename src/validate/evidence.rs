@@ -1,0 +1,164 @@
+//! Evidence rules: repository artifacts exist, stay inside the repository
+//! and match their recorded hash; evidence is fresh; rejected or
+//! quarantined evidence is not cited.
+
+use super::Ctx;
+use crate::diag::{Code, Diagnostic};
+use crate::model::ReviewStatus;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Component, Path};
+
+pub(super) fn check(ctx: &mut Ctx) {
+    let root = ctx.ws.root_canonical();
+    let repo = ctx.repo;
+    let file_diags: Vec<Diagnostic> = repo
+        .evidence
+        .par_iter()
+        .filter(|e| e.value.is_repo_file())
+        .filter_map(|e| {
+            let uri_pos = ctx.pos(e.file, "/uri");
+            let path = ctx.path(e.file);
+            let d = |code, msg: String, help: &str| Some(Diagnostic::new(code, path, uri_pos, msg).help(help));
+            let uri = e.value.uri.as_str();
+            let rel = Path::new(uri);
+            if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir)) {
+                return d(Code::PathEscapesRepo, format!("evidence path `{uri}` leaves the repository"), "use a path relative to the repository root, such as evidence/files/<name>, without `..`");
+            }
+            let full = root.join(rel);
+            match full.canonicalize() {
+                Ok(real) if !real.starts_with(&root) => {
+                    return d(Code::PathEscapesRepo, format!("evidence path `{uri}` resolves outside the repository (through a symbolic link)"), "store the artifact inside the repository instead of linking to it");
+                }
+                Ok(real) if real.is_dir() => {
+                    return d(Code::EvidenceFileMissing, format!("evidence path `{uri}` is a directory, not a file"), "point `uri` at one file; archive a directory first");
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    return d(Code::EvidenceFileMissing, format!("evidence file `{uri}` does not exist"), "add the file, fix `uri`, or point `uri` at where the evidence is kept (https:// or s3://)");
+                }
+            }
+            let Some(expected) = e.value.sha256.as_deref() else {
+                return None;
+            };
+            match hash_file(&full) {
+                Ok((actual, size)) if actual != expected => {
+                    let sha_pos = ctx.pos(e.file, "/sha256");
+                    Some(
+                        Diagnostic::new(
+                            Code::EvidenceHashMismatch,
+                            path,
+                            sha_pos,
+                            format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
+                        )
+                        .help("if the new content is the evidence you mean, record the new hash (`aegis evidence hash`); otherwise restore the reviewed file"),
+                    )
+                }
+                Ok(_) => None,
+                Err(err) => d(Code::IoError, format!("cannot read evidence file `{uri}`: {err}"), "check the file's permissions"),
+            }
+        })
+        .collect();
+    ctx.out.extend(file_diags);
+
+    for e in &repo.evidence {
+        if e.value.is_repo_file() && e.value.sha256.is_none() {
+            ctx.emit(
+                Code::EvidenceUnhashed,
+                e.file,
+                "/uri",
+                format!("evidence `{}` is a repository file with no recorded sha256", e.value.id),
+                "add `sha256:` so later edits to the artifact are caught".into(),
+            );
+        }
+        if let Some(stale) = e.value.stale_from() {
+            if stale <= ctx.opts.as_of {
+                let ptr = if e.value.expires_at.is_some_and(|d| d == stale) { "/expires_at" } else { "/collected_at" };
+                ctx.emit(
+                    Code::EvidenceStale,
+                    e.file,
+                    ptr,
+                    format!("evidence `{}` went stale on {stale} (collected {})", e.value.id, e.value.collected_at.text),
+                    "collect the evidence again and update collected_at, sha256 and the artifact".into(),
+                );
+            }
+            if let Some(at) = e.value.expires_at {
+                if at < e.value.collected_at.date {
+                    ctx.emit(
+                        Code::InvalidDateRange,
+                        e.file,
+                        "/expires_at",
+                        format!("evidence expires ({at}) before it was collected ({})", e.value.collected_at.text),
+                        "fix expires_at or collected_at".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    let bad: HashMap<&str, (ReviewStatus, usize)> = repo
+        .evidence
+        .iter()
+        .filter_map(|e| {
+            let s = e.value.review.as_ref()?.status;
+            matches!(s, ReviewStatus::Rejected | ReviewStatus::Quarantined).then_some((e.value.id.as_str(), (s, e.file)))
+        })
+        .collect();
+    for imp in &repo.implementations {
+        for (i, id) in imp.value.evidence.iter().enumerate() {
+            if let Some((status, file)) = bad.get(id.as_str()) {
+                let word = if *status == ReviewStatus::Rejected { "rejected" } else { "quarantined" };
+                let place = ctx.place(*file, "/review/status");
+                ctx.emit(
+                    Code::EvidenceRejected,
+                    imp.file,
+                    &format!("/evidence/{i}"),
+                    format!("cites evidence `{id}`, which was {word} in review ({place})"),
+                    "replace it with accepted evidence, or remove it from this implementation".into(),
+                );
+            }
+        }
+    }
+}
+
+/// SHA-256 (lower-case hex) and size of a file, streamed.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((hex(&hasher.finalize()), size))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_of_sha256_of_empty_input() {
+        assert_eq!(
+            hex(&Sha256::digest(b"")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

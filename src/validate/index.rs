@@ -1,0 +1,251 @@
+//! The lookup tables the rules share: frameworks with their controls (by
+//! every spelling of their ids) and baselines.
+
+use super::Ctx;
+use super::schema::did_you_mean;
+use crate::diag::Code;
+use crate::model::{ControlId, ControlRef, normalize_control_id};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Default)]
+pub struct Index {
+    pub frameworks: BTreeMap<String, FrameworkEntry>,
+}
+
+#[derive(Debug)]
+pub struct FrameworkEntry {
+    pub file: usize,
+    pub title: String,
+    pub version: String,
+    /// Catalog order.
+    pub controls: Vec<ControlEntry>,
+    /// Normalised id and label → position in `controls`.
+    by_key: HashMap<String, usize>,
+    pub baselines: BTreeMap<String, BaselineEntry>,
+}
+
+#[derive(Debug)]
+pub struct ControlEntry {
+    pub id: ControlId,
+    pub label: Option<String>,
+    pub title: String,
+    pub file: usize,
+    pub pointer: String,
+    pub withdrawn: bool,
+    /// Where a withdrawn control went (moved to or incorporated into).
+    pub replaced_by: Vec<ControlId>,
+}
+
+impl ControlEntry {
+    /// The id users see: the label when the publisher gives one.
+    pub fn display(&self) -> &str {
+        self.label.as_deref().unwrap_or(self.id.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub struct BaselineEntry {
+    pub file: usize,
+    pub pointer: String,
+    pub controls: Vec<ControlId>,
+}
+
+/// The outcome of looking up a control reference.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Found { framework: String, control: usize },
+    UnknownFramework { framework: String, suggestion: Option<String> },
+    UnknownControl { framework: Option<String>, suggestion: Option<String> },
+    Ambiguous(Vec<String>),
+}
+
+impl FrameworkEntry {
+    pub fn control(&self, id: &str) -> Option<usize> {
+        self.by_key.get(&normalize_control_id(id)).copied()
+    }
+
+    fn suggest(&self, id: &str) -> Option<String> {
+        let wanted = normalize_control_id(id);
+        self.controls
+            .iter()
+            .map(|c| (strsim::jaro_winkler(&wanted, &normalize_control_id(c.id.as_str())), c))
+            .filter(|(s, _)| *s > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c.display().to_string())
+    }
+}
+
+impl Index {
+    /// Resolves `r`. A short id is looked up first in `context` (the
+    /// frameworks the referring file is about), then in every framework.
+    pub fn resolve(&self, r: &ControlRef, context: &[String]) -> Resolved {
+        let (fw, ctl) = r.parts();
+        if let Some(fw) = fw {
+            let Some(entry) = self.frameworks.get(fw.as_str()) else {
+                let names: Vec<String> = self.frameworks.keys().cloned().collect();
+                return Resolved::UnknownFramework {
+                    framework: fw.0.clone(),
+                    suggestion: did_you_mean(fw.as_str(), &names),
+                };
+            };
+            return match entry.control(ctl.as_str()) {
+                Some(i) => Resolved::Found {
+                    framework: fw.0,
+                    control: i,
+                },
+                None => Resolved::UnknownControl {
+                    suggestion: entry.suggest(ctl.as_str()),
+                    framework: Some(fw.0),
+                },
+            };
+        }
+        let search = |names: &mut dyn Iterator<Item = &String>| -> Vec<(String, usize)> {
+            names
+                .filter_map(|n| {
+                    let e = self.frameworks.get(n)?;
+                    e.control(ctl.as_str()).map(|i| (n.clone(), i))
+                })
+                .collect()
+        };
+        let mut hits = search(&mut context.iter());
+        if hits.is_empty() {
+            hits = search(&mut self.frameworks.keys());
+        }
+        match hits.len() {
+            0 => {
+                let suggestion = context
+                    .iter()
+                    .filter_map(|n| self.frameworks.get(n))
+                    .find_map(|e| e.suggest(ctl.as_str()));
+                Resolved::UnknownControl {
+                    framework: (context.len() == 1).then(|| context[0].clone()),
+                    suggestion,
+                }
+            }
+            1 => {
+                let (framework, control) = hits.remove(0);
+                Resolved::Found { framework, control }
+            }
+            _ => Resolved::Ambiguous(hits.into_iter().map(|(f, _)| f).collect()),
+        }
+    }
+
+    pub fn control(&self, framework: &str, i: usize) -> Option<&ControlEntry> {
+        self.frameworks.get(framework)?.controls.get(i)
+    }
+}
+
+/// Builds the index, reporting duplicate frameworks, controls and baselines
+/// and parts of frameworks that do not exist.
+pub(super) fn build(ctx: &mut Ctx) -> Index {
+    let repo = ctx.repo;
+    let mut index = Index::default();
+    for fw in &repo.frameworks {
+        let id = fw.value.id.0.clone();
+        if let Some(first) = index.frameworks.get(&id) {
+            let first_place = ctx.place(first.file, "/id");
+            ctx.emit(
+                Code::DuplicateId,
+                fw.file,
+                "/id",
+                format!("framework `{id}` is already defined at {first_place}"),
+                "give each framework its own id, or delete one of the copies".into(),
+            );
+            continue;
+        }
+        let mut entry = FrameworkEntry {
+            file: fw.file,
+            title: fw.value.title.clone(),
+            version: fw.value.version.clone(),
+            controls: Vec::new(),
+            by_key: HashMap::new(),
+            baselines: BTreeMap::new(),
+        };
+        add_controls(ctx, &mut entry, fw.file, &fw.value.controls);
+        for (i, b) in fw.value.baselines.iter().enumerate() {
+            add_baseline(ctx, &mut entry, &id, fw.file, &format!("/baselines/{i}"), b.id.as_str(), &b.controls);
+        }
+        index.frameworks.insert(id, entry);
+    }
+    let names: Vec<String> = index.frameworks.keys().cloned().collect();
+    for cat in &repo.catalogs {
+        match index.frameworks.get_mut(cat.value.framework.as_str()) {
+            Some(entry) => add_controls(ctx, entry, cat.file, &cat.value.controls),
+            None => unknown_framework(ctx, cat.file, "/framework", cat.value.framework.as_str(), &names),
+        }
+    }
+    for b in &repo.baselines {
+        match index.frameworks.get_mut(b.value.framework.as_str()) {
+            Some(entry) => {
+                let fw = b.value.framework.0.clone();
+                add_baseline(ctx, entry, &fw, b.file, "", b.value.id.as_str(), &b.value.controls)
+            }
+            None => unknown_framework(ctx, b.file, "/framework", b.value.framework.as_str(), &names),
+        }
+    }
+    index
+}
+
+pub(super) fn unknown_framework(ctx: &mut Ctx, file: usize, pointer: &str, id: &str, names: &[String]) {
+    let help = match did_you_mean(id, names) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => "no frameworks are defined yet; import one with `aegis framework import`, or create controls/<id>/framework.yaml".into(),
+        None => format!("known frameworks: {}", names.join(", ")),
+    };
+    ctx.emit(Code::UnknownFramework, file, pointer, format!("framework `{id}` is not defined under controls/"), help);
+}
+
+fn add_controls(ctx: &mut Ctx, entry: &mut FrameworkEntry, file: usize, controls: &[crate::model::Control]) {
+    for (i, c) in controls.iter().enumerate() {
+        let pointer = format!("/controls/{i}");
+        let key = normalize_control_id(c.id.as_str());
+        if let Some(&first) = entry.by_key.get(&key) {
+            let prev = &entry.controls[first];
+            let place = ctx.place(prev.file, &format!("{}/id", prev.pointer));
+            ctx.emit(
+                Code::DuplicateId,
+                file,
+                &format!("{pointer}/id"),
+                format!("control `{}` is already defined at {place}", c.id),
+                "each control id may appear once in a framework; remove or renumber one".into(),
+            );
+            continue;
+        }
+        let n = entry.controls.len();
+        entry.by_key.insert(key, n);
+        if let Some(label) = &c.label {
+            entry.by_key.entry(normalize_control_id(label)).or_insert(n);
+        }
+        entry.controls.push(ControlEntry {
+            id: c.id.clone(),
+            label: c.label.clone(),
+            title: c.title.clone(),
+            file,
+            pointer,
+            withdrawn: c.withdrawn,
+            replaced_by: c.moved_to.iter().chain(&c.incorporated_into).cloned().collect(),
+        });
+    }
+}
+
+fn add_baseline(ctx: &mut Ctx, entry: &mut FrameworkEntry, fw: &str, file: usize, pointer: &str, id: &str, controls: &[ControlId]) {
+    if let Some(first) = entry.baselines.get(id) {
+        let place = ctx.place(first.file, &format!("{}/id", first.pointer));
+        ctx.emit(
+            Code::DuplicateId,
+            file,
+            &format!("{pointer}/id"),
+            format!("baseline `{id}` of framework `{fw}` is already defined at {place}"),
+            "give each baseline its own id".into(),
+        );
+        return;
+    }
+    entry.baselines.insert(
+        id.to_string(),
+        BaselineEntry {
+            file,
+            pointer: pointer.to_string(),
+            controls: controls.to_vec(),
+        },
+    );
+}

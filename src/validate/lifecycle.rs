@@ -1,0 +1,118 @@
+//! Dates and states: expired exceptions, overdue policy reviews, impossible
+//! date orders, not-applicable without a reason, inheritance without a
+//! source, and files whose place disagrees with what they say.
+
+use super::Ctx;
+use crate::diag::Code;
+use crate::model::ImplStatus;
+
+pub(super) fn check(ctx: &mut Ctx) {
+    let repo = ctx.repo;
+    let today = ctx.opts.as_of;
+    for ex in &repo.exceptions {
+        let e = &ex.value;
+        if e.expires < e.granted {
+            ctx.emit(
+                Code::InvalidDateRange,
+                ex.file,
+                "/expires",
+                format!("exception expires ({}) before it was granted ({})", e.expires, e.granted),
+                "fix `granted` or `expires`".into(),
+            );
+        } else if e.expires < today {
+            ctx.emit(
+                Code::ExceptionExpired,
+                ex.file,
+                "/expires",
+                format!("exception `{}` expired on {}", e.id, e.expires),
+                "implement the waived controls, or have the approver renew the exception with a new `expires` date".into(),
+            );
+        }
+        same_stem(ctx, ex.file, e.id.as_str(), "exception");
+    }
+    for p in &repo.policies {
+        if let Some(due) = p.value.review_due() {
+            if due < today {
+                let ptr = if p.value.reviewed.is_some() { "/reviewed" } else { "/effective" };
+                ctx.emit(
+                    Code::PolicyReviewOverdue,
+                    p.file,
+                    ptr,
+                    format!("policy `{}` was due for review on {due}", p.value.id),
+                    "review the policy in a pull request and update `reviewed`".into(),
+                );
+            }
+        }
+        same_stem(ctx, p.file, p.value.id.as_str(), "policy");
+    }
+    for ev in &repo.evidence {
+        same_stem(ctx, ev.file, ev.value.id.as_str(), "evidence");
+    }
+    for r in &repo.risks {
+        same_stem(ctx, r.file, r.value.id.as_str(), "risk");
+    }
+    for fw in &repo.frameworks {
+        let dir = ctx.path(fw.file).split('/').nth(1).unwrap_or_default().to_string();
+        if dir != fw.value.id.as_str() {
+            ctx.emit(
+                Code::PathMismatch,
+                fw.file,
+                "/id",
+                format!("framework `{}` is in directory controls/{dir}/", fw.value.id),
+                format!("move it to controls/{}/ or change its id to `{dir}`", fw.value.id),
+            );
+        }
+    }
+    for imp in &repo.implementations {
+        let i = &imp.value;
+        match i.status {
+            ImplStatus::NotApplicable if i.justification.as_deref().is_none_or(|j| j.trim().is_empty()) => {
+                ctx.emit(
+                    Code::MissingJustification,
+                    imp.file,
+                    "/status",
+                    "control is marked not-applicable without a justification".into(),
+                    "add `justification:` saying why the control does not apply to this system".into(),
+                );
+            }
+            ImplStatus::Inherited if i.inherited_from.is_none() && i.provider.is_none() => {
+                ctx.emit(
+                    Code::MissingKey,
+                    imp.file,
+                    "/status",
+                    "control is inherited but does not say from where".into(),
+                    "add `inherited_from: <system>` or `provider: <name>`".into(),
+                );
+            }
+            _ => {}
+        }
+        if let Some(s) = &i.system {
+            let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default().to_string();
+            if dir != s.as_str() {
+                ctx.emit(
+                    Code::PathMismatch,
+                    imp.file,
+                    "/system",
+                    format!("implementation for system `{s}` is under implementations/{dir}/"),
+                    format!("move the file to implementations/{s}/, or remove `system:` so the directory decides"),
+                );
+            }
+        }
+    }
+}
+
+/// Warns when a record's file name is not its id (`evidence/<id>.yaml`).
+fn same_stem(ctx: &mut Ctx, file: usize, id: &str, what: &str) {
+    let path = ctx.path(file).to_string();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    if stem != id {
+        ctx.emit(
+            Code::PathMismatch,
+            file,
+            "/id",
+            format!("{what} `{id}` is in a file named {name}"),
+            format!("rename the file to {id}{}", &name[stem.len()..]),
+        );
+    }
+}

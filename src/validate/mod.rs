@@ -1,0 +1,211 @@
+//! Stage 2, validate: schema-check every file into its typed record (in
+//! parallel), index the records, then run the cross-file rule families.
+//! Every problem is collected; nothing stops at the first one.
+
+mod config;
+mod duplicates;
+mod evidence;
+mod index;
+mod lifecycle;
+mod references;
+pub mod schema;
+
+pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
+
+use crate::diag::{Code, Diagnostic, Pos};
+use crate::model::*;
+use crate::schema::Kind;
+use crate::workspace::Workspace;
+use rayon::prelude::*;
+
+/// Settings of one validation run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The day deadlines are judged against (today, unless `--as-of`).
+    pub as_of: Date,
+}
+
+/// A record and the index of the file it came from in `Workspace::files`.
+#[derive(Clone, Debug)]
+pub struct Located<T> {
+    pub file: usize,
+    pub value: T,
+}
+
+/// The checked model of a repository: only records that passed their schema.
+#[derive(Debug, Default)]
+pub struct Repo {
+    pub config: Option<Config>,
+    pub frameworks: Vec<Located<Framework>>,
+    pub catalogs: Vec<Located<Catalog>>,
+    pub baselines: Vec<Located<BaselineFile>>,
+    pub mappings: Vec<Located<Mapping>>,
+    pub implementations: Vec<Located<Implementation>>,
+    pub evidence: Vec<Located<Evidence>>,
+    pub policies: Vec<Located<PolicyFront>>,
+    pub approvals: Vec<Located<ApprovalLedger>>,
+    pub exceptions: Vec<Located<Exception>>,
+    pub risks: Vec<Located<Risk>>,
+    pub findings: Vec<Located<FindingSet>>,
+}
+
+enum Record {
+    Config(Config),
+    Framework(Framework),
+    Catalog(Catalog),
+    Baseline(BaselineFile),
+    Mapping(Mapping),
+    Implementation(Implementation),
+    Evidence(Evidence),
+    Policy(PolicyFront),
+    Approvals(ApprovalLedger),
+    Exception(Exception),
+    Risk(Risk),
+    Findings(FindingSet),
+}
+
+/// Everything validation found, and the model it could build.
+pub struct Outcome {
+    pub repo: Repo,
+    pub index: Index,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates the loaded workspace. Diagnostics come back unsorted and
+/// without severity overrides; `diag::finish` does both.
+pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
+    let checked: Vec<(Option<Record>, Vec<Diagnostic>)> = ws
+        .files
+        .par_iter()
+        .map(|f| {
+            macro_rules! typed {
+                ($variant:ident) => {{
+                    let (v, d) = schema::check(f);
+                    (v.map(Record::$variant), d)
+                }};
+            }
+            match f.kind {
+                Kind::Config => typed!(Config),
+                Kind::Framework => typed!(Framework),
+                Kind::Catalog => typed!(Catalog),
+                Kind::Baseline => typed!(Baseline),
+                Kind::Mapping => typed!(Mapping),
+                Kind::Implementation => typed!(Implementation),
+                Kind::Evidence => typed!(Evidence),
+                Kind::Policy => typed!(Policy),
+                Kind::Approvals => typed!(Approvals),
+                Kind::Exception => typed!(Exception),
+                Kind::Risk => typed!(Risk),
+                Kind::Findings => typed!(Findings),
+            }
+        })
+        .collect();
+
+    let mut diagnostics = ws.diagnostics.clone();
+    let mut repo = Repo::default();
+    for (file, (record, mut diags)) in checked.into_iter().enumerate() {
+        diagnostics.append(&mut diags);
+        let Some(record) = record else { continue };
+        macro_rules! put {
+            ($field:ident, $v:expr) => {
+                repo.$field.push(Located { file, value: $v })
+            };
+        }
+        match record {
+            Record::Config(c) => repo.config = Some(c),
+            Record::Framework(v) => put!(frameworks, v),
+            Record::Catalog(v) => put!(catalogs, v),
+            Record::Baseline(v) => put!(baselines, v),
+            Record::Mapping(v) => put!(mappings, v),
+            Record::Implementation(v) => put!(implementations, v),
+            Record::Evidence(v) => put!(evidence, v),
+            Record::Policy(v) => put!(policies, v),
+            Record::Approvals(v) => put!(approvals, v),
+            Record::Exception(v) => put!(exceptions, v),
+            Record::Risk(v) => put!(risks, v),
+            Record::Findings(v) => put!(findings, v),
+        }
+    }
+
+    let mut ctx = Ctx {
+        ws,
+        repo: &repo,
+        index: Index::default(),
+        opts,
+        out: diagnostics,
+    };
+    ctx.index = index::build(&mut ctx);
+    config::check(&mut ctx);
+    duplicates::check(&mut ctx);
+    references::check(&mut ctx);
+    evidence::check(&mut ctx);
+    lifecycle::check(&mut ctx);
+    let Ctx { index, out, .. } = ctx;
+    Outcome {
+        repo,
+        index,
+        diagnostics: out,
+    }
+}
+
+/// What every rule family gets: the files, the records, the index, and a
+/// place to put diagnostics.
+pub(crate) struct Ctx<'a> {
+    pub ws: &'a Workspace,
+    pub repo: &'a Repo,
+    pub index: Index,
+    pub opts: &'a Options,
+    pub out: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    pub fn path(&self, file: usize) -> &str {
+        &self.ws.files[file].path
+    }
+
+    /// The position of the value at `pointer` in `file`.
+    pub fn pos(&self, file: usize, pointer: &str) -> Pos {
+        self.ws.files[file]
+            .tree
+            .as_ref()
+            .map_or(Pos::START, |t| t.locate(pointer))
+    }
+
+    /// The position of key `key` of the mapping at `pointer`.
+    pub fn key_pos(&self, file: usize, pointer: &str, key: &str) -> Pos {
+        self.ws.files[file]
+            .tree
+            .as_ref()
+            .map_or(Pos::START, |t| t.locate_key(pointer, key))
+    }
+
+    pub fn emit(&mut self, code: Code, file: usize, pointer: &str, message: String, help: String) {
+        let d = Diagnostic::new(code, self.path(file).to_string(), self.pos(file, pointer), message).help(help);
+        self.out.push(d);
+    }
+
+    pub fn emit_at(&mut self, code: Code, file: usize, pos: Pos, message: String, help: String) {
+        let d = Diagnostic::new(code, self.path(file).to_string(), pos, message).help(help);
+        self.out.push(d);
+    }
+
+    /// `file:line:column` of a pointer, for messages that name a second place.
+    pub fn place(&self, file: usize, pointer: &str) -> String {
+        let p = self.pos(file, pointer);
+        format!("{}:{}:{}", self.path(file), p.line, p.column)
+    }
+
+    pub fn systems(&self) -> &[System] {
+        self.repo.config.as_ref().map_or(&[], |c| c.systems.as_slice())
+    }
+
+    pub fn system(&self, id: &SystemId) -> Option<&System> {
+        self.systems().iter().find(|s| &s.id == id)
+    }
+}
+
+/// SHA-256 (hex) and size of in-memory content, as evidence records them.
+pub fn evidence_hash(bytes: &[u8]) -> (String, u64) {
+    use sha2::{Digest, Sha256};
+    (evidence::hex(&Sha256::digest(bytes)), bytes.len() as u64)
+}

@@ -1,0 +1,282 @@
+//! Every reference between records points at something that exists:
+//! controls (and whether they are withdrawn), frameworks, baselines,
+//! systems, evidence, policies and risks.
+
+use super::config::unknown_system_help;
+use super::index::{Resolved, unknown_framework};
+use super::schema::did_you_mean;
+use super::{Ctx, Located};
+use crate::diag::Code;
+use crate::model::{ControlRef, Implementation};
+use std::collections::HashSet;
+
+/// The system an implementation belongs to: its `system` key, or the
+/// directory it sits in.
+pub(super) fn system_of(ctx: &Ctx, imp: &Located<Implementation>) -> String {
+    match &imp.value.system {
+        Some(s) => s.0.clone(),
+        None => ctx
+            .path(imp.file)
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+pub(super) fn check(ctx: &mut Ctx) {
+    let repo = ctx.repo;
+    let all_frameworks: Vec<String> = ctx.index.frameworks.keys().cloned().collect();
+    let systems: Vec<String> = ctx.systems().iter().map(|s| s.id.0.clone()).collect();
+    let evidence_ids: HashSet<&str> = repo.evidence.iter().map(|e| e.value.id.as_str()).collect();
+    let evidence_names: Vec<String> = evidence_ids.iter().map(|s| s.to_string()).collect();
+    let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
+    let policy_names: Vec<String> = policy_ids.iter().map(|s| s.to_string()).collect();
+    let risk_ids: HashSet<&str> = repo.risks.iter().map(|r| r.value.id.as_str()).collect();
+    let risk_names: Vec<String> = risk_ids.iter().map(|s| s.to_string()).collect();
+
+    for imp in &repo.implementations {
+        let system = system_of(ctx, imp);
+        let context: Vec<String> = match ctx.system(&crate::model::SystemId(system.clone())) {
+            Some(s) => s.frameworks.iter().map(|f| f.framework.0.clone()).collect(),
+            None => {
+                let (ptr, msg) = match imp.value.system {
+                    Some(_) => ("/system", format!("system `{system}` is not defined in aegis.yaml")),
+                    None => ("", format!("this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml")),
+                };
+                let pos = if ptr.is_empty() { crate::diag::Pos::START } else { ctx.pos(imp.file, ptr) };
+                ctx.emit_at(Code::UnknownSystem, imp.file, pos, msg, unknown_system_help(&system, &systems));
+                all_frameworks.clone()
+            }
+        };
+        control(ctx, imp.file, "/control", &imp.value.control, &context);
+        for (i, e) in imp.value.evidence.iter().enumerate() {
+            if !evidence_ids.contains(e.as_str()) {
+                ctx.emit(
+                    Code::UnknownEvidence,
+                    imp.file,
+                    &format!("/evidence/{i}"),
+                    format!("evidence `{e}` does not exist"),
+                    id_help(e.as_str(), &evidence_names, "create evidence/<id>.yaml for it"),
+                );
+            }
+        }
+        for (i, p) in imp.value.policies.iter().enumerate() {
+            if !policy_ids.contains(p.as_str()) {
+                ctx.emit(
+                    Code::UnknownPolicy,
+                    imp.file,
+                    &format!("/policies/{i}"),
+                    format!("policy `{p}` does not exist"),
+                    id_help(p.as_str(), &policy_names, "create policies/<id>.md with front matter for it"),
+                );
+            }
+        }
+        if let Some(from) = &imp.value.inherited_from {
+            if !systems.iter().any(|s| s == from.as_str()) {
+                ctx.emit(
+                    Code::UnknownSystem,
+                    imp.file,
+                    "/inherited_from",
+                    format!("control is inherited from system `{from}`, which is not defined in aegis.yaml"),
+                    unknown_system_help(from.as_str(), &systems),
+                );
+            }
+        }
+    }
+
+    for ev in &repo.evidence {
+        for (i, r) in ev.value.controls.iter().enumerate() {
+            control(ctx, ev.file, &format!("/controls/{i}"), r, &all_frameworks);
+        }
+    }
+    for p in &repo.policies {
+        for (i, r) in p.value.controls.iter().enumerate() {
+            control(ctx, p.file, &format!("/controls/{i}"), r, &all_frameworks);
+        }
+    }
+    for ex in &repo.exceptions {
+        let context = system_frameworks(ctx, ex.value.system.as_str(), &all_frameworks);
+        if !systems.iter().any(|s| s == ex.value.system.as_str()) {
+            ctx.emit(
+                Code::UnknownSystem,
+                ex.file,
+                "/system",
+                format!("system `{}` is not defined in aegis.yaml", ex.value.system),
+                unknown_system_help(ex.value.system.as_str(), &systems),
+            );
+        }
+        for (i, r) in ex.value.controls.iter().enumerate() {
+            control(ctx, ex.file, &format!("/controls/{i}"), r, &context);
+        }
+        for (i, r) in ex.value.compensating_controls.iter().enumerate() {
+            control(ctx, ex.file, &format!("/compensating_controls/{i}"), r, &context);
+        }
+        for (i, r) in ex.value.risks.iter().enumerate() {
+            if !risk_ids.contains(r.as_str()) {
+                ctx.emit(
+                    Code::UnknownRisk,
+                    ex.file,
+                    &format!("/risks/{i}"),
+                    format!("risk `{r}` does not exist"),
+                    id_help(r.as_str(), &risk_names, "create risks/<id>.yaml for it"),
+                );
+            }
+        }
+    }
+    for risk in &repo.risks {
+        for (i, s) in risk.value.systems.iter().enumerate() {
+            if !systems.iter().any(|n| n == s.as_str()) {
+                ctx.emit(
+                    Code::UnknownSystem,
+                    risk.file,
+                    &format!("/systems/{i}"),
+                    format!("system `{s}` is not defined in aegis.yaml"),
+                    unknown_system_help(s.as_str(), &systems),
+                );
+            }
+        }
+        for (i, r) in risk.value.controls.iter().enumerate() {
+            control(ctx, risk.file, &format!("/controls/{i}"), r, &all_frameworks);
+        }
+    }
+    for set in &repo.findings {
+        if !systems.iter().any(|n| n == set.value.system.as_str()) {
+            ctx.emit(
+                Code::UnknownSystem,
+                set.file,
+                "/system",
+                format!("system `{}` is not defined in aegis.yaml", set.value.system),
+                unknown_system_help(set.value.system.as_str(), &systems),
+            );
+        }
+        let context = system_frameworks(ctx, set.value.system.as_str(), &all_frameworks);
+        for (i, f) in set.value.findings.iter().enumerate() {
+            for (j, r) in f.controls.iter().enumerate() {
+                control(ctx, set.file, &format!("/findings/{i}/controls/{j}"), r, &context);
+            }
+        }
+    }
+    for ledger in &repo.approvals {
+        for (i, a) in ledger.value.approvals.iter().enumerate() {
+            if !policy_ids.contains(a.policy.as_str()) {
+                ctx.emit(
+                    Code::UnknownPolicy,
+                    ledger.file,
+                    &format!("/approvals/{i}/policy"),
+                    format!("approval for policy `{}`, which does not exist", a.policy),
+                    id_help(a.policy.as_str(), &policy_names, "remove the stale approval, or restore the policy"),
+                );
+            }
+        }
+    }
+    for m in &repo.mappings {
+        let mut sides = Vec::new();
+        for (key, fw) in [("/source", &m.value.source), ("/target", &m.value.target)] {
+            if ctx.index.frameworks.contains_key(fw.as_str()) {
+                sides.push(Some(fw.0.clone()));
+            } else {
+                unknown_framework(ctx, m.file, key, fw.as_str(), &all_frameworks);
+                sides.push(None);
+            }
+        }
+        for (i, rel) in m.value.relationships.iter().enumerate() {
+            if let Some(src) = &sides[0] {
+                let r = ControlRef(format!("{src}:{}", rel.source));
+                control(ctx, m.file, &format!("/relationships/{i}/source"), &r, &[]);
+            }
+            if let Some(tgt) = &sides[1] {
+                for (j, t) in rel.targets.iter().enumerate() {
+                    let r = ControlRef(format!("{tgt}:{t}"));
+                    control(ctx, m.file, &format!("/relationships/{i}/targets/{j}"), &r, &[]);
+                }
+            }
+        }
+    }
+    let baselines: Vec<(String, usize, String, Vec<crate::model::ControlId>)> = ctx
+        .index
+        .frameworks
+        .iter()
+        .flat_map(|(fw, e)| {
+            e.baselines
+                .values()
+                .map(move |b| (fw.clone(), b.file, b.pointer.clone(), b.controls.clone()))
+        })
+        .collect();
+    for (fw, file, ptr, controls) in baselines {
+        for (i, c) in controls.iter().enumerate() {
+            let r = ControlRef(format!("{fw}:{c}"));
+            control(ctx, file, &format!("{ptr}/controls/{i}"), &r, &[]);
+        }
+    }
+}
+
+fn system_frameworks(ctx: &Ctx, system: &str, all: &[String]) -> Vec<String> {
+    match ctx.system(&crate::model::SystemId(system.to_string())) {
+        Some(s) => s.frameworks.iter().map(|f| f.framework.0.clone()).collect(),
+        None => all.to_vec(),
+    }
+}
+
+fn id_help(id: &str, known: &[String], otherwise: &str) -> String {
+    match did_you_mean(id, known) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => otherwise.to_string(),
+    }
+}
+
+/// Checks one control reference at `pointer` of `file`.
+fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &[String]) {
+    match ctx.index.resolve(r, context) {
+        Resolved::Found { framework, control } => {
+            let Some(c) = ctx.index.control(&framework, control) else {
+                return;
+            };
+            if c.withdrawn {
+                let message = format!("control `{}` of `{framework}` has been withdrawn by its publisher", c.display());
+                let help = if c.replaced_by.is_empty() {
+                    "reference a current control instead".to_string()
+                } else {
+                    let to: Vec<String> = c.replaced_by.iter().map(|t| {
+                        ctx.index
+                            .frameworks
+                            .get(&framework)
+                            .and_then(|e| e.control(t.as_str()).and_then(|i| e.controls.get(i)))
+                            .map_or_else(|| t.to_string(), |e| e.display().to_string())
+                    }).collect();
+                    format!("its requirements moved to {}; reference that instead", to.join(", "))
+                };
+                ctx.emit(Code::WithdrawnControl, file, pointer, message, help);
+            }
+        }
+        Resolved::UnknownFramework { framework, suggestion } => {
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}:`?"),
+                None => "import the framework with `aegis framework import`, or fix the prefix".into(),
+            };
+            ctx.emit(Code::UnknownFramework, file, pointer, format!("framework `{framework}` is not defined under controls/"), help);
+        }
+        Resolved::UnknownControl { framework, suggestion } => {
+            let (_, id) = r.parts();
+            let message = match &framework {
+                Some(fw) => format!("control `{id}` is not in framework `{fw}`"),
+                None => format!("control `{id}` is not in any framework of this repository"),
+            };
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "check the id against the framework's catalog (`aegis framework show`)".into(),
+            };
+            ctx.emit(Code::UnknownControl, file, pointer, message, help);
+        }
+        Resolved::Ambiguous(frameworks) => {
+            let (_, id) = r.parts();
+            ctx.emit(
+                Code::AmbiguousControl,
+                file,
+                pointer,
+                format!("control `{id}` exists in several frameworks: {}", frameworks.join(", ")),
+                format!("write the framework too, e.g. `{}:{id}`", frameworks[0]),
+            );
+        }
+    }
+}

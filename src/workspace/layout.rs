@@ -1,0 +1,204 @@
+//! Where each kind of file lives in a compliance repository, and the walk
+//! that finds them without leaving the repository.
+
+use crate::diag::{Code, Diagnostic, Pos};
+use crate::schema::Kind;
+use std::path::Path;
+use walkdir::WalkDir;
+
+/// The top-level directories Aegis reads; everything else is the user's.
+pub const DIRS: &[&str] = &[
+    "controls",
+    "implementations",
+    "evidence",
+    "findings",
+    "policies",
+    "exceptions",
+    "risks",
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Classified {
+    Kind(Kind),
+    /// Not Aegis's to read (artifacts, READMEs, hidden files).
+    Ignore,
+    /// In an Aegis directory but not where any kind lives; the text says where it should go.
+    Unexpected(&'static str),
+}
+
+fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Decides the kind of the file at repository-relative `rel`.
+pub fn classify(rel: &str) -> Classified {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let name = parts.last().copied().unwrap_or("");
+    if name.starts_with('.') || name.eq_ignore_ascii_case("README.md") {
+        return Classified::Ignore;
+    }
+    let yaml = is_yaml(name);
+    match parts.as_slice() {
+        ["controls", "mappings", _] if yaml => Classified::Kind(Kind::Mapping),
+        ["controls", "mappings", ..] => Classified::Unexpected(
+            "mappings are YAML files directly under controls/mappings/, named <source>--<target>.yaml",
+        ),
+        ["controls", _, "framework.yaml" | "framework.yml"] => Classified::Kind(Kind::Framework),
+        ["controls", _, "catalog", .., _] if yaml => Classified::Kind(Kind::Catalog),
+        ["controls", _, "baselines", _] if yaml => Classified::Kind(Kind::Baseline),
+        ["controls", _, "source", ..] => Classified::Ignore,
+        ["controls", ..] => Classified::Unexpected(
+            "a framework directory holds framework.yaml, catalog/*.yaml, baselines/*.yaml and source/",
+        ),
+        ["implementations", _, _, ..] if yaml => Classified::Kind(Kind::Implementation),
+        ["implementations", ..] => Classified::Unexpected(
+            "implementations are YAML files under implementations/<system>/",
+        ),
+        ["evidence", "files", ..] => Classified::Ignore,
+        ["evidence", .., _] if yaml => Classified::Kind(Kind::Evidence),
+        ["evidence", ..] => Classified::Unexpected(
+            "evidence artifacts belong under evidence/files/; evidence/ holds the YAML references to them",
+        ),
+        ["findings", _, _, ..] if yaml => Classified::Kind(Kind::Findings),
+        ["findings", ..] => Classified::Unexpected("findings are YAML files under findings/<system>/"),
+        ["policies", "approvals.yaml"] => Classified::Kind(Kind::Approvals),
+        ["policies", .., _] if name.ends_with(".md") => Classified::Kind(Kind::Policy),
+        ["policies", ..] => Classified::Unexpected(
+            "policies are Markdown files with front matter; the only YAML file there is approvals.yaml",
+        ),
+        ["exceptions", .., _] if yaml => Classified::Kind(Kind::Exception),
+        ["exceptions", ..] => Classified::Unexpected("exceptions are YAML files under exceptions/"),
+        ["risks", .., _] if yaml => Classified::Kind(Kind::Risk),
+        ["risks", ..] => Classified::Unexpected("risks are YAML files under risks/"),
+        _ => Classified::Ignore,
+    }
+}
+
+/// Walks the Aegis directories of `root` (canonical), sorted by path.
+/// Symbolic links are followed only when they stay inside the repository.
+pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    let mut diags = Vec::new();
+    for dir in DIRS {
+        let top = root.join(dir);
+        if !top.exists() && top.symlink_metadata().is_err() {
+            continue;
+        }
+        let walker = WalkDir::new(&top)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let rel = e
+                        .path()
+                        .and_then(|p| p.strip_prefix(root).ok())
+                        .map(rel_string)
+                        .unwrap_or_else(|| (*dir).to_string());
+                    diags.push(
+                        Diagnostic::new(Code::IoError, rel, Pos::START, format!("cannot read: {e}"))
+                            .help("check the permissions of this path"),
+                    );
+                    continue;
+                }
+            };
+            let Ok(rel_path) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel_string(rel_path);
+            let ft = entry.file_type();
+            if ft.is_symlink() {
+                match std::fs::canonicalize(entry.path()) {
+                    Ok(target) if target.starts_with(root) => {
+                        if target.is_dir() {
+                            diags.push(
+                                Diagnostic::new(
+                                    Code::UnexpectedFile,
+                                    rel,
+                                    Pos::START,
+                                    "symbolic link to a directory is not followed",
+                                )
+                                .help("move the files here, or link each file instead"),
+                            );
+                            continue;
+                        }
+                    }
+                    Ok(target) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::PathEscapesRepo,
+                                rel,
+                                Pos::START,
+                                format!(
+                                    "symbolic link points outside the repository (to {})",
+                                    target.display()
+                                ),
+                            )
+                            .help("copy the file into the repository instead of linking to it"),
+                        );
+                        continue;
+                    }
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::PathEscapesRepo,
+                                rel,
+                                Pos::START,
+                                "symbolic link points to nothing",
+                            )
+                            .help("remove the dangling link or restore its target"),
+                        );
+                        continue;
+                    }
+                }
+            } else if !ft.is_file() {
+                continue;
+            }
+            match classify(&rel) {
+                Classified::Kind(k) => found.push((rel, k)),
+                Classified::Ignore => {}
+                Classified::Unexpected(why) => diags.push(
+                    Diagnostic::new(Code::UnexpectedFile, rel, Pos::START, "file is not where Aegis reads any kind of record, so it is not loaded")
+                        .help(why),
+                ),
+            }
+        }
+    }
+    found.sort();
+    (found, diags)
+}
+
+fn rel_string(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_classified_by_place() {
+        use Classified::*;
+        assert_eq!(classify("implementations/payments/AC-2.yaml"), Kind(super::Kind::Implementation));
+        assert_eq!(classify("controls/nist/framework.yaml"), Kind(super::Kind::Framework));
+        assert_eq!(classify("controls/nist/catalog/ac.yaml"), Kind(super::Kind::Catalog));
+        assert_eq!(classify("controls/nist/baselines/low.yaml"), Kind(super::Kind::Baseline));
+        assert_eq!(classify("controls/mappings/a--b.yaml"), Kind(super::Kind::Mapping));
+        assert_eq!(classify("policies/access.md"), Kind(super::Kind::Policy));
+        assert_eq!(classify("policies/approvals.yaml"), Kind(super::Kind::Approvals));
+        assert_eq!(classify("evidence/files/report.pdf"), Ignore);
+        assert_eq!(classify("evidence/ev-1.yaml"), Kind(super::Kind::Evidence));
+        assert_eq!(classify("policies/README.md"), Ignore);
+        assert!(matches!(classify("implementations/AC-2.yaml"), Unexpected(_)));
+        assert!(matches!(classify("evidence/report.pdf"), Unexpected(_)));
+        assert_eq!(classify("src/main.rs"), Ignore);
+    }
+}

@@ -1,0 +1,196 @@
+//! Stage 1, load: find the repository's files, refuse what is hostile, and
+//! parse each file into a span-keeping tree, in parallel.
+
+mod frontmatter;
+mod layout;
+mod source;
+pub mod yaml;
+
+pub use layout::{Classified, classify};
+pub use source::{SourceFile, line_col};
+
+use crate::diag::{Code, Diagnostic, Pos};
+use crate::model::{Config, Limits};
+use crate::schema::Kind;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use yaml::{Shift, YamlLimits};
+
+/// Why a repository could not be loaded at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0} is not a directory")]
+    NotADirectory(PathBuf),
+    #[error("{0} has no aegis.yaml; run `aegis init {0}` to create a repository, or pass the repository's path")]
+    NotARepository(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A loaded repository: every file Aegis reads, parsed but not yet checked.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    /// Sorted by path; `files[0]` is `aegis.yaml`.
+    pub files: Vec<SourceFile>,
+    /// What went wrong while finding and reading files.
+    pub diagnostics: Vec<Diagnostic>,
+    pub limits: Limits,
+}
+
+impl Workspace {
+    pub fn file(&self, path: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    pub fn root_canonical(&self) -> PathBuf {
+        self.root.canonicalize().unwrap_or_else(|_| self.root.clone())
+    }
+}
+
+pub const CONFIG_FILE: &str = "aegis.yaml";
+
+/// Loads the repository at `root`.
+pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+    if !root.is_dir() {
+        return Err(LoadError::NotADirectory(root.to_path_buf()));
+    }
+    let config_path = root.join(CONFIG_FILE);
+    if !config_path.is_file() {
+        return Err(LoadError::NotARepository(root.to_path_buf()));
+    }
+    let canonical = root.canonicalize().map_err(|source| LoadError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+
+    // The limits live in aegis.yaml, so it is read first, under defaults.
+    let defaults = Limits::default();
+    let config = read_file(&canonical, CONFIG_FILE, Kind::Config, &defaults);
+    let limits = config
+        .tree
+        .as_ref()
+        .and_then(|t| t.get("limits"))
+        .and_then(|l| serde_json::from_value::<Limits>(l.to_json()).ok())
+        .unwrap_or(defaults);
+
+    let (found, mut diagnostics) = layout::walk(&canonical);
+    let mut files: Vec<SourceFile> = found
+        .par_iter()
+        .map(|(rel, kind)| read_file(&canonical, rel, *kind, &limits))
+        .collect();
+    files.insert(0, config);
+    for f in &mut files {
+        diagnostics.append(&mut f.diagnostics);
+    }
+    Ok(Workspace {
+        root: root.to_path_buf(),
+        files,
+        diagnostics,
+        limits,
+    })
+}
+
+/// Reads and parses one file, turning every failure into a diagnostic.
+fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile {
+    let mut file = SourceFile::new(rel, kind);
+    let path = root.join(rel);
+    let size = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) => {
+            file.push(Diagnostic::new(
+                Code::IoError,
+                rel,
+                Pos::START,
+                format!("cannot read file: {e}"),
+            ).help("check the file's permissions"));
+            return file;
+        }
+    };
+    if size > limits.max_file_bytes {
+        file.push(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                rel,
+                Pos::START,
+                format!("file is {size} bytes, over the limit of {} bytes", limits.max_file_bytes),
+            )
+            .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
+        );
+        return file;
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            file.push(Diagnostic::new(Code::IoError, rel, Pos::START, format!("cannot read file: {e}")).help("check the file's permissions"));
+            return file;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let (line, column) = line_col(&bytes[..good], good);
+            file.push(
+                Diagnostic::new(
+                    Code::InvalidUtf8,
+                    rel,
+                    Pos { line, column, offset: good, len: 1 },
+                    format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]),
+                )
+                .help("save the file as UTF-8"),
+            );
+            return file;
+        }
+    };
+    let ylimits = YamlLimits {
+        max_depth: limits.max_depth,
+        ..YamlLimits::default()
+    };
+    // A BOM is legal at the start of YAML and Markdown; offsets stay in the
+    // file's own bytes, so it is skipped by shifting rather than by copying.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let (yaml_text, shift) = if kind == Kind::Policy {
+        match frontmatter::find(&text[bom..]) {
+            Some(fm) => (
+                &text[bom + fm.start..bom + fm.end],
+                Shift {
+                    lines: fm.lines_before,
+                    bytes: bom + fm.start,
+                },
+            ),
+            None => {
+                file.push(
+                    Diagnostic::new(
+                        Code::FrontMatterMissing,
+                        rel,
+                        Pos::START,
+                        "policy has no YAML front matter",
+                    )
+                    .help("start the file with a `---` line, the policy's id, title, version, owner and schema_version, then another `---` line"),
+                );
+                file.text = text;
+                return file;
+            }
+        }
+    } else {
+        (&text[bom..], Shift { lines: 0, bytes: bom })
+    };
+    match yaml::parse(yaml_text, ylimits, shift) {
+        Ok(tree) => file.tree = Some(tree),
+        Err(e) => file.push(Diagnostic::new(e.code, rel, e.pos, e.message).help(e.help)),
+    }
+    file.text = text;
+    file
+}
+
+/// Reads `aegis.yaml` into its model when it is valid, for the stages that
+/// only need settings (such as `init` checking what it wrote).
+pub fn config_of(ws: &Workspace) -> Option<Config> {
+    let tree = ws.files.first()?.tree.as_ref()?;
+    serde_json::from_value(tree.to_json()).ok()
+}
