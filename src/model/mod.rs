@@ -24,7 +24,7 @@ pub use evidence::{Evidence, Review, ReviewStatus};
 pub use exception::{Exception, Rating};
 pub use finding::{Finding, FindingSet, Observed, ScanInfo, ScanResult, ScanSource};
 pub use framework::{
-    Baseline, BaselineFile, Catalog, Control, Framework, Group, Link, Param, ParamSetting, Part,
+    Alter, AlterAdd, AlterRemove, Baseline, BaselineFile, Catalog, Control, Framework, Group, Link, Param, ParamSetting, Part,
     Prop, Select, Source,
 };
 pub use id::{
