@@ -432,10 +432,13 @@ fn resolve_import(ctx: &mut Ctx, file: &Path, resources: &[Resource], href: &str
     if let Some(id) = &ctx.opts.catalog {
         return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
     }
-    // A framework already imported under the title the resource gives.
+    // A framework already imported under the title the resource gives, or
+    // under the id that title would get.
     for id in native::framework_ids(ctx.repo) {
         let fw = repo_framework(ctx, &id)?;
-        if titles.iter().any(|t| t.eq_ignore_ascii_case(&fw.title)) {
+        let by_title = titles.iter().any(|t| t.eq_ignore_ascii_case(&fw.title));
+        let by_id = titles.iter().any(|t| super::catalog::derive_id(t, "") == id);
+        if by_title || by_id {
             return Ok(Source_::Catalog(fw, true));
         }
     }
