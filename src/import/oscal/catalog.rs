@@ -590,7 +590,7 @@ mod tests {
     }
 
     fn sample() -> OscalCatalog {
-        let json = r##"{"uuid":"u","metadata":{"title":"T 1","version":"1"},
+        let json = r##"{"uuid":"u","metadata":{"title":"T 1","last-modified":"2024-01-01T00:00:00Z","version":"1","oscal-version":"1.1.2"},
           "groups":[{"id":"ac","title":"Access","controls":[
             {"id":"ac-1","title":"One","props":[{"name":"label","value":"AC-1"},{"name":"sort-id","value":"ac-01"}],
              "parts":[{"id":"ac-1_smt","name":"statement","prose":"Do it.","parts":[{"id":"ac-1_smt.a","name":"item","prose":"a"}]}],
