@@ -138,7 +138,11 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
         id: a.id.clone(),
         catalog: a.catalog.clone(),
         baseline: a.baseline.clone(),
-        orphans: if a.drop_orphans { Orphans::Drop } else { Orphans::Keep },
+        orphans: if a.drop_orphans {
+            Orphans::Drop
+        } else {
+            Orphans::Keep
+        },
     };
     let out = import::import(&a.repo.repo, &a.file, &opts)?;
     for note in &out.notes {
@@ -163,16 +167,30 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
 
 fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
     require_repo(&a.repo)?;
-    let mut rows = vec![["ID".to_string(), "VERSION".into(), "CONTROLS".into(), "BASELINES".into(), "TITLE".into()]];
+    let mut rows = vec![[
+        "ID".to_string(),
+        "VERSION".into(),
+        "CONTROLS".into(),
+        "BASELINES".into(),
+        "TITLE".into(),
+    ]];
     for id in native::framework_ids(&a.repo) {
         let l = native::load(&a.repo, &id)?;
-        let mut bs: Vec<String> = l.baselines.iter().map(|b| format!("{} ({})", b.id, b.controls.len())).collect();
+        let mut bs: Vec<String> = l
+            .baselines
+            .iter()
+            .map(|b| format!("{} ({})", b.id, b.controls.len()))
+            .collect();
         bs.sort();
         rows.push([
             id,
             l.framework.version.clone(),
             l.framework.controls.len().to_string(),
-            if bs.is_empty() { "-".into() } else { bs.join(", ") },
+            if bs.is_empty() {
+                "-".into()
+            } else {
+                bs.join(", ")
+            },
             l.framework.title.clone(),
         ]);
     }
@@ -217,7 +235,11 @@ fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
                 let known: Vec<&str> = l.baselines.iter().map(|x| x.id.as_str()).collect();
                 bail!(
                     "framework `{id}` has no baseline `{b}` (known: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
                 );
             };
             Some(bl.controls.iter().map(|c| c.0.clone()).collect())
@@ -250,12 +272,31 @@ fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
         ShowFormat::Human => {
             let mut rows = vec![["ID".to_string(), "LABEL".into(), "TITLE".into()]];
             for c in &controls {
-                let title = if c.withdrawn { format!("{} (withdrawn)", c.title) } else { c.title.clone() };
-                rows.push([c.id.0.clone(), c.label.clone().unwrap_or_else(|| c.id.0.clone()), title]);
+                let title = if c.withdrawn {
+                    format!("{} (withdrawn)", c.title)
+                } else {
+                    c.title.clone()
+                };
+                rows.push([
+                    c.id.0.clone(),
+                    c.label.clone().unwrap_or_else(|| c.id.0.clone()),
+                    title,
+                ]);
             }
             let head = match baseline {
-                Some(b) => format!("{} {} — baseline {b}: {} controls\n\n", l.framework.id, l.framework.version, controls.len()),
-                None => format!("{} {} — {}: {} controls\n\n", l.framework.id, l.framework.version, l.framework.title, controls.len()),
+                Some(b) => format!(
+                    "{} {} — baseline {b}: {} controls\n\n",
+                    l.framework.id,
+                    l.framework.version,
+                    controls.len()
+                ),
+                None => format!(
+                    "{} {} — {}: {} controls\n\n",
+                    l.framework.id,
+                    l.framework.version,
+                    l.framework.title,
+                    controls.len()
+                ),
             };
             print(&format!("{head}{}", table(&rows)));
         }
@@ -269,7 +310,8 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
     let ExportFormat::OscalJson = a.format;
     let text = import::export_oscal_json(&l.framework)?;
     match &a.output {
-        Some(p) => crate::write::write_atomic(p, text.as_bytes()).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => crate::write::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("cannot write {}", p.display()))?,
         None => print(&text),
     }
     Ok(0)

@@ -81,7 +81,11 @@ fn label(c: &Control) -> String {
 }
 
 fn entry(c: &Control) -> Entry {
-    Entry { id: c.id.0.clone(), label: label(c), title: c.title.clone() }
+    Entry {
+        id: c.id.0.clone(),
+        label: label(c),
+        title: c.title.clone(),
+    }
 }
 
 /// The words a control asks for: its title and statement text, parameters
@@ -89,7 +93,11 @@ fn entry(c: &Control) -> Entry {
 fn text_of(c: &Control) -> String {
     fn walk(parts: &[Part], out: &mut Vec<String>) {
         for p in parts {
-            let lab = p.props.iter().find(|x| x.name == "label").map(|x| x.value.as_str());
+            let lab = p
+                .props
+                .iter()
+                .find(|x| x.name == "label")
+                .map(|x| x.value.as_str());
             if let Some(prose) = &p.prose {
                 out.push(match lab {
                     Some(l) => format!("{l} {}", prose.trim()),
@@ -103,7 +111,12 @@ fn text_of(c: &Control) -> String {
     if let Some(s) = &c.statement {
         out.push(s.trim().to_string());
     }
-    let statements: Vec<Part> = c.parts.iter().filter(|p| p.name == "statement").cloned().collect();
+    let statements: Vec<Part> = c
+        .parts
+        .iter()
+        .filter(|p| p.name == "statement")
+        .cloned()
+        .collect();
     walk(&statements, &mut out);
     out.join("\n")
 }
@@ -126,7 +139,8 @@ fn word_diff(old: &str, new: &str) -> String {
 pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
     let old_by: HashMap<&str, &Control> = old.controls.iter().map(|c| (c.id.as_str(), c)).collect();
     let new_by: HashMap<&str, &Control> = new.controls.iter().map(|c| (c.id.as_str(), c)).collect();
-    let (mut added, mut withdrawn, mut removed, mut reworded) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut added, mut withdrawn, mut removed, mut reworded) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut unchanged = 0;
     for c in &new.controls {
         let before = old_by.get(c.id.as_str());
@@ -150,7 +164,12 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
                 if a == z {
                     unchanged += 1;
                 } else {
-                    reworded.push(Reworded { id: c.id.0.clone(), label: label(c), title: c.title.clone(), change: word_diff(&a, &z) });
+                    reworded.push(Reworded {
+                        id: c.id.0.clone(),
+                        label: label(c),
+                        title: c.title.clone(),
+                        change: word_diff(&a, &z),
+                    });
                 }
             }
         }
@@ -160,7 +179,10 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
             removed.push(entry(c));
         }
     }
-    let moved = withdrawn.iter().filter(|w| !w.moved_to.is_empty() || !w.incorporated_into.is_empty()).count();
+    let moved = withdrawn
+        .iter()
+        .filter(|w| !w.moved_to.is_empty() || !w.incorporated_into.is_empty())
+        .count();
     FrameworkDiff {
         old: format!("{} {}", old.id, old.version),
         new: format!("{} {}", new.id, new.version),
@@ -187,7 +209,10 @@ fn targets(w: &Withdrawal) -> String {
         parts.push(format!("moved to {}", w.moved_to.join(", ")));
     }
     if !w.incorporated_into.is_empty() {
-        parts.push(format!("incorporated into {}", w.incorporated_into.join(", ")));
+        parts.push(format!(
+            "incorporated into {}",
+            w.incorporated_into.join(", ")
+        ));
     }
     parts.join("; ")
 }
@@ -196,7 +221,16 @@ pub fn render_human(d: &FrameworkDiff) -> String {
     let c = &d.counts;
     let mut out = format!(
         "{} -> {}: {} -> {} controls\n  added {}, withdrawn {} ({} moved or incorporated), removed {}, reworded {}, unchanged {}\n",
-        d.old, d.new, c.old_controls, c.new_controls, c.added, c.withdrawn, c.moved, c.removed, c.reworded, c.unchanged
+        d.old,
+        d.new,
+        c.old_controls,
+        c.new_controls,
+        c.added,
+        c.withdrawn,
+        c.moved,
+        c.removed,
+        c.reworded,
+        c.unchanged
     );
     if !d.added.is_empty() {
         out.push_str("\nadded:\n");
@@ -207,7 +241,7 @@ pub fn render_human(d: &FrameworkDiff) -> String {
     if !d.withdrawn.is_empty() {
         out.push_str("\nwithdrawn:\n");
         for w in &d.withdrawn {
-            out.push_str(&format!("  - {:<12} {}  {}\n", w.label, w.title, targets(w)).trim_end().to_string());
+            out.push_str(format!("  - {:<12} {}  {}", w.label, w.title, targets(w)).trim_end());
             out.push('\n');
         }
     }
@@ -248,13 +282,22 @@ pub fn render_markdown(d: &FrameworkDiff) -> String {
         }
     }
     if !d.withdrawn.is_empty() {
-        out.push_str("\n## Withdrawn\n\n| control | title | where it went |\n| --- | --- | --- |\n");
+        out.push_str(
+            "\n## Withdrawn\n\n| control | title | where it went |\n| --- | --- | --- |\n",
+        );
         for w in &d.withdrawn {
-            out.push_str(&format!("| {} | {} | {} |\n", esc(&w.label), esc(&w.title), esc(&targets(w))));
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                esc(&w.label),
+                esc(&w.title),
+                esc(&targets(w))
+            ));
         }
     }
     if !d.removed.is_empty() {
-        out.push_str("\n## Removed without a withdrawal record\n\n| control | title |\n| --- | --- |\n");
+        out.push_str(
+            "\n## Removed without a withdrawal record\n\n| control | title |\n| --- | --- |\n",
+        );
         for e in &d.removed {
             out.push_str(&format!("| {} | {} |\n", esc(&e.label), esc(&e.title)));
         }
@@ -262,14 +305,20 @@ pub fn render_markdown(d: &FrameworkDiff) -> String {
     if !d.reworded.is_empty() {
         out.push_str("\n## Reworded\n\n");
         for r in &d.reworded {
-            out.push_str(&format!("### {} {}\n\n```diff\n{}\n```\n\n", r.label, r.title, r.change));
+            out.push_str(&format!(
+                "### {} {}\n\n```diff\n{}\n```\n\n",
+                r.label, r.title, r.change
+            ));
         }
     }
     out
 }
 
 pub fn render_json(d: &FrameworkDiff) -> Result<String, ImportError> {
-    let mut s = serde_json::to_string_pretty(d).map_err(|e| ImportError::Serialize { what: "diff".into(), message: e.to_string() })?;
+    let mut s = serde_json::to_string_pretty(d).map_err(|e| ImportError::Serialize {
+        what: "diff".into(),
+        message: e.to_string(),
+    })?;
     s.push('\n');
     Ok(s)
 }
@@ -318,13 +367,33 @@ mod tests {
 
     #[test]
     fn diff_sorts_changes_into_kinds() {
-        let old = fw(vec![control("a", "Alpha"), control("b", "Beta"), control("c", "Gamma"), control("d", "Delta")]);
+        let old = fw(vec![
+            control("a", "Alpha"),
+            control("b", "Beta"),
+            control("c", "Gamma"),
+            control("d", "Delta"),
+        ]);
         let mut gone = control("b", "Beta");
         gone.withdrawn = true;
         gone.moved_to = vec![ControlId::from("e")];
-        let new = fw(vec![control("a", "Alpha"), gone, control("c", "Gamma ray"), control("e", "Epsilon")]);
+        let new = fw(vec![
+            control("a", "Alpha"),
+            gone,
+            control("c", "Gamma ray"),
+            control("e", "Epsilon"),
+        ]);
         let d = compare(&old, &new);
-        assert_eq!((d.counts.added, d.counts.withdrawn, d.counts.moved, d.counts.removed, d.counts.reworded, d.counts.unchanged), (1, 1, 1, 1, 1, 1));
+        assert_eq!(
+            (
+                d.counts.added,
+                d.counts.withdrawn,
+                d.counts.moved,
+                d.counts.removed,
+                d.counts.reworded,
+                d.counts.unchanged
+            ),
+            (1, 1, 1, 1, 1, 1)
+        );
         assert_eq!(d.reworded[0].change, "Gamma{+ ray+}");
     }
 }

@@ -20,37 +20,75 @@ pub const MAX_SOURCE_BYTES: u64 = 256 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is {size} bytes, larger than the {MAX_SOURCE_BYTES} bytes Aegis reads")]
     TooLarge { path: PathBuf, size: u64 },
     #[error("{path} is not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{path}:{line}:{column}: not a usable OSCAL JSON document: {message}")]
-    Json { path: PathBuf, line: usize, column: usize, message: String },
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}:{line}:{column}: not a usable OSCAL YAML document: {message}")]
-    Yaml { path: PathBuf, line: usize, column: usize, message: String },
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}:{line}: not a usable OSCAL XML document: {message}")]
-    Xml { path: PathBuf, line: usize, message: String },
-    #[error("{path}:{line}: the DOCTYPE declares entities or an external DTD; Aegis never expands XML entities, so remove the DOCTYPE")]
+    Xml {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "{path}:{line}: the DOCTYPE declares entities or an external DTD; Aegis never expands XML entities, so remove the DOCTYPE"
+    )]
     XmlEntities { path: PathBuf, line: usize },
-    #[error("{path} is neither an OSCAL catalog nor an OSCAL profile (expected a top-level `catalog` or `profile`)")]
+    #[error(
+        "{path} is neither an OSCAL catalog nor an OSCAL profile (expected a top-level `catalog` or `profile`)"
+    )]
     NotOscal { path: PathBuf },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("{path}: control id `{id}` appears more than once in the catalog")]
     DuplicateControl { path: PathBuf, id: String },
-    #[error("`{0}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline")]
+    #[error(
+        "`{0}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline"
+    )]
     BadId(String),
     #[error("profile imports form a cycle: {}", chain.join(" -> "))]
     Cycle { chain: Vec<String> },
-    #[error("{path}: cannot resolve import `{href}`; looked for {}{hint}", list(tried))]
-    MissingImport { path: PathBuf, href: String, tried: Vec<PathBuf>, hint: String },
+    #[error(
+        "{path}: cannot resolve import `{href}`; looked for {}{hint}",
+        list(tried)
+    )]
+    MissingImport {
+        path: PathBuf,
+        href: String,
+        tried: Vec<PathBuf>,
+        hint: String,
+    },
     #[error("framework `{id}` is not in {repo}/controls/{}", known_list(known))]
-    UnknownFramework { id: String, repo: PathBuf, known: Vec<String> },
+    UnknownFramework {
+        id: String,
+        repo: PathBuf,
+        known: Vec<String>,
+    },
     #[error("{path}: {message}")]
     Native { path: PathBuf, message: String },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: String, message: String },
 }
@@ -59,7 +97,11 @@ fn list(paths: &[PathBuf]) -> String {
     if paths.is_empty() {
         return "nothing (no local candidate)".into();
     }
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn known_list(known: &[String]) -> String {
@@ -73,11 +115,20 @@ fn known_list(known: &[String]) -> String {
 /// Reads a source document as text, refusing what is too big or not UTF-8.
 /// Returns the text and the SHA-256 (hex) of its bytes.
 pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
-    let meta = std::fs::metadata(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.len() > MAX_SOURCE_BYTES {
-        return Err(ImportError::TooLarge { path: path.to_path_buf(), size: meta.len() });
+        return Err(ImportError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+        });
     }
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let sha = sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
         path: path.to_path_buf(),
@@ -88,7 +139,10 @@ pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What `aegis framework import` was asked to do.
@@ -140,7 +194,10 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
                 let files = native::render_framework(fw)?;
                 written = native::write_framework(repo, fw, &files)?;
             }
-            let rel = native::baseline_path(resolved.baseline.framework.as_str(), resolved.baseline.id.as_str());
+            let rel = native::baseline_path(
+                resolved.baseline.framework.as_str(),
+                resolved.baseline.id.as_str(),
+            );
             let text = native::render(&rel, crate::schema::Kind::Baseline, &resolved.baseline)?;
             written.push(native::write_one(repo, &rel, &text)?);
             Ok(Outcome {

@@ -42,17 +42,30 @@ pub fn render<T: Serialize>(rel: &str, kind: Kind, value: &T) -> Result<String, 
 fn file_stem(group: &str) -> String {
     let s: String = group
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    if s.is_empty() || s.starts_with('.') { format!("g{s}") } else { s }
+    if s.is_empty() || s.starts_with('.') {
+        format!("g{s}")
+    } else {
+        s
+    }
 }
 
 /// Every file of `fw` (whose `controls` holds all controls): repository
 /// path and text.
 pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportError> {
     let dir = framework_dir(fw.id.as_str());
-    let parents: HashMap<&str, Option<&str>> =
-        fw.groups.iter().map(|g| (g.id.as_str(), g.parent.as_deref())).collect();
+    let parents: HashMap<&str, Option<&str>> = fw
+        .groups
+        .iter()
+        .map(|g| (g.id.as_str(), g.parent.as_deref()))
+        .collect();
     let root_of = |start: &str| -> String {
         let mut g = start.to_string();
         // Bounded: a parent chain longer than the group count is a loop.
@@ -71,9 +84,18 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
         .filter(|g| g.parent.is_none())
         .map(|g| (g.id.clone(), Vec::new()))
         .collect();
-    let slot: HashMap<String, usize> = per_root.iter().enumerate().map(|(i, (g, _))| (g.clone(), i)).collect();
+    let slot: HashMap<String, usize> = per_root
+        .iter()
+        .enumerate()
+        .map(|(i, (g, _))| (g.clone(), i))
+        .collect();
     for c in &fw.controls {
-        match c.group.as_deref().map(root_of).and_then(|r| slot.get(&r).copied()) {
+        match c
+            .group
+            .as_deref()
+            .map(root_of)
+            .and_then(|r| slot.get(&r).copied())
+        {
             Some(i) => per_root[i].1.push(c.clone()),
             None => top.push(c.clone()),
         }
@@ -91,7 +113,9 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
         if let Some(other) = stems.insert(stem.clone(), group.clone()) {
             return Err(ImportError::Invalid {
                 path: dir.clone().into(),
-                message: format!("groups `{other}` and `{group}` would share the file catalog/{stem}.yaml"),
+                message: format!(
+                    "groups `{other}` and `{group}` would share the file catalog/{stem}.yaml"
+                ),
             });
         }
         let rel = format!("{dir}/catalog/{stem}.yaml");
@@ -110,14 +134,18 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
 /// Writes one file (atomically, only when changed).
 pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), ImportError> {
     let path = repo.join(rel);
-    let changed =
-        crate::write::write_if_changed(&path, text.as_bytes()).map_err(|source| ImportError::Write { path, source })?;
+    let changed = crate::write::write_if_changed(&path, text.as_bytes())
+        .map_err(|source| ImportError::Write { path, source })?;
     Ok((rel.to_string(), changed))
 }
 
 /// Writes a framework's files and removes catalog part files a previous
 /// import wrote that the new one no longer has. Baselines are left alone.
-pub fn write_framework(repo: &Path, fw: &Framework, files: &[(String, String)]) -> Result<Vec<(String, bool)>, ImportError> {
+pub fn write_framework(
+    repo: &Path,
+    fw: &Framework,
+    files: &[(String, String)],
+) -> Result<Vec<(String, bool)>, ImportError> {
     let mut written = Vec::new();
     // Catalog parts first, framework.yaml last: a reader never sees a new
     // framework.yaml whose controls are still missing.
@@ -146,9 +174,18 @@ pub fn write_framework(repo: &Path, fw: &Framework, files: &[(String, String)]) 
 
 fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
     let (text, _) = super::read_source(path)?;
-    let limits = YamlLimits { max_depth: 128, max_nodes: 8_000_000 };
-    let node = yaml::parse(text.trim_start_matches('\u{feff}'), limits, Default::default()).map_err(|e| {
-        ImportError::Native { path: path.to_path_buf(), message: format!("{}:{}: {}", e.pos.line, e.pos.column, e.message) }
+    let limits = YamlLimits {
+        max_depth: 128,
+        max_nodes: 8_000_000,
+    };
+    let node = yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        limits,
+        Default::default(),
+    )
+    .map_err(|e| ImportError::Native {
+        path: path.to_path_buf(),
+        message: format!("{}:{}: {}", e.pos.line, e.pos.column, e.message),
     })?;
     serde_json::from_value(node.to_json()).map_err(|e| ImportError::Native {
         path: path.to_path_buf(),
@@ -182,7 +219,12 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         });
     }
     let mut fw: Framework = read_yaml(&head)?;
-    let order: HashMap<&str, usize> = fw.groups.iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
+    let order: HashMap<&str, usize> = fw
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
     let mut parts: Vec<(usize, String, Catalog)> = Vec::new();
     for path in yaml_files(&dir.join("catalog")) {
         let cat: Catalog = read_yaml(&path)?;
@@ -219,7 +261,10 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         let b: BaselineFile = read_yaml(&path)?;
         baselines.push(b);
     }
-    Ok(Loaded { framework: fw, baselines })
+    Ok(Loaded {
+        framework: fw,
+        baselines,
+    })
 }
 
 fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -230,7 +275,9 @@ fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
     v.sort();

@@ -8,18 +8,26 @@
 //! import → export → import gives the same native files.
 
 use super::{
-    BackMatter, Constraint, Guideline, OscalCatalog, OscalControl, OscalGroup, OscalLink, OscalParam, OscalPart, OscalProp,
-    OscalSelect,
+    BackMatter, Constraint, Guideline, OscalCatalog, OscalControl, OscalGroup, OscalLink,
+    OscalParam, OscalPart, OscalProp, OscalSelect,
 };
 use crate::import::ImportError;
-use crate::model::{Control, ControlId, Framework, FrameworkId, Group, Link, Param, Part, Prop, SCHEMA_VERSION, Select, Source};
+use crate::model::{
+    Control, ControlId, Framework, FrameworkId, Group, Link, Param, Part, Prop, SCHEMA_VERSION,
+    Select, Source,
+};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Maps `cat` (read from `path`, whose bytes hash to `sha256`) to a native
 /// framework holding every control in `controls`, in catalog order.
-pub fn to_native(cat: &OscalCatalog, id: Option<&str>, path: &Path, sha256: &str) -> Result<Framework, ImportError> {
+pub fn to_native(
+    cat: &OscalCatalog,
+    id: Option<&str>,
+    path: &Path,
+    sha256: &str,
+) -> Result<Framework, ImportError> {
     let title = meta_str(&cat.metadata, "title").unwrap_or_default();
     let version = meta_str(&cat.metadata, "version").unwrap_or_else(|| "unversioned".into());
     let id = match id {
@@ -61,10 +69,16 @@ pub fn to_native(cat: &OscalCatalog, id: Option<&str>, path: &Path, sha256: &str
     }
     oscal.insert("metadata".into(), Value::Object(cat.metadata.clone()));
     if !cat.params.is_empty() {
-        oscal.insert("params".into(), serde_json::to_value(&cat.params).unwrap_or(Value::Null));
+        oscal.insert(
+            "params".into(),
+            serde_json::to_value(&cat.params).unwrap_or(Value::Null),
+        );
     }
     if let Some(bm) = &cat.back_matter {
-        oscal.insert("back-matter".into(), serde_json::to_value(bm).unwrap_or(Value::Null));
+        oscal.insert(
+            "back-matter".into(),
+            serde_json::to_value(bm).unwrap_or(Value::Null),
+        );
     }
     fw.oscal = Some(oscal);
 
@@ -73,7 +87,15 @@ pub fn to_native(cat: &OscalCatalog, id: Option<&str>, path: &Path, sha256: &str
     }
     let mut group_ids = HashSet::new();
     for (i, g) in cat.groups.iter().enumerate() {
-        push_group(g, None, &format!("group-{}", i + 1), &owners, &mut fw, &mut group_ids, path)?;
+        push_group(
+            g,
+            None,
+            &format!("group-{}", i + 1),
+            &owners,
+            &mut fw,
+            &mut group_ids,
+            path,
+        )?;
     }
     Ok(fw)
 }
@@ -115,8 +137,13 @@ fn publisher(meta: &Map<String, Value>) -> Option<String> {
 }
 
 fn check_framework_id(id: &str) -> Result<(), ImportError> {
-    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    let ok = id
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     if ok {
         Ok(())
     } else {
@@ -130,8 +157,14 @@ fn check_framework_id(id: &str) -> Result<(), ImportError> {
 pub fn derive_id(title: &str, version: &str) -> String {
     let lower = title.to_lowercase();
     if let Some(num) = sp_number(&lower) {
-        let prefix = if lower.contains("nist") || lower.contains("special publication") { "nist-" } else { "" };
-        let rev = revision(&lower).map(|r| format!("-rev{r}")).unwrap_or_default();
+        let prefix = if lower.contains("nist") || lower.contains("special publication") {
+            "nist-"
+        } else {
+            ""
+        };
+        let rev = revision(&lower)
+            .map(|r| format!("-rev{r}"))
+            .unwrap_or_default();
         return format!("{prefix}{num}{rev}");
     }
     let head = lower.split(':').next().unwrap_or(&lower);
@@ -139,7 +172,11 @@ pub fn derive_id(title: &str, version: &str) -> String {
     if !id.chars().any(|c| c.is_ascii_digit()) && !version.is_empty() {
         id = format!("{id}-{}", slug(version));
     }
-    if id.is_empty() { "framework".into() } else { id }
+    if id.is_empty() {
+        "framework".into()
+    } else {
+        id
+    }
 }
 
 fn sp_number(lower: &str) -> Option<String> {
@@ -149,7 +186,10 @@ fn sp_number(lower: &str) -> Option<String> {
         if i > 0 && bytes[i - 1].is_ascii_digit() {
             continue;
         }
-        let rest: String = lower[i + 4..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let rest: String = lower[i + 4..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         if rest.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             return Some(format!("800-{rest}"));
         }
@@ -160,7 +200,10 @@ fn sp_number(lower: &str) -> Option<String> {
 fn revision(lower: &str) -> Option<String> {
     for key in ["revision ", "rev. ", "rev ", "rev"] {
         if let Some(i) = lower.find(key) {
-            let n: String = lower[i + key.len()..].chars().take_while(char::is_ascii_digit).collect();
+            let n: String = lower[i + key.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             if !n.is_empty() {
                 return Some(n);
             }
@@ -191,7 +234,10 @@ fn index_control(
     if c.id.trim().is_empty() || c.id.contains(char::is_whitespace) || c.id.contains(':') {
         return Err(ImportError::Invalid {
             path: path.to_path_buf(),
-            message: format!("control id `{}` is not usable (empty, or has spaces or ':')", c.id),
+            message: format!(
+                "control id `{}` is not usable (empty, or has spaces or ':')",
+                c.id
+            ),
         });
     }
     if !seen.insert(c.id.clone()) {
@@ -203,7 +249,9 @@ fn index_control(
     fn parts(ps: &[OscalPart], owner: &str, owners: &mut HashMap<String, String>) {
         for p in ps {
             if let Some(id) = &p.id {
-                owners.entry(id.clone()).or_insert_with(|| owner.to_string());
+                owners
+                    .entry(id.clone())
+                    .or_insert_with(|| owner.to_string());
             }
             parts(&p.parts, owner, owners);
         }
@@ -268,7 +316,15 @@ fn push_group(
         push_control(c, Some(&id), None, owners, &mut fw.controls);
     }
     for (i, sub) in g.groups.iter().enumerate() {
-        push_group(sub, Some(&id), &format!("{id}-{}", i + 1), owners, fw, ids, path)?;
+        push_group(
+            sub,
+            Some(&id),
+            &format!("{id}-{}", i + 1),
+            owners,
+            fw,
+            ids,
+            path,
+        )?;
     }
     Ok(())
 }
@@ -287,14 +343,19 @@ fn push_control(
         match p.name.as_str() {
             "label" if plain && label.is_none() => label = Some(p.value.clone()),
             "sort-id" if plain && sort_id.is_none() => sort_id = Some(p.value.clone()),
-            "status" if p.ns.is_none() && p.value.eq_ignore_ascii_case("withdrawn") => withdrawn = true,
+            "status" if p.ns.is_none() && p.value.eq_ignore_ascii_case("withdrawn") => {
+                withdrawn = true
+            }
             _ => props.push(prop_in(p)),
         }
     }
     let mut links = Vec::new();
     let (mut moved_to, mut incorporated_into) = (Vec::new(), Vec::new());
     for l in &c.links {
-        let target = l.href.strip_prefix('#').and_then(|t| owners.get(t).cloned());
+        let target = l
+            .href
+            .strip_prefix('#')
+            .and_then(|t| owners.get(t).cloned());
         match (l.rel.as_deref(), target) {
             (Some("moved-to"), Some(t)) => push_unique(&mut moved_to, t),
             (Some("incorporated-into"), Some(t)) => push_unique(&mut incorporated_into, t),
@@ -354,7 +415,11 @@ pub(crate) fn param_in(p: &OscalParam) -> Param {
         class: p.class.clone(),
         depends_on: p.depends_on.clone(),
         guidelines: p.guidelines.iter().map(|g| g.prose.clone()).collect(),
-        constraints: p.constraints.iter().filter_map(|c| c.description.clone()).collect(),
+        constraints: p
+            .constraints
+            .iter()
+            .filter_map(|c| c.description.clone())
+            .collect(),
         values: p.values.clone(),
         select: p.select.as_ref().map(select_in),
         props: p.props.iter().map(prop_in).collect(),
@@ -397,11 +462,23 @@ pub(crate) fn link_list_in(ls: &[OscalLink]) -> Vec<Link> {
 /// every control (catalog part files already merged in).
 pub fn to_oscal(fw: &Framework) -> OscalCatalog {
     let oscal = fw.oscal.clone().unwrap_or_default();
-    let mut metadata = oscal.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
-    metadata.entry("title").or_insert_with(|| Value::String(fw.title.clone()));
-    metadata.entry("last-modified").or_insert_with(|| Value::String("1970-01-01T00:00:00Z".into()));
-    metadata.entry("version").or_insert_with(|| Value::String(fw.version.clone()));
-    metadata.entry("oscal-version").or_insert_with(|| Value::String("1.1.2".into()));
+    let mut metadata = oscal
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    metadata
+        .entry("title")
+        .or_insert_with(|| Value::String(fw.title.clone()));
+    metadata
+        .entry("last-modified")
+        .or_insert_with(|| Value::String("1970-01-01T00:00:00Z".into()));
+    metadata
+        .entry("version")
+        .or_insert_with(|| Value::String(fw.version.clone()));
+    metadata
+        .entry("oscal-version")
+        .or_insert_with(|| Value::String("1.1.2".into()));
     let uuid = oscal
         .get("uuid")
         .and_then(Value::as_str)
@@ -411,7 +488,9 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
         .get("params")
         .and_then(|p| serde_json::from_value::<Vec<OscalParam>>(p.clone()).ok())
         .unwrap_or_default();
-    let back_matter = oscal.get("back-matter").and_then(|b| serde_json::from_value::<BackMatter>(b.clone()).ok());
+    let back_matter = oscal
+        .get("back-matter")
+        .and_then(|b| serde_json::from_value::<BackMatter>(b.clone()).ok());
 
     let mut by_parent: HashMap<&str, Vec<&Control>> = HashMap::new();
     let mut by_group: HashMap<&str, Vec<&Control>> = HashMap::new();
@@ -444,7 +523,10 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
             props.push(plain_prop("status", "withdrawn"));
         }
         let mut links: Vec<OscalLink> = c.links.iter().map(link_out).collect();
-        for (rel, ids) in [("moved-to", &c.moved_to), ("incorporated-into", &c.incorporated_into)] {
+        for (rel, ids) in [
+            ("moved-to", &c.moved_to),
+            ("incorporated-into", &c.incorporated_into),
+        ] {
             links.extend(ids.iter().map(|t| OscalLink {
                 href: format!("#{t}"),
                 rel: Some(rel.into()),
@@ -481,7 +563,11 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
             parts: g.parts.iter().map(part_out).collect(),
             groups: subs
                 .get(g.id.as_str())
-                .map(|gs| gs.iter().map(|s| group_out(s, subs, by_group, by_parent)).collect())
+                .map(|gs| {
+                    gs.iter()
+                        .map(|s| group_out(s, subs, by_group, by_parent))
+                        .collect()
+                })
                 .unwrap_or_default(),
             controls: by_group
                 .get(g.id.as_str())
@@ -507,7 +593,14 @@ fn uuid_from(seed: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(seed.as_bytes());
     let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-5{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-5{}-8{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 fn plain_prop(name: &str, value: &str) -> OscalProp {
@@ -553,7 +646,11 @@ fn param_out(p: &Param) -> OscalParam {
                 tests: Vec::new(),
             })
             .collect(),
-        guidelines: p.guidelines.iter().map(|g| Guideline { prose: g.clone() }).collect(),
+        guidelines: p
+            .guidelines
+            .iter()
+            .map(|g| Guideline { prose: g.clone() })
+            .collect(),
         values: p.values.clone(),
         select: p.select.as_ref().map(|s| OscalSelect {
             how_many: s.how_many.clone(),
@@ -584,9 +681,18 @@ mod tests {
     fn ids_come_from_titles() {
         let t = "NIST Special Publication 800-53 Revision 5: Security and Privacy Controls for Information Systems and Organizations";
         assert_eq!(derive_id(t, "5.0.1"), "nist-800-53-rev5");
-        assert_eq!(derive_id("NIST Special Publication 800-53 Revision 4: Security", "4"), "nist-800-53-rev4");
-        assert_eq!(derive_id("NIST SP 800-171 Rev. 3", "3"), "nist-800-171-rev3");
-        assert_eq!(derive_id("Acme Controls: internal", "2.1"), "acme-controls-2-1");
+        assert_eq!(
+            derive_id("NIST Special Publication 800-53 Revision 4: Security", "4"),
+            "nist-800-53-rev4"
+        );
+        assert_eq!(
+            derive_id("NIST SP 800-171 Rev. 3", "3"),
+            "nist-800-171-rev3"
+        );
+        assert_eq!(
+            derive_id("Acme Controls: internal", "2.1"),
+            "acme-controls-2-1"
+        );
     }
 
     fn sample() -> OscalCatalog {

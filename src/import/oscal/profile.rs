@@ -12,7 +12,8 @@ use super::catalog::{link_list_in, param_in, part_in, prop_list_in, select_in, s
 use super::{Document, OscalProfile, ProfileImport, Resource, Selection};
 use crate::import::{ImportError, ImportOptions, native, read_source};
 use crate::model::{
-    Alter, AlterAdd, AlterRemove, BaselineFile, BaselineId, ControlId, Framework, ParamSetting, SCHEMA_VERSION, Source,
+    Alter, AlterAdd, AlterRemove, BaselineFile, BaselineId, ControlId, Framework, ParamSetting,
+    SCHEMA_VERSION, Source,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -85,14 +86,24 @@ pub fn resolve_file(
         notes: Vec::new(),
     };
     let selected = resolve_profile(&mut ctx, file, &profile)?;
-    let title = profile.metadata.get("title").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+    let title = profile
+        .metadata
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
     let id = match &opts.baseline {
         Some(b) => b.clone(),
         None => baseline_id(&title),
     };
     check_id(&id)?;
     let framework = selected.catalog.id.clone();
-    let new_framework = if selected.in_repo || repo.join(native::framework_dir(framework.as_str())).join("framework.yaml").is_file() {
+    let new_framework = if selected.in_repo
+        || repo
+            .join(native::framework_dir(framework.as_str()))
+            .join("framework.yaml")
+            .is_file()
+    {
         None
     } else {
         Some((*selected.catalog).clone())
@@ -120,9 +131,18 @@ pub fn resolve_file(
 }
 
 fn check_id(id: &str) -> Result<(), ImportError> {
-    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if ok { Ok(()) } else { Err(ImportError::BadId(id.to_string())) }
+    let ok = id
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ImportError::BadId(id.to_string()))
+    }
 }
 
 /// A baseline id from a profile title: the impact level NIST and FedRAMP
@@ -134,7 +154,9 @@ pub fn baseline_id(title: &str) -> String {
     let level = if lower.contains("li-saas") {
         Some("li-saas")
     } else {
-        ["low", "moderate", "high", "privacy"].into_iter().find(|l| words.contains(l))
+        ["low", "moderate", "high", "privacy"]
+            .into_iter()
+            .find(|l| words.contains(l))
     };
     match (fedramp, level) {
         (true, Some(l)) => format!("fedramp-{l}"),
@@ -150,8 +172,15 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn resolve_profile(ctx: &mut Ctx, file: &Path, profile: &OscalProfile) -> Result<Selected, ImportError> {
-    let resources: &[Resource] = profile.back_matter.as_ref().map_or(&[], |b| b.resources.as_slice());
+fn resolve_profile(
+    ctx: &mut Ctx,
+    file: &Path,
+    profile: &OscalProfile,
+) -> Result<Selected, ImportError> {
+    let resources: &[Resource] = profile
+        .back_matter
+        .as_ref()
+        .map_or(&[], |b| b.resources.as_slice());
     let mut result: Option<Selected> = None;
     for imp in &profile.imports {
         let source = resolve_import(ctx, file, resources, &imp.href)?;
@@ -205,7 +234,10 @@ fn resolve_profile(ctx: &mut Ctx, file: &Path, profile: &OscalProfile) -> Result
         if !wanted.contains(c.id.as_str()) {
             continue;
         }
-        let orphan = c.parent.as_ref().is_some_and(|p| !kept.contains(p.as_str()));
+        let orphan = c
+            .parent
+            .as_ref()
+            .is_some_and(|p| !kept.contains(p.as_str()));
         if orphan && ctx.opts.orphans == Orphans::Drop {
             dropped.push(c.id.0.clone());
             continue;
@@ -230,7 +262,11 @@ fn resolve_profile(ctx: &mut Ctx, file: &Path, profile: &OscalProfile) -> Result
             if sp.label.is_some() {
                 e.label = sp.label.clone();
             }
-            let constraints: Vec<String> = sp.constraints.iter().filter_map(|c| c.description.clone()).collect();
+            let constraints: Vec<String> = sp
+                .constraints
+                .iter()
+                .filter_map(|c| c.description.clone())
+                .collect();
             if !constraints.is_empty() {
                 e.constraints = constraints;
             }
@@ -278,7 +314,13 @@ fn resolve_profile(ctx: &mut Ctx, file: &Path, profile: &OscalProfile) -> Result
 }
 
 /// The controls `imp` selects from `universe` (ids of `catalog`, in order).
-fn select(ctx: &mut Ctx, file: &Path, imp: &ProfileImport, catalog: &Framework, universe: &[String]) -> Vec<String> {
+fn select(
+    ctx: &mut Ctx,
+    file: &Path,
+    imp: &ProfileImport,
+    catalog: &Framework,
+    universe: &[String],
+) -> Vec<String> {
     let present: HashSet<&str> = universe.iter().map(String::as_str).collect();
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
     for c in &catalog.controls {
@@ -297,7 +339,12 @@ fn select(ctx: &mut Ctx, file: &Path, imp: &ProfileImport, catalog: &Framework, 
                 }
             }
             for m in &s.matching {
-                hits.extend(universe.iter().map(String::as_str).filter(|id| glob(&m.pattern, id)));
+                hits.extend(
+                    universe
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|id| glob(&m.pattern, id)),
+                );
             }
             let deep = s.with_child_controls.as_deref() == Some("yes");
             while let Some(id) = hits.pop() {
@@ -332,7 +379,11 @@ fn select(ctx: &mut Ctx, file: &Path, imp: &ProfileImport, catalog: &Framework, 
             unknown.join(", ")
         ));
     }
-    universe.iter().filter(|id| included.contains(*id) && !excluded.contains(*id)).cloned().collect()
+    universe
+        .iter()
+        .filter(|id| included.contains(*id) && !excluded.contains(*id))
+        .cloned()
+        .collect()
 }
 
 /// OSCAL `matching` patterns: `*` any run of characters, `?` one character.
@@ -368,7 +419,12 @@ fn basename(href: &str) -> &str {
     href.rsplit(['/', '\\']).next().unwrap_or(href)
 }
 
-fn resolve_import(ctx: &mut Ctx, file: &Path, resources: &[Resource], href: &str) -> Result<Source_, ImportError> {
+fn resolve_import(
+    ctx: &mut Ctx,
+    file: &Path,
+    resources: &[Resource],
+    href: &str,
+) -> Result<Source_, ImportError> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut candidates: Vec<PathBuf> = Vec::new();
     let mut titles: Vec<String> = Vec::new();
@@ -404,7 +460,8 @@ fn resolve_import(ctx: &mut Ctx, file: &Path, resources: &[Resource], href: &str
         }
         let key = canonical(cand);
         if ctx.stack.contains(&key) {
-            let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
+            let mut chain: Vec<String> =
+                ctx.stack.iter().map(|p| p.display().to_string()).collect();
             chain.push(key.display().to_string());
             return Err(ImportError::Cycle { chain });
         }
@@ -417,7 +474,12 @@ fn resolve_import(ctx: &mut Ctx, file: &Path, resources: &[Resource], href: &str
                 if let Some(id) = &ctx.opts.catalog {
                     return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
                 }
-                let fw = Rc::new(super::catalog::to_native(&cat, ctx.opts.id.as_deref(), cand, &sha)?);
+                let fw = Rc::new(super::catalog::to_native(
+                    &cat,
+                    ctx.opts.id.as_deref(),
+                    cand,
+                    &sha,
+                )?);
                 ctx.catalogs.insert(key, fw.clone());
                 return Ok(Source_::Catalog(fw, false));
             }
@@ -437,7 +499,9 @@ fn resolve_import(ctx: &mut Ctx, file: &Path, resources: &[Resource], href: &str
     for id in native::framework_ids(ctx.repo) {
         let fw = repo_framework(ctx, &id)?;
         let by_title = titles.iter().any(|t| t.eq_ignore_ascii_case(&fw.title));
-        let by_id = titles.iter().any(|t| super::catalog::derive_id(t, "") == id);
+        let by_id = titles
+            .iter()
+            .any(|t| super::catalog::derive_id(t, "") == id);
         if by_title || by_id {
             return Ok(Source_::Catalog(fw, true));
         }
@@ -475,10 +539,15 @@ mod tests {
 
     #[test]
     fn baseline_ids_name_the_level() {
-        assert_eq!(baseline_id("NIST Special Publication 800-53 Revision 5 MODERATE IMPACT BASELINE"), "moderate");
+        assert_eq!(
+            baseline_id("NIST Special Publication 800-53 Revision 5 MODERATE IMPACT BASELINE"),
+            "moderate"
+        );
         assert_eq!(baseline_id("FedRAMP Rev 5 High Baseline"), "fedramp-high");
         assert_eq!(
-            baseline_id("FedRAMP Rev 5 Tailored Low Impact Software as a Service (LI-SaaS) Baseline"),
+            baseline_id(
+                "FedRAMP Rev 5 Tailored Low Impact Software as a Service (LI-SaaS) Baseline"
+            ),
             "fedramp-li-saas"
         );
         assert_eq!(baseline_id("Our Cloud Profile"), "our-cloud-profile");

@@ -42,8 +42,14 @@ pub fn to_json(text: &str, path: &Path) -> Result<Value, ImportError> {
 }
 
 fn line_of(text: &str, offset: u64) -> usize {
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn local(name: &str) -> &str {
@@ -85,7 +91,10 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
             }
             Event::Start(s) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(&reader, format!("elements nested deeper than {MAX_DEPTH} levels")));
+                    return Err(err(
+                        &reader,
+                        format!("elements nested deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 stack.push(start(&s, |m| err(&reader, m))?);
             }
@@ -127,7 +136,9 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
                             None => {
                                 return Err(err(
                                     &reader,
-                                    format!("entity reference `&{name};` is not one of XML's predefined entities; Aegis never expands entities"),
+                                    format!(
+                                        "entity reference `&{name};` is not one of XML's predefined entities; Aegis never expands entities"
+                                    ),
                                 ));
                             }
                         }
@@ -146,7 +157,10 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
         return Err(ImportError::Xml {
             path: path.to_path_buf(),
             line: line_of(text, text.len() as u64),
-            message: format!("the document ends inside <{}>", stack.last().map_or("", |e| e.name.as_str())),
+            message: format!(
+                "the document ends inside <{}>",
+                stack.last().map_or("", |e| e.name.as_str())
+            ),
         });
     }
     root.ok_or_else(|| ImportError::Xml {
@@ -164,7 +178,10 @@ fn push_text(parent: &mut Elem, s: &str) {
     }
 }
 
-fn start(s: &quick_xml::events::BytesStart, err: impl Fn(String) -> ImportError) -> Result<Elem, ImportError> {
+fn start(
+    s: &quick_xml::events::BytesStart,
+    err: impl Fn(String) -> ImportError,
+) -> Result<Elem, ImportError> {
     let name = local(s.name().as_ref()).to_string();
     let mut attrs = Vec::new();
     for a in s.attributes() {
@@ -173,9 +190,11 @@ fn start(s: &quick_xml::events::BytesStart, err: impl Fn(String) -> ImportError)
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
-        let value = a
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| err(format!("attribute `{key}` of <{name}>: {e}; Aegis never expands entities")))?;
+        let value = a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
+            err(format!(
+                "attribute `{key}` of <{name}>: {e}; Aegis never expands entities"
+            ))
+        })?;
         attrs.push((local(&key).to_string(), value.into_owned()));
     }
     Ok(Elem {
@@ -186,9 +205,25 @@ fn start(s: &quick_xml::events::BytesStart, err: impl Fn(String) -> ImportError)
 }
 
 /// Block-level markup: an element holding these carries Markdown prose.
-const BLOCKS: &[&str] = &["p", "ol", "ul", "table", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr"];
+const BLOCKS: &[&str] = &[
+    "p",
+    "ol",
+    "ul",
+    "table",
+    "pre",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+];
 /// Inline markup: text-only elements may contain these and still be strings.
-const INLINE: &[&str] = &["em", "i", "strong", "b", "code", "q", "sub", "sup", "a", "insert", "img", "br", "span"];
+const INLINE: &[&str] = &[
+    "em", "i", "strong", "b", "code", "q", "sub", "sup", "a", "insert", "img", "br", "span",
+];
 /// Fields whose value is always Markdown text, whatever the children.
 const MARKUP: &[&str] = &["description", "remarks", "prose"];
 
@@ -249,7 +284,10 @@ fn element(e: &Elem) -> Value {
     if e.name == "as-is" {
         return Value::Bool(inline(&e.children).trim() == "true");
     }
-    let text_only = e.children.iter().all(|c| matches!(c, XNode::Text(_)) || is_elem(c, INLINE));
+    let text_only = e
+        .children
+        .iter()
+        .all(|c| matches!(c, XNode::Text(_)) || is_elem(c, INLINE));
     let has_text = e.children.iter().any(|c| match c {
         XNode::Text(t) => !t.trim().is_empty(),
         XNode::Elem(_) => true,
@@ -262,7 +300,11 @@ fn element(e: &Elem) -> Value {
         map.insert(k.clone(), Value::String(v.clone()));
     }
     if e.children.iter().any(|c| is_elem(c, BLOCKS)) {
-        let blocks: Vec<&XNode> = e.children.iter().filter(|c| is_elem(c, BLOCKS) || matches!(c, XNode::Text(_))).collect();
+        let blocks: Vec<&XNode> = e
+            .children
+            .iter()
+            .filter(|c| is_elem(c, BLOCKS) || matches!(c, XNode::Text(_)))
+            .collect();
         let text = markdown_refs(&blocks);
         map.insert("prose".into(), Value::String(text));
     } else if text_only && has_text {
@@ -275,7 +317,9 @@ fn element(e: &Elem) -> Value {
     }
     for c in &e.children {
         let XNode::Elem(child) = c else { continue };
-        if BLOCKS.contains(&child.name.as_str()) || (INLINE.contains(&child.name.as_str()) && text_only) {
+        if BLOCKS.contains(&child.name.as_str())
+            || (INLINE.contains(&child.name.as_str()) && text_only)
+        {
             continue;
         }
         let v = element(child);
@@ -343,14 +387,22 @@ fn block(e: &Elem) -> String {
             for c in &e.children {
                 let XNode::Elem(li) = c else { continue };
                 n += 1;
-                let bullet = if e.name == "ol" { format!("{n}.") } else { "-".to_string() };
+                let bullet = if e.name == "ol" {
+                    format!("{n}.")
+                } else {
+                    "-".to_string()
+                };
                 let body = markdown(&li.children).replace('\n', "\n   ");
                 lines.push(format!("{bullet} {body}"));
             }
             lines.join("\n")
         }
         "pre" => format!("```\n{}\n```", raw_text(&e.children).trim_matches('\n')),
-        "blockquote" => markdown(&e.children).lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n"),
+        "blockquote" => markdown(&e.children)
+            .lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         "hr" => "---".to_string(),
         "table" => {
             let mut rows = Vec::new();
@@ -398,7 +450,13 @@ fn inline_refs(children: &[&XNode]) -> String {
             XNode::Text(t) => out.push_str(t),
             XNode::Elem(e) => {
                 let inner = inline(&e.children);
-                let attr = |k: &str| e.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+                let attr = |k: &str| {
+                    e.attrs
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.as_str())
+                        .unwrap_or("")
+                };
                 match e.name.as_str() {
                     "em" | "i" => out.push_str(&format!("*{inner}*")),
                     "strong" | "b" => out.push_str(&format!("**{inner}**")),
@@ -472,14 +530,19 @@ mod tests {
         assert_eq!(c["params"][1]["select"]["choice"][1], "b");
         assert_eq!(c["params"][0]["label"], "roles");
         assert_eq!(c["props"][0]["value"], "AC-1");
-        assert_eq!(c["parts"][0]["prose"], "Do {{ insert: param, ac-1_prm_1 }} now.\n\nSecond.");
+        assert_eq!(
+            c["parts"][0]["prose"],
+            "Do {{ insert: param, ac-1_prm_1 }} now.\n\nSecond."
+        );
         assert_eq!(v["catalog"]["metadata"]["version"], "1");
     }
 
     #[test]
     fn entity_declarations_are_refused() {
-        let e = conv("<?xml version=\"1.0\"?>\n<!DOCTYPE c [<!ENTITY x \"boom\">]>\n<catalog>&x;</catalog>")
-            .expect_err("refused");
+        let e = conv(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE c [<!ENTITY x \"boom\">]>\n<catalog>&x;</catalog>",
+        )
+        .expect_err("refused");
         assert!(matches!(e, ImportError::XmlEntities { line: 2, .. }), "{e}");
         let e = conv("<catalog>&x;</catalog>").expect_err("refused");
         assert!(e.to_string().contains("never expands"), "{e}");
