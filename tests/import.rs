@@ -394,6 +394,22 @@ fn corpus_fedramp_profiles_resolve_against_the_501_catalog() {
     assert_eq!(high.alters.len(), 410);
     assert_validates(repo.path());
 
+    // NIST's current profiles name the catalog by a title-less resource whose
+    // rlinks point into NIST's repository: the file name finds it.
+    let current = need(
+        &root,
+        "oscal/nist-800-53-rev5/NIST_SP-800-53_rev5_LOW-baseline_profile.xml",
+    );
+    let o = ImportOptions {
+        baseline: Some("low-current".into()),
+        ..opts()
+    };
+    import::import(repo.path(), &current, &o).expect("current LOW resolves");
+    assert_eq!(
+        baseline_ids(repo.path(), "nist-800-53-rev5", "low-current").len(),
+        149
+    );
+
     // Naming the catalog explicitly works the same.
     let explicit = ImportOptions {
         catalog: Some("nist-800-53-rev5".into()),

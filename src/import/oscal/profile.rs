@@ -448,6 +448,10 @@ fn resolve_import(
         };
         for r in &res.rlinks {
             push(&r.href, &mut candidates);
+            // NIST's file names (`NIST_SP-800-53_rev5_catalog.json`) name the
+            // framework as well as a title does.
+            let stem = basename(&r.href);
+            titles.push(stem.rsplit_once('.').map_or(stem, |(s, _)| s).to_string());
         }
         titles.extend(res.title.clone());
     } else {
