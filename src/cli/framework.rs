@@ -15,6 +15,8 @@ pub struct Args {
 pub enum Sub {
     /// Import an OSCAL catalog or profile (JSON, YAML or XML) into controls/.
     Import(ImportArgs),
+    /// Download a pinned official source (checksum-verified) and import it.
+    Fetch(FetchArgs),
     /// List the frameworks of the repository with their baselines.
     List(RepoArg),
     /// Show the controls of a framework, or of one baseline (ID@BASELINE).
@@ -48,6 +50,24 @@ pub struct ImportArgs {
     /// Drop selected enhancements whose parent control is not selected (as NIST's 5.0.1 resolver did).
     #[arg(long)]
     pub drop_orphans: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// The pinned source (see --list).
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+    /// List the pinned sources instead of fetching.
+    #[arg(long)]
+    pub list: bool,
+    /// Download from this mirror (scheme and host) instead of the official host.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// Give up on a download after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
     #[command(flatten)]
     pub repo: RepoArg,
 }
@@ -107,6 +127,7 @@ pub struct DiffArgs {
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::Import(a) => run_import(a),
+        Sub::Fetch(a) => run_fetch(a),
         Sub::List(a) => run_list(a),
         Sub::Show(a) => run_show(a),
         Sub::Export(a) => run_export(a),
@@ -143,6 +164,7 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
         } else {
             Orphans::Keep
         },
+        source_url: None,
     };
     let out = import::import(&a.repo.repo, &a.file, &opts)?;
     for note in &out.notes {
@@ -161,6 +183,52 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
             out.written.len(),
             changed
         ),
+    }
+    Ok(0)
+}
+
+fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
+    use crate::import::fetch;
+    if a.list {
+        let mut rows = vec![[
+            "NAME".to_string(),
+            "FRAMEWORK".into(),
+            "SHA-256".into(),
+            "DESCRIPTION".into(),
+        ]];
+        for p in fetch::REGISTRY {
+            rows.push([
+                p.name.into(),
+                p.framework.into(),
+                p.sha256[..12].to_string(),
+                p.description.into(),
+            ]);
+        }
+        print(&table(&rows));
+        return Ok(0);
+    }
+    require_repo(&a.repo.repo)?;
+    let Some(name) = &a.name else {
+        bail!("name a pinned source, or pass --list")
+    };
+    let opts = fetch::FetchOptions {
+        mirror: a.mirror.clone(),
+        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+    };
+    for out in fetch::fetch(&a.repo.repo, name, &opts)? {
+        for note in &out.notes {
+            eprintln!("note: {note}");
+        }
+        match &out.baseline {
+            Some(b) => eprintln!(
+                "fetched and imported baseline `{}@{b}`: {} controls",
+                out.framework, out.controls
+            ),
+            None => eprintln!(
+                "fetched and imported framework `{}`: {} controls",
+                out.framework, out.controls
+            ),
+        }
     }
     Ok(0)
 }

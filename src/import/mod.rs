@@ -6,6 +6,7 @@
 //! half-imported framework behind.
 
 pub mod diff;
+pub mod fetch;
 pub mod native;
 pub mod oscal;
 
@@ -84,6 +85,19 @@ pub enum ImportError {
     },
     #[error("{path}: {message}")]
     Native { path: PathBuf, message: String },
+    #[error("no pinned source `{name}`; known: {}", known.join(", "))]
+    UnknownSource { name: String, known: Vec<String> },
+    #[error("cannot fetch {url}: {message}; nothing was written")]
+    Fetch { url: String, message: String },
+    #[error(
+        "{url}: checksum mismatch (expected sha256 {expected}, got {actual} over {size} bytes); nothing was written"
+    )]
+    Checksum {
+        url: String,
+        expected: String,
+        actual: String,
+        size: usize,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -156,6 +170,8 @@ pub struct ImportOptions {
     /// For a profile: the baseline id (default: derived from its title).
     pub baseline: Option<String>,
     pub orphans: Orphans,
+    /// Where the source was downloaded from, recorded in `source.url`.
+    pub source_url: Option<String>,
 }
 
 /// What an import wrote.
@@ -176,7 +192,10 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
     let (text, sha) = read_source(file)?;
     match oscal::parse(&text, file)? {
         oscal::Document::Catalog(cat) => {
-            let fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
+            let mut fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
+            if let Some(src) = fw.source.as_mut() {
+                src.url.clone_from(&opts.source_url);
+            }
             let files = native::render_framework(&fw)?;
             let written = native::write_framework(repo, &fw, &files)?;
             Ok(Outcome {
@@ -188,7 +207,10 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
             })
         }
         oscal::Document::Profile(p) => {
-            let resolved = profile::resolve_file(repo, file, *p, &sha, opts)?;
+            let mut resolved = profile::resolve_file(repo, file, *p, &sha, opts)?;
+            if let Some(src) = resolved.baseline.source.as_mut() {
+                src.url.clone_from(&opts.source_url);
+            }
             let mut written = Vec::new();
             if let Some(fw) = &resolved.new_framework {
                 let files = native::render_framework(fw)?;
