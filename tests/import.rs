@@ -743,3 +743,189 @@ fn list_and_show_describe_the_repository() {
         "{text}"
     );
 }
+
+// ---- fetch against a local HTTP server -----------------------------------------------
+
+enum Route {
+    File(PathBuf),
+    Status(u16),
+    /// Announces the whole file but sends half of it, then hangs up.
+    Truncated(PathBuf),
+    /// Accepts the request and never answers.
+    Hang,
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 answering GETs by path; returns its base URL.
+fn serve(routes: Vec<(&'static str, Route)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let routes = std::sync::Arc::new(routes);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let routes = routes.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+                let mut out = stream;
+                let route = routes
+                    .iter()
+                    .find(|(p, _)| path.ends_with(p))
+                    .map(|(_, r)| r);
+                let head = |status: &str, len: usize| {
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                    )
+                };
+                match route {
+                    Some(Route::File(f)) => {
+                        let body = std::fs::read(f).expect("corpus file");
+                        let _ = out.write_all(head("200 OK", body.len()).as_bytes());
+                        let _ = out.write_all(&body);
+                    }
+                    Some(Route::Truncated(f)) => {
+                        let body = std::fs::read(f).expect("corpus file");
+                        let _ = out.write_all(head("200 OK", body.len()).as_bytes());
+                        let _ = out.write_all(&body[..body.len() / 2]);
+                    }
+                    Some(Route::Status(s)) => {
+                        let _ = out.write_all(head(&format!("{s} Oops"), 0).as_bytes());
+                    }
+                    Some(Route::Hang) => std::thread::sleep(std::time::Duration::from_secs(10)),
+                    None => {
+                        let _ = out.write_all(head("404 Not Found", 0).as_bytes());
+                    }
+                }
+                let _ = out.flush();
+            });
+        }
+    });
+    base
+}
+
+#[test]
+fn corpus_fetch_downloads_verifies_and_imports_from_a_mirror() {
+    use aegis::import::fetch::{self, FetchOptions};
+    let Some(root) = corpus() else { return };
+    let base = serve(vec![
+        (
+            "/xml/NIST_SP-800-53_rev5_catalog.xml",
+            Route::File(need(
+                &root,
+                &format!("{V501}/NIST_SP-800-53_rev5_catalog.xml"),
+            )),
+        ),
+        (
+            "/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
+            Route::File(need(
+                &root,
+                &format!("{V501}/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json"),
+            )),
+        ),
+    ]);
+    let repo = new_repo();
+    let opts = FetchOptions {
+        mirror: Some(base),
+        timeout: std::time::Duration::from_secs(20),
+    };
+    let outs = fetch::fetch(repo.path(), "nist-800-53-rev5-moderate", &opts).expect("fetches");
+    assert_eq!(outs.len(), 2, "the catalog the profile needs comes first");
+    assert_eq!((outs[0].controls, outs[1].controls), (1189, 287));
+    assert!(
+        repo.path()
+            .join("controls/nist-800-53-rev5/source/NIST_SP-800-53_rev5_catalog.xml")
+            .is_file()
+    );
+    let l = native::load(repo.path(), "nist-800-53-rev5").expect("load");
+    let src = l.framework.source.expect("source");
+    assert!(src.url.as_deref().is_some_and(|u| {
+        u.starts_with("https://raw.githubusercontent.com/usnistgov/oscal-content/")
+    }));
+    assert_eq!(
+        src.sha256.as_deref(),
+        Some(fetch::find("nist-800-53-rev5").expect("pinned").sha256)
+    );
+    assert_validates(repo.path());
+}
+
+#[test]
+fn corpus_fetch_failures_leave_nothing_behind() {
+    use aegis::import::fetch::{self, FetchOptions, Pinned};
+    let Some(root) = corpus() else { return };
+    let profile = need(
+        &root,
+        &format!("{V501}/NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
+    );
+    let base = serve(vec![
+        ("/good.json", Route::File(profile.clone())),
+        ("/gone.json", Route::Status(404)),
+        ("/broken.json", Route::Status(500)),
+        ("/half.json", Route::Truncated(profile)),
+        ("/slow.json", Route::Hang),
+    ]);
+    let repo = new_repo();
+    let before = tree(repo.path());
+    let entry = |url: &'static str, sha256: &'static str| Pinned {
+        name: "t",
+        description: "t",
+        url,
+        sha256,
+        size: 5119,
+        framework: "t",
+        needs: &[],
+    };
+    let good_sha = "364b0ee51650acf7cceebebae7234f4a0a07928add1f01deb52d35ef4d48e612";
+    let opts = FetchOptions {
+        mirror: Some(base),
+        timeout: std::time::Duration::from_secs(2),
+    };
+    let cases = [
+        (
+            entry("https://example.org/good.json", "00"),
+            "checksum mismatch",
+        ),
+        (entry("https://example.org/gone.json", good_sha), "HTTP 404"),
+        (
+            entry("https://example.org/broken.json", good_sha),
+            "HTTP 500",
+        ),
+        (
+            entry("https://example.org/half.json", good_sha),
+            "broke off",
+        ),
+        (
+            entry("https://example.org/slow.json", good_sha),
+            "within 2 s",
+        ),
+    ];
+    for (p, expected) in cases {
+        let started = std::time::Instant::now();
+        let e = fetch::fetch_entry(repo.path(), &p, &opts).expect_err(expected);
+        let msg = e.to_string();
+        assert!(
+            msg.contains(expected) && msg.contains(p.url.rsplit('/').next().unwrap_or("")),
+            "{expected}: {msg}"
+        );
+        assert!(msg.contains("nothing was written"), "{msg}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(8),
+            "{expected} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            before,
+            tree(repo.path()),
+            "{expected}: something was written"
+        );
+    }
+    let e = fetch::fetch(repo.path(), "nist-800-53-rev9", &opts).expect_err("unknown");
+    assert!(e.to_string().contains("known: nist-800-53-rev5"), "{e}");
+}
