@@ -50,6 +50,16 @@ pub struct ImportArgs {
     /// Drop selected enhancements whose parent control is not selected (as NIST's 5.0.1 resolver did).
     #[arg(long)]
     pub drop_orphans: bool,
+    /// Read FILE as CSV, filling fields from columns: id=COL,title=COL,statement=COL,group=COL,parent=COL,label=COL
+    /// (COL is a header or #N, 1-based).
+    #[arg(long, value_name = "MAP")]
+    pub columns: Option<String>,
+    /// For CSV: the framework's title (default: the file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// For CSV: the framework's version.
+    #[arg(long, value_name = "VERSION")]
+    pub framework_version: Option<String>,
     #[command(flatten)]
     pub repo: RepoArg,
 }
@@ -165,6 +175,9 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
             Orphans::Keep
         },
         source_url: None,
+        columns: a.columns.clone(),
+        title: a.title.clone(),
+        version: a.framework_version.clone(),
     };
     let out = import::import(&a.repo.repo, &a.file, &opts)?;
     for note in &out.notes {

@@ -5,6 +5,7 @@
 //! result is written, each file atomically, so a bad source never leaves a
 //! half-imported framework behind.
 
+pub mod csv;
 pub mod diff;
 pub mod fetch;
 pub mod native;
@@ -172,6 +173,12 @@ pub struct ImportOptions {
     pub orphans: Orphans,
     /// Where the source was downloaded from, recorded in `source.url`.
     pub source_url: Option<String>,
+    /// For CSV: which column fills which field (`id=Ref,title=Name`); its
+    /// presence is what makes the file read as CSV.
+    pub columns: Option<String>,
+    /// For CSV: the framework's title and version.
+    pub title: Option<String>,
+    pub version: Option<String>,
 }
 
 /// What an import wrote.
@@ -190,6 +197,10 @@ pub struct Outcome {
 /// Imports `file` (an OSCAL catalog or profile) into the repository at `repo`.
 pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
     let (text, sha) = read_source(file)?;
+    if let Some(spec) = &opts.columns {
+        let fw = csv::to_native(&text, file, &sha, spec, opts)?;
+        return write_new(repo, fw, opts);
+    }
     match oscal::parse(&text, file)? {
         oscal::Document::Catalog(cat) => {
             let mut fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
@@ -231,6 +242,22 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
             })
         }
     }
+}
+
+/// Writes a framework read from a non-OSCAL source.
+fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    if let Some(src) = fw.source.as_mut() {
+        src.url.clone_from(&opts.source_url);
+    }
+    let files = native::render_framework(&fw)?;
+    let written = native::write_framework(repo, &fw, &files)?;
+    Ok(Outcome {
+        framework: fw.id.0.clone(),
+        baseline: None,
+        controls: fw.controls.len(),
+        written,
+        notes: Vec::new(),
+    })
 }
 
 /// A framework as the repository holds it: every control (catalog part
