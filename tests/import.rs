@@ -929,3 +929,61 @@ fn corpus_fetch_failures_leave_nothing_behind() {
     let e = fetch::fetch(repo.path(), "nist-800-53-rev9", &opts).expect_err("unknown");
     assert!(e.to_string().contains("known: nist-800-53-rev5"), "{e}");
 }
+
+#[test]
+fn corpus_ciso_assistant_and_prowler_libraries_import() {
+    let Some(root) = corpus() else { return };
+    let repo = new_repo();
+    for (rel, id, controls) in [
+        (
+            "frameworks/nist-800-53-rev5/nist-sp-800-53-rev5.yaml",
+            "nist-sp-800-53-rev5",
+            1189,
+        ),
+        (
+            "frameworks/nist-csf-2.0/nist-csf-2.0.yaml",
+            "nist-csf-2-0",
+            106,
+        ),
+        // 288 requirements, one of them listed twice word for word.
+        (
+            "frameworks/nist-800-53-rev5/nist_800_53_revision_5_aws.json",
+            "nist-800-53-revision-5-aws",
+            287,
+        ),
+        (
+            "frameworks/cis-controls-v8/cis_controls_8.1.json",
+            "cis-controls",
+            153,
+        ),
+    ] {
+        let out = import::import(repo.path(), &need(&root, rel), &opts()).expect(rel);
+        assert_eq!(
+            (out.framework.as_str(), out.controls),
+            (id, controls),
+            "{rel}"
+        );
+    }
+    let l = native::load(repo.path(), "nist-800-53-revision-5-aws").expect("load");
+    let ac_2_1 = l
+        .framework
+        .controls
+        .iter()
+        .find(|c| c.id.as_str() == "ac_2_1")
+        .expect("ac_2_1");
+    assert!(
+        ac_2_1
+            .props
+            .iter()
+            .any(|p| p.name == "check" && p.value == "iam_user_mfa_enabled_console_access")
+    );
+    let csf = native::load(repo.path(), "nist-csf-2-0").expect("load");
+    let gv_oc_01 = csf
+        .framework
+        .controls
+        .iter()
+        .find(|c| c.id.as_str() == "GV.OC-01")
+        .expect("GV.OC-01");
+    assert_eq!(gv_oc_01.group.as_deref(), Some("gv-oc"));
+    assert_validates(repo.path());
+}

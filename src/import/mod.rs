@@ -5,6 +5,7 @@
 //! result is written, each file atomically, so a bad source never leaves a
 //! half-imported framework behind.
 
+pub mod community;
 pub mod csv;
 pub mod diff;
 pub mod fetch;
@@ -201,7 +202,23 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
         let fw = csv::to_native(&text, file, &sha, spec, opts)?;
         return write_new(repo, fw, opts);
     }
-    match oscal::parse(&text, file)? {
+    let doc = match oscal::parse(&text, file) {
+        Err(ImportError::NotOscal { path }) => {
+            let value = match oscal::detect(&text) {
+                oscal::Syntax::Json => serde_json::from_str(&text).ok(),
+                oscal::Syntax::Yaml => oscal::yaml_value(&text, file).ok(),
+                oscal::Syntax::Xml => None,
+            };
+            return match value
+                .and_then(|v| community::to_native(&v, opts.id.as_deref(), file, &sha))
+            {
+                Some(fw) => write_new(repo, fw?, opts),
+                None => Err(ImportError::NotOscal { path }),
+            };
+        }
+        other => other?,
+    };
+    match doc {
         oscal::Document::Catalog(cat) => {
             let mut fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
             if let Some(src) = fw.source.as_mut() {

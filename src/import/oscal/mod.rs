@@ -32,6 +32,25 @@ pub fn detect(text: &str) -> Syntax {
     }
 }
 
+/// Reads YAML under generous but finite budgets (published catalogs run to
+/// a few hundred thousand nodes).
+pub fn yaml_value(text: &str, path: &Path) -> Result<Value, ImportError> {
+    let limits = crate::workspace::yaml::YamlLimits {
+        max_depth: 128,
+        max_nodes: 8_000_000,
+    };
+    let body = text.trim_start_matches('\u{feff}');
+    let node = crate::workspace::yaml::parse(body, limits, Default::default()).map_err(|e| {
+        ImportError::Yaml {
+            path: path.to_path_buf(),
+            line: e.pos.line as usize,
+            column: e.pos.column as usize,
+            message: e.message,
+        }
+    })?;
+    Ok(node.to_json())
+}
+
 /// An OSCAL document of a kind Aegis imports.
 #[derive(Debug)]
 pub enum Document {
@@ -42,36 +61,21 @@ pub enum Document {
 /// Parses `text` (read from `path`) as an OSCAL catalog or profile in any
 /// serialization.
 pub fn parse(text: &str, path: &Path) -> Result<Document, ImportError> {
-    let value =
-        match detect(text) {
-            Syntax::Xml => xml::to_json(text, path)?,
-            Syntax::Json => {
-                return typed(
-                    serde_json::from_str::<Root>(text).map_err(|e| ImportError::Json {
-                        path: path.to_path_buf(),
-                        line: e.line(),
-                        column: e.column(),
-                        message: e.to_string(),
-                    })?,
-                    path,
-                );
-            }
-            Syntax::Yaml => {
-                let limits = crate::workspace::yaml::YamlLimits {
-                    max_depth: 128,
-                    max_nodes: 8_000_000,
-                };
-                let body = text.trim_start_matches('\u{feff}');
-                let node = crate::workspace::yaml::parse(body, limits, Default::default())
-                    .map_err(|e| ImportError::Yaml {
-                        path: path.to_path_buf(),
-                        line: e.pos.line as usize,
-                        column: e.pos.column as usize,
-                        message: e.message,
-                    })?;
-                node.to_json()
-            }
-        };
+    let value = match detect(text) {
+        Syntax::Xml => xml::to_json(text, path)?,
+        Syntax::Json => {
+            return typed(
+                serde_json::from_str::<Root>(text).map_err(|e| ImportError::Json {
+                    path: path.to_path_buf(),
+                    line: e.line(),
+                    column: e.column(),
+                    message: e.to_string(),
+                })?,
+                path,
+            );
+        }
+        Syntax::Yaml => yaml_value(text, path)?,
+    };
     let root: Root = serde_json::from_value(value).map_err(|e| ImportError::Invalid {
         path: path.to_path_buf(),
         message: e.to_string(),
