@@ -987,3 +987,41 @@ fn corpus_ciso_assistant_and_prowler_libraries_import() {
     assert_eq!(gv_oc_01.group.as_deref(), Some("gv-oc"));
     assert_validates(repo.path());
 }
+
+#[test]
+fn corpus_complianceascode_control_files_import_with_level_baselines() {
+    let Some(root) = corpus() else { return };
+    let repo = new_repo();
+    let top = need(
+        &root,
+        "frameworks/nist-800-53-rev5/complianceascode/nist_800_53_cis_reference_rhel10.yml",
+    );
+    let out = import::import(repo.path(), &top, &opts()).expect("imports");
+    assert_eq!(out.framework, "nist-800-53-cis-reference-rhel10");
+    let l = native::load(repo.path(), &out.framework).expect("load");
+    // Families come from the controls_dir files, one group each.
+    assert!(l.framework.groups.iter().any(|g| g.id == "ac"));
+    let ac_2_1 = l
+        .framework
+        .controls
+        .iter()
+        .find(|c| c.id.as_str() == "ac-2.1")
+        .expect("ac-2.1");
+    assert_eq!(ac_2_1.parent.as_ref().map(|p| p.as_str()), Some("ac-2"));
+    let size = |b: &str| {
+        l.baselines
+            .iter()
+            .find(|x| x.id.as_str() == b)
+            .map(|x| x.controls.len())
+            .expect(b)
+    };
+    // moderate inherits low, high inherits moderate.
+    assert!(size("low") < size("moderate") && size("moderate") < size("high"));
+    import::import(
+        repo.path(),
+        &need(&root, "frameworks/hipaa/hipaa.yml"),
+        &opts(),
+    )
+    .expect("hipaa");
+    assert_validates(repo.path());
+}

@@ -6,6 +6,7 @@
 //! half-imported framework behind.
 
 pub mod community;
+pub mod complianceascode;
 pub mod csv;
 pub mod diff;
 pub mod fetch;
@@ -200,7 +201,7 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
     let (text, sha) = read_source(file)?;
     if let Some(spec) = &opts.columns {
         let fw = csv::to_native(&text, file, &sha, spec, opts)?;
-        return write_new(repo, fw, opts);
+        return write_new(repo, fw, &[], opts);
     }
     let doc = match oscal::parse(&text, file) {
         Err(ImportError::NotOscal { path }) => {
@@ -209,10 +210,16 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
                 oscal::Syntax::Yaml => oscal::yaml_value(&text, file).ok(),
                 oscal::Syntax::Xml => None,
             };
-            return match value
-                .and_then(|v| community::to_native(&v, opts.id.as_deref(), file, &sha))
-            {
-                Some(fw) => write_new(repo, fw?, opts),
+            let Some(value) = value else {
+                return Err(ImportError::NotOscal { path });
+            };
+            if complianceascode::recognise(&value) {
+                let (fw, baselines) =
+                    complianceascode::to_native(&value, opts.id.as_deref(), file, &sha)?;
+                return write_new(repo, fw, &baselines, opts);
+            }
+            return match community::to_native(&value, opts.id.as_deref(), file, &sha) {
+                Some(fw) => write_new(repo, fw?, &[], opts),
                 None => Err(ImportError::NotOscal { path }),
             };
         }
@@ -262,11 +269,21 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
 }
 
 /// Writes a framework read from a non-OSCAL source.
-fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+fn write_new(
+    repo: &Path,
+    mut fw: Framework,
+    baselines: &[BaselineFile],
+    opts: &ImportOptions,
+) -> Result<Outcome, ImportError> {
     if let Some(src) = fw.source.as_mut() {
         src.url.clone_from(&opts.source_url);
     }
-    let files = native::render_framework(&fw)?;
+    let mut files = native::render_framework(&fw)?;
+    for b in baselines {
+        let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
+        let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
+        files.insert(1, (rel, text));
+    }
     let written = native::write_framework(repo, &fw, &files)?;
     Ok(Outcome {
         framework: fw.id.0.clone(),
