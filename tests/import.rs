@@ -1025,3 +1025,67 @@ fn corpus_complianceascode_control_files_import_with_level_baselines() {
     .expect("hipaa");
     assert_validates(repo.path());
 }
+
+#[test]
+fn corpus_diff_names_the_implementations_a_new_version_touches() {
+    let Some(root) = corpus() else { return };
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().to_string();
+    for rel in [
+        "oscal/nist-800-53-rev4/NIST_SP-800-53_rev4_catalog-min.json",
+        &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"),
+    ] {
+        import::import(repo.path(), &need(&root, rel), &opts()).expect(rel);
+    }
+    write(
+        &repo.path().join("implementations/app"),
+        "rev4-ac-2-10.yaml",
+        "schema_version: 1\ncontrol: nist-800-53-rev4:AC-2(10)\nstatus: planned\nowner: \"@team\"\n",
+    );
+    let out = aegis(&[
+        "framework",
+        "diff",
+        "nist-800-53-rev4",
+        "nist-800-53-rev5",
+        "--format",
+        "json",
+        "--repo",
+        &r,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["counts"]["added"], 268);
+    assert_eq!(v["counts"]["withdrawn"], 87);
+    assert_eq!(
+        v["implementations"],
+        serde_json::json!([{"file": "implementations/app/rev4-ac-2-10.yaml", "control": "nist-800-53-rev4:AC-2(10)", "change": "withdrawn"}])
+    );
+    let ac_2_10 = v["withdrawn"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|w| w["id"] == "ac-2.10")
+        .expect("ac-2.10");
+    assert_eq!(ac_2_10["incorporated_into"], serde_json::json!(["ac-2"]));
+    let md = aegis(&[
+        "framework",
+        "diff",
+        "nist-800-53-rev4",
+        "nist-800-53-rev5",
+        "--format",
+        "markdown",
+        "--repo",
+        &r,
+    ]);
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        text.contains("| added | 268 |") && text.contains("| AC-2(10) |"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+}

@@ -401,7 +401,11 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
 fn run_diff(a: &DiffArgs) -> anyhow::Result<u8> {
     let old = import::diff::load_side(&a.repo.repo, &a.old)?;
     let new = import::diff::load_side(&a.repo.repo, &a.new)?;
-    let d = import::diff::compare(&old, &new);
+    let mut d = import::diff::compare(&old, &new);
+    let old_in_repo = !Path::new(&a.old).is_file();
+    if old_in_repo {
+        d.implementations = import::diff::touched(&a.repo.repo, &old, &d);
+    }
     let text = match a.format {
         DiffFormat::Human => import::diff::render_human(&d),
         DiffFormat::Json => import::diff::render_json(&d)?,

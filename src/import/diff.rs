@@ -74,6 +74,19 @@ pub struct FrameworkDiff {
     /// In the old version, gone from the new one without a withdrawal record.
     pub removed: Vec<Entry>,
     pub reworded: Vec<Reworded>,
+    /// Implementations of the repository whose control NEW withdrew,
+    /// removed or reworded (only when OLD is a repository framework).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub implementations: Vec<Touched>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Touched {
+    /// Repository-relative path of the implementation.
+    pub file: String,
+    pub control: String,
+    /// `withdrawn`, `removed` or `reworded`.
+    pub change: &'static str,
 }
 
 fn label(c: &Control) -> String {
@@ -200,7 +213,86 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
         withdrawn,
         removed,
         reworded,
+        implementations: Vec::new(),
     }
+}
+
+/// Finds the implementations under `repo/implementations/` that refer to a
+/// control of framework `old` that `d` reports withdrawn, removed or
+/// reworded. A reference without a framework prefix counts when the id is
+/// one of `old`'s.
+pub fn touched(repo: &Path, old: &Framework, d: &FrameworkDiff) -> Vec<Touched> {
+    use crate::model::normalize_control_id as norm;
+    let mut change: HashMap<String, &'static str> = HashMap::new();
+    let mut by_key: HashMap<String, String> = HashMap::new();
+    for c in &old.controls {
+        by_key.insert(norm(c.id.as_str()), c.id.0.clone());
+        if let Some(l) = &c.label {
+            by_key.entry(norm(l)).or_insert_with(|| c.id.0.clone());
+        }
+    }
+    for w in &d.withdrawn {
+        change.insert(w.id.clone(), "withdrawn");
+    }
+    for r in &d.removed {
+        change.insert(r.id.clone(), "removed");
+    }
+    for r in &d.reworded {
+        change.insert(r.id.clone(), "reworded");
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![repo.join("implementations")];
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            match e.file_type() {
+                Ok(t) if t.is_dir() && !hidden => stack.push(p),
+                Ok(t)
+                    if t.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") =>
+                {
+                    files.push(p)
+                }
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    for p in files {
+        let Ok((text, _)) = read_source(&p) else {
+            continue;
+        };
+        let Ok(v) = oscal::yaml_value(&text, &p) else {
+            continue;
+        };
+        let Some(reference) = v.get("control").and_then(serde_json::Value::as_str) else {
+            continue;
+        };
+        let (fw, ctl) = match reference.split_once(':') {
+            Some((f, c)) => (Some(f.trim()), c.trim()),
+            None => (None, reference.trim()),
+        };
+        if fw.is_some_and(|f| f != old.id.as_str()) {
+            continue;
+        }
+        let Some(id) = by_key.get(&norm(ctl)) else {
+            continue;
+        };
+        if let Some(kind) = change.get(id) {
+            let rel = p
+                .strip_prefix(repo)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(Touched {
+                file: rel,
+                control: reference.to_string(),
+                change: kind,
+            });
+        }
+    }
+    out
 }
 
 fn targets(w: &Withdrawal) -> String {
@@ -249,6 +341,12 @@ pub fn render_human(d: &FrameworkDiff) -> String {
         out.push_str("\nremoved without a withdrawal record:\n");
         for e in &d.removed {
             out.push_str(&format!("  x {:<12} {}\n", e.label, e.title));
+        }
+    }
+    if !d.implementations.is_empty() {
+        out.push_str("\nimplementations affected:\n");
+        for t in &d.implementations {
+            out.push_str(&format!("  ! {}  {} ({})\n", t.file, t.control, t.change));
         }
     }
     if !d.reworded.is_empty() {
@@ -300,6 +398,19 @@ pub fn render_markdown(d: &FrameworkDiff) -> String {
         );
         for e in &d.removed {
             out.push_str(&format!("| {} | {} |\n", esc(&e.label), esc(&e.title)));
+        }
+    }
+    if !d.implementations.is_empty() {
+        out.push_str(
+            "\n## Implementations affected\n\n| file | control | change |\n| --- | --- | --- |\n",
+        );
+        for t in &d.implementations {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                esc(&t.file),
+                esc(&t.control),
+                t.change
+            ));
         }
     }
     if !d.reworded.is_empty() {
