@@ -540,7 +540,10 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
             params: c.params.iter().map(param_out).collect(),
             props,
             links,
-            parts: c.parts.iter().map(part_out).collect(),
+            parts: statement_part(c)
+                .into_iter()
+                .chain(c.parts.iter().map(part_out))
+                .collect(),
             controls: by_parent
                 .get(c.id.as_str())
                 .map(|cs| cs.iter().map(|c| control_out(c, by_parent)).collect())
@@ -586,6 +589,22 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
             .collect(),
         back_matter,
     }
+}
+
+/// A natively written control keeps its requirement in `statement`; OSCAL
+/// has only parts, so it is exported as the statement part (unless the
+/// control already has one).
+fn statement_part(c: &Control) -> Option<OscalPart> {
+    let text = c.statement.as_ref()?;
+    if c.parts.iter().any(|p| p.name == "statement") {
+        return None;
+    }
+    Some(OscalPart {
+        id: Some(format!("{}_smt", c.id)),
+        name: "statement".into(),
+        prose: Some(text.clone()),
+        ..OscalPart::default()
+    })
 }
 
 /// A stable UUID-shaped id for frameworks that never had one.
