@@ -656,6 +656,20 @@ fn unusable_sources_fail_cleanly_with_exit_code_2() {
             "{err}"
         );
     }
+    let csv = write(src.path(), "evil.csv", "Ref\nA-1\n");
+    let out = aegis(&[
+        "framework",
+        "import",
+        &csv.to_string_lossy(),
+        "--repo",
+        &r,
+        "--columns",
+        "id=Ref",
+        "--id",
+        "../../outside",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable framework or baseline id"));
     let cat = write(src.path(), "tiny.json", TINY_CATALOG);
     let out = aegis(&[
         "framework",

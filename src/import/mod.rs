@@ -280,6 +280,7 @@ fn write_new(
     }
     let mut files = native::render_framework(&fw)?;
     for b in baselines {
+        oscal::catalog::check_framework_id(b.id.as_str())?;
         let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
         let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
         files.insert(1, (rel, text));

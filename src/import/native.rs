@@ -18,6 +18,7 @@ pub fn framework_dir(id: &str) -> String {
     format!("controls/{id}")
 }
 
+/// Where a baseline lives; both ids have passed `check_framework_id`.
 pub fn baseline_path(framework: &str, baseline: &str) -> String {
     format!("controls/{framework}/baselines/{baseline}.yaml")
 }
@@ -60,6 +61,7 @@ fn file_stem(group: &str) -> String {
 /// Every file of `fw` (whose `controls` holds all controls): repository
 /// path and text.
 pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportError> {
+    super::oscal::catalog::check_framework_id(fw.id.as_str())?;
     let dir = framework_dir(fw.id.as_str());
     let parents: HashMap<&str, Option<&str>> = fw
         .groups

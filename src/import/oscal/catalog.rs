@@ -136,7 +136,9 @@ fn publisher(meta: &Map<String, Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn check_framework_id(id: &str) -> Result<(), ImportError> {
+/// Framework and baseline ids become directory and file names, so only the
+/// id pattern of the model gets through (no `/`, no leading `.`).
+pub fn check_framework_id(id: &str) -> Result<(), ImportError> {
     let ok = id
         .chars()
         .next()

@@ -131,18 +131,7 @@ pub fn resolve_file(
 }
 
 fn check_id(id: &str) -> Result<(), ImportError> {
-    let ok = id
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ImportError::BadId(id.to_string()))
-    }
+    super::catalog::check_framework_id(id)
 }
 
 /// A baseline id from a profile title: the impact level NIST and FedRAMP
