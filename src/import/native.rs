@@ -141,37 +141,137 @@ pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), I
     Ok((rel.to_string(), changed))
 }
 
-/// Writes a framework's files and removes catalog part files a previous
-/// import wrote that the new one no longer has. Baselines are left alone.
+/// Writes a framework's files. `framework.yaml` and `catalog/` are replaced
+/// as a whole: the new ones are staged in a hidden sibling directory, every
+/// other entry of the old directory (baselines, sources, the user's own
+/// files) is moved into the stage, and the stage is renamed into place, so
+/// a reader sees the old framework or the new one, never a mix. Catalog
+/// parts the new import no longer has disappear with the old directory.
+/// Other files in `files` (baselines a source defines) are then written one
+/// by one. Nothing is touched when nothing changed.
 pub fn write_framework(
     repo: &Path,
     fw: &Framework,
     files: &[(String, String)],
 ) -> Result<Vec<(String, bool)>, ImportError> {
-    let mut written = Vec::new();
-    // Catalog parts first, framework.yaml last: a reader never sees a new
-    // framework.yaml whose controls are still missing.
-    for (rel, text) in files.iter().skip(1).chain(files.iter().take(1)) {
+    let dir_rel = framework_dir(fw.id.as_str());
+    let prefix = format!("{dir_rel}/");
+    let inside = |rel: &str| rel.strip_prefix(&prefix).map(str::to_string);
+    let is_core = |sub: &str| sub == "framework.yaml" || sub.starts_with("catalog/");
+    let (core, extra): (Vec<&(String, String)>, Vec<&(String, String)>) = files
+        .iter()
+        .partition(|(rel, _)| inside(rel).is_some_and(|s| is_core(&s)));
+    let dir = repo.join(&dir_rel);
+    let mut written: Vec<(String, bool)> = core
+        .iter()
+        .map(|(rel, text)| {
+            let same = std::fs::read(repo.join(rel)).is_ok_and(|old| old == text.as_bytes());
+            (rel.clone(), !same)
+        })
+        .collect();
+    let mut stale: Vec<String> = std::fs::read_dir(dir.join("catalog"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| format!("{dir_rel}/catalog/{}", e.file_name().to_string_lossy()))
+        .filter(|rel| !core.iter().any(|(r, _)| r == rel))
+        .collect();
+    stale.sort();
+    if written.iter().any(|(_, changed)| *changed) || !stale.is_empty() {
+        swap_in(repo, &dir, &dir_rel, &core)?;
+        written.extend(stale.into_iter().map(|rel| (rel, true)));
+    }
+    for (rel, text) in extra {
         written.push(write_one(repo, rel, text)?);
     }
-    let cat_dir = repo.join(framework_dir(fw.id.as_str())).join("catalog");
-    if let Ok(entries) = std::fs::read_dir(&cat_dir) {
-        let keep: Vec<&str> = files.iter().map(|(r, _)| r.as_str()).collect();
-        let mut stale = Vec::new();
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let rel = format!("{}/catalog/{name}", framework_dir(fw.id.as_str()));
-            if name.ends_with(".yaml") && !keep.contains(&rel.as_str()) {
-                stale.push((e.path(), rel));
-            }
-        }
-        stale.sort();
-        for (path, rel) in stale {
-            std::fs::remove_file(&path).map_err(|source| ImportError::Write { path, source })?;
-            written.push((rel, true));
-        }
-    }
     Ok(written)
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
+    move |source| ImportError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn swap_in(
+    repo: &Path,
+    dir: &Path,
+    dir_rel: &str,
+    core: &[&(String, String)],
+) -> Result<(), ImportError> {
+    let controls = repo.join("controls");
+    let name = dir_rel.rsplit('/').next().unwrap_or(dir_rel);
+    let pid = std::process::id();
+    // Hidden names: the repository walk skips them, so a leftover after a
+    // crash is never read as a second framework.
+    let stage = controls.join(format!(".{name}.aegis-new-{pid}"));
+    let old = controls.join(format!(".{name}.aegis-old-{pid}"));
+    let _ = std::fs::remove_dir_all(&stage);
+    let staged = (|| {
+        for (rel, text) in core {
+            let sub = rel
+                .strip_prefix(dir_rel)
+                .unwrap_or(rel)
+                .trim_start_matches('/');
+            let path = stage.join(sub);
+            crate::write::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&stage);
+        return Err(e);
+    }
+    // Everything that is not the catalog itself moves into the stage.
+    let mut carried: Vec<std::ffi::OsString> = Vec::new();
+    let carry = (|| {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| {
+                !matches!(
+                    n.to_str(),
+                    Some("framework.yaml" | "framework.yml" | "catalog")
+                )
+            })
+            .collect();
+        entries.sort();
+        for n in entries {
+            let from = dir.join(&n);
+            std::fs::rename(&from, stage.join(&n)).map_err(io_err(&from))?;
+            carried.push(n);
+        }
+        Ok(())
+    })();
+    let put_back = |carried: &[std::ffi::OsString]| {
+        for n in carried {
+            let _ = std::fs::rename(stage.join(n), dir.join(n));
+        }
+        let _ = std::fs::remove_dir_all(&stage);
+    };
+    if let Err(e) = carry {
+        put_back(&carried);
+        return Err(e);
+    }
+    let existed = dir.exists();
+    if existed && let Err(e) = std::fs::rename(dir, &old) {
+        put_back(&carried);
+        return Err(io_err(dir)(e));
+    }
+    if let Err(e) = std::fs::rename(&stage, dir) {
+        if existed {
+            let _ = std::fs::rename(&old, dir);
+        }
+        put_back(&carried);
+        return Err(io_err(dir)(e));
+    }
+    if existed {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
 }
 
 fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
@@ -284,4 +384,71 @@ fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fw(groups: &[&str]) -> Framework {
+        let mut text = String::from("schema_version: 1\nid: t\ntitle: T\nversion: '1'\ngroups:\n");
+        for g in groups {
+            text.push_str(&format!("- id: {g}\n  title: {g}\n"));
+        }
+        text.push_str("controls:\n");
+        for g in groups {
+            text.push_str(&format!("- id: {g}-1\n  title: x\n  group: {g}\n"));
+        }
+        let node = yaml::parse(&text, YamlLimits::default(), Default::default()).expect("yaml");
+        serde_json::from_value(node.to_json()).expect("framework")
+    }
+
+    #[test]
+    fn a_new_import_replaces_the_catalog_and_keeps_everything_else() {
+        let repo = tempfile::tempdir().expect("tmp");
+        let first = fw(&["aa", "bb"]);
+        let w = write_framework(
+            repo.path(),
+            &first,
+            &render_framework(&first).expect("render"),
+        )
+        .expect("write");
+        assert_eq!(w.len(), 3);
+        let dir = repo.path().join("controls/t");
+        std::fs::write(dir.join("baselines.keep"), "mine").expect("user file");
+        crate::write::write_atomic(&dir.join("baselines/low.yaml"), b"x").expect("baseline");
+        crate::write::write_atomic(&dir.join("source/doc.json"), b"{}").expect("source");
+
+        let again = write_framework(
+            repo.path(),
+            &first,
+            &render_framework(&first).expect("render"),
+        )
+        .expect("write");
+        assert!(again.iter().all(|(_, changed)| !changed), "{again:?}");
+
+        let second = fw(&["aa", "cc"]);
+        let w = write_framework(
+            repo.path(),
+            &second,
+            &render_framework(&second).expect("render"),
+        )
+        .expect("write");
+        assert!(
+            w.contains(&("controls/t/catalog/bb.yaml".to_string(), true)),
+            "{w:?}"
+        );
+        assert!(dir.join("catalog/cc.yaml").is_file() && !dir.join("catalog/bb.yaml").exists());
+        assert!(dir.join("baselines/low.yaml").is_file() && dir.join("source/doc.json").is_file());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("baselines.keep")).expect("kept"),
+            "mine"
+        );
+        let hidden: Vec<_> = std::fs::read_dir(repo.path().join("controls"))
+            .expect("list")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "staging left behind: {hidden:?}");
+    }
 }
