@@ -141,6 +141,9 @@ pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), I
     Ok((rel.to_string(), changed))
 }
 
+/// A repository-relative path and the text to write there.
+type FileText = (String, String);
+
 /// Writes a framework's files. `framework.yaml` and `catalog/` are replaced
 /// as a whole: the new ones are staged in a hidden sibling directory, every
 /// other entry of the old directory (baselines, sources, the user's own
@@ -158,7 +161,7 @@ pub fn write_framework(
     let prefix = format!("{dir_rel}/");
     let inside = |rel: &str| rel.strip_prefix(&prefix).map(str::to_string);
     let is_core = |sub: &str| sub == "framework.yaml" || sub.starts_with("catalog/");
-    let (core, extra): (Vec<&(String, String)>, Vec<&(String, String)>) = files
+    let (core, extra): (Vec<&FileText>, Vec<&FileText>) = files
         .iter()
         .partition(|(rel, _)| inside(rel).is_some_and(|s| is_core(&s)));
     let dir = repo.join(&dir_rel);
@@ -194,12 +197,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
     }
 }
 
-fn swap_in(
-    repo: &Path,
-    dir: &Path,
-    dir_rel: &str,
-    core: &[&(String, String)],
-) -> Result<(), ImportError> {
+fn swap_in(repo: &Path, dir: &Path, dir_rel: &str, core: &[&FileText]) -> Result<(), ImportError> {
     let controls = repo.join("controls");
     let name = dir_rel.rsplit('/').next().unwrap_or(dir_rel);
     let pid = std::process::id();
