@@ -55,7 +55,9 @@ pub fn render(report: &Report) -> String {
 
 /// Escaping of a command's message, as GitHub's toolkit does it.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a command's properties: also `:` and `,`.

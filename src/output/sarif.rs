@@ -136,14 +136,20 @@ pub fn render(report: &Report) -> String {
             Rule {
                 id: rule_id(*c),
                 name: info.name.to_string(),
-                short_description: Text { text: info.description.to_string() },
-                full_description: Text { text: info.description.to_string() },
+                short_description: Text {
+                    text: info.description.to_string(),
+                },
+                full_description: Text {
+                    text: info.description.to_string(),
+                },
                 help_uri: docs.clone(),
                 help: Help {
                     text: format!("{} See {docs}", info.description),
                     markdown: format!("{} See [{}]({docs}).", info.description, info.name),
                 },
-                default_configuration: Config { level: level(info.severity) },
+                default_configuration: Config {
+                    level: level(info.severity),
+                },
                 properties: RuleProps {
                     tags: vec!["compliance".to_string(), info.stage.as_str().to_string()],
                 },

@@ -16,7 +16,10 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Code::InvalidDateRange,
                 ex.file,
                 "/expires",
-                format!("exception expires ({}) before it was granted ({})", e.expires, e.granted),
+                format!(
+                    "exception expires ({}) before it was granted ({})",
+                    e.expires, e.granted
+                ),
                 "fix `granted` or `expires`".into(),
             );
         } else if e.expires < today {
@@ -31,17 +34,21 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, ex.file, e.id.as_str(), "exception");
     }
     for p in &repo.policies {
-        if let Some(due) = p.value.review_due() {
-            if due < today {
-                let ptr = if p.value.reviewed.is_some() { "/reviewed" } else { "/effective" };
-                ctx.emit(
-                    Code::PolicyReviewOverdue,
-                    p.file,
-                    ptr,
-                    format!("policy `{}` was due for review on {due}", p.value.id),
-                    "review the policy in a pull request and update `reviewed`".into(),
-                );
-            }
+        if let Some(due) = p.value.review_due()
+            && due < today
+        {
+            let ptr = if p.value.reviewed.is_some() {
+                "/reviewed"
+            } else {
+                "/effective"
+            };
+            ctx.emit(
+                Code::PolicyReviewOverdue,
+                p.file,
+                ptr,
+                format!("policy `{}` was due for review on {due}", p.value.id),
+                "review the policy in a pull request and update `reviewed`".into(),
+            );
         }
         same_stem(ctx, p.file, p.value.id.as_str(), "policy");
     }
@@ -52,27 +59,43 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, r.file, r.value.id.as_str(), "risk");
     }
     for fw in &repo.frameworks {
-        let dir = ctx.path(fw.file).split('/').nth(1).unwrap_or_default().to_string();
+        let dir = ctx
+            .path(fw.file)
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
         if dir != fw.value.id.as_str() {
             ctx.emit(
                 Code::PathMismatch,
                 fw.file,
                 "/id",
-                format!("framework `{}` is in directory controls/{dir}/", fw.value.id),
-                format!("move it to controls/{}/ or change its id to `{dir}`", fw.value.id),
+                format!(
+                    "framework `{}` is in directory controls/{dir}/",
+                    fw.value.id
+                ),
+                format!(
+                    "move it to controls/{}/ or change its id to `{dir}`",
+                    fw.value.id
+                ),
             );
         }
     }
     for imp in &repo.implementations {
         let i = &imp.value;
         match i.status {
-            ImplStatus::NotApplicable if i.justification.as_deref().is_none_or(|j| j.trim().is_empty()) => {
+            ImplStatus::NotApplicable
+                if i.justification
+                    .as_deref()
+                    .is_none_or(|j| j.trim().is_empty()) =>
+            {
                 ctx.emit(
                     Code::MissingJustification,
                     imp.file,
                     "/status",
                     "control is marked not-applicable without a justification".into(),
-                    "add `justification:` saying why the control does not apply to this system".into(),
+                    "add `justification:` saying why the control does not apply to this system"
+                        .into(),
                 );
             }
             ImplStatus::Inherited if i.inherited_from.is_none() && i.provider.is_none() => {
@@ -87,7 +110,12 @@ pub(super) fn check(ctx: &mut Ctx) {
             _ => {}
         }
         if let Some(s) = &i.system {
-            let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default().to_string();
+            let dir = ctx
+                .path(imp.file)
+                .split('/')
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
             if dir != s.as_str() {
                 ctx.emit(
                     Code::PathMismatch,

@@ -180,7 +180,13 @@ impl Ctx<'_> {
     }
 
     pub fn emit(&mut self, code: Code, file: usize, pointer: &str, message: String, help: String) {
-        let d = Diagnostic::new(code, self.path(file).to_string(), self.pos(file, pointer), message).help(help);
+        let d = Diagnostic::new(
+            code,
+            self.path(file).to_string(),
+            self.pos(file, pointer),
+            message,
+        )
+        .help(help);
         self.out.push(d);
     }
 
@@ -196,7 +202,10 @@ impl Ctx<'_> {
     }
 
     pub fn systems(&self) -> &[System] {
-        self.repo.config.as_ref().map_or(&[], |c| c.systems.as_slice())
+        self.repo
+            .config
+            .as_ref()
+            .map_or(&[], |c| c.systems.as_slice())
     }
 
     pub fn system(&self, id: &SystemId) -> Option<&System> {

@@ -41,11 +41,29 @@ pub(super) fn check(ctx: &mut Ctx) {
             Some(s) => s.frameworks.iter().map(|f| f.framework.0.clone()).collect(),
             None => {
                 let (ptr, msg) = match imp.value.system {
-                    Some(_) => ("/system", format!("system `{system}` is not defined in aegis.yaml")),
-                    None => ("", format!("this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml")),
+                    Some(_) => (
+                        "/system",
+                        format!("system `{system}` is not defined in aegis.yaml"),
+                    ),
+                    None => (
+                        "",
+                        format!(
+                            "this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml"
+                        ),
+                    ),
                 };
-                let pos = if ptr.is_empty() { crate::diag::Pos::START } else { ctx.pos(imp.file, ptr) };
-                ctx.emit_at(Code::UnknownSystem, imp.file, pos, msg, unknown_system_help(&system, &systems));
+                let pos = if ptr.is_empty() {
+                    crate::diag::Pos::START
+                } else {
+                    ctx.pos(imp.file, ptr)
+                };
+                ctx.emit_at(
+                    Code::UnknownSystem,
+                    imp.file,
+                    pos,
+                    msg,
+                    unknown_system_help(&system, &systems),
+                );
                 all_frameworks.clone()
             }
         };
@@ -57,7 +75,11 @@ pub(super) fn check(ctx: &mut Ctx) {
                     imp.file,
                     &format!("/evidence/{i}"),
                     format!("evidence `{e}` does not exist"),
-                    id_help(e.as_str(), &evidence_names, "create evidence/<id>.yaml for it"),
+                    id_help(
+                        e.as_str(),
+                        &evidence_names,
+                        "create evidence/<id>.yaml for it",
+                    ),
                 );
             }
         }
@@ -68,20 +90,26 @@ pub(super) fn check(ctx: &mut Ctx) {
                     imp.file,
                     &format!("/policies/{i}"),
                     format!("policy `{p}` does not exist"),
-                    id_help(p.as_str(), &policy_names, "create policies/<id>.md with front matter for it"),
+                    id_help(
+                        p.as_str(),
+                        &policy_names,
+                        "create policies/<id>.md with front matter for it",
+                    ),
                 );
             }
         }
-        if let Some(from) = &imp.value.inherited_from {
-            if !systems.iter().any(|s| s == from.as_str()) {
-                ctx.emit(
-                    Code::UnknownSystem,
-                    imp.file,
-                    "/inherited_from",
-                    format!("control is inherited from system `{from}`, which is not defined in aegis.yaml"),
-                    unknown_system_help(from.as_str(), &systems),
-                );
-            }
+        if let Some(from) = &imp.value.inherited_from
+            && !systems.iter().any(|s| s == from.as_str())
+        {
+            ctx.emit(
+                Code::UnknownSystem,
+                imp.file,
+                "/inherited_from",
+                format!(
+                    "control is inherited from system `{from}`, which is not defined in aegis.yaml"
+                ),
+                unknown_system_help(from.as_str(), &systems),
+            );
         }
     }
 
@@ -110,7 +138,13 @@ pub(super) fn check(ctx: &mut Ctx) {
             control(ctx, ex.file, &format!("/controls/{i}"), r, &context);
         }
         for (i, r) in ex.value.compensating_controls.iter().enumerate() {
-            control(ctx, ex.file, &format!("/compensating_controls/{i}"), r, &context);
+            control(
+                ctx,
+                ex.file,
+                &format!("/compensating_controls/{i}"),
+                r,
+                &context,
+            );
         }
         for (i, r) in ex.value.risks.iter().enumerate() {
             if !risk_ids.contains(r.as_str()) {
@@ -137,7 +171,13 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
         for (i, r) in risk.value.controls.iter().enumerate() {
-            control(ctx, risk.file, &format!("/controls/{i}"), r, &all_frameworks);
+            control(
+                ctx,
+                risk.file,
+                &format!("/controls/{i}"),
+                r,
+                &all_frameworks,
+            );
         }
     }
     for set in &repo.findings {
@@ -153,7 +193,13 @@ pub(super) fn check(ctx: &mut Ctx) {
         let context = system_frameworks(ctx, set.value.system.as_str(), &all_frameworks);
         for (i, f) in set.value.findings.iter().enumerate() {
             for (j, r) in f.controls.iter().enumerate() {
-                control(ctx, set.file, &format!("/findings/{i}/controls/{j}"), r, &context);
+                control(
+                    ctx,
+                    set.file,
+                    &format!("/findings/{i}/controls/{j}"),
+                    r,
+                    &context,
+                );
             }
         }
     }
@@ -165,7 +211,11 @@ pub(super) fn check(ctx: &mut Ctx) {
                     ledger.file,
                     &format!("/approvals/{i}/policy"),
                     format!("approval for policy `{}`, which does not exist", a.policy),
-                    id_help(a.policy.as_str(), &policy_names, "remove the stale approval, or restore the policy"),
+                    id_help(
+                        a.policy.as_str(),
+                        &policy_names,
+                        "remove the stale approval, or restore the policy",
+                    ),
                 );
             }
         }
@@ -188,7 +238,13 @@ pub(super) fn check(ctx: &mut Ctx) {
             if let Some(tgt) = &sides[1] {
                 for (j, t) in rel.targets.iter().enumerate() {
                     let r = ControlRef(format!("{tgt}:{t}"));
-                    control(ctx, m.file, &format!("/relationships/{i}/targets/{j}"), &r, &[]);
+                    control(
+                        ctx,
+                        m.file,
+                        &format!("/relationships/{i}/targets/{j}"),
+                        &r,
+                        &[],
+                    );
                 }
             }
         }
@@ -233,30 +289,54 @@ fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &
                 return;
             };
             if c.withdrawn {
-                let message = format!("control `{}` of `{framework}` has been withdrawn by its publisher", c.display());
+                let message = format!(
+                    "control `{}` of `{framework}` has been withdrawn by its publisher",
+                    c.display()
+                );
                 let help = if c.replaced_by.is_empty() {
                     "reference a current control instead".to_string()
                 } else {
-                    let to: Vec<String> = c.replaced_by.iter().map(|t| {
-                        ctx.index
-                            .frameworks
-                            .get(&framework)
-                            .and_then(|e| e.control(t.as_str()).and_then(|i| e.controls.get(i)))
-                            .map_or_else(|| t.to_string(), |e| e.display().to_string())
-                    }).collect();
-                    format!("its requirements moved to {}; reference that instead", to.join(", "))
+                    let to: Vec<String> = c
+                        .replaced_by
+                        .iter()
+                        .map(|t| {
+                            ctx.index
+                                .frameworks
+                                .get(&framework)
+                                .and_then(|e| e.control(t.as_str()).and_then(|i| e.controls.get(i)))
+                                .map_or_else(|| t.to_string(), |e| e.display().to_string())
+                        })
+                        .collect();
+                    format!(
+                        "its requirements moved to {}; reference that instead",
+                        to.join(", ")
+                    )
                 };
                 ctx.emit(Code::WithdrawnControl, file, pointer, message, help);
             }
         }
-        Resolved::UnknownFramework { framework, suggestion } => {
+        Resolved::UnknownFramework {
+            framework,
+            suggestion,
+        } => {
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}:`?"),
-                None => "import the framework with `aegis framework import`, or fix the prefix".into(),
+                None => {
+                    "import the framework with `aegis framework import`, or fix the prefix".into()
+                }
             };
-            ctx.emit(Code::UnknownFramework, file, pointer, format!("framework `{framework}` is not defined under controls/"), help);
+            ctx.emit(
+                Code::UnknownFramework,
+                file,
+                pointer,
+                format!("framework `{framework}` is not defined under controls/"),
+                help,
+            );
         }
-        Resolved::UnknownControl { framework, suggestion } => {
+        Resolved::UnknownControl {
+            framework,
+            suggestion,
+        } => {
             let (_, id) = r.parts();
             let message = match &framework {
                 Some(fw) => format!("control `{id}` is not in framework `{fw}`"),
@@ -264,7 +344,9 @@ fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &
             };
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "check the id against the framework's catalog (`aegis framework show`)".into(),
+                None => {
+                    "check the id against the framework's catalog (`aegis framework show`)".into()
+                }
             };
             ctx.emit(Code::UnknownControl, file, pointer, message, help);
         }
@@ -274,7 +356,10 @@ fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &
                 Code::AmbiguousControl,
                 file,
                 pointer,
-                format!("control `{id}` exists in several frameworks: {}", frameworks.join(", ")),
+                format!(
+                    "control `{id}` exists in several frameworks: {}",
+                    frameworks.join(", ")
+                ),
                 format!("write the framework too, e.g. `{}:{id}`", frameworks[0]),
             );
         }

@@ -21,7 +21,9 @@ use yaml::{Shift, YamlLimits};
 pub enum LoadError {
     #[error("{0} is not a directory")]
     NotADirectory(PathBuf),
-    #[error("{0} has no aegis.yaml; run `aegis init {0}` to create a repository, or pass the repository's path")]
+    #[error(
+        "{0} has no aegis.yaml; run `aegis init {0}` to create a repository, or pass the repository's path"
+    )]
     NotARepository(PathBuf),
     #[error("cannot read {path}: {source}")]
     Io {
@@ -47,7 +49,9 @@ impl Workspace {
     }
 
     pub fn root_canonical(&self) -> PathBuf {
-        self.root.canonicalize().unwrap_or_else(|_| self.root.clone())
+        self.root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone())
     }
 }
 
@@ -101,12 +105,15 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     let size = match std::fs::metadata(&path) {
         Ok(m) => m.len(),
         Err(e) => {
-            file.push(Diagnostic::new(
-                Code::IoError,
-                rel,
-                Pos::START,
-                format!("cannot read file: {e}"),
-            ).help("check the file's permissions"));
+            file.push(
+                Diagnostic::new(
+                    Code::IoError,
+                    rel,
+                    Pos::START,
+                    format!("cannot read file: {e}"),
+                )
+                .help("check the file's permissions"),
+            );
             return file;
         }
     };
@@ -116,7 +123,10 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
                 Code::FileTooLarge,
                 rel,
                 Pos::START,
-                format!("file is {size} bytes, over the limit of {} bytes", limits.max_file_bytes),
+                format!(
+                    "file is {size} bytes, over the limit of {} bytes",
+                    limits.max_file_bytes
+                ),
             )
             .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
         );
@@ -125,7 +135,15 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            file.push(Diagnostic::new(Code::IoError, rel, Pos::START, format!("cannot read file: {e}")).help("check the file's permissions"));
+            file.push(
+                Diagnostic::new(
+                    Code::IoError,
+                    rel,
+                    Pos::START,
+                    format!("cannot read file: {e}"),
+                )
+                .help("check the file's permissions"),
+            );
             return file;
         }
     };
@@ -139,8 +157,16 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
                 Diagnostic::new(
                     Code::InvalidUtf8,
                     rel,
-                    Pos { line, column, offset: good, len: 1 },
-                    format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]),
+                    Pos {
+                        line,
+                        column,
+                        offset: good,
+                        len: 1,
+                    },
+                    format!(
+                        "file is not valid UTF-8 (byte 0x{:02x} at offset {good})",
+                        bytes[good]
+                    ),
                 )
                 .help("save the file as UTF-8"),
             );
@@ -178,7 +204,13 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
             }
         }
     } else {
-        (&text[bom..], Shift { lines: 0, bytes: bom })
+        (
+            &text[bom..],
+            Shift {
+                lines: 0,
+                bytes: bom,
+            },
+        )
     };
     match yaml::parse(yaml_text, ylimits, shift) {
         Ok(tree) => file.tree = Some(tree),

@@ -251,8 +251,13 @@ fn classify(err: &serde_saphyr::Error, shift: Shift, limits: YamlLimits) -> Yaml
     };
     // The parser's wording names its own budgets; say what it means for the file.
     let message = match code {
-        Code::YamlTooDeep => format!("nesting is deeper than the limit of {} levels", limits.max_depth),
-        Code::YamlAliasLimit => format!("document expands to too many nodes through aliases ({message})"),
+        Code::YamlTooDeep => format!(
+            "nesting is deeper than the limit of {} levels",
+            limits.max_depth
+        ),
+        Code::YamlAliasLimit => {
+            format!("document expands to too many nodes through aliases ({message})")
+        }
         _ => message,
     };
     YamlError {
@@ -453,7 +458,10 @@ mod tests {
         let n = p("id: a\nrefs:\n  - x\n  - NOPE\n").expect("parses");
         let bad = n.pointer("/refs/1").expect("exists");
         assert_eq!((bad.pos.line, bad.pos.column), (4, 5));
-        assert_eq!(&"id: a\nrefs:\n  - x\n  - NOPE\n"[bad.pos.offset..][..4], "NOPE");
+        assert_eq!(
+            &"id: a\nrefs:\n  - x\n  - NOPE\n"[bad.pos.offset..][..4],
+            "NOPE"
+        );
         let key = n.entry("refs").expect("key");
         assert_eq!((key.key_pos.line, key.key_pos.column), (2, 1));
     }
@@ -510,7 +518,10 @@ mod tests {
             },
         )
         .expect("parses");
-        assert_eq!(n.get("id").map(|n| (n.pos.line, n.pos.offset)), Some((4, 14)));
+        assert_eq!(
+            n.get("id").map(|n| (n.pos.line, n.pos.offset)),
+            Some((4, 14))
+        );
     }
 
     #[test]
