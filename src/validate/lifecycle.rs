@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::diag::Code;
-use crate::model::ImplStatus;
+use crate::model::{ImplStatus, normalize_control_id};
 
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
@@ -108,6 +108,22 @@ pub(super) fn check(ctx: &mut Ctx) {
                 );
             }
             _ => {}
+        }
+        let path = ctx.path(imp.file).to_string();
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        let (_, ctl) = i.control.parts();
+        if normalize_control_id(stem) != normalize_control_id(ctl.as_str()) {
+            ctx.emit(
+                Code::PathMismatch,
+                imp.file,
+                "/control",
+                format!("implementation of `{ctl}` is in a file named {name}"),
+                format!(
+                    "name implementation files after their control: {ctl}{}",
+                    &name[stem.len()..]
+                ),
+            );
         }
         if let Some(s) = &i.system {
             let dir = ctx

@@ -28,6 +28,9 @@ pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
     let all_frameworks: Vec<String> = ctx.index.frameworks.keys().cloned().collect();
     let systems: Vec<String> = ctx.systems().iter().map(|s| s.id.0.clone()).collect();
+    // Without a valid aegis.yaml every system would look unknown; its own
+    // diagnostics say what is wrong, so system checks wait for it.
+    let config_ok = repo.config.is_some();
     let evidence_ids: HashSet<&str> = repo.evidence.iter().map(|e| e.value.id.as_str()).collect();
     let evidence_names: Vec<String> = evidence_ids.iter().map(|s| s.to_string()).collect();
     let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
@@ -57,13 +60,15 @@ pub(super) fn check(ctx: &mut Ctx) {
                 } else {
                     ctx.pos(imp.file, ptr)
                 };
-                ctx.emit_at(
-                    Code::UnknownSystem,
-                    imp.file,
-                    pos,
-                    msg,
-                    unknown_system_help(&system, &systems),
-                );
+                if config_ok {
+                    ctx.emit_at(
+                        Code::UnknownSystem,
+                        imp.file,
+                        pos,
+                        msg,
+                        unknown_system_help(&system, &systems),
+                    );
+                }
                 all_frameworks.clone()
             }
         };
@@ -99,6 +104,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
         if let Some(from) = &imp.value.inherited_from
+            && config_ok
             && !systems.iter().any(|s| s == from.as_str())
         {
             ctx.emit(
@@ -125,7 +131,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for ex in &repo.exceptions {
         let context = system_frameworks(ctx, ex.value.system.as_str(), &all_frameworks);
-        if !systems.iter().any(|s| s == ex.value.system.as_str()) {
+        if config_ok && !systems.iter().any(|s| s == ex.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 ex.file,
@@ -160,7 +166,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for risk in &repo.risks {
         for (i, s) in risk.value.systems.iter().enumerate() {
-            if !systems.iter().any(|n| n == s.as_str()) {
+            if config_ok && !systems.iter().any(|n| n == s.as_str()) {
                 ctx.emit(
                     Code::UnknownSystem,
                     risk.file,
@@ -181,7 +187,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
     }
     for set in &repo.findings {
-        if !systems.iter().any(|n| n == set.value.system.as_str()) {
+        if config_ok && !systems.iter().any(|n| n == set.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 set.file,
