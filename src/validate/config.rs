@@ -48,6 +48,9 @@ pub(super) fn check(ctx: &mut Ctx) {
         for (j, sel) in s.frameworks.iter().enumerate() {
             let ptr = format!("/systems/{i}/frameworks/{j}");
             let Some(fw) = ctx.index.frameworks.get(sel.framework.as_str()) else {
+                if ctx.broken.frameworks.contains(sel.framework.as_str()) {
+                    continue;
+                }
                 unknown_framework(
                     ctx,
                     0,

@@ -62,6 +62,15 @@ pub(super) fn check(ctx: &mut Ctx) {
     ctx.out.extend(file_diags);
 
     for e in &repo.evidence {
+        if e.value.uri.to_ascii_lowercase().starts_with("file:") {
+            ctx.emit(
+                Code::PathEscapesRepo,
+                e.file,
+                "/uri",
+                format!("evidence `{}` points at a local file by a file: URI", e.value.id),
+                "use a path relative to the repository root (evidence/files/<name>), or an https:// or s3:// URI".into(),
+            );
+        }
         if e.value.is_repo_file() && e.value.sha256.is_none() {
             ctx.emit(
                 Code::EvidenceUnhashed,

@@ -74,7 +74,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         };
         control(ctx, imp.file, "/control", &imp.value.control, &context);
         for (i, e) in imp.value.evidence.iter().enumerate() {
-            if !evidence_ids.contains(e.as_str()) {
+            if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
                     Code::UnknownEvidence,
                     imp.file,
@@ -89,7 +89,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
         for (i, p) in imp.value.policies.iter().enumerate() {
-            if !policy_ids.contains(p.as_str()) {
+            if !policy_ids.contains(p.as_str()) && !ctx.broken.policies.contains(p.as_str()) {
                 ctx.emit(
                     Code::UnknownPolicy,
                     imp.file,
@@ -153,7 +153,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             );
         }
         for (i, r) in ex.value.risks.iter().enumerate() {
-            if !risk_ids.contains(r.as_str()) {
+            if !risk_ids.contains(r.as_str()) && !ctx.broken.risks.contains(r.as_str()) {
                 ctx.emit(
                     Code::UnknownRisk,
                     ex.file,
@@ -289,7 +289,23 @@ fn id_help(id: &str, known: &[String], otherwise: &str) -> String {
 
 /// Checks one control reference at `pointer` of `file`.
 fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &[String]) {
-    match ctx.index.resolve(r, context) {
+    let resolved = ctx.index.resolve(r, context);
+    let broken = &ctx.broken.frameworks;
+    let follow_on = match &resolved {
+        Resolved::UnknownFramework { framework, .. } => broken.contains(framework),
+        Resolved::UnknownControl {
+            framework: Some(fw),
+            ..
+        } => broken.contains(fw),
+        Resolved::UnknownControl {
+            framework: None, ..
+        } => !broken.is_empty(),
+        _ => false,
+    };
+    if follow_on {
+        return;
+    }
+    match resolved {
         Resolved::Found { framework, control } => {
             let Some(c) = ctx.index.control(&framework, control) else {
                 return;

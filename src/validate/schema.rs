@@ -79,7 +79,11 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
                     v.pos,
                     format!("schema_version {} is not supported; this aegis reads schema_version {SCHEMA_VERSION}", json_text(&v.to_json())),
                 )
-                .help("upgrade aegis, or run `aegis migrate` if the file is older than this version"),
+                .help(if matches!(v.value, Value::Int(n) if n > i64::from(SCHEMA_VERSION)) || matches!(v.value, Value::UInt(n) if n > u64::from(SCHEMA_VERSION)) {
+                    "the file was written for a newer aegis; upgrade aegis to read it"
+                } else {
+                    "set `schema_version: 1`"
+                }),
             );
             return (None, diags);
         }

@@ -256,7 +256,9 @@ fn classify(err: &serde_saphyr::Error, shift: Shift, limits: YamlLimits) -> Yaml
             limits.max_depth
         ),
         Code::YamlAliasLimit => {
-            format!("document expands to too many nodes through aliases ({message})")
+            format!(
+                "document has more nodes or alias expansions than the safety budget allows ({message})"
+            )
         }
         _ => message,
     };
