@@ -102,38 +102,27 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
 fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile {
     let mut file = SourceFile::new(rel, kind);
     let path = root.join(rel);
-    let size = match std::fs::metadata(&path) {
-        Ok(m) => m.len(),
-        Err(e) => {
+    // Read at most one byte past the limit: a file that grows while it is
+    // read cannot slip past the bound, and a huge file is never loaded.
+    let bytes = match read_bounded(&path, limits.max_file_bytes) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            let size =
+                std::fs::metadata(&path).map_or(String::from("more than"), |m| m.len().to_string());
             file.push(
                 Diagnostic::new(
-                    Code::IoError,
+                    Code::FileTooLarge,
                     rel,
                     Pos::START,
-                    format!("cannot read file: {e}"),
+                    format!(
+                        "file is {size} bytes, over the limit of {} bytes",
+                        limits.max_file_bytes
+                    ),
                 )
-                .help("check the file's permissions"),
+                .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
             );
             return file;
         }
-    };
-    if size > limits.max_file_bytes {
-        file.push(
-            Diagnostic::new(
-                Code::FileTooLarge,
-                rel,
-                Pos::START,
-                format!(
-                    "file is {size} bytes, over the limit of {} bytes",
-                    limits.max_file_bytes
-                ),
-            )
-            .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
-        );
-        return file;
-    }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
         Err(e) => {
             file.push(
                 Diagnostic::new(
@@ -218,6 +207,15 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     }
     file.text = text;
     file
+}
+
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// Reads `aegis.yaml` into its model when it is valid, for the stages that
