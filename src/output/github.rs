@@ -31,7 +31,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "::{cmd} file={},line={},col={},title={}::{}",
-            escape_property(&d.file),
+            escape_property(&format!("{}{}", report.path_prefix, d.file)),
             d.pos.line,
             d.pos.column,
             escape_property(&format!("aegis {}", d.code)),

@@ -29,6 +29,10 @@ pub struct Report<'a> {
     pub sources: &'a [SourceFile],
     /// The failure threshold, so the human summary can say what failed.
     pub gate: crate::diag::Severity,
+    /// Where the compliance repository sits inside the checked-out git
+    /// repository (`""` or `"compliance/"`); GitHub annotations and SARIF
+    /// locations must be relative to the checkout, not to aegis.yaml.
+    pub path_prefix: String,
 }
 
 impl Report<'_> {
