@@ -51,7 +51,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                             sha_pos,
                             format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
                         )
-                        .help("if the new content is the evidence you mean, record the new hash (`aegis evidence hash`); otherwise restore the reviewed file"),
+                        .help("if the new content is the evidence you mean, record its new sha256 and size (`sha256sum` prints the hash); otherwise restore the reviewed file"),
                     )
                 }
                 Ok(_) => None,

@@ -537,3 +537,70 @@ mod tests {
         assert!(n.pointer("/a~1b").is_some());
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// A tiny deterministic generator, so failures reproduce.
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn parser_never_panics_on_yaml_shaped_noise() {
+        const TOKENS: &[&str] = &[
+            "a",
+            "id",
+            ":",
+            " ",
+            "  ",
+            "\n",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "&x ",
+            "*x",
+            "'",
+            "\"",
+            "#",
+            "|",
+            ">",
+            "? ",
+            "!!str ",
+            "!tag ",
+            "---\n",
+            "...\n",
+            "\t",
+            "0755",
+            "1e9",
+            "~",
+            "null",
+            "yes",
+            "é",
+            "\u{feff}",
+            "\\",
+            "%YAML 1.2\n",
+            "<<: ",
+            "2026-13-40",
+        ];
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let n = (rng.next() % 40) as usize;
+            let text: String = (0..n).map(|_| rng.pick(TOKENS)).collect();
+            let _ = parse(&text, YamlLimits::default(), Shift::default());
+        }
+    }
+}
