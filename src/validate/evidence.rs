@@ -32,6 +32,13 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Ok(real) if !real.starts_with(&root) => {
                     return d(Code::PathEscapesRepo, format!("evidence path `{uri}` resolves outside the repository (through a symbolic link)"), "store the artifact inside the repository instead of linking to it");
                 }
+                Ok(real) if !real.is_file() && !real.is_dir() => {
+                    return d(
+                        Code::EvidenceFileMissing,
+                        format!("evidence path `{uri}` is not a regular file"),
+                        "point `uri` at a regular file",
+                    );
+                }
                 Ok(real) if real.is_dir() => {
                     return d(Code::EvidenceFileMissing, format!("evidence path `{uri}` is a directory, not a file"), "point `uri` at one file; archive a directory first");
                 }

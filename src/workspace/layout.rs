@@ -132,6 +132,10 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                             );
                             continue;
                         }
+                        if !target.is_file() {
+                            diags.push(not_regular(rel));
+                            continue;
+                        }
                     }
                     Ok(target) => {
                         diags.push(
@@ -161,7 +165,13 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                         continue;
                     }
                 }
+            } else if ft.is_dir() {
+                continue;
             } else if !ft.is_file() {
+                // Reading a FIFO or a device would block or never end.
+                if matches!(classify(&rel), Classified::Kind(_)) {
+                    diags.push(not_regular(rel));
+                }
                 continue;
             }
             match classify(&rel) {
@@ -181,6 +191,16 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
     }
     found.sort();
     (found, diags)
+}
+
+fn not_regular(rel: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnexpectedFile,
+        rel,
+        Pos::START,
+        "not a regular file (a pipe, socket or device), so it is not read",
+    )
+    .help("replace it with a regular file")
 }
 
 fn rel_string(p: &Path) -> String {

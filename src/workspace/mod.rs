@@ -73,7 +73,25 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
 
     // The limits live in aegis.yaml, so it is read first, under defaults.
     let defaults = Limits::default();
-    let config = read_file(&canonical, CONFIG_FILE, Kind::Config, &defaults);
+    let config = match config_path.canonicalize() {
+        Ok(real) if !real.starts_with(&canonical) => {
+            let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
+            f.push(
+                Diagnostic::new(
+                    Code::PathEscapesRepo,
+                    CONFIG_FILE,
+                    Pos::START,
+                    format!(
+                        "aegis.yaml is a symbolic link to {}, outside the repository",
+                        real.display()
+                    ),
+                )
+                .help("keep aegis.yaml inside the repository"),
+            );
+            f
+        }
+        _ => read_file(&canonical, CONFIG_FILE, Kind::Config, &defaults),
+    };
     let limits = config
         .tree
         .as_ref()
