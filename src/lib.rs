@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod import;
 pub mod init;
 pub mod model;
 pub mod output;

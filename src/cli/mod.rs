@@ -2,6 +2,7 @@
 //! only; the work happens in the pipeline stages.
 
 mod codes;
+mod framework;
 mod gate;
 mod init;
 mod schemas;
@@ -29,6 +30,8 @@ pub enum Command {
     Schemas(schemas::Args),
     /// List every diagnostic code with its default severity and description.
     Codes(codes::Args),
+    /// Import, list, show, export and compare frameworks (OSCAL catalogs and profiles).
+    Framework(framework::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -40,5 +43,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(args) => init::run(&args),
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),
+        Command::Framework(args) => framework::run(&args),
     }
 }

@@ -224,6 +224,10 @@ pub struct Baseline {
     pub controls: Vec<ControlId>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, ParamSetting>,
+    /// Changes the baseline makes to the text of its controls (OSCAL profile
+    /// `alter`), kept so they survive an export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alters: Vec<Alter>,
 }
 
 /// `controls/<framework-id>/baselines/<baseline-id>.yaml`.
@@ -243,6 +247,10 @@ pub struct BaselineFile {
     pub controls: Vec<ControlId>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, ParamSetting>,
+    /// Changes the baseline makes to the text of its controls (OSCAL profile
+    /// `alter`), kept so they survive an export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alters: Vec<Alter>,
 }
 
 impl BaselineFile {
@@ -254,6 +262,7 @@ impl BaselineFile {
             source: self.source,
             controls: self.controls,
             parameters: self.parameters,
+            alters: self.alters,
         }
     }
 }
@@ -274,4 +283,52 @@ pub struct ParamSetting {
     pub select: Option<Select>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub props: Vec<Prop>,
+}
+
+/// A baseline's change to one control's text (OSCAL profile `alter`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alter {
+    pub control: ControlId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removes: Vec<AlterRemove>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adds: Vec<AlterAdd>,
+}
+
+/// Removes the parts, props, params or links matching every given criterion.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlterRemove {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_item_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_ns: Option<String>,
+}
+
+/// Adds content to a control, or to the part `by_id` names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlterAdd {
+    /// `before`, `after`, `starting` or `ending`; absent means ending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub props: Vec<Prop>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
 }

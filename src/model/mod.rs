@@ -24,8 +24,8 @@ pub use evidence::{Evidence, Review, ReviewStatus};
 pub use exception::{Exception, Rating};
 pub use finding::{Finding, FindingSet, Observed, ScanInfo, ScanResult, ScanSource};
 pub use framework::{
-    Baseline, BaselineFile, Catalog, Control, Framework, Group, Link, Param, ParamSetting, Part,
-    Prop, Select, Source,
+    Alter, AlterAdd, AlterRemove, Baseline, BaselineFile, Catalog, Control, Framework, Group, Link,
+    Param, ParamSetting, Part, Prop, Select, Source,
 };
 pub use id::{
     BaselineId, ControlId, EvidenceId, ExceptionId, FrameworkId, PolicyId, RiskId, SystemId,

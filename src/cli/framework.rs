@@ -1,0 +1,331 @@
+//! `aegis framework import|list|show|export|diff`.
+
+use crate::import::{self, ImportOptions, native, oscal::profile::Orphans};
+use anyhow::{Context, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Import an OSCAL catalog or profile (JSON, YAML or XML) into controls/.
+    Import(ImportArgs),
+    /// List the frameworks of the repository with their baselines.
+    List(RepoArg),
+    /// Show the controls of a framework, or of one baseline (ID@BASELINE).
+    Show(ShowArgs),
+    /// Export a framework as an OSCAL catalog.
+    Export(ExportArgs),
+    /// Compare two frameworks (repository ids or source files).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RepoArg {
+    /// The compliance repository (the directory holding aegis.yaml).
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The source document; its format is judged by content, not extension.
+    pub file: PathBuf,
+    /// Framework id for a catalog (default: derived from its title, e.g. nist-800-53-rev5).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// For a profile: the imported framework to resolve against and attach the baseline to.
+    #[arg(long, value_name = "ID")]
+    pub catalog: Option<String>,
+    /// For a profile: the baseline id (default: derived from its title, e.g. moderate).
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Drop selected enhancements whose parent control is not selected (as NIST's 5.0.1 resolver did).
+    #[arg(long)]
+    pub drop_orphans: bool,
+    #[command(flatten)]
+    pub repo: RepoArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Framework id, optionally with a baseline: nist-800-53-rev5@moderate.
+    pub what: String,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
+    pub format: ShowFormat,
+    #[command(flatten)]
+    pub repo: RepoArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    OscalJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    pub id: String,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub repo: RepoArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older framework: a repository id or an OSCAL catalog file.
+    pub old: String,
+    /// The newer framework: a repository id or an OSCAL catalog file.
+    pub new: String,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    #[command(flatten)]
+    pub repo: RepoArg,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<u8> {
+    match &args.command {
+        Sub::Import(a) => run_import(a),
+        Sub::List(a) => run_list(a),
+        Sub::Show(a) => run_show(a),
+        Sub::Export(a) => run_export(a),
+        Sub::Diff(a) => run_diff(a),
+    }
+}
+
+fn require_repo(repo: &Path) -> anyhow::Result<()> {
+    if !repo.join(crate::workspace::CONFIG_FILE).is_file() {
+        bail!(
+            "{} has no aegis.yaml; run `aegis init {}` first, or pass --repo",
+            repo.display(),
+            repo.display()
+        );
+    }
+    Ok(())
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
+    require_repo(&a.repo.repo)?;
+    let opts = ImportOptions {
+        id: a.id.clone(),
+        catalog: a.catalog.clone(),
+        baseline: a.baseline.clone(),
+        orphans: if a.drop_orphans {
+            Orphans::Drop
+        } else {
+            Orphans::Keep
+        },
+    };
+    let out = import::import(&a.repo.repo, &a.file, &opts)?;
+    for note in &out.notes {
+        eprintln!("note: {note}");
+    }
+    let changed = out.written.iter().filter(|(_, c)| *c).count();
+    match &out.baseline {
+        Some(b) => eprintln!(
+            "imported baseline `{}@{b}`: {} controls ({} file(s) changed)",
+            out.framework, out.controls, changed
+        ),
+        None => eprintln!(
+            "imported framework `{}`: {} controls in {} file(s) ({} changed)",
+            out.framework,
+            out.controls,
+            out.written.len(),
+            changed
+        ),
+    }
+    Ok(0)
+}
+
+fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
+    require_repo(&a.repo)?;
+    let mut rows = vec![[
+        "ID".to_string(),
+        "VERSION".into(),
+        "CONTROLS".into(),
+        "BASELINES".into(),
+        "TITLE".into(),
+    ]];
+    for id in native::framework_ids(&a.repo) {
+        let l = native::load(&a.repo, &id)?;
+        let mut bs: Vec<String> = l
+            .baselines
+            .iter()
+            .map(|b| format!("{} ({})", b.id, b.controls.len()))
+            .collect();
+        bs.sort();
+        rows.push([
+            id,
+            l.framework.version.clone(),
+            l.framework.controls.len().to_string(),
+            if bs.is_empty() {
+                "-".into()
+            } else {
+                bs.join(", ")
+            },
+            l.framework.title.clone(),
+        ]);
+    }
+    print(&table(&rows));
+    Ok(0)
+}
+
+/// Columns padded to their widest cell; the last column is never padded.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(c);
+            } else {
+                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
+    require_repo(&a.repo.repo)?;
+    let (id, baseline) = match a.what.split_once('@') {
+        Some((f, b)) => (f, Some(b)),
+        None => (a.what.as_str(), None),
+    };
+    let l = native::load(&a.repo.repo, id)?;
+    let selected: Option<std::collections::HashSet<String>> = match baseline {
+        Some(b) => {
+            let Some(bl) = l.baselines.iter().find(|x| x.id.as_str() == b) else {
+                let known: Vec<&str> = l.baselines.iter().map(|x| x.id.as_str()).collect();
+                bail!(
+                    "framework `{id}` has no baseline `{b}` (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            };
+            Some(bl.controls.iter().map(|c| c.0.clone()).collect())
+        }
+        None => None,
+    };
+    let controls: Vec<&crate::model::Control> = l
+        .framework
+        .controls
+        .iter()
+        .filter(|c| selected.as_ref().is_none_or(|s| s.contains(c.id.as_str())))
+        .collect();
+    match a.format {
+        ShowFormat::Json => {
+            let v = serde_json::json!({
+                "id": l.framework.id,
+                "version": l.framework.version,
+                "baseline": baseline,
+                "controls": controls.iter().map(|c| serde_json::json!({
+                    "id": c.id,
+                    "label": c.label.as_deref().unwrap_or(c.id.as_str()),
+                    "title": c.title,
+                    "withdrawn": c.withdrawn,
+                })).collect::<Vec<_>>(),
+            });
+            let mut text = serde_json::to_string_pretty(&v)?;
+            text.push('\n');
+            print(&text);
+        }
+        ShowFormat::Human => {
+            let mut rows = vec![["ID".to_string(), "LABEL".into(), "TITLE".into()]];
+            for c in &controls {
+                let title = if c.withdrawn {
+                    format!("{} (withdrawn)", c.title)
+                } else {
+                    c.title.clone()
+                };
+                rows.push([
+                    c.id.0.clone(),
+                    c.label.clone().unwrap_or_else(|| c.id.0.clone()),
+                    title,
+                ]);
+            }
+            let head = match baseline {
+                Some(b) => format!(
+                    "{} {} — baseline {b}: {} controls\n\n",
+                    l.framework.id,
+                    l.framework.version,
+                    controls.len()
+                ),
+                None => format!(
+                    "{} {} — {}: {} controls\n\n",
+                    l.framework.id,
+                    l.framework.version,
+                    l.framework.title,
+                    controls.len()
+                ),
+            };
+            print(&format!("{head}{}", table(&rows)));
+        }
+    }
+    Ok(0)
+}
+
+fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
+    require_repo(&a.repo.repo)?;
+    let l = native::load(&a.repo.repo, &a.id)?;
+    let ExportFormat::OscalJson = a.format;
+    let text = import::export_oscal_json(&l.framework)?;
+    match &a.output {
+        Some(p) => crate::write::write_atomic(p, text.as_bytes())
+            .with_context(|| format!("cannot write {}", p.display()))?,
+        None => print(&text),
+    }
+    Ok(0)
+}
+
+fn run_diff(a: &DiffArgs) -> anyhow::Result<u8> {
+    let old = import::diff::load_side(&a.repo.repo, &a.old)?;
+    let new = import::diff::load_side(&a.repo.repo, &a.new)?;
+    let d = import::diff::compare(&old, &new);
+    let text = match a.format {
+        DiffFormat::Human => import::diff::render_human(&d),
+        DiffFormat::Json => import::diff::render_json(&d)?,
+        DiffFormat::Markdown => import::diff::render_markdown(&d),
+    };
+    print(&text);
+    Ok(0)
+}

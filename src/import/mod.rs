@@ -1,0 +1,232 @@
+//! Framework import: authoritative sources (OSCAL catalogs and profiles in
+//! JSON, YAML or XML) into the native YAML kept under `controls/<id>/`.
+//!
+//! Everything is read, mapped and resolved in memory first; only a complete
+//! result is written, each file atomically, so a bad source never leaves a
+//! half-imported framework behind.
+
+pub mod diff;
+pub mod native;
+pub mod oscal;
+
+use crate::model::{BaselineFile, Framework};
+use oscal::profile::{self, Orphans};
+use std::path::{Path, PathBuf};
+
+/// The largest source document read, far above any published catalog.
+pub const MAX_SOURCE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why an import (or another framework command) could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is {size} bytes, larger than the {MAX_SOURCE_BYTES} bytes Aegis reads")]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("{path} is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}:{line}:{column}: not a usable OSCAL JSON document: {message}")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}:{line}:{column}: not a usable OSCAL YAML document: {message}")]
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}:{line}: not a usable OSCAL XML document: {message}")]
+    Xml {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "{path}:{line}: the DOCTYPE declares entities or an external DTD; Aegis never expands XML entities, so remove the DOCTYPE"
+    )]
+    XmlEntities { path: PathBuf, line: usize },
+    #[error(
+        "{path} is neither an OSCAL catalog nor an OSCAL profile (expected a top-level `catalog` or `profile`)"
+    )]
+    NotOscal { path: PathBuf },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path}: control id `{id}` appears more than once in the catalog")]
+    DuplicateControl { path: PathBuf, id: String },
+    #[error(
+        "`{0}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline"
+    )]
+    BadId(String),
+    #[error("profile imports form a cycle: {}", chain.join(" -> "))]
+    Cycle { chain: Vec<String> },
+    #[error(
+        "{path}: cannot resolve import `{href}`; looked for {}{hint}",
+        list(tried)
+    )]
+    MissingImport {
+        path: PathBuf,
+        href: String,
+        tried: Vec<PathBuf>,
+        hint: String,
+    },
+    #[error("framework `{id}` is not in {repo}/controls/{}", known_list(known))]
+    UnknownFramework {
+        id: String,
+        repo: PathBuf,
+        known: Vec<String>,
+    },
+    #[error("{path}: {message}")]
+    Native { path: PathBuf, message: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot serialize {what}: {message}")]
+    Serialize { what: String, message: String },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "nothing (no local candidate)".into();
+    }
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "; no frameworks are imported yet".into()
+    } else {
+        format!("; known: {}", known.join(", "))
+    }
+}
+
+/// Reads a source document as text, refusing what is too big or not UTF-8.
+/// Returns the text and the SHA-256 (hex) of its bytes.
+pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
+    let meta = std::fs::metadata(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let sha = sha256_hex(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok((text, sha))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What `aegis framework import` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Framework id for a catalog (default: derived from its title).
+    pub id: Option<String>,
+    /// For a profile: the repository framework to resolve against and
+    /// attach the baseline to.
+    pub catalog: Option<String>,
+    /// For a profile: the baseline id (default: derived from its title).
+    pub baseline: Option<String>,
+    pub orphans: Orphans,
+}
+
+/// What an import wrote.
+#[derive(Debug)]
+pub struct Outcome {
+    pub framework: String,
+    pub baseline: Option<String>,
+    /// Controls in the framework, or selected by the baseline.
+    pub controls: usize,
+    /// Repository-relative paths and whether each changed.
+    pub written: Vec<(String, bool)>,
+    /// Things the user should know (unknown ids in a profile, dropped enhancements).
+    pub notes: Vec<String>,
+}
+
+/// Imports `file` (an OSCAL catalog or profile) into the repository at `repo`.
+pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    let (text, sha) = read_source(file)?;
+    match oscal::parse(&text, file)? {
+        oscal::Document::Catalog(cat) => {
+            let fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
+            let files = native::render_framework(&fw)?;
+            let written = native::write_framework(repo, &fw, &files)?;
+            Ok(Outcome {
+                framework: fw.id.0.clone(),
+                baseline: None,
+                controls: fw.controls.len(),
+                written,
+                notes: Vec::new(),
+            })
+        }
+        oscal::Document::Profile(p) => {
+            let resolved = profile::resolve_file(repo, file, *p, &sha, opts)?;
+            let mut written = Vec::new();
+            if let Some(fw) = &resolved.new_framework {
+                let files = native::render_framework(fw)?;
+                written = native::write_framework(repo, fw, &files)?;
+            }
+            let rel = native::baseline_path(
+                resolved.baseline.framework.as_str(),
+                resolved.baseline.id.as_str(),
+            );
+            let text = native::render(&rel, crate::schema::Kind::Baseline, &resolved.baseline)?;
+            written.push(native::write_one(repo, &rel, &text)?);
+            Ok(Outcome {
+                framework: resolved.baseline.framework.0.clone(),
+                baseline: Some(resolved.baseline.id.0.clone()),
+                controls: resolved.baseline.controls.len(),
+                written,
+                notes: resolved.notes,
+            })
+        }
+    }
+}
+
+/// A framework as the repository holds it: every control (catalog part
+/// files merged in, in catalog order) and its baselines.
+#[derive(Debug)]
+pub struct Loaded {
+    pub framework: Framework,
+    pub baselines: Vec<BaselineFile>,
+}
+
+/// A framework (all controls loaded) as pretty OSCAL catalog JSON.
+pub fn export_oscal_json(fw: &Framework) -> Result<String, ImportError> {
+    let cat = oscal::catalog::to_oscal(fw);
+    let doc = serde_json::json!({ "catalog": cat });
+    let mut s = serde_json::to_string_pretty(&doc).map_err(|e| ImportError::Serialize {
+        what: format!("framework {}", fw.id),
+        message: e.to_string(),
+    })?;
+    s.push('\n');
+    Ok(s)
+}

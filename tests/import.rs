@@ -1,0 +1,729 @@
+//! `aegis framework` end to end. Tests marked "corpus" read NIST's and
+//! FedRAMP's published OSCAL files from `$AEGIS_CORPUS` at run time (never
+//! copied into this repository) and are skipped when it is unset.
+
+use aegis::import::{self, ImportOptions, native, oscal, oscal::profile::Orphans};
+use aegis::model::Date;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("AEGIS_CORPUS") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            eprintln!("AEGIS_CORPUS is not set: corpus test skipped");
+            None
+        }
+    }
+}
+
+/// A corpus file that must exist when the corpus is configured.
+fn need(root: &Path, rel: &str) -> PathBuf {
+    let p = root.join(rel);
+    assert!(
+        p.is_file(),
+        "corpus file missing: {} (AEGIS_CORPUS={})",
+        p.display(),
+        root.display()
+    );
+    p
+}
+
+const V501: &str = "oscal/nist-800-53-rev5/v5.0.1";
+
+fn new_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    aegis::init::scaffold(dir.path(), "Test", Date::today_utc()).expect("init");
+    dir
+}
+
+fn opts() -> ImportOptions {
+    ImportOptions::default()
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in walk(dir) {
+        let rel = e
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        out.insert(rel, std::fs::read(&e).expect("read"));
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v.sort();
+    v
+}
+
+fn assert_validates(repo: &Path) {
+    let run = aegis::pipeline::validate(repo, Date::today_utc()).expect("loads");
+    let msgs: Vec<String> = run
+        .diagnostics
+        .iter()
+        .map(|d| format!("{d:?}"))
+        .take(5)
+        .collect();
+    assert!(
+        run.diagnostics.is_empty(),
+        "{} diagnostics, first: {msgs:#?}",
+        run.diagnostics.len()
+    );
+}
+
+/// The control ids of an OSCAL catalog file, in catalog order.
+fn catalog_ids(path: &Path) -> Vec<String> {
+    let (text, sha) = import::read_source(path).expect("read");
+    match oscal::parse(&text, path).expect("parse") {
+        oscal::Document::Catalog(c) => oscal::catalog::to_native(&c, Some("x"), path, &sha)
+            .expect("maps")
+            .controls
+            .into_iter()
+            .map(|c| c.id.0)
+            .collect(),
+        oscal::Document::Profile(_) => panic!("{} is a profile", path.display()),
+    }
+}
+
+fn baseline_ids(repo: &Path, fw: &str, b: &str) -> Vec<String> {
+    let l = native::load(repo, fw).expect("load");
+    let bl = l
+        .baselines
+        .into_iter()
+        .find(|x| x.id.as_str() == b)
+        .expect("baseline written");
+    bl.controls.into_iter().map(|c| c.0).collect()
+}
+
+fn aegis(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+// ---- corpus: catalogs ---------------------------------------------------------
+
+#[test]
+fn corpus_catalog_imports_validates_and_reimports_byte_identical() {
+    let Some(root) = corpus() else { return };
+    let json = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"));
+    let repo = new_repo();
+    let out = import::import(repo.path(), &json, &opts()).expect("imports");
+    assert_eq!(out.framework, "nist-800-53-rev5");
+    assert_eq!(out.controls, 1189);
+    let loaded = native::load(repo.path(), "nist-800-53-rev5").expect("load");
+    assert_eq!(
+        loaded
+            .framework
+            .controls
+            .iter()
+            .filter(|c| c.withdrawn)
+            .count(),
+        182
+    );
+    let ac_2_10 = loaded
+        .framework
+        .controls
+        .iter()
+        .find(|c| c.id.as_str() == "ac-2.10")
+        .expect("ac-2.10");
+    assert_eq!(ac_2_10.label.as_deref(), Some("AC-2(10)"));
+    assert_eq!(ac_2_10.parent.as_ref().map(|p| p.as_str()), Some("ac-2"));
+    assert_eq!(
+        ac_2_10
+            .incorporated_into
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["ac-2"]
+    );
+    assert!(
+        repo.path()
+            .join("controls/nist-800-53-rev5/catalog/ac.yaml")
+            .is_file()
+    );
+    assert_validates(repo.path());
+
+    let before = tree(&repo.path().join("controls"));
+    let again = import::import(repo.path(), &json, &opts()).expect("re-imports");
+    assert!(
+        again.written.iter().all(|(_, changed)| !changed),
+        "re-import rewrote files"
+    );
+    assert_eq!(before, tree(&repo.path().join("controls")));
+
+    // The YAML serialization of the same catalog gives the same bytes.
+    let yaml = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.yaml"));
+    let repo_y = new_repo();
+    import::import(repo_y.path(), &yaml, &opts()).expect("yaml imports");
+    let strip = |t: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        t.into_iter()
+            .filter(|(k, _)| k.contains("/catalog/"))
+            .collect()
+    };
+    assert_eq!(strip(before), strip(tree(&repo_y.path().join("controls"))));
+}
+
+#[test]
+fn corpus_xml_catalog_matches_the_json_one() {
+    let Some(root) = corpus() else { return };
+    let json = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"));
+    let xml = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.xml"));
+    let repo = new_repo();
+    import::import(repo.path(), &xml, &opts()).expect("xml imports");
+    assert_validates(repo.path());
+    let from_xml = native::load(repo.path(), "nist-800-53-rev5")
+        .expect("load")
+        .framework;
+    let repo_j = new_repo();
+    import::import(repo_j.path(), &json, &opts()).expect("json imports");
+    let from_json = native::load(repo_j.path(), "nist-800-53-rev5")
+        .expect("load")
+        .framework;
+    assert_eq!(from_xml.controls.len(), from_json.controls.len());
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (x, j) in from_xml.controls.iter().zip(&from_json.controls) {
+        assert_eq!(x.id, j.id);
+        assert_eq!(x.title, j.title);
+        assert_eq!(
+            (x.withdrawn, &x.moved_to, &x.incorporated_into),
+            (j.withdrawn, &j.moved_to, &j.incorporated_into),
+            "{}",
+            x.id
+        );
+        assert_eq!(x.params.len(), j.params.len(), "{}", x.id);
+        // NIST's JSON keeps the XML's stray whitespace; the words are the same.
+        let words = |c: &aegis::model::Control| {
+            c.parts
+                .iter()
+                .flat_map(|p| p.prose.iter())
+                .map(|s| squash(s))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(x), words(j), "{}", x.id);
+    }
+}
+
+#[test]
+fn corpus_export_round_trips() {
+    let Some(root) = corpus() else { return };
+    let json = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"));
+    let repo = new_repo();
+    import::import(repo.path(), &json, &opts()).expect("imports");
+    let fw = native::load(repo.path(), "nist-800-53-rev5")
+        .expect("load")
+        .framework;
+    let exported = repo.path().join("exported.json");
+    std::fs::write(&exported, import::export_oscal_json(&fw).expect("exports")).expect("write");
+    let repo2 = new_repo();
+    import::import(repo2.path(), &exported, &opts()).expect("re-imports the export");
+    // Only the `source` record differs: it names the document imported.
+    let without_source = |t: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
+        t.into_iter()
+            .map(|(k, v)| {
+                let text = String::from_utf8(v).expect("utf8");
+                let kept: Vec<&str> = text
+                    .lines()
+                    .filter(|l| {
+                        !l.starts_with("source:")
+                            && !l.starts_with("  sha256:")
+                            && !l.starts_with("  document:")
+                    })
+                    .collect();
+                (k, kept.join("\n"))
+            })
+            .collect()
+    };
+    let a = without_source(tree(&repo.path().join("controls/nist-800-53-rev5")));
+    let b = without_source(tree(&repo2.path().join("controls/nist-800-53-rev5")));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs after export → import");
+    }
+}
+
+// ---- corpus: profiles ---------------------------------------------------------
+
+#[test]
+fn corpus_nist_501_profiles_select_what_nist_resolved() {
+    let Some(root) = corpus() else { return };
+    need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.xml"));
+    let repo = new_repo();
+    for (level, count) in [("LOW", 149), ("MODERATE", 287), ("HIGH", 370)] {
+        let profile = need(
+            &root,
+            &format!("{V501}/NIST_SP-800-53_rev5_{level}-baseline_profile.json"),
+        );
+        let resolved = need(
+            &root,
+            &format!("{V501}/NIST_SP-800-53_rev5_{level}-baseline-resolved-profile_catalog.json"),
+        );
+        let out = import::import(repo.path(), &profile, &opts()).expect("resolves");
+        let name = level.to_lowercase();
+        assert_eq!(out.baseline.as_deref(), Some(name.as_str()));
+        let ours = baseline_ids(repo.path(), "nist-800-53-rev5", &name);
+        assert_eq!(ours, catalog_ids(&resolved), "{level}");
+        assert_eq!(ours.len(), count);
+    }
+    // The catalog the profiles import (the XML beside them) came in too.
+    assert_validates(repo.path());
+}
+
+/// NIST's resolvers disagree on PRIVACY: the 5.0.1 resolved catalog drops
+/// the six selected enhancements whose parent is not selected (90), the
+/// profile selects 96. Aegis keeps the profile's selection by default and
+/// reproduces 5.0.1 with `Orphans::Drop`.
+#[test]
+fn corpus_privacy_profile_keeps_or_drops_orphan_enhancements() {
+    let Some(root) = corpus() else { return };
+    let profile = need(
+        &root,
+        &format!("{V501}/NIST_SP-800-53_rev5_PRIVACY-baseline_profile.json"),
+    );
+    let resolved = catalog_ids(&need(
+        &root,
+        &format!("{V501}/NIST_SP-800-53_rev5_PRIVACY-baseline-resolved-profile_catalog.json"),
+    ));
+    assert_eq!(resolved.len(), 90);
+    let repo = new_repo();
+    import::import(repo.path(), &profile, &opts()).expect("keep");
+    let kept = baseline_ids(repo.path(), "nist-800-53-rev5", "privacy");
+    assert_eq!(kept.len(), 96);
+    let orphans: Vec<&str> = kept
+        .iter()
+        .filter(|id| !resolved.contains(id))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        orphans,
+        [
+            "ac-3.14", "au-3.3", "pe-8.3", "pm-5.1", "sa-8.33", "sc-7.24"
+        ]
+    );
+    assert!(resolved.iter().all(|id| kept.contains(id)));
+
+    let drop = ImportOptions {
+        orphans: Orphans::Drop,
+        baseline: Some("privacy-501".into()),
+        ..opts()
+    };
+    let out = import::import(repo.path(), &profile, &drop).expect("drop");
+    assert_eq!(
+        baseline_ids(repo.path(), "nist-800-53-rev5", "privacy-501"),
+        resolved
+    );
+    assert!(out.notes.iter().any(|n| n.contains("dropped 6")));
+    assert_validates(repo.path());
+}
+
+#[test]
+fn corpus_fedramp_profiles_resolve_against_the_501_catalog() {
+    let Some(root) = corpus() else { return };
+    let repo = new_repo();
+    import::import(
+        repo.path(),
+        &need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json")),
+        &opts(),
+    )
+    .expect("catalog");
+    for (level, resolved, count) in [
+        (
+            "HIGH",
+            "FedRAMP_rev5_HIGH-baseline-resolved-profile_catalog.xml",
+            410,
+        ),
+        (
+            "MODERATE",
+            "FedRAMP_rev5_MODERATE-baseline-resolved-profile_catalog.xml",
+            323,
+        ),
+        (
+            "LOW",
+            "FedRAMP_rev5_LOW-baseline-resolved-profile_catalog.json",
+            156,
+        ),
+        (
+            "LI-SaaS",
+            "FedRAMP_rev5_LI-SaaS-baseline-resolved-profile_catalog.json",
+            156,
+        ),
+    ] {
+        let profile = need(
+            &root,
+            &format!("oscal/fedramp-rev5/FedRAMP_rev5_{level}-baseline_profile.json"),
+        );
+        // The profile imports `#uuid`, whose rlink is not beside it: it is
+        // found through the imported framework the resource's title names.
+        let out = import::import(repo.path(), &profile, &opts()).expect("resolves");
+        let name = format!("fedramp-{}", level.to_lowercase());
+        assert_eq!(out.baseline.as_deref(), Some(name.as_str()));
+        let ours = baseline_ids(repo.path(), "nist-800-53-rev5", &name);
+        assert_eq!(
+            ours,
+            catalog_ids(&need(&root, &format!("oscal/fedramp-rev5/{resolved}"))),
+            "{level}"
+        );
+        assert_eq!(ours.len(), count, "{level}");
+    }
+    let l = native::load(repo.path(), "nist-800-53-rev5").expect("load");
+    let high = l
+        .baselines
+        .iter()
+        .find(|b| b.id.as_str() == "fedramp-high")
+        .expect("high");
+    assert_eq!(high.parameters.len(), 276);
+    assert_eq!(
+        high.parameters["ac-01_odp.05"].constraints,
+        ["at least annually"]
+    );
+    assert_eq!(high.alters.len(), 410);
+    assert_validates(repo.path());
+
+    // Naming the catalog explicitly works the same.
+    let explicit = ImportOptions {
+        catalog: Some("nist-800-53-rev5".into()),
+        baseline: Some("fr-low".into()),
+        ..opts()
+    };
+    import::import(
+        repo.path(),
+        &need(
+            &root,
+            "oscal/fedramp-rev5/FedRAMP_rev5_LOW-baseline_profile.json",
+        ),
+        &explicit,
+    )
+    .expect("explicit");
+    assert_eq!(
+        baseline_ids(repo.path(), "nist-800-53-rev5", "fr-low").len(),
+        156
+    );
+}
+
+#[test]
+fn corpus_rev4_to_rev5_diff_counts() {
+    let Some(root) = corpus() else { return };
+    let rev4 = need(
+        &root,
+        "oscal/nist-800-53-rev4/NIST_SP-800-53_rev4_catalog-min.json",
+    );
+    let rev5 = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"));
+    let repo = new_repo();
+    let old = import::diff::load_side(repo.path(), &rev4.to_string_lossy()).expect("rev4");
+    let new = import::diff::load_side(repo.path(), &rev5.to_string_lossy()).expect("rev5");
+    assert_eq!(old.controls.len(), 922);
+    assert_eq!(old.controls.iter().filter(|c| c.withdrawn).count(), 96);
+    let d = import::diff::compare(&old, &new);
+    let c = &d.counts;
+    eprintln!("rev4 -> rev5: {c:?}");
+    assert_eq!(c.new_controls, 1189);
+    // Every rev5 control is accounted for exactly once.
+    let new_withdrawn_before = new.controls.iter().filter(|x| x.withdrawn).count() - c.withdrawn;
+    assert_eq!(
+        c.added + c.withdrawn + c.reworded + c.unchanged + new_withdrawn_before,
+        1189
+    );
+    assert!(
+        c.added > 200 && c.withdrawn > 50 && c.reworded > 300,
+        "{c:?}"
+    );
+}
+
+// ---- fixtures (no corpus needed) ---------------------------------------------------
+
+const TINY_CATALOG: &str = r##"{"catalog":{"uuid":"11111111-1111-4111-8111-111111111111",
+ "metadata":{"title":"Tiny Controls","version":"1.0","last-modified":"2024-01-01T00:00:00Z","oscal-version":"1.1.2"},
+ "groups":[{"id":"ac","title":"Access","controls":[
+   {"id":"ac-1","title":"One","props":[{"name":"label","value":"AC-1"}],"params":[{"id":"ac-1_prm_1","label":"frequency"}],
+    "controls":[{"id":"ac-1.1","title":"One one"},{"id":"ac-1.2","title":"One two"}]},
+   {"id":"ac-2","title":"Two"}]},
+  {"id":"au","title":"Audit","controls":[{"id":"au-1","title":"Log"}]}]}}"##;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn profile(imports: &str, modify: &str) -> String {
+    format!(
+        r#"{{"profile":{{"uuid":"22222222-2222-4222-8222-222222222222","metadata":{{"title":"Tiny Moderate Baseline","version":"1","last-modified":"2024-01-01T00:00:00Z","oscal-version":"1.1.2"}},"imports":[{imports}]{modify}}}}}"#
+    )
+}
+
+#[test]
+fn profile_selection_matching_children_exclusions_and_parameters() {
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "tiny.json", TINY_CATALOG);
+    let p = write(
+        src.path(),
+        "p.json",
+        &profile(
+            r#"{"href":"tiny.json","include-controls":[{"matching":[{"pattern":"ac-*"}]},{"with-ids":["au-1","zz-9"]}],
+               "exclude-controls":[{"with-ids":["ac-1.2"]}]}"#,
+            r#","modify":{"set-parameters":[{"param-id":"ac-1_prm_1","values":["monthly"]},{"param-id":"ac-1_prm_1","label":"how often"}],
+               "alters":[{"control-id":"ac-1","adds":[{"position":"ending","parts":[{"name":"guidance","prose":"Extra."}]}]}]}"#,
+        ),
+    );
+    let repo = new_repo();
+    let out = import::import(repo.path(), &p, &opts()).expect("resolves");
+    assert_eq!(out.framework, "tiny-controls-1-0");
+    assert_eq!(out.baseline.as_deref(), Some("moderate"));
+    assert!(
+        out.notes.iter().any(|n| n.contains("zz-9")),
+        "{:?}",
+        out.notes
+    );
+    assert_eq!(
+        baseline_ids(repo.path(), "tiny-controls-1-0", "moderate"),
+        ["ac-1", "ac-1.1", "ac-2", "au-1"]
+    );
+    let l = native::load(repo.path(), "tiny-controls-1-0").expect("load");
+    let b = &l.baselines[0];
+    assert_eq!(b.parameters["ac-1_prm_1"].values, ["monthly"]);
+    assert_eq!(
+        b.parameters["ac-1_prm_1"].label.as_deref(),
+        Some("how often")
+    );
+    assert_eq!(
+        b.alters[0].adds[0].parts[0].prose.as_deref(),
+        Some("Extra.")
+    );
+    assert_validates(repo.path());
+
+    // with-child-controls pulls in every enhancement.
+    let p2 = write(
+        src.path(),
+        "p2.json",
+        &profile(
+            r#"{"href":"tiny.json","include-controls":[{"with-ids":["ac-1"],"with-child-controls":"yes"}]}"#,
+            "",
+        ),
+    );
+    let o = ImportOptions {
+        baseline: Some("kids".into()),
+        ..opts()
+    };
+    import::import(repo.path(), &p2, &o).expect("resolves");
+    assert_eq!(
+        baseline_ids(repo.path(), "tiny-controls-1-0", "kids"),
+        ["ac-1", "ac-1.1", "ac-1.2"]
+    );
+}
+
+#[test]
+fn profile_chains_resolve_and_cycles_are_refused() {
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "tiny.json", TINY_CATALOG);
+    write(
+        src.path(),
+        "inner.json",
+        &profile(
+            r#"{"href":"tiny.json","include-all":{}}"#,
+            r#","modify":{"set-parameters":[{"param-id":"ac-1_prm_1","values":["weekly"]}]}"#,
+        ),
+    );
+    let outer = write(
+        src.path(),
+        "outer.json",
+        &profile(
+            r##"{"href":"#33333333-3333-4333-8333-333333333333","exclude-controls":[{"matching":[{"pattern":"au-*"}]}]}"##,
+            r#","back-matter":{"resources":[{"uuid":"33333333-3333-4333-8333-333333333333","rlinks":[{"href":"https://example.org/x/inner.json"}]}]}"#,
+        ),
+    );
+    let repo = new_repo();
+    let o = ImportOptions {
+        baseline: Some("chained".into()),
+        ..opts()
+    };
+    import::import(repo.path(), &outer, &o).expect("chain resolves");
+    assert_eq!(
+        baseline_ids(repo.path(), "tiny-controls-1-0", "chained"),
+        ["ac-1", "ac-1.1", "ac-1.2", "ac-2"]
+    );
+    let l = native::load(repo.path(), "tiny-controls-1-0").expect("load");
+    assert_eq!(l.baselines[0].parameters["ac-1_prm_1"].values, ["weekly"]);
+
+    write(
+        src.path(),
+        "a.json",
+        &profile(r#"{"href":"b.json","include-all":{}}"#, ""),
+    );
+    let b = write(
+        src.path(),
+        "b.json",
+        &profile(r#"{"href":"a.json","include-all":{}}"#, ""),
+    );
+    let before = tree(repo.path());
+    let e = import::import(repo.path(), &b, &opts()).expect_err("cycle");
+    assert!(matches!(e, import::ImportError::Cycle { .. }), "{e}");
+    assert!(
+        e.to_string().contains("a.json") && e.to_string().contains("b.json"),
+        "{e}"
+    );
+    assert_eq!(before, tree(repo.path()), "a failed import wrote something");
+}
+
+#[test]
+fn unusable_sources_fail_cleanly_with_exit_code_2() {
+    let src = tempfile::tempdir().expect("tmp");
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().to_string();
+    let before = tree(repo.path());
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            write(src.path(), "bad.json", "{\"catalog\": {\"metadata\": "),
+            "bad.json:1:",
+        ),
+        (
+            write(src.path(), "bad.xml", "<catalog>\n<metadata>\n</catalog>"),
+            "bad.xml:3",
+        ),
+        (
+            write(
+                src.path(),
+                "xxe.xml",
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE catalog [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<catalog>&x;</catalog>",
+            ),
+            "never expands XML entities",
+        ),
+        (
+            write(src.path(), "other.json", "{\"component-definition\": {}}"),
+            "neither an OSCAL catalog nor an OSCAL profile",
+        ),
+        (
+            write(
+                src.path(),
+                "missing.json",
+                &profile(r#"{"href":"nowhere.json","include-all":{}}"#, ""),
+            ),
+            "cannot resolve import `nowhere.json`",
+        ),
+        (
+            write(
+                src.path(),
+                "dup.json",
+                &TINY_CATALOG.replace(
+                    r#"{"id":"au-1","title":"Log"}"#,
+                    r#"{"id":"ac-2","title":"Again"}"#,
+                ),
+            ),
+            "control id `ac-2` appears more than once",
+        ),
+    ];
+    for (file, expected) in cases {
+        let out = aegis(&["framework", "import", &file.to_string_lossy(), "--repo", &r]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", file.display());
+        assert!(
+            err.contains(expected),
+            "{}: expected {expected:?} in {err}",
+            file.display()
+        );
+        assert!(
+            err.contains(&*file.file_name().expect("name").to_string_lossy()),
+            "{err}"
+        );
+    }
+    let cat = write(src.path(), "tiny.json", TINY_CATALOG);
+    let out = aegis(&[
+        "framework",
+        "import",
+        &cat.to_string_lossy(),
+        "--repo",
+        &r,
+        "--catalog",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "a catalog ignores --catalog");
+    let mut after = tree(repo.path());
+    after.retain(|k, _| !k.starts_with("controls/tiny"));
+    assert_eq!(before, after);
+    let p = write(
+        src.path(),
+        "p.json",
+        &profile(
+            r##"{"href":"#44444444-4444-4444-8444-444444444444","include-all":{}}"##,
+            "",
+        ),
+    );
+    let out = aegis(&["framework", "import", &p.to_string_lossy(), "--repo", &r]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("back-matter has no resource"));
+    let out = aegis(&["framework", "show", "nope", "--repo", &r]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("framework `nope` is not in"));
+}
+
+#[test]
+fn list_and_show_describe_the_repository() {
+    let src = tempfile::tempdir().expect("tmp");
+    let cat = write(
+        src.path(),
+        "tiny.yaml",
+        "catalog:\n  uuid: 11111111-1111-4111-8111-111111111111\n  metadata:\n    title: Tiny Controls\n    version: \"1.0\"\n  controls:\n    - id: t-1\n      title: First\n      props: [{name: label, value: T-1}]\n    - id: t-2\n      title: Second\n      props: [{name: status, value: withdrawn}]\n      links: [{href: \"#t-1\", rel: moved-to}]\n",
+    );
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().to_string();
+    let out = aegis(&[
+        "framework",
+        "import",
+        &cat.to_string_lossy(),
+        "--repo",
+        &r,
+        "--id",
+        "tiny",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_validates(repo.path());
+    let out = aegis(&[
+        "framework",
+        "show",
+        "tiny",
+        "--format",
+        "json",
+        "--repo",
+        &r,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!({"id": "tiny", "version": "1.0", "baseline": null, "controls": [
+            {"id": "t-1", "label": "T-1", "title": "First", "withdrawn": false},
+            {"id": "t-2", "label": "t-2", "title": "Second", "withdrawn": true}]})
+    );
+    let out = aegis(&["framework", "show", "starter@core", "--repo", &r]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("baseline core: 4 controls")
+            && text.contains("ST-2  ST-2   Multi-factor authentication"),
+        "{text}"
+    );
+    let out = aegis(&["framework", "list", "--repo", &r]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tiny ") && l.contains("Tiny Controls")),
+        "{text}"
+    );
+}
