@@ -6,11 +6,13 @@
 
 pub mod cli;
 pub mod diag;
+pub mod fetch;
 pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod schema;
+pub mod sources;
 pub mod validate;
 pub mod workspace;
 pub mod write;
