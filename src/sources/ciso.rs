@@ -5,8 +5,8 @@
 //! which speak in URNs, can be resolved against it.
 
 use super::common::{
-    Origins, Text, derive_title, finish, framework_id, loose_control_id, new_control, new_framework, new_group,
-    parse_yaml, prop, prose_part, read_text, slug,
+    Origins, Text, derive_title, finish, framework_id, loose_control_id, new_control,
+    new_framework, new_group, parse_yaml, prop, prose_part, read_text, slug,
 };
 use super::{ReadOptions, SourceError};
 use crate::model::{Baseline, BaselineId, ControlId, Framework, Source};
@@ -113,9 +113,16 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
         .unwrap_or_else(|| id.to_string());
     // The library `version` counts CISO Assistant packaging revisions, not
     // the framework's edition; it is what tells two imports apart.
-    let version = opts.version.clone().or(lib.version.map(Text::into_string)).unwrap_or_default();
+    let version = opts
+        .version
+        .clone()
+        .or(lib.version.map(Text::into_string))
+        .unwrap_or_default();
     let mut fw = new_framework(id, title, version, sha);
-    fw.description = fo.description.or(lib.description).filter(|d| !d.trim().is_empty());
+    fw.description = fo
+        .description
+        .or(lib.description)
+        .filter(|d| !d.trim().is_empty());
     fw.publisher = lib.provider;
     fw.licence = lib.copyright;
     if let Some(source) = &mut fw.source {
@@ -136,7 +143,11 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
         let parent = match &node.parent_urn {
             None => None,
             Some(p) => Some(placed.get(p).cloned().ok_or_else(|| {
-                SourceError::invalid(path, &at, format!("parent_urn `{p}` is not an earlier node"))
+                SourceError::invalid(
+                    path,
+                    &at,
+                    format!("parent_urn `{p}` is not an earlier node"),
+                )
             })?),
         };
         let ref_id = node.ref_id.clone().map(Text::into_string);
@@ -144,15 +155,24 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
             .clone()
             .filter(|r| !r.trim().is_empty())
             .unwrap_or_else(|| last_segment(&node.urn).to_string());
-        let description = node.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        let name = node.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let description = node
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        let name = node
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
 
         let under_control = match &parent {
             Some(Placed::Control(i)) => Some(*i),
             _ => None,
         };
         if node.assessable {
-            let id = loose_control_id(&raw_id).map_err(|m| SourceError::invalid(path, format!("{at} ref_id"), m))?;
+            let id = loose_control_id(&raw_id)
+                .map_err(|m| SourceError::invalid(path, format!("{at} ref_id"), m))?;
             origins.add(path, &id, at.clone())?;
             let title = match name {
                 Some(n) => n.to_string(),
@@ -163,7 +183,12 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
                 control.label = Some(raw_id.trim().to_string());
             }
             control.statement = description.map(str::to_string);
-            if let Some(a) = node.annotation.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            if let Some(a) = node
+                .annotation
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            {
                 control.parts.push(prose_part("guidance", None, a));
             }
             control.props.push(prop("urn", &node.urn));

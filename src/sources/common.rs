@@ -35,7 +35,10 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, String), SourceError> {
     let text = String::from_utf8(bytes).map_err(|e| {
         SourceError::syntax(
             path,
-            format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })?;
     Ok((text.trim_start_matches('\u{feff}').to_string(), sha))
@@ -72,7 +75,10 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result
 
 pub(crate) fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, SourceError> {
     serde_json::from_str(text).map_err(|e| {
-        SourceError::syntax(path, format!("line {}, column {}: {e}", e.line(), e.column()))
+        SourceError::syntax(
+            path,
+            format!("line {}, column {}: {e}", e.line(), e.column()),
+        )
     })
 }
 
@@ -97,24 +103,36 @@ pub(crate) fn is_framework_id(id: &str) -> bool {
     chars
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 /// The framework id: the user's if given (validated), else the derived one.
-pub(crate) fn framework_id(path: &Path, opts: &ReadOptions, derived: &str) -> Result<FrameworkId, SourceError> {
+pub(crate) fn framework_id(
+    path: &Path,
+    opts: &ReadOptions,
+    derived: &str,
+) -> Result<FrameworkId, SourceError> {
     if let Some(id) = &opts.id {
         if !is_framework_id(id) {
             return Err(SourceError::invalid(
                 path,
                 "framework id",
-                format!("`{id}` is not a framework id (lower-case letters, digits, '.', '_' and '-')"),
+                format!(
+                    "`{id}` is not a framework id (lower-case letters, digits, '.', '_' and '-')"
+                ),
             ));
         }
         return Ok(FrameworkId(id.clone()));
     }
     let mut id = slug(derived);
     if id.is_empty() {
-        id = slug(&path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default());
+        id = slug(
+            &path
+                .file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default(),
+        );
     }
     if !is_framework_id(&id) {
         return Err(SourceError::invalid(
@@ -225,7 +243,12 @@ pub(crate) fn new_group(id: String, title: String, parent: Option<String>) -> Gr
     }
 }
 
-pub(crate) fn new_framework(id: FrameworkId, title: String, version: String, sha256: String) -> Framework {
+pub(crate) fn new_framework(
+    id: FrameworkId,
+    title: String,
+    version: String,
+    sha256: String,
+) -> Framework {
     Framework {
         schema_version: SCHEMA_VERSION,
         id,
@@ -273,8 +296,11 @@ impl GroupTable {
         *self.used.entry(base).or_insert(0) += 1;
         self.used.entry(id.clone()).or_insert(1);
         self.by_key.insert(key, id.clone());
-        self.groups
-            .push(new_group(id.clone(), title.to_string(), parent.map(str::to_string)));
+        self.groups.push(new_group(
+            id.clone(),
+            title.to_string(),
+            parent.map(str::to_string),
+        ));
         id
     }
 }
@@ -348,7 +374,11 @@ pub(crate) fn finish(path: &Path, fw: Framework) -> Result<Framework, SourceErro
     let mut groups = HashMap::new();
     for g in &fw.groups {
         if groups.insert(g.id.as_str(), ()).is_some() {
-            return Err(SourceError::invalid(path, format!("group `{}`", g.id), "duplicate group id"));
+            return Err(SourceError::invalid(
+                path,
+                format!("group `{}`", g.id),
+                "duplicate group id",
+            ));
         }
     }
     Ok(fw)

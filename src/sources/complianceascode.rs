@@ -5,8 +5,8 @@
 //! `status`, `notes`, and `controls_dir` splitting a file per family.
 
 use super::common::{
-    Origins, Text, derive_title, finish, framework_id, new_control, new_framework, parse_yaml, prop, prose_part,
-    read_text, sha256_hex, slug, strict_control_id,
+    Origins, Text, derive_title, finish, framework_id, new_control, new_framework, parse_yaml,
+    prop, prose_part, read_text, sha256_hex, slug, strict_control_id,
 };
 use super::{ReadOptions, SourceError};
 use crate::model::{Baseline, BaselineId, ControlId, Framework, Source};
@@ -160,9 +160,15 @@ impl Walker<'_> {
         inherited_levels: &[String],
     ) -> Result<(), SourceError> {
         let raw = c.id.0.clone();
-        let id = strict_control_id(&raw).map_err(|m| SourceError::invalid(self.path, format!("{at}.id"), m))?;
-        self.origins.add(self.path, &id, format!("{} {at}", self.path.display()))?;
-        let description = c.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let id = strict_control_id(&raw)
+            .map_err(|m| SourceError::invalid(self.path, format!("{at}.id"), m))?;
+        self.origins
+            .add(self.path, &id, format!("{} {at}", self.path.display()))?;
+        let description = c
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
         let title = match c.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => t.to_string(),
             None => derive_title(description, id.as_str()),
@@ -213,10 +219,18 @@ fn baselines(
     let known: BTreeSet<&str> = levels.iter().map(|l| l.id.0.as_str()).collect();
     let inherits: BTreeMap<&str, Vec<&str>> = levels
         .iter()
-        .map(|l| (l.id.0.as_str(), l.inherits_from.iter().map(|i| i.0.as_str()).collect()))
+        .map(|l| {
+            (
+                l.id.0.as_str(),
+                l.inherits_from.iter().map(|i| i.0.as_str()).collect(),
+            )
+        })
         .collect();
     for (id, ls) in levels_of {
-        if let Some(bad) = ls.iter().find(|l| !known.is_empty() && !known.contains(l.as_str())) {
+        if let Some(bad) = ls
+            .iter()
+            .find(|l| !known.is_empty() && !known.contains(l.as_str()))
+        {
             return Err(SourceError::invalid(
                 path,
                 format!("control `{id}`"),
@@ -258,9 +272,12 @@ fn baselines(
 fn contained_dir(path: &Path, dir: &str) -> Result<PathBuf, SourceError> {
     let rel = Path::new(dir);
     let escapes = rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+        || rel.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
     if escapes {
         return Err(SourceError::invalid(
             path,

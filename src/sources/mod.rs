@@ -96,7 +96,11 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    pub(crate) fn invalid(path: &Path, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        path: &Path,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         SourceError::Invalid {
             path: path.to_path_buf(),
             location: location.into(),
@@ -133,8 +137,8 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         let has = |key: &str| trimmed.contains(&format!("\"{key}\""));
-        let prowler = (has("Framework") && has("Requirements"))
-            || (has("framework") && has("requirements"));
+        let prowler =
+            (has("Framework") && has("Requirements")) || (has("framework") && has("requirements"));
         return prowler.then_some(Format::Prowler);
     }
     let top_level = |key: &str| {
@@ -179,7 +183,11 @@ pub fn read_any(path: &Path, opts: &TableOptions) -> Result<(Format, Framework),
 }
 
 /// Reads a file in a known format.
-pub fn read_format(path: &Path, format: Format, opts: &TableOptions) -> Result<Framework, SourceError> {
+pub fn read_format(
+    path: &Path,
+    format: Format,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
     match format {
         Format::Csv => read_csv(path, opts),
         Format::Xlsx => read_xlsx(path, opts),

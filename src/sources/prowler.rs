@@ -62,26 +62,47 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
     let obj = root
         .as_object()
         .ok_or_else(|| SourceError::invalid(path, "document", "expected a JSON object"))?;
-    let (framework, name, version, provider, description, raw, cross) = if obj.contains_key("Requirements") {
-        let doc: PerProvider =
-            serde_json::from_value(root.clone()).map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
-        (doc.framework, doc.name, doc.version, doc.provider, doc.description, doc.requirements, false)
-    } else if obj.contains_key("requirements") {
-        let doc: CrossProvider =
-            serde_json::from_value(root.clone()).map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
-        (doc.framework, doc.name, doc.version, None, doc.description, doc.requirements, true)
-    } else {
-        return Err(SourceError::invalid(
-            path,
-            "document",
-            "no `Requirements` or `requirements`: not a Prowler compliance file",
-        ));
-    };
-    let provider = provider.map(|p| p.to_ascii_lowercase()).filter(|p| !p.is_empty());
+    let (framework, name, version, provider, description, raw, cross) =
+        if obj.contains_key("Requirements") {
+            let doc: PerProvider = serde_json::from_value(root.clone())
+                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            (
+                doc.framework,
+                doc.name,
+                doc.version,
+                doc.provider,
+                doc.description,
+                doc.requirements,
+                false,
+            )
+        } else if obj.contains_key("requirements") {
+            let doc: CrossProvider = serde_json::from_value(root.clone())
+                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            (
+                doc.framework,
+                doc.name,
+                doc.version,
+                None,
+                doc.description,
+                doc.requirements,
+                true,
+            )
+        } else {
+            return Err(SourceError::invalid(
+                path,
+                "document",
+                "no `Requirements` or `requirements`: not a Prowler compliance file",
+            ));
+        };
+    let provider = provider
+        .map(|p| p.to_ascii_lowercase())
+        .filter(|p| !p.is_empty());
     let version = opts.version.clone().or(version).unwrap_or_default();
 
     let mut derived = framework.clone();
-    if !version.is_empty() && !super::common::slug(&derived).ends_with(&super::common::slug(&version)) {
+    if !version.is_empty()
+        && !super::common::slug(&derived).ends_with(&super::common::slug(&version))
+    {
         derived.push('-');
         derived.push_str(&version);
     }
@@ -90,7 +111,11 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
         derived.push_str(p);
     }
     let id = framework_id(path, opts, &derived)?;
-    let title = opts.title.clone().or(name).unwrap_or_else(|| framework.clone());
+    let title = opts
+        .title
+        .clone()
+        .or(name)
+        .unwrap_or_else(|| framework.clone());
     let mut fw = new_framework(id, title, version, sha);
     fw.description = description.filter(|d| !d.trim().is_empty());
 
@@ -102,7 +127,8 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
     for (index, raw_req) in raw.into_iter().enumerate() {
         let at = format!("requirement #{}", index + 1);
         let req = requirement(path, &at, &raw_req, cross, provider.as_deref())?;
-        let id = strict_control_id(&req.id).map_err(|m| SourceError::invalid(path, format!("{at} (Id)"), m))?;
+        let id = strict_control_id(&req.id)
+            .map_err(|m| SourceError::invalid(path, format!("{at} (Id)"), m))?;
         // Prowler files repeat a few requirements verbatim; the copy adds
         // nothing, but a different requirement under the same id is an error.
         if let Some((first, value)) = first_seen.get(id.as_str()) {
@@ -119,7 +145,11 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
         first_seen.insert(id.to_string(), (index, raw_req.clone()));
 
         let mut control = new_control(id.clone(), String::new());
-        let description = req.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let description = req
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
         let name = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         control.title = match name {
             Some(n) => n.to_string(),
@@ -154,7 +184,11 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
                 if matches!(key.as_str(), "ImplementationGroups" | "Level") {
                     for v in values(value) {
                         let n = baselines.len();
-                        baselines.entry(v).or_insert((n, Vec::new())).1.push(id.to_string());
+                        baselines
+                            .entry(v)
+                            .or_insert((n, Vec::new()))
+                            .1
+                            .push(id.to_string());
                     }
                 }
             }
@@ -204,19 +238,31 @@ fn requirement(
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(_) => Err(SourceError::invalid(path, format!("{at} ({k})"), "expected a string")),
+            Some(_) => Err(SourceError::invalid(
+                path,
+                format!("{at} ({k})"),
+                "expected a string",
+            )),
         }
     };
     let id_key = key("Id", "id");
-    let id = text(id_key)?.ok_or_else(|| SourceError::invalid(path, format!("{at} ({id_key})"), "missing id"))?;
+    let id = text(id_key)?
+        .ok_or_else(|| SourceError::invalid(path, format!("{at} ({id_key})"), "missing id"))?;
     let name = text(key("Name", "name"))?;
     let description = text(key("Description", "description"))?;
     let attributes = match obj.get(key("Attributes", "attributes")) {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Object(m)) => vec![m.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_object().cloned()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_object().cloned())
+            .collect(),
         Some(_) => {
-            return Err(SourceError::invalid(path, format!("{at} (Attributes)"), "expected a list or an object"));
+            return Err(SourceError::invalid(
+                path,
+                format!("{at} (Attributes)"),
+                "expected a list or an object",
+            ));
         }
     };
     let checks_key = key("Checks", "checks");
@@ -226,7 +272,11 @@ fn requirement(
         Some(Value::Array(items)) => {
             for item in items {
                 let check = item.as_str().ok_or_else(|| {
-                    SourceError::invalid(path, format!("{at} ({checks_key})"), "check ids must be strings")
+                    SourceError::invalid(
+                        path,
+                        format!("{at} ({checks_key})"),
+                        "check ids must be strings",
+                    )
                 })?;
                 checks.push((provider.map(str::to_string), check.to_string()));
             }
@@ -234,18 +284,30 @@ fn requirement(
         Some(Value::Object(by_provider)) => {
             for (prov, items) in by_provider {
                 let items = items.as_array().ok_or_else(|| {
-                    SourceError::invalid(path, format!("{at} ({checks_key}.{prov})"), "expected a list of check ids")
+                    SourceError::invalid(
+                        path,
+                        format!("{at} ({checks_key}.{prov})"),
+                        "expected a list of check ids",
+                    )
                 })?;
                 for item in items {
                     let check = item.as_str().ok_or_else(|| {
-                        SourceError::invalid(path, format!("{at} ({checks_key}.{prov})"), "check ids must be strings")
+                        SourceError::invalid(
+                            path,
+                            format!("{at} ({checks_key}.{prov})"),
+                            "check ids must be strings",
+                        )
                     })?;
                     checks.push((Some(prov.to_ascii_lowercase()), check.to_string()));
                 }
             }
         }
         Some(_) => {
-            return Err(SourceError::invalid(path, format!("{at} ({checks_key})"), "expected a list or an object"));
+            return Err(SourceError::invalid(
+                path,
+                format!("{at} ({checks_key})"),
+                "expected a list or an object",
+            ));
         }
     }
     Ok(Requirement {

@@ -4,8 +4,8 @@
 //! Reference Tool export).
 
 use super::common::{
-    GroupTable, Origins, derive_title, finish, framework_id, new_control, new_framework, prop, prose_part,
-    read_bytes, sha256_hex, strict_control_id,
+    GroupTable, Origins, derive_title, finish, framework_id, new_control, new_framework, prop,
+    prose_part, read_bytes, sha256_hex, strict_control_id,
 };
 use super::{ReadOptions, SourceError};
 use crate::model::{ControlId, Framework};
@@ -32,7 +32,15 @@ pub struct ColumnMap {
     pub props: Vec<(String, String)>,
 }
 
-const FIELDS: &[&str] = &["id", "title", "statement", "group", "parent", "label", "prop.<name>"];
+const FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "statement",
+    "group",
+    "parent",
+    "label",
+    "prop.<name>",
+];
 
 impl FromStr for ColumnMap {
     type Err = SourceError;
@@ -91,9 +99,15 @@ impl FromStr for ColumnMap {
 impl ColumnMap {
     fn columns(&self) -> Vec<&str> {
         let mut out = vec![self.id.as_str()];
-        for c in [&self.title, &self.statement, &self.group, &self.parent, &self.label]
-            .into_iter()
-            .flatten()
+        for c in [
+            &self.title,
+            &self.statement,
+            &self.group,
+            &self.parent,
+            &self.label,
+        ]
+        .into_iter()
+        .flatten()
         {
             out.push(c);
         }
@@ -131,23 +145,30 @@ struct Grid {
 
 impl Grid {
     fn header(&self, wanted: &[&str]) -> Option<(usize, HashMap<String, usize>)> {
-        self.rows.iter().take(HEADER_SCAN_ROWS).enumerate().find_map(|(pos, (_, cells))| {
-            let index: HashMap<String, usize> = cells
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| !c.is_empty())
-                .map(|(i, c)| (norm(c), i))
-                .collect();
-            wanted
-                .iter()
-                .all(|w| index.contains_key(&norm(w)))
-                .then_some((pos, index))
-        })
+        self.rows
+            .iter()
+            .take(HEADER_SCAN_ROWS)
+            .enumerate()
+            .find_map(|(pos, (_, cells))| {
+                let index: HashMap<String, usize> = cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| !c.is_empty())
+                    .map(|(i, c)| (norm(c), i))
+                    .collect();
+                wanted
+                    .iter()
+                    .all(|w| index.contains_key(&norm(w)))
+                    .then_some((pos, index))
+            })
     }
 }
 
 fn norm(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
@@ -163,7 +184,10 @@ pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceErr
             let line = e.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
             SourceError::syntax(path, format!("line {line}: {e}"))
         })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(i + 1);
+        let line = record
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(i + 1);
         let cells = record
             .iter()
             .map(|c| c.trim_start_matches('\u{feff}').trim().to_string())
@@ -238,7 +262,11 @@ fn read_grid(
             "header",
             format!(
                 "no row in the first {HEADER_SCAN_ROWS} of {} has all the mapped columns ({})",
-                if sheets.len() > 1 { "any sheet" } else { "the sheet" },
+                if sheets.len() > 1 {
+                    "any sheet"
+                } else {
+                    "the sheet"
+                },
                 wanted.join(", ")
             ),
         ));
@@ -251,7 +279,11 @@ fn read_grid(
             "preset",
             format!(
                 "unknown preset `{p}` (presets: {})",
-                PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                PRESETS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -277,7 +309,10 @@ fn mapped(
     sha: String,
 ) -> Result<Framework, SourceError> {
     let col = |name: &str| index.get(&norm(name)).copied();
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let id = framework_id(path, &opts.base, &stem)?;
     let title = opts.base.title.clone().unwrap_or_else(|| stem.clone());
     let version = opts.base.version.clone().unwrap_or_default();
@@ -299,7 +334,8 @@ fn mapped(
             .and_then(|i| cells.get(i))
             .map(String::as_str)
             .unwrap_or_default();
-        let id = strict_control_id(raw_id).map_err(|m| SourceError::invalid(path, at(&columns.id), m))?;
+        let id = strict_control_id(raw_id)
+            .map_err(|m| SourceError::invalid(path, at(&columns.id), m))?;
         origins.add(path, &id, format!("{} {row}", grid.what))?;
         let statement = get(&columns.statement);
         let title = match get(&columns.title) {
@@ -314,12 +350,16 @@ fn mapped(
         }
         if let Some(p) = get(&columns.parent) {
             let column = columns.parent.clone().unwrap_or_default();
-            let pid = strict_control_id(p).map_err(|m| SourceError::invalid(path, at(&column), m))?;
+            let pid =
+                strict_control_id(p).map_err(|m| SourceError::invalid(path, at(&column), m))?;
             parents.push((*row, pid.clone(), column));
             control.parent = Some(pid);
         }
         for (name, column) in &columns.props {
-            if let Some(v) = col(column).and_then(|i| cells.get(i)).filter(|v| !v.is_empty()) {
+            if let Some(v) = col(column)
+                .and_then(|i| cells.get(i))
+                .filter(|v| !v.is_empty())
+            {
                 control.props.push(prop(name, v));
             }
         }
@@ -352,8 +392,14 @@ fn csf2(
     sha: String,
 ) -> Result<Framework, SourceError> {
     let col = |name: &str| index.get(&norm(name)).copied();
-    let (Some(fcol), Some(ccol), Some(scol)) = (col("Function"), col("Category"), col("Subcategory")) else {
-        return Err(SourceError::invalid(path, "header", "CSF 2.0 columns missing"));
+    let (Some(fcol), Some(ccol), Some(scol)) =
+        (col("Function"), col("Category"), col("Subcategory"))
+    else {
+        return Err(SourceError::invalid(
+            path,
+            "header",
+            "CSF 2.0 columns missing",
+        ));
     };
     let examples = col("Implementation Examples");
     let references = col("Informative References");
@@ -374,7 +420,11 @@ fn csf2(
     let mut category: Option<String> = None;
 
     for (row, cells) in grid.rows.iter().skip(header_pos + 1 + opts.skip_rows) {
-        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(String::as_str).unwrap_or("");
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| cells.get(i))
+                .map(String::as_str)
+                .unwrap_or("")
+        };
         let (f, c, s) = (cell(Some(fcol)), cell(Some(ccol)), cell(Some(scol)));
         if f.is_empty() && c.is_empty() && s.is_empty() {
             if cells.iter().all(String::is_empty) {
@@ -386,8 +436,13 @@ fn csf2(
                 "no Function, Category or Subcategory on a row that is not blank",
             ));
         }
-        if !f.is_empty() {
-            let (code, name, text) = split_csf(f).ok_or_else(|| bad_csf(path, *row, "Function", f))?;
+        if !f.is_empty() && function.as_deref().is_some_and(|code| closes(f, code)) {
+            // The export closes each function with a row holding just
+            // `GOVERN (GV)`.
+            category = None;
+        } else if !f.is_empty() {
+            let (code, name, text) =
+                split_csf(f).ok_or_else(|| bad_csf(path, *row, "Function", f))?;
             let mut g = super::common::new_group(code.clone(), name, None);
             g.class = Some("function".into());
             if !text.is_empty() {
@@ -397,9 +452,13 @@ fn csf2(
             function = Some(code);
             category = None;
         } else if !c.is_empty() {
-            let (code, name, text) = split_csf(c).ok_or_else(|| bad_csf(path, *row, "Category", c))?;
+            let (code, name, text) =
+                split_csf(c).ok_or_else(|| bad_csf(path, *row, "Category", c))?;
             let mut g = super::common::new_group(code.clone(), name, function.clone());
             g.class = Some("category".into());
+            if text.starts_with("[Withdrawn") {
+                g.props.push(prop("status", "withdrawn"));
+            }
             if !text.is_empty() {
                 g.parts.push(prose_part("overview", None, &text));
             }
@@ -410,22 +469,31 @@ fn csf2(
                 .split_once(':')
                 .map(|(a, b)| (a.trim(), b.trim()))
                 .ok_or_else(|| bad_csf(path, *row, "Subcategory", s))?;
-            let id = strict_control_id(code)
-                .map_err(|m| SourceError::invalid(path, format!("row {row}, column `Subcategory`"), m))?;
+            let id = strict_control_id(code).map_err(|m| {
+                SourceError::invalid(path, format!("row {row}, column `Subcategory`"), m)
+            })?;
             origins.add(path, &id, format!("row {row}"))?;
             let mut control = new_control(id.clone(), derive_title(Some(text), id.as_str()));
             control.group = category.clone().or(function.clone());
             control.class = Some("subcategory".into());
             if let Some(rest) = text.strip_prefix("[Withdrawn") {
                 control.withdrawn = true;
-                control.incorporated_into = withdrawn_targets(rest);
+                if rest.contains("Moved") {
+                    control.moved_to = withdrawn_targets(rest);
+                } else {
+                    control.incorporated_into = withdrawn_targets(rest);
+                }
             }
             control.statement = Some(text.to_string());
             let ex = cell(examples);
             if !ex.is_empty() {
                 control.parts.push(prose_part("example", None, ex));
             }
-            for r in cell(references).lines().map(str::trim).filter(|r| !r.is_empty()) {
+            for r in cell(references)
+                .lines()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            {
                 control.props.push(prop("informative-reference", r));
             }
             fw.controls.push(control);
@@ -438,8 +506,15 @@ fn bad_csf(path: &Path, row: usize, column: &str, value: &str) -> SourceError {
     SourceError::invalid(
         path,
         format!("row {row}, column `{column}`"),
-        format!("expected `Name (CODE): text`, found `{}`", derive_title(Some(value), "")),
+        format!(
+            "expected `Name (CODE): text`, found `{}`",
+            derive_title(Some(value), "")
+        ),
     )
+}
+
+fn closes(cell: &str, code: &str) -> bool {
+    !cell.contains("):") && super::common::group_code(cell).as_deref() == Some(code)
 }
 
 /// `GOVERN (GV): The organization's ...` -> (`GV`, `GOVERN`, text).
