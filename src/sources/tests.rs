@@ -1,3 +1,6 @@
+// Tests unwrap freely: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 use crate::model::Framework;
 use std::collections::HashSet;
