@@ -212,7 +212,12 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
             fw.controls[i].parts.push(prose_part("item", title, prose));
             placed.insert(node.urn.clone(), Placed::Control(i));
         } else {
-            let base = slug_or(&raw_id);
+            // Without a ref_id the URN ends in a serial (`node2`); the name
+            // says more.
+            let base = match (&ref_id, name) {
+                (None, Some(n)) => slug_or(n),
+                _ => slug_or(&raw_id),
+            };
             let gid = match group_ids.get(&base).copied() {
                 None => base.clone(),
                 Some(n) => format!("{base}-{}", n + 1),

@@ -285,10 +285,12 @@ impl GroupTable {
         if let Some(id) = self.by_key.get(&key) {
             return id.clone();
         }
-        let base = group_code(title).unwrap_or_else(|| {
-            let s = slug(title);
-            if s.is_empty() { "group".to_string() } else { s }
-        });
+        let base = group_code(title)
+            .or_else(|| leading_code(title))
+            .unwrap_or_else(|| {
+                let s = slug(title);
+                if s.is_empty() { "group".to_string() } else { s }
+            });
         let id = match self.used.get(&base).copied() {
             None => base.clone(),
             Some(n) => format!("{base}-{}", n + 1),
@@ -316,6 +318,22 @@ pub(crate) fn group_code(title: &str) -> Option<String> {
         && code
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+    ok.then(|| code.to_string())
+}
+
+/// A numbered heading's number: `1.2.5: Network ...` -> `1.2.5`,
+/// `CC1.0 - Common Criteria ...` -> `CC1.0`, `A.5 Organizational controls`
+/// -> `A.5`, `1. Inventory ...` -> `1`.
+pub(crate) fn leading_code(title: &str) -> Option<String> {
+    let first = title.split_whitespace().next()?;
+    let code = first.trim_end_matches([':', '.', ',']);
+    let ok = !code.is_empty()
+        && code.len() <= 16
+        && code != title.trim()
+        && code.chars().any(|c| c.is_ascii_digit())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '(' | ')'));
     ok.then(|| code.to_string())
 }
 

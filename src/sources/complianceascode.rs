@@ -125,7 +125,9 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
         };
     }
 
-    let default_level = file.levels.first().map(|l| l.id.0.clone());
+    // A control without `levels` takes its parent's; a top-level one is in
+    // no baseline (the rev4 OpenShift file lists 500 such controls outside
+    // every FedRAMP baseline, so a default level would be wrong there).
     let mut origins = Origins::default();
     let mut levels_of: Vec<(ControlId, Vec<String>)> = Vec::new();
     for (file_path, controls) in parts {
@@ -136,7 +138,7 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
             levels_of: &mut levels_of,
         };
         for (i, c) in controls.into_iter().enumerate() {
-            walker.control(c, format!("controls[{i}]"), None, default_level.as_slice())?;
+            walker.control(c, format!("controls[{i}]"), None, &[])?;
         }
     }
 

@@ -150,7 +150,17 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
             .as_deref()
             .map(str::trim)
             .filter(|d| !d.is_empty());
-        let name = req.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        // Some files (PCI DSS) put the AWS service in `Name`; that is no title.
+        let service = req
+            .attributes
+            .iter()
+            .find_map(|a| a.get("Service").and_then(Value::as_str))
+            .unwrap_or_default();
+        let name = req
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(service));
         control.title = match name {
             Some(n) => n.to_string(),
             None => derive_title(description, id.as_str()),
@@ -161,8 +171,10 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
         for attrs in &req.attributes {
             let section = ["Section", "Domain", "Category"]
                 .iter()
-                .find_map(|k| attrs.get(*k).and_then(Value::as_str))
-                .filter(|s| !s.trim().is_empty());
+                .find_map(|k| attrs.get(*k).and_then(Value::as_str).map(|v| (*k, v)))
+                .filter(|(_, s)| !s.trim().is_empty());
+            let grouped_by = section.map(|(k, _)| k).unwrap_or("Section");
+            let section = section.map(|(_, s)| s);
             if group.is_none()
                 && let Some(section) = section
             {
@@ -177,7 +189,7 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
                 });
             }
             for (key, value) in attrs {
-                if matches!(key.as_str(), "Section" | "SubSection" | "ItemId") {
+                if key == grouped_by || matches!(key.as_str(), "SubSection" | "ItemId") {
                     continue;
                 }
                 attribute_props(key, value, &mut control.props);
