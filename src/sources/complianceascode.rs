@@ -72,6 +72,15 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
     let mut digests = vec![sha.clone()];
     if let Some(dir) = &file.controls_dir {
         let dir_path = contained_dir(path, dir)?;
+        let meta =
+            std::fs::symlink_metadata(&dir_path).map_err(|e| SourceError::io(&dir_path, e))?;
+        if !meta.is_dir() {
+            return Err(SourceError::invalid(
+                path,
+                "controls_dir",
+                format!("`{dir}` is not a directory (symbolic links are refused)"),
+            ));
+        }
         let mut entries = Vec::new();
         let listing = std::fs::read_dir(&dir_path).map_err(|e| SourceError::io(&dir_path, e))?;
         for entry in listing {
@@ -79,6 +88,13 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
             let p = entry.path();
             let is_yaml = p.extension().is_some_and(|e| e == "yml" || e == "yaml");
             let file_type = entry.file_type().map_err(|e| SourceError::io(&p, e))?;
+            if is_yaml && file_type.is_symlink() {
+                return Err(SourceError::invalid(
+                    &p,
+                    "controls_dir",
+                    "symbolic link refused: family files must be regular files",
+                ));
+            }
             if is_yaml && file_type.is_file() {
                 entries.push(p);
             }

@@ -147,6 +147,10 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
                 .is_some_and(|rest| rest.starts_with(':'))
         })
     };
+    // Aegis's own framework files also have top-level `controls:`.
+    if top_level("schema_version") {
+        return None;
+    }
     if top_level("objects") && text.contains("requirement_nodes:") {
         return Some(Format::CisoAssistant);
     }

@@ -382,6 +382,16 @@ fn prowler_per_provider_checks_and_groups() {
     assert!(!checks.is_empty());
     assert!(checks.iter().all(|p| p.class.as_deref() == Some("aws")));
     assert_eq!(c.group.as_deref(), Some("AC-2"));
+    let p = corpus_file(&root, "frameworks/pci-dss-4.0/pci_4.0_aws.json");
+    let pci = read_prowler(&p, &ReadOptions::default()).unwrap();
+    let c = control(&pci, "1.2.5.1");
+    // `Name` holds the AWS service there, so the title comes from the text.
+    assert!(
+        c.title.starts_with("Checks if HTTP to HTTPS"),
+        "{}",
+        c.title
+    );
+    assert_eq!(c.group.as_deref(), Some("1.2.5"));
     let g = fw.groups.iter().find(|g| g.id == "AC-2").unwrap();
     assert_eq!(g.parent.as_deref(), Some("AC"));
     assert!(fw.id.as_str().ends_with("-aws"), "{}", fw.id);
