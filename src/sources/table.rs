@@ -339,7 +339,8 @@ fn mapped(
         origins.add(path, &id, format!("{} {row}", grid.what))?;
         let statement = get(&columns.statement);
         let title = match get(&columns.title) {
-            Some(t) => t.to_string(),
+            // Titles are one line; spreadsheet cells often wrap them.
+            Some(t) => t.split_whitespace().collect::<Vec<_>>().join(" "),
             None => derive_title(statement, id.as_str()),
         };
         let mut control = new_control(id.clone(), title);

@@ -713,3 +713,52 @@ fn unrecognised_file() {
     let err = read_any(&p, &TableOptions::default()).unwrap_err();
     assert!(matches!(err, SourceError::Unrecognised { .. }), "{err}");
 }
+
+#[test]
+fn yaml_errors_carry_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "t.yml",
+        "id: t\ncontrols:\n  - id: a\n    rules: {x: 1}\n",
+    );
+    let msg = read_complianceascode(&p, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("t.yml") && msg.contains("line 4"), "{msg}");
+    let p = write(dir.path(), "u.yml", "id: u\ncontrols:\n  - id: [a\n");
+    let msg = read_complianceascode(&p, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("u.yml") && msg.contains("line"), "{msg}");
+}
+
+#[test]
+fn xlsx_with_explicit_mapping_from_corpus() {
+    let Some(root) = corpus() else { return };
+    let p = corpus_file(
+        &root,
+        "mappings/nist-800-53-rev4_to_rev5/sp800-53r4-to-r5-comparison-workbook.xlsx",
+    );
+    // The header is on row 2 of the third sheet; the first two are notes.
+    let opts = TableOptions {
+        columns: Some(
+            "id=ID,title=TITLE,prop.low=L,prop.moderate=M,prop.high=H"
+                .parse()
+                .unwrap(),
+        ),
+        base: ReadOptions {
+            id: Some("nist-800-53-rev5".into()),
+            version: Some("5.0".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let fw = read_xlsx(&p, &opts).unwrap();
+    check(&fw);
+    assert_eq!(fw.controls.len(), 1189);
+    let ac1 = control(&fw, "AC-1");
+    assert_eq!(ac1.title, "(Access Control) Policy and Procedures");
+    assert_eq!(props(ac1, "low"), vec!["X"]);
+    assert_eq!(fw.version, "5.0");
+}
