@@ -62,6 +62,18 @@ fn check(fw: &Framework) {
     let json = serde_json::to_string(fw).unwrap();
     let back: Framework = serde_json::from_str(&json).unwrap();
     assert_eq!(&back, fw, "serde_json round trip changed the framework");
+    // What the native writer will write must pass the framework schema.
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        jsonschema::validator_for(&crate::schema::Kind::Framework.schema()).unwrap()
+    });
+    let value = serde_json::to_value(fw).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .take(5)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}: schema errors: {errors:#?}", fw.id);
 }
 
 fn control<'a>(fw: &'a Framework, id: &str) -> &'a crate::model::Control {
