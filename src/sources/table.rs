@@ -200,6 +200,7 @@ pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceErr
 
 pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
     let bytes = read_bytes(path)?;
+    check_zip(path, &bytes)?;
     let sha = sha256_hex(&bytes);
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| SourceError::syntax(path, format!("not a readable workbook: {e}")))?;
@@ -231,6 +232,75 @@ pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceEr
         sheets.push((name, Grid { rows, what: "row" }));
     }
     read_grid(path, opts, sheets, sha)
+}
+
+/// Workbooks bigger than this once unzipped are refused.
+const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
+const MAX_ZIP_ENTRIES: usize = 10_000;
+
+/// Refuses zip bombs before calamine inflates anything: sums the sizes the
+/// central directory declares (a small file that claims gigabytes) and
+/// caps the entry count.
+fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
+    let bad = |m: &str| SourceError::syntax(path, format!("not a readable workbook: {m}"));
+    let u16_at = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u32_at = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
+    let tail_start = bytes.len().saturating_sub(65_557);
+    let eocd = (tail_start..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))
+        .ok_or_else(|| bad("no zip directory"))?;
+    let (Some(count), Some(offset)) = (u16_at(eocd + 10), u32_at(eocd + 16)) else {
+        return Err(bad("truncated zip directory"));
+    };
+    if count == 0xFFFF || offset == 0xFFFF_FFFF {
+        return Err(bad("ZIP64 archives are not supported"));
+    }
+    if count as usize > MAX_ZIP_ENTRIES {
+        return Err(bad(&format!(
+            "{count} entries, more than {MAX_ZIP_ENTRIES}"
+        )));
+    }
+    let mut at = offset as usize;
+    let mut total: u64 = 0;
+    for _ in 0..count {
+        if !bytes
+            .get(at..)
+            .is_some_and(|b| b.starts_with(b"PK\x01\x02"))
+        {
+            return Err(bad("corrupt zip directory"));
+        }
+        let (Some(size), Some(n), Some(m), Some(k)) = (
+            u32_at(at + 24),
+            u16_at(at + 28),
+            u16_at(at + 30),
+            u16_at(at + 32),
+        ) else {
+            return Err(bad("truncated zip directory"));
+        };
+        if size == 0xFFFF_FFFF {
+            return Err(bad("ZIP64 archives are not supported"));
+        }
+        total = total.saturating_add(size);
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(SourceError::TooLarge {
+                path: path.to_path_buf(),
+                size: total,
+                max: MAX_UNZIPPED_BYTES,
+            });
+        }
+        at += 46 + (n + m + k) as usize;
+    }
+    Ok(())
 }
 
 fn cell_text(cell: &Data) -> String {

@@ -774,3 +774,53 @@ fn xlsx_with_explicit_mapping_from_corpus() {
     assert_eq!(props(ac1, "low"), vec!["X"]);
     assert_eq!(fw.version, "5.0");
 }
+
+/// A minimal zip holding one stored entry whose directory claims `claimed`
+/// uncompressed bytes.
+fn fake_zip(claimed: u32) -> Vec<u8> {
+    let name = b"xl/worksheets/sheet1.xml";
+    let mut z = Vec::new();
+    z.extend_from_slice(b"PK\x03\x04");
+    z.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    z.extend_from_slice(&[0; 4]); // crc
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z.extend_from_slice(name);
+    let cd = z.len() as u32;
+    z.extend_from_slice(b"PK\x01\x02");
+    z.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    z.extend_from_slice(&[0; 4]); // crc
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&claimed.to_le_bytes());
+    z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    z.extend_from_slice(&[0; 12]);
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(name);
+    let cd_size = z.len() as u32 - cd;
+    z.extend_from_slice(b"PK\x05\x06");
+    z.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    z.extend_from_slice(&cd_size.to_le_bytes());
+    z.extend_from_slice(&cd.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
+}
+
+#[test]
+fn xlsx_zip_bomb_and_garbage_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bomb.xlsx");
+    std::fs::write(&p, fake_zip(u32::MAX - 1)).unwrap();
+    assert_eq!(detect_file(&p).unwrap(), Some(Format::Xlsx));
+    let err = read_xlsx(&p, &TableOptions::default()).unwrap_err();
+    assert!(matches!(err, SourceError::TooLarge { .. }), "{err}");
+    std::fs::write(&p, fake_zip(10)).unwrap();
+    let err = read_xlsx(&p, &TableOptions::default()).unwrap_err();
+    assert!(matches!(err, SourceError::Syntax { .. }), "{err}");
+    std::fs::write(&p, b"PK\x03\x04 not really").unwrap();
+    let msg = read_xlsx(&p, &TableOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not a readable workbook"), "{msg}");
+}
