@@ -54,11 +54,20 @@ impl FromStr for ColumnMap {
         let mut map = ColumnMap::default();
         let mut id = None;
         let mut seen = Vec::new();
-        for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for pair in split_pairs(spec).map_err(|m| err(m.into()))? {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
             let (field, column) = pair
                 .split_once('=')
                 .ok_or_else(|| err(format!("`{pair}` is not `field=Column`")))?;
-            let (field, column) = (field.trim(), column.trim().to_string());
+            let column = column.trim();
+            let column = column
+                .strip_prefix('"')
+                .and_then(|c| c.strip_suffix('"'))
+                .unwrap_or(column);
+            let (field, column) = (field.trim(), column.to_string());
             if column.is_empty() {
                 return Err(err(format!("`{field}` has no column name")));
             }
@@ -94,6 +103,29 @@ impl FromStr for ColumnMap {
         map.id = id.ok_or_else(|| err("`id=<column>` is required".into()))?;
         Ok(map)
     }
+}
+
+/// Splits on commas outside double quotes, so a column named
+/// `"Name, short"` can be mapped.
+fn split_pairs(spec: &str) -> Result<Vec<String>, &'static str> {
+    let mut pairs = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in spec.chars() {
+        match c {
+            ',' if !quoted => pairs.push(std::mem::take(&mut current)),
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            _ => current.push(c),
+        }
+    }
+    if quoted {
+        return Err("unbalanced double quote");
+    }
+    pairs.push(current);
+    Ok(pairs)
 }
 
 impl ColumnMap {

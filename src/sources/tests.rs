@@ -142,6 +142,10 @@ fn column_map_parses_and_rejects() {
     assert!(err.contains("did you mean `title`"), "{err}");
     let err = "id=A,id=B".parse::<ColumnMap>().unwrap_err().to_string();
     assert!(err.contains("twice"), "{err}");
+    let m: ColumnMap = r#"id=Id,title="Name, short""#.parse().unwrap();
+    assert_eq!(m.title.as_deref(), Some("Name, short"));
+    let err = r#"id="Id"#.parse::<ColumnMap>().unwrap_err().to_string();
+    assert!(err.contains("quote"), "{err}");
     let err = "id".parse::<ColumnMap>().unwrap_err().to_string();
     assert!(err.contains("field=Column"), "{err}");
 }
