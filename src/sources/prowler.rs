@@ -162,6 +162,12 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
             .map(str::trim)
             .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(service));
         control.title = match name {
+            // A one-word name (`GV.OC-1`, `AC-2(3)(a)`) is the publisher's
+            // label for the requirement, not a title.
+            Some(n) if !n.contains(char::is_whitespace) && description.is_some() => {
+                control.label = Some(n.to_string());
+                derive_title(description, id.as_str())
+            }
             Some(n) => n.to_string(),
             None => derive_title(description, id.as_str()),
         };

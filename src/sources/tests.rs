@@ -422,6 +422,13 @@ fn prowler_per_provider_checks_and_groups() {
     )
     .unwrap();
     assert_eq!(fw.id.as_str(), "csf-prowler");
+    let oc1 = control(&fw, "oc_1");
+    assert_eq!(oc1.label.as_deref(), Some("GV.OC-1"));
+    assert!(
+        oc1.title.starts_with("The organization's role"),
+        "{}",
+        oc1.title
+    );
     // `Checks: null` is no checks, not an error.
     assert!(props(control(&fw, "oc_1"), "prowler-check").is_empty());
 }
