@@ -95,6 +95,20 @@ impl FetchOptions {
     }
 }
 
+/// Where fetched sources are kept unless the caller says otherwise:
+/// `$XDG_CACHE_HOME/aegis`, `~/.cache/aegis`, or `%LOCALAPPDATA%\aegis`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .or_else(|| var("LOCALAPPDATA"))
+        .map(|d| d.join("aegis"))
+}
+
 /// Looks a name up in the registry, with a "did you mean" on a miss.
 pub fn lookup(name: &str) -> Result<&'static Entry, FetchError> {
     find(name).ok_or_else(|| {

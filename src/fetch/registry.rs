@@ -37,6 +37,16 @@ impl Entry {
     pub fn file_name(&self) -> &'static str {
         self.path.rsplit('/').next().unwrap_or(self.path)
     }
+
+    /// The `source` to record on a framework imported from this entry
+    /// (`sha256` is what was verified, when it was).
+    pub fn source(&self, base: &str, sha256: Option<&str>) -> crate::model::Source {
+        crate::model::Source {
+            url: Some(self.url(base)),
+            sha256: sha256.or(self.sha256).map(str::to_string),
+            document: Some(self.title.to_string()),
+        }
+    }
 }
 
 const NIST_PD: &str = "Public domain (US Government work)";

@@ -166,6 +166,15 @@ fn registry_is_well_formed() {
     ] {
         assert!(find(name).is_some(), "{name} missing");
     }
+    let low = find("nist-800-53-rev5-low").unwrap();
+    let source = low.source(DEFAULT_BASE_URL, None);
+    assert_eq!(source.sha256.as_deref(), low.sha256);
+    assert!(
+        source
+            .url
+            .unwrap()
+            .ends_with("NIST_SP-800-53_rev5_LOW-baseline_profile.json")
+    );
     let err = lookup("nist-800-53-rev5-moderat").unwrap_err().to_string();
     assert!(
         err.contains("did you mean `nist-800-53-rev5-moderate`"),
