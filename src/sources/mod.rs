@@ -151,8 +151,12 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     if top_level("schema_version") {
         return None;
     }
-    if top_level("objects") && text.contains("requirement_nodes:") {
-        return Some(Format::CisoAssistant);
+    if top_level("objects") {
+        // Other CISO Assistant libraries (mapping sets, risk matrices) hold
+        // no framework.
+        return text
+            .contains("requirement_nodes:")
+            .then_some(Format::CisoAssistant);
     }
     if top_level("controls") || top_level("controls_dir") {
         return Some(Format::ComplianceAsCode);
@@ -161,10 +165,23 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    if first.contains(',') && !first.starts_with('<') && !first.starts_with('{') {
+    if first.contains(',') && !first.starts_with(['<', '{', '[']) && !looks_like_yaml(first) {
         return Some(Format::Csv);
     }
     None
+}
+
+/// `key: value` or a document marker: a YAML line whose value has a comma.
+fn looks_like_yaml(line: &str) -> bool {
+    if line.starts_with("---") || line.starts_with("%YAML") {
+        return true;
+    }
+    line.split_once(": ").is_some_and(|(key, _)| {
+        !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    })
 }
 
 /// [`detect`] on the first 1 MiB of a file.

@@ -122,6 +122,8 @@ fn detect_by_content() {
         Some(Format::Csv)
     );
     assert_eq!(detect(b"<?xml version='1.0'?><a/>"), None);
+    assert_eq!(detect(b"title: Foo, Bar\nitems: []\n"), None);
+    assert_eq!(detect(b"objects:\n  requirement_mapping_sets: []\n"), None);
     // A prefix cut inside a multi-byte character still detects.
     let mut cut = "Id,Title\nA-1,Caf\u{e9}".as_bytes().to_vec();
     cut.pop();
@@ -834,4 +836,44 @@ fn xlsx_zip_bomb_and_garbage_are_refused() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("not a readable workbook"), "{msg}");
+}
+
+#[test]
+fn detect_every_corpus_framework_and_mapping_file() {
+    let Some(root) = corpus() else { return };
+    let mut seen = 0;
+    for sub in ["frameworks", "mappings", "oscal"] {
+        let dir = root.join(sub);
+        assert!(dir.is_dir(), "corpus directory missing: {}", dir.display());
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let p = entry.path();
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let expected = match (sub, ext) {
+                (_, "xlsx") => Some(Format::Xlsx),
+                (_, "csv") => Some(Format::Csv),
+                ("frameworks", "json") => Some(Format::Prowler),
+                ("frameworks", "yaml") => Some(Format::CisoAssistant),
+                ("frameworks", "yml") => Some(Format::ComplianceAsCode),
+                // The trestle-generated OSCAL CSF catalog is OSCAL, not ours.
+                _ => None,
+            };
+            let expected = if rel.contains("oscal-trestle") {
+                None
+            } else {
+                expected
+            };
+            assert_eq!(detect_file(p).unwrap(), expected, "{rel}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "only {seen} files");
 }
