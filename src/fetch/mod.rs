@@ -35,7 +35,7 @@ pub enum FetchError {
     ChecksumUnknown { name: String },
     #[error("`{value}` is not a SHA-256 (64 hexadecimal digits)")]
     BadChecksum { value: String },
-    #[error("{url}: HTTP {status}")]
+    #[error("{url}: HTTP {status}{}", reason(*.status))]
     Status { url: String, status: u16 },
     #[error("{url}: timed out after {secs} s")]
     Timeout { url: String, secs: u64 },
@@ -61,6 +61,14 @@ pub enum FetchError {
         #[source]
         source: io::Error,
     },
+}
+
+fn reason(status: u16) -> String {
+    ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default()
 }
 
 /// Everything [`fetch_with`] can be told.
@@ -168,6 +176,7 @@ pub fn fetch_with(entry: &Entry, opts: &FetchOptions) -> Result<PathBuf, FetchEr
     }
 
     let created = create_dirs(&dir)?;
+    remove_stale_parts(&dir, entry.file_name());
     let result = download(&url, &dir, &target, expected.as_deref(), opts);
     if result.is_err() {
         // Leave the cache as it was: no file, and no directories we made.
@@ -201,6 +210,28 @@ fn expected_checksum(entry: &Entry, opts: &FetchOptions) -> Result<Option<String
         (None, None) => Err(FetchError::ChecksumUnknown {
             name: entry.name.to_string(),
         }),
+    }
+}
+
+/// A download killed by a signal never runs its cleanup; its `.part` file
+/// is removed by a later fetch once it is clearly abandoned (a day old).
+fn remove_stale_parts(dir: &Path, file_name: &str) {
+    let Ok(listing) = fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{file_name}.");
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(24 * 3600));
+        if name.starts_with(&prefix) && name.ends_with(".part") && stale {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -354,7 +354,10 @@ fn fetch_404() {
         matches!(err, FetchError::Status { status: 404, .. }),
         "{msg}"
     );
-    assert!(msg.contains("HTTP 404") && msg.contains(&base), "{msg}");
+    assert!(
+        msg.contains("HTTP 404 Not Found") && msg.contains(&base),
+        "{msg}"
+    );
     assert_eq!(files_under(cache.path()), Vec::<PathBuf>::new());
     assert_eq!(
         std::fs::read_dir(cache.path()).unwrap().count(),
