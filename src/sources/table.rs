@@ -160,6 +160,9 @@ pub struct TableOptions {
     pub sheet: Option<String>,
     /// Rows to skip after the header (e.g. a row of column descriptions).
     pub skip_rows: usize,
+    /// CSV field separator; guessed from the first line (`,`, `;` or tab)
+    /// when absent, since spreadsheet exports in many locales use `;`.
+    pub delimiter: Option<u8>,
 }
 
 /// Built-in presets: (name, description).
@@ -206,7 +209,9 @@ fn norm(s: &str) -> String {
 pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
     let bytes = read_bytes(path)?;
     let sha = sha256_hex(&bytes);
+    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&bytes));
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes.as_slice());
@@ -228,6 +233,18 @@ pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceErr
     }
     let grid = Grid { rows, what: "line" };
     read_grid(path, opts, vec![(String::new(), grid)], sha)
+}
+
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let first = bytes
+        .split(|b| *b == b'\n')
+        .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+        .unwrap_or_default();
+    let count = |d: u8| first.iter().filter(|b| **b == d).count();
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| (count(*d), *d == b','))
+        .unwrap_or(b',')
 }
 
 pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {

@@ -877,3 +877,15 @@ fn detect_every_corpus_framework_and_mapping_file() {
     }
     assert!(seen > 100, "only {seen} files");
 }
+
+#[test]
+fn csv_semicolons_are_sniffed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "s.csv", "Id;Title\nA-1;One, with a comma\n");
+    let opts = TableOptions {
+        columns: Some("id=Id,title=Title".parse().unwrap()),
+        ..Default::default()
+    };
+    let fw = read_csv(&p, &opts).unwrap();
+    assert_eq!(fw.controls[0].title, "One, with a comma");
+}
