@@ -248,6 +248,7 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
             continue;
         }
         fw.baselines.push(Baseline {
+            alters: Vec::new(),
             id: BaselineId(bid),
             title: def.name.or(Some(ref_id.clone())),
             description: def.description,

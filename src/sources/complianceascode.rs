@@ -275,6 +275,7 @@ fn baselines(
             continue;
         }
         out.push(Baseline {
+            alters: Vec::new(),
             id: BaselineId(bid),
             title: Some(level.id.0.clone()),
             description: None,

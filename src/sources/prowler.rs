@@ -229,6 +229,7 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
         }
         controls.dedup();
         fw.baselines.push(Baseline {
+            alters: Vec::new(),
             id: BaselineId(bid),
             title: Some(name),
             description: None,
