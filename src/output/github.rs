@@ -47,10 +47,22 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "aegis: {} errors, {} warnings, {} notes in {} files",
-        s.errors, s.warnings, s.notes, s.files
+        "aegis: {}, {}, {} in {}",
+        count(s.errors, "error"),
+        count(s.warnings, "warning"),
+        count(s.notes, "note"),
+        count(s.files, "file")
     );
     out
+}
+
+/// `1 note`, `2 notes`.
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Escaping of a command's message, as GitHub's toolkit does it.

@@ -255,10 +255,10 @@ fn classify(err: &serde_saphyr::Error, shift: Shift, limits: YamlLimits) -> Yaml
             "nesting is deeper than the limit of {} levels",
             limits.max_depth
         ),
+        // The parser's text here is a debug dump of its budget with a
+        // position of its own; the diagnostic already carries the position.
         Code::YamlAliasLimit => {
-            format!(
-                "document has more nodes or alias expansions than the safety budget allows ({message})"
-            )
+            "document has more nodes or alias expansions than the safety budget allows".to_string()
         }
         _ => message,
     };
