@@ -78,7 +78,11 @@ pub(super) fn check(ctx: &mut Ctx) {
                 "use a path relative to the repository root (evidence/files/<name>), or an https:// or s3:// URI".into(),
             );
         }
-        if e.value.is_repo_file() && e.value.sha256.is_none() {
+        let escapes = {
+            let p = Path::new(&e.value.uri);
+            p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir))
+        };
+        if e.value.is_repo_file() && e.value.sha256.is_none() && !escapes {
             ctx.emit(
                 Code::EvidenceUnhashed,
                 e.file,

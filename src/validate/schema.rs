@@ -104,12 +104,30 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
     if !diags.is_empty() {
         return (None, diags);
     }
-    match serde_json::from_value::<T>(instance) {
+    match serde_path_to_error::deserialize::<_, T>(instance) {
         Ok(v) => (Some(v), diags),
         Err(e) => {
+            let mut pointer = String::new();
+            for seg in e.path().iter() {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                    Segment::Map { key } => {
+                        pointer.push('/');
+                        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    }
+                    Segment::Enum { .. } | Segment::Unknown => {}
+                }
+            }
+            let field = field_name(&pointer);
             diags.push(
-                Diagnostic::new(Code::SchemaViolation, &file.path, tree.pos, e.to_string())
-                    .help(format!("see schemas/{}", kind.schema_file())),
+                Diagnostic::new(
+                    Code::SchemaViolation,
+                    &file.path,
+                    tree.locate(&pointer),
+                    format!("`{field}`: {}", e.inner()),
+                )
+                .help(format!("see schemas/{}", kind.schema_file())),
             );
             (None, diags)
         }

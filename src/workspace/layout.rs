@@ -105,9 +105,19 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                             Code::IoError,
                             rel,
                             Pos::START,
-                            format!("cannot read: {e}"),
+                            // walkdir's message repeats the absolute path;
+                            // the diagnostic already names the file.
+                            format!(
+                                "cannot read: {}",
+                                e.io_error().map_or_else(
+                                    || "a directory loop".to_string(),
+                                    ToString::to_string
+                                )
+                            ),
                         )
-                        .help("check the permissions of this path"),
+                        .help(
+                            "make sure this path exists and can be read (permissions, path length)",
+                        ),
                     );
                     continue;
                 }

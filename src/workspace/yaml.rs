@@ -19,7 +19,7 @@ impl Default for YamlLimits {
     fn default() -> Self {
         YamlLimits {
             max_depth: 64,
-            max_nodes: 2_000_000,
+            max_nodes: 1_000_000,
         }
     }
 }
@@ -183,6 +183,12 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
             max_depth: limits.max_depth,
             max_nodes: limits.max_nodes,
             max_events: limits.max_nodes.saturating_mul(4),
+            // Compliance records barely use anchors; a small replay budget
+            // stops an alias bomb before it costs much memory.
+            max_recorded_anchor_events: 100_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 200_000,
         },
     };
     match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
