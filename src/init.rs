@@ -22,16 +22,43 @@ const ARTIFACT: &str = include_str!("../templates/init/access-review.md");
 /// (path in the new repository, template text)
 const FILES: &[(&str, &str)] = &[
     ("aegis.yaml", include_str!("../templates/init/aegis.yaml")),
-    ("controls/starter/framework.yaml", include_str!("../templates/init/framework.yaml")),
-    ("implementations/app/ST-1.yaml", include_str!("../templates/init/ST-1.yaml")),
-    ("implementations/app/ST-2.yaml", include_str!("../templates/init/ST-2.yaml")),
-    ("implementations/app/ST-3.yaml", include_str!("../templates/init/ST-3.yaml")),
-    ("implementations/app/ST-4.yaml", include_str!("../templates/init/ST-4.yaml")),
-    ("evidence/access-review.yaml", include_str!("../templates/init/access-review.yaml")),
+    (
+        "controls/starter/framework.yaml",
+        include_str!("../templates/init/framework.yaml"),
+    ),
+    (
+        "implementations/app/ST-1.yaml",
+        include_str!("../templates/init/ST-1.yaml"),
+    ),
+    (
+        "implementations/app/ST-2.yaml",
+        include_str!("../templates/init/ST-2.yaml"),
+    ),
+    (
+        "implementations/app/ST-3.yaml",
+        include_str!("../templates/init/ST-3.yaml"),
+    ),
+    (
+        "implementations/app/ST-4.yaml",
+        include_str!("../templates/init/ST-4.yaml"),
+    ),
+    (
+        "evidence/access-review.yaml",
+        include_str!("../templates/init/access-review.yaml"),
+    ),
     ("evidence/files/access-review.md", ARTIFACT),
-    ("policies/access-control.md", include_str!("../templates/init/access-control.md")),
-    ("exceptions/EX-001.yaml", include_str!("../templates/init/EX-001.yaml")),
-    (".github/workflows/compliance.yml", include_str!("../templates/init/compliance.yml")),
+    (
+        "policies/access-control.md",
+        include_str!("../templates/init/access-control.md"),
+    ),
+    (
+        "exceptions/EX-001.yaml",
+        include_str!("../templates/init/EX-001.yaml"),
+    ),
+    (
+        ".github/workflows/compliance.yml",
+        include_str!("../templates/init/compliance.yml"),
+    ),
 ];
 
 /// Creates the repository in `dir` for organisation `org`, dated `today`.
@@ -41,7 +68,9 @@ pub fn scaffold(dir: &Path, org: &str, today: Date) -> Result<Vec<String>, InitE
         return Err(InitError::Exists(dir.to_path_buf()));
     }
     let (sha, size) = evidence_hash(ARTIFACT.as_bytes());
-    let quarter: Period = "90d".parse().unwrap_or_else(|_| unreachable!("constant period"));
+    let quarter: Period = "90d"
+        .parse()
+        .unwrap_or_else(|_| unreachable!("constant period"));
     let expires = today.plus(&quarter);
     let org = org.replace('\\', "\\\\").replace('"', "\\\"");
     let mut written = Vec::new();
@@ -53,13 +82,19 @@ pub fn scaffold(dir: &Path, org: &str, today: Date) -> Result<Vec<String>, InitE
             .replace("{{sha256}}", &sha)
             .replace("{{size}}", &size.to_string());
         let path = dir.join(rel);
-        write_atomic(&path, text.as_bytes()).map_err(|source| InitError::Write { path: path.clone(), source })?;
+        write_atomic(&path, text.as_bytes()).map_err(|source| InitError::Write {
+            path: path.clone(),
+            source,
+        })?;
         written.push((*rel).to_string());
     }
     for (name, text) in crate::schema::files() {
         let rel = format!("schemas/{name}");
         let path = dir.join(&rel);
-        write_atomic(&path, text.as_bytes()).map_err(|source| InitError::Write { path: path.clone(), source })?;
+        write_atomic(&path, text.as_bytes()).map_err(|source| InitError::Write {
+            path: path.clone(),
+            source,
+        })?;
         written.push(rel);
     }
     Ok(written)

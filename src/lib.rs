@@ -6,12 +6,14 @@
 
 pub mod cli;
 pub mod diag;
+pub mod fetch;
 pub mod import;
 pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod schema;
+pub mod sources;
 pub mod validate;
 pub mod workspace;
 pub mod write;

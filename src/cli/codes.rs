@@ -40,7 +40,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         let width = rows.iter().map(|r| r.code.len()).max().unwrap_or(0);
         let mut s = String::new();
         for r in &rows {
-            let _ = writeln!(s, "{:width$}  {:7}  {:9}  {}", r.code, r.severity, r.stage, r.description);
+            let _ = writeln!(
+                s,
+                "{:width$}  {:7}  {:9}  {}",
+                r.code, r.severity, r.stage, r.description
+            );
         }
         s
     };

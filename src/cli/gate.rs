@@ -5,7 +5,7 @@ use crate::output::{self, Format, Report};
 use crate::pipeline;
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct GateArgs {
@@ -37,6 +37,31 @@ fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
 }
 
+/// The compliance repository's path relative to the checkout: the GitHub
+/// workspace when on Actions, else the current directory. Empty when it is
+/// the checkout itself or lies outside it.
+fn checkout_prefix(repo: &Path) -> String {
+    let base = std::env::var_os("GITHUB_WORKSPACE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok());
+    let (Some(base), Ok(repo)) = (
+        base.and_then(|b| b.canonicalize().ok()),
+        repo.canonicalize(),
+    ) else {
+        return String::new();
+    };
+    match repo.strip_prefix(&base) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            format!("{}/", parts.join("/"))
+        }
+        _ => String::new(),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Validate,
@@ -53,6 +78,7 @@ pub fn run(args: &GateArgs, mode: Mode) -> anyhow::Result<u8> {
         summary: run.summary,
         sources: &run.workspace.files,
         gate: run.gate,
+        path_prefix: checkout_prefix(&args.repo),
     };
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

@@ -15,7 +15,11 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     let written = crate::init::scaffold(&args.dir, &args.org, Date::today_utc())?;
-    eprintln!("created a compliance repository in {} ({} files)", args.dir.display(), written.len());
+    eprintln!(
+        "created a compliance repository in {} ({} files)",
+        args.dir.display(),
+        written.len()
+    );
     eprintln!("next: aegis check {}", args.dir.display());
     Ok(0)
 }

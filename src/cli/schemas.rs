@@ -27,7 +27,10 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         }
     }
     if !stale.is_empty() {
-        eprintln!("stale or missing schemas (run `aegis schemas --out {}`):", args.out.display());
+        eprintln!(
+            "stale or missing schemas (run `aegis schemas --out {}`):",
+            args.out.display()
+        );
         for s in &stale {
             eprintln!("  {s}");
         }

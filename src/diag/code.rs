@@ -133,7 +133,8 @@ mod tests {
         assert_eq!(names.len(), Code::ALL.len());
         for n in names {
             assert!(
-                n.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
                 "{n}"
             );
             assert_eq!(Code::from_name(n).map(Code::as_str), Some(n));

@@ -15,7 +15,10 @@ impl ControlRef {
     /// Splits `fw:ctl` into its framework (if any) and control parts.
     pub fn parts(&self) -> (Option<FrameworkId>, ControlId) {
         match self.0.split_once(':') {
-            Some((fw, ctl)) => (Some(FrameworkId(fw.trim().to_string())), ControlId(ctl.trim().to_string())),
+            Some((fw, ctl)) => (
+                Some(FrameworkId(fw.trim().to_string())),
+                ControlId(ctl.trim().to_string()),
+            ),
             None => (None, ControlId(self.0.trim().to_string())),
         }
     }
@@ -80,7 +83,10 @@ mod tests {
         let r = ControlRef("nist-800-53-rev5:AC-2(1)".into());
         assert_eq!(
             r.parts(),
-            (Some(FrameworkId("nist-800-53-rev5".into())), ControlId("AC-2(1)".into()))
+            (
+                Some(FrameworkId("nist-800-53-rev5".into())),
+                ControlId("AC-2(1)".into())
+            )
         );
         assert_eq!(ControlRef("AC-2".into()).parts().0, None);
     }

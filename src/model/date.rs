@@ -25,7 +25,11 @@ impl Date {
     }
 
     pub fn today_utc() -> Date {
-        Date(jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+        Date(
+            jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date(),
+        )
     }
 }
 

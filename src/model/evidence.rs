@@ -48,7 +48,10 @@ pub struct Evidence {
 impl Evidence {
     /// The first day the evidence is stale, if it ever goes stale.
     pub fn stale_from(&self) -> Option<Date> {
-        let by_age = self.expires_after.as_ref().map(|p| self.collected_at.date.plus(p));
+        let by_age = self
+            .expires_after
+            .as_ref()
+            .map(|p| self.collected_at.date.plus(p));
         match (by_age, self.expires_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

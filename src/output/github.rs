@@ -31,7 +31,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "::{cmd} file={},line={},col={},title={}::{}",
-            escape_property(&d.file),
+            escape_property(&format!("{}{}", report.path_prefix, d.file)),
             d.pos.line,
             d.pos.column,
             escape_property(&format!("aegis {}", d.code)),
@@ -47,15 +47,29 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "aegis: {} errors, {} warnings, {} notes in {} files",
-        s.errors, s.warnings, s.notes, s.files
+        "aegis: {}, {}, {} in {}",
+        count(s.errors, "error"),
+        count(s.warnings, "warning"),
+        count(s.notes, "note"),
+        count(s.files, "file")
     );
     out
 }
 
+/// `1 note`, `2 notes`.
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Escaping of a command's message, as GitHub's toolkit does it.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a command's properties: also `:` and `,`.

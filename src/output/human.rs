@@ -6,14 +6,22 @@ use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet}
 use std::fmt::Write;
 
 pub fn render(report: &Report, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in report.diagnostics {
         let group = group(d, report.source(&d.file));
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }
     let s = report.summary;
-    let verdict = if s.fails(report.gate) { "failed" } else { "passed" };
+    let verdict = if s.fails(report.gate) {
+        "failed"
+    } else {
+        "passed"
+    };
     let _ = writeln!(
         out,
         "{verdict}: {} {}, {} {}, {} {} in {} {}",
@@ -30,7 +38,11 @@ pub fn render(report: &Report, color: bool) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { word.to_string() } else { format!("{word}s") }
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
 }
 
 fn level(s: Severity) -> Level<'static> {
@@ -42,7 +54,9 @@ fn level(s: Severity) -> Level<'static> {
 }
 
 fn group<'a>(d: &'a Diagnostic, source: Option<&'a str>) -> Group<'a> {
-    let title = level(d.severity).primary_title(d.message.as_str()).id(d.code.as_str());
+    let title = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(d.code.as_str());
     let frame = source.and_then(|text| line_frame(text, d));
     let mut group = match frame {
         Some((line_text, span)) => title.element(

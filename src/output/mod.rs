@@ -29,15 +29,24 @@ pub struct Report<'a> {
     pub sources: &'a [SourceFile],
     /// The failure threshold, so the human summary can say what failed.
     pub gate: crate::diag::Severity,
+    /// Where the compliance repository sits inside the checked-out git
+    /// repository (`""` or `"compliance/"`); GitHub annotations and SARIF
+    /// locations must be relative to the checkout, not to aegis.yaml.
+    pub path_prefix: String,
 }
 
 impl Report<'_> {
     fn source(&self, path: &str) -> Option<&str> {
-        self.sources
-            .iter()
-            .find(|f| f.path == path)
-            .map(|f| f.text.as_str())
-            .filter(|t| !t.is_empty())
+        // aegis.yaml comes first, then the files sorted by path.
+        let found = match self.sources.first() {
+            Some(f) if f.path == path => Some(f),
+            _ => self.sources.get(1..).and_then(|rest| {
+                rest.binary_search_by(|f| f.path.as_str().cmp(path))
+                    .ok()
+                    .map(|i| &rest[i])
+            }),
+        };
+        found.map(|f| f.text.as_str()).filter(|t| !t.is_empty())
     }
 }
 

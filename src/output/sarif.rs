@@ -23,7 +23,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool,
-    results: Vec<SarifResult<'a>>,
+    results: Vec<SarifResult>,
     column_kind: &'a str,
 }
 
@@ -77,31 +77,31 @@ struct RuleProps {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
+struct SarifResult {
     rule_id: String,
     rule_index: usize,
     level: &'static str,
     message: Text,
-    locations: Vec<Location<'a>>,
+    locations: Vec<Location>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: Physical<'a>,
+struct Location {
+    physical_location: Physical,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Physical<'a> {
-    artifact_location: Artifact<'a>,
+struct Physical {
+    artifact_location: Artifact,
     region: Region,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Artifact<'a> {
-    uri: &'a str,
+struct Artifact {
+    uri: String,
     uri_base_id: &'static str,
 }
 
@@ -136,14 +136,20 @@ pub fn render(report: &Report) -> String {
             Rule {
                 id: rule_id(*c),
                 name: info.name.to_string(),
-                short_description: Text { text: info.description.to_string() },
-                full_description: Text { text: info.description.to_string() },
+                short_description: Text {
+                    text: info.description.to_string(),
+                },
+                full_description: Text {
+                    text: info.description.to_string(),
+                },
                 help_uri: docs.clone(),
                 help: Help {
                     text: format!("{} See {docs}", info.description),
                     markdown: format!("{} See [{}]({docs}).", info.description, info.name),
                 },
-                default_configuration: Config { level: level(info.severity) },
+                default_configuration: Config {
+                    level: level(info.severity),
+                },
                 properties: RuleProps {
                     tags: vec!["compliance".to_string(), info.stage.as_str().to_string()],
                 },
@@ -170,7 +176,7 @@ pub fn render(report: &Report) -> String {
                 locations: vec![Location {
                     physical_location: Physical {
                         artifact_location: Artifact {
-                            uri: &d.file,
+                            uri: format!("{}{}", report.path_prefix, d.file),
                             uri_base_id: "%SRCROOT%",
                         },
                         region: Region {

@@ -19,7 +19,13 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Some(s) => format!("did you mean `{s}`? `aegis codes` lists every code"),
                 None => "`aegis codes` lists every code".into(),
             };
-            ctx.emit_at(Code::UnknownCode, 0, pos, format!("no diagnostic code is called `{code}`"), help);
+            ctx.emit_at(
+                Code::UnknownCode,
+                0,
+                pos,
+                format!("no diagnostic code is called `{code}`"),
+                help,
+            );
         }
     }
 
@@ -42,25 +48,37 @@ pub(super) fn check(ctx: &mut Ctx) {
         for (j, sel) in s.frameworks.iter().enumerate() {
             let ptr = format!("/systems/{i}/frameworks/{j}");
             let Some(fw) = ctx.index.frameworks.get(sel.framework.as_str()) else {
-                unknown_framework(ctx, 0, &format!("{ptr}/framework"), sel.framework.as_str(), &fw_names);
+                if ctx.broken.frameworks.contains(sel.framework.as_str()) {
+                    continue;
+                }
+                unknown_framework(
+                    ctx,
+                    0,
+                    &format!("{ptr}/framework"),
+                    sel.framework.as_str(),
+                    &fw_names,
+                );
                 continue;
             };
-            if let Some(b) = &sel.baseline {
-                if !fw.baselines.contains_key(b.as_str()) {
-                    let known: Vec<String> = fw.baselines.keys().cloned().collect();
-                    let help = match did_you_mean(b.as_str(), &known) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None if known.is_empty() => format!("framework `{}` defines no baselines; remove `baseline:` to select every control", sel.framework),
-                        None => format!("baselines of `{}`: {}", sel.framework, known.join(", ")),
-                    };
-                    ctx.emit(
-                        Code::UnknownBaseline,
-                        0,
-                        &format!("{ptr}/baseline"),
-                        format!("framework `{}` has no baseline `{b}`", sel.framework),
-                        help,
-                    );
-                }
+            if let Some(b) = &sel.baseline
+                && !fw.baselines.contains_key(b.as_str())
+            {
+                let known: Vec<String> = fw.baselines.keys().cloned().collect();
+                let help = match did_you_mean(b.as_str(), &known) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if known.is_empty() => format!(
+                        "framework `{}` defines no baselines; remove `baseline:` to select every control",
+                        sel.framework
+                    ),
+                    None => format!("baselines of `{}`: {}", sel.framework, known.join(", ")),
+                };
+                ctx.emit(
+                    Code::UnknownBaseline,
+                    0,
+                    &format!("{ptr}/baseline"),
+                    format!("framework `{}` has no baseline `{b}`", sel.framework),
+                    help,
+                );
             }
         }
         for (j, parent) in s.inherits_from.iter().enumerate() {
@@ -69,7 +87,10 @@ pub(super) fn check(ctx: &mut Ctx) {
                     Code::UnknownSystem,
                     0,
                     &format!("/systems/{i}/inherits_from/{j}"),
-                    format!("system `{}` inherits from `{parent}`, which is not defined", s.id),
+                    format!(
+                        "system `{}` inherits from `{parent}`, which is not defined",
+                        s.id
+                    ),
                     unknown_system_help(parent.as_str(), &system_names),
                 );
             }
@@ -94,7 +115,12 @@ fn check_cycles(ctx: &mut Ctx) {
     let edges: BTreeMap<&str, Vec<&str>> = config
         .systems
         .iter()
-        .map(|s| (s.id.as_str(), s.inherits_from.iter().map(|p| p.as_str()).collect()))
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.inherits_from.iter().map(|p| p.as_str()).collect(),
+            )
+        })
         .collect();
     let mut reported: Vec<Vec<&str>> = Vec::new();
     for (i, s) in config.systems.iter().enumerate() {
@@ -113,14 +139,21 @@ fn check_cycles(ctx: &mut Ctx) {
                 Code::InheritanceCycle,
                 0,
                 &format!("/systems/{i}/inherits_from"),
-                format!("systems inherit from each other in a cycle: {}", shown.join(" -> ")),
+                format!(
+                    "systems inherit from each other in a cycle: {}",
+                    shown.join(" -> ")
+                ),
                 "remove one `inherits_from` entry so that inheritance flows one way".into(),
             );
         }
     }
 }
 
-fn find_cycle<'a>(at: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>, path: &mut Vec<&'a str>) -> Option<Vec<&'a str>> {
+fn find_cycle<'a>(
+    at: &'a str,
+    edges: &BTreeMap<&'a str, Vec<&'a str>>,
+    path: &mut Vec<&'a str>,
+) -> Option<Vec<&'a str>> {
     for &next in edges.get(at).map_or(&[][..], |v| v.as_slice()) {
         if let Some(i) = path.iter().position(|p| *p == next) {
             return (i == 0).then(|| path.clone());

@@ -23,7 +23,10 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Code::DuplicateId,
                 imp.file,
                 "/control",
-                format!("system `{system}` already has an implementation of `{}` at {place}", imp.value.control),
+                format!(
+                    "system `{system}` already has an implementation of `{}` at {place}",
+                    imp.value.control
+                ),
                 "keep one implementation file per system and control; merge the statements".into(),
             );
         } else {

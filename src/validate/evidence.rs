@@ -32,6 +32,13 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Ok(real) if !real.starts_with(&root) => {
                     return d(Code::PathEscapesRepo, format!("evidence path `{uri}` resolves outside the repository (through a symbolic link)"), "store the artifact inside the repository instead of linking to it");
                 }
+                Ok(real) if !real.is_file() && !real.is_dir() => {
+                    return d(
+                        Code::EvidenceFileMissing,
+                        format!("evidence path `{uri}` is not a regular file"),
+                        "point `uri` at a regular file",
+                    );
+                }
                 Ok(real) if real.is_dir() => {
                     return d(Code::EvidenceFileMissing, format!("evidence path `{uri}` is a directory, not a file"), "point `uri` at one file; archive a directory first");
                 }
@@ -40,9 +47,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                     return d(Code::EvidenceFileMissing, format!("evidence file `{uri}` does not exist"), "add the file, fix `uri`, or point `uri` at where the evidence is kept (https:// or s3://)");
                 }
             }
-            let Some(expected) = e.value.sha256.as_deref() else {
-                return None;
-            };
+            let expected = e.value.sha256.as_deref()?;
             match hash_file(&full) {
                 Ok((actual, size)) if actual != expected => {
                     let sha_pos = ctx.pos(e.file, "/sha256");
@@ -53,7 +58,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                             sha_pos,
                             format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
                         )
-                        .help("if the new content is the evidence you mean, record the new hash (`aegis evidence hash`); otherwise restore the reviewed file"),
+                        .help("if the new content is the evidence you mean, record its new sha256 and size (`sha256sum` prints the hash); otherwise restore the reviewed file"),
                     )
                 }
                 Ok(_) => None,
@@ -64,37 +69,64 @@ pub(super) fn check(ctx: &mut Ctx) {
     ctx.out.extend(file_diags);
 
     for e in &repo.evidence {
-        if e.value.is_repo_file() && e.value.sha256.is_none() {
+        if e.value.uri.to_ascii_lowercase().starts_with("file:") {
+            ctx.emit(
+                Code::PathEscapesRepo,
+                e.file,
+                "/uri",
+                format!("evidence `{}` points at a local file by a file: URI", e.value.id),
+                "use a path relative to the repository root (evidence/files/<name>), or an https:// or s3:// URI".into(),
+            );
+        }
+        let escapes = {
+            let p = Path::new(&e.value.uri);
+            p.is_absolute() || p.components().any(|c| matches!(c, Component::ParentDir))
+        };
+        if e.value.is_repo_file() && e.value.sha256.is_none() && !escapes {
             ctx.emit(
                 Code::EvidenceUnhashed,
                 e.file,
                 "/uri",
-                format!("evidence `{}` is a repository file with no recorded sha256", e.value.id),
+                format!(
+                    "evidence `{}` is a repository file with no recorded sha256",
+                    e.value.id
+                ),
                 "add `sha256:` so later edits to the artifact are caught".into(),
             );
         }
-        if let Some(stale) = e.value.stale_from() {
-            if stale <= ctx.opts.as_of {
-                let ptr = if e.value.expires_at.is_some_and(|d| d == stale) { "/expires_at" } else { "/collected_at" };
-                ctx.emit(
-                    Code::EvidenceStale,
-                    e.file,
-                    ptr,
-                    format!("evidence `{}` went stale on {stale} (collected {})", e.value.id, e.value.collected_at.text),
-                    "collect the evidence again and update collected_at, sha256 and the artifact".into(),
-                );
-            }
-            if let Some(at) = e.value.expires_at {
-                if at < e.value.collected_at.date {
-                    ctx.emit(
-                        Code::InvalidDateRange,
-                        e.file,
-                        "/expires_at",
-                        format!("evidence expires ({at}) before it was collected ({})", e.value.collected_at.text),
-                        "fix expires_at or collected_at".into(),
-                    );
-                }
-            }
+        if let Some(stale) = e.value.stale_from()
+            && stale <= ctx.opts.as_of
+        {
+            let ptr = if e.value.expires_at.is_some_and(|d| d == stale) {
+                "/expires_at"
+            } else {
+                "/collected_at"
+            };
+            ctx.emit(
+                Code::EvidenceStale,
+                e.file,
+                ptr,
+                format!(
+                    "evidence `{}` went stale on {stale} (collected {})",
+                    e.value.id, e.value.collected_at.text
+                ),
+                "collect the evidence again and update collected_at, sha256 and the artifact"
+                    .into(),
+            );
+        }
+        if let Some(at) = e.value.expires_at
+            && at < e.value.collected_at.date
+        {
+            ctx.emit(
+                Code::InvalidDateRange,
+                e.file,
+                "/expires_at",
+                format!(
+                    "evidence expires ({at}) before it was collected ({})",
+                    e.value.collected_at.text
+                ),
+                "fix expires_at or collected_at".into(),
+            );
         }
     }
 
@@ -103,20 +135,26 @@ pub(super) fn check(ctx: &mut Ctx) {
         .iter()
         .filter_map(|e| {
             let s = e.value.review.as_ref()?.status;
-            matches!(s, ReviewStatus::Rejected | ReviewStatus::Quarantined).then_some((e.value.id.as_str(), (s, e.file)))
+            matches!(s, ReviewStatus::Rejected | ReviewStatus::Quarantined)
+                .then_some((e.value.id.as_str(), (s, e.file)))
         })
         .collect();
     for imp in &repo.implementations {
         for (i, id) in imp.value.evidence.iter().enumerate() {
             if let Some((status, file)) = bad.get(id.as_str()) {
-                let word = if *status == ReviewStatus::Rejected { "rejected" } else { "quarantined" };
+                let word = if *status == ReviewStatus::Rejected {
+                    "rejected"
+                } else {
+                    "quarantined"
+                };
                 let place = ctx.place(*file, "/review/status");
                 ctx.emit(
                     Code::EvidenceRejected,
                     imp.file,
                     &format!("/evidence/{i}"),
                     format!("cites evidence `{id}`, which was {word} in review ({place})"),
-                    "replace it with accepted evidence, or remove it from this implementation".into(),
+                    "replace it with accepted evidence, or remove it from this implementation"
+                        .into(),
                 );
             }
         }

@@ -53,9 +53,18 @@ pub struct BaselineEntry {
 /// The outcome of looking up a control reference.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
-    Found { framework: String, control: usize },
-    UnknownFramework { framework: String, suggestion: Option<String> },
-    UnknownControl { framework: Option<String>, suggestion: Option<String> },
+    Found {
+        framework: String,
+        control: usize,
+    },
+    UnknownFramework {
+        framework: String,
+        suggestion: Option<String>,
+    },
+    UnknownControl {
+        framework: Option<String>,
+        suggestion: Option<String>,
+    },
     Ambiguous(Vec<String>),
 }
 
@@ -68,7 +77,12 @@ impl FrameworkEntry {
         let wanted = normalize_control_id(id);
         self.controls
             .iter()
-            .map(|c| (strsim::jaro_winkler(&wanted, &normalize_control_id(c.id.as_str())), c))
+            .map(|c| {
+                (
+                    strsim::jaro_winkler(&wanted, &normalize_control_id(c.id.as_str())),
+                    c,
+                )
+            })
             .filter(|(s, _)| *s > 0.85)
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, c)| c.display().to_string())
@@ -163,7 +177,15 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
         };
         add_controls(ctx, &mut entry, fw.file, &fw.value.controls);
         for (i, b) in fw.value.baselines.iter().enumerate() {
-            add_baseline(ctx, &mut entry, &id, fw.file, &format!("/baselines/{i}"), b.id.as_str(), &b.controls);
+            add_baseline(
+                ctx,
+                &mut entry,
+                &id,
+                fw.file,
+                &format!("/baselines/{i}"),
+                b.id.as_str(),
+                &b.controls,
+            );
         }
         index.frameworks.insert(id, entry);
     }
@@ -171,31 +193,68 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
     for cat in &repo.catalogs {
         match index.frameworks.get_mut(cat.value.framework.as_str()) {
             Some(entry) => add_controls(ctx, entry, cat.file, &cat.value.controls),
-            None => unknown_framework(ctx, cat.file, "/framework", cat.value.framework.as_str(), &names),
+            None => unknown_framework(
+                ctx,
+                cat.file,
+                "/framework",
+                cat.value.framework.as_str(),
+                &names,
+            ),
         }
     }
     for b in &repo.baselines {
         match index.frameworks.get_mut(b.value.framework.as_str()) {
             Some(entry) => {
                 let fw = b.value.framework.0.clone();
-                add_baseline(ctx, entry, &fw, b.file, "", b.value.id.as_str(), &b.value.controls)
+                add_baseline(
+                    ctx,
+                    entry,
+                    &fw,
+                    b.file,
+                    "",
+                    b.value.id.as_str(),
+                    &b.value.controls,
+                )
             }
-            None => unknown_framework(ctx, b.file, "/framework", b.value.framework.as_str(), &names),
+            None => unknown_framework(
+                ctx,
+                b.file,
+                "/framework",
+                b.value.framework.as_str(),
+                &names,
+            ),
         }
     }
     index
 }
 
-pub(super) fn unknown_framework(ctx: &mut Ctx, file: usize, pointer: &str, id: &str, names: &[String]) {
+pub(super) fn unknown_framework(
+    ctx: &mut Ctx,
+    file: usize,
+    pointer: &str,
+    id: &str,
+    names: &[String],
+) {
     let help = match did_you_mean(id, names) {
         Some(s) => format!("did you mean `{s}`?"),
         None if names.is_empty() => "no frameworks are defined yet; import one with `aegis framework import`, or create controls/<id>/framework.yaml".into(),
         None => format!("known frameworks: {}", names.join(", ")),
     };
-    ctx.emit(Code::UnknownFramework, file, pointer, format!("framework `{id}` is not defined under controls/"), help);
+    ctx.emit(
+        Code::UnknownFramework,
+        file,
+        pointer,
+        format!("framework `{id}` is not defined under controls/"),
+        help,
+    );
 }
 
-fn add_controls(ctx: &mut Ctx, entry: &mut FrameworkEntry, file: usize, controls: &[crate::model::Control]) {
+fn add_controls(
+    ctx: &mut Ctx,
+    entry: &mut FrameworkEntry,
+    file: usize,
+    controls: &[crate::model::Control],
+) {
     for (i, c) in controls.iter().enumerate() {
         let pointer = format!("/controls/{i}");
         let key = normalize_control_id(c.id.as_str());
@@ -223,12 +282,25 @@ fn add_controls(ctx: &mut Ctx, entry: &mut FrameworkEntry, file: usize, controls
             file,
             pointer,
             withdrawn: c.withdrawn,
-            replaced_by: c.moved_to.iter().chain(&c.incorporated_into).cloned().collect(),
+            replaced_by: c
+                .moved_to
+                .iter()
+                .chain(&c.incorporated_into)
+                .cloned()
+                .collect(),
         });
     }
 }
 
-fn add_baseline(ctx: &mut Ctx, entry: &mut FrameworkEntry, fw: &str, file: usize, pointer: &str, id: &str, controls: &[ControlId]) {
+fn add_baseline(
+    ctx: &mut Ctx,
+    entry: &mut FrameworkEntry,
+    fw: &str,
+    file: usize,
+    pointer: &str,
+    id: &str,
+    controls: &[ControlId],
+) {
     if let Some(first) = entry.baselines.get(id) {
         let place = ctx.place(first.file, &format!("{}/id", first.pointer));
         ctx.emit(

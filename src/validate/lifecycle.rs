@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::diag::Code;
-use crate::model::ImplStatus;
+use crate::model::{ImplStatus, normalize_control_id};
 
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
@@ -16,7 +16,10 @@ pub(super) fn check(ctx: &mut Ctx) {
                 Code::InvalidDateRange,
                 ex.file,
                 "/expires",
-                format!("exception expires ({}) before it was granted ({})", e.expires, e.granted),
+                format!(
+                    "exception expires ({}) before it was granted ({})",
+                    e.expires, e.granted
+                ),
                 "fix `granted` or `expires`".into(),
             );
         } else if e.expires < today {
@@ -31,17 +34,21 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, ex.file, e.id.as_str(), "exception");
     }
     for p in &repo.policies {
-        if let Some(due) = p.value.review_due() {
-            if due < today {
-                let ptr = if p.value.reviewed.is_some() { "/reviewed" } else { "/effective" };
-                ctx.emit(
-                    Code::PolicyReviewOverdue,
-                    p.file,
-                    ptr,
-                    format!("policy `{}` was due for review on {due}", p.value.id),
-                    "review the policy in a pull request and update `reviewed`".into(),
-                );
-            }
+        if let Some(due) = p.value.review_due()
+            && due < today
+        {
+            let ptr = if p.value.reviewed.is_some() {
+                "/reviewed"
+            } else {
+                "/effective"
+            };
+            ctx.emit(
+                Code::PolicyReviewOverdue,
+                p.file,
+                ptr,
+                format!("policy `{}` was due for review on {due}", p.value.id),
+                "review the policy in a pull request and update `reviewed`".into(),
+            );
         }
         same_stem(ctx, p.file, p.value.id.as_str(), "policy");
     }
@@ -52,27 +59,43 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, r.file, r.value.id.as_str(), "risk");
     }
     for fw in &repo.frameworks {
-        let dir = ctx.path(fw.file).split('/').nth(1).unwrap_or_default().to_string();
+        let dir = ctx
+            .path(fw.file)
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
         if dir != fw.value.id.as_str() {
             ctx.emit(
                 Code::PathMismatch,
                 fw.file,
                 "/id",
-                format!("framework `{}` is in directory controls/{dir}/", fw.value.id),
-                format!("move it to controls/{}/ or change its id to `{dir}`", fw.value.id),
+                format!(
+                    "framework `{}` is in directory controls/{dir}/",
+                    fw.value.id
+                ),
+                format!(
+                    "move it to controls/{}/ or change its id to `{dir}`",
+                    fw.value.id
+                ),
             );
         }
     }
     for imp in &repo.implementations {
         let i = &imp.value;
         match i.status {
-            ImplStatus::NotApplicable if i.justification.as_deref().is_none_or(|j| j.trim().is_empty()) => {
+            ImplStatus::NotApplicable
+                if i.justification
+                    .as_deref()
+                    .is_none_or(|j| j.trim().is_empty()) =>
+            {
                 ctx.emit(
                     Code::MissingJustification,
                     imp.file,
                     "/status",
                     "control is marked not-applicable without a justification".into(),
-                    "add `justification:` saying why the control does not apply to this system".into(),
+                    "add `justification:` saying why the control does not apply to this system"
+                        .into(),
                 );
             }
             ImplStatus::Inherited if i.inherited_from.is_none() && i.provider.is_none() => {
@@ -86,8 +109,29 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
             _ => {}
         }
+        let path = ctx.path(imp.file).to_string();
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        let (_, ctl) = i.control.parts();
+        if normalize_control_id(stem) != normalize_control_id(ctl.as_str()) {
+            ctx.emit(
+                Code::PathMismatch,
+                imp.file,
+                "/control",
+                format!("implementation of `{ctl}` is in a file named {name}"),
+                format!(
+                    "name implementation files after their control: {ctl}{}",
+                    &name[stem.len()..]
+                ),
+            );
+        }
         if let Some(s) = &i.system {
-            let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default().to_string();
+            let dir = ctx
+                .path(imp.file)
+                .split('/')
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
             if dir != s.as_str() {
                 ctx.emit(
                     Code::PathMismatch,

@@ -103,9 +103,13 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
 
     let mut diagnostics = ws.diagnostics.clone();
     let mut repo = Repo::default();
+    let mut broken = Broken::default();
     for (file, (record, mut diags)) in checked.into_iter().enumerate() {
         diagnostics.append(&mut diags);
-        let Some(record) = record else { continue };
+        let Some(record) = record else {
+            broken.add(&ws.files[file]);
+            continue;
+        };
         macro_rules! put {
             ($field:ident, $v:expr) => {
                 repo.$field.push(Located { file, value: $v })
@@ -132,6 +136,7 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
         repo: &repo,
         index: Index::default(),
         opts,
+        broken,
         out: diagnostics,
     };
     ctx.index = index::build(&mut ctx);
@@ -155,7 +160,62 @@ pub(crate) struct Ctx<'a> {
     pub repo: &'a Repo,
     pub index: Index,
     pub opts: &'a Options,
+    pub broken: Broken,
     pub out: Vec<Diagnostic>,
+}
+
+/// Ids of records whose files exist but did not pass their schema. Their
+/// own diagnostics say what is wrong; references to them are not reported
+/// again, so one broken file does not bury the report in follow-on errors.
+#[derive(Debug, Default)]
+pub(crate) struct Broken {
+    pub frameworks: std::collections::HashSet<String>,
+    pub evidence: std::collections::HashSet<String>,
+    pub policies: std::collections::HashSet<String>,
+    pub risks: std::collections::HashSet<String>,
+}
+
+impl Broken {
+    fn add(&mut self, f: &crate::workspace::SourceFile) {
+        let stem = f
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.rsplit_once('.').map(|(s, _)| s))
+            .unwrap_or_default()
+            .to_string();
+        let field = |key: &str| {
+            f.tree
+                .as_ref()
+                .and_then(|t| t.get(key))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        };
+        let set = match f.kind {
+            Kind::Framework | Kind::Catalog | Kind::Baseline => {
+                if let Some(dir) = f.path.split('/').nth(1) {
+                    self.frameworks.insert(dir.to_string());
+                }
+                let key = if f.kind == Kind::Framework {
+                    "id"
+                } else {
+                    "framework"
+                };
+                if let Some(id) = field(key) {
+                    self.frameworks.insert(id);
+                }
+                return;
+            }
+            Kind::Evidence => &mut self.evidence,
+            Kind::Policy => &mut self.policies,
+            Kind::Risk => &mut self.risks,
+            _ => return,
+        };
+        set.insert(stem);
+        if let Some(id) = field("id") {
+            set.insert(id);
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -180,7 +240,13 @@ impl Ctx<'_> {
     }
 
     pub fn emit(&mut self, code: Code, file: usize, pointer: &str, message: String, help: String) {
-        let d = Diagnostic::new(code, self.path(file).to_string(), self.pos(file, pointer), message).help(help);
+        let d = Diagnostic::new(
+            code,
+            self.path(file).to_string(),
+            self.pos(file, pointer),
+            message,
+        )
+        .help(help);
         self.out.push(d);
     }
 
@@ -196,7 +262,10 @@ impl Ctx<'_> {
     }
 
     pub fn systems(&self) -> &[System] {
-        self.repo.config.as_ref().map_or(&[], |c| c.systems.as_slice())
+        self.repo
+            .config
+            .as_ref()
+            .map_or(&[], |c| c.systems.as_slice())
     }
 
     pub fn system(&self, id: &SystemId) -> Option<&System> {

@@ -28,6 +28,9 @@ pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
     let all_frameworks: Vec<String> = ctx.index.frameworks.keys().cloned().collect();
     let systems: Vec<String> = ctx.systems().iter().map(|s| s.id.0.clone()).collect();
+    // Without a valid aegis.yaml every system would look unknown; its own
+    // diagnostics say what is wrong, so system checks wait for it.
+    let config_ok = repo.config.is_some();
     let evidence_ids: HashSet<&str> = repo.evidence.iter().map(|e| e.value.id.as_str()).collect();
     let evidence_names: Vec<String> = evidence_ids.iter().map(|s| s.to_string()).collect();
     let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
@@ -41,47 +44,78 @@ pub(super) fn check(ctx: &mut Ctx) {
             Some(s) => s.frameworks.iter().map(|f| f.framework.0.clone()).collect(),
             None => {
                 let (ptr, msg) = match imp.value.system {
-                    Some(_) => ("/system", format!("system `{system}` is not defined in aegis.yaml")),
-                    None => ("", format!("this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml")),
+                    Some(_) => (
+                        "/system",
+                        format!("system `{system}` is not defined in aegis.yaml"),
+                    ),
+                    None => (
+                        "",
+                        format!(
+                            "this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml"
+                        ),
+                    ),
                 };
-                let pos = if ptr.is_empty() { crate::diag::Pos::START } else { ctx.pos(imp.file, ptr) };
-                ctx.emit_at(Code::UnknownSystem, imp.file, pos, msg, unknown_system_help(&system, &systems));
+                let pos = if ptr.is_empty() {
+                    crate::diag::Pos::START
+                } else {
+                    ctx.pos(imp.file, ptr)
+                };
+                if config_ok {
+                    ctx.emit_at(
+                        Code::UnknownSystem,
+                        imp.file,
+                        pos,
+                        msg,
+                        unknown_system_help(&system, &systems),
+                    );
+                }
                 all_frameworks.clone()
             }
         };
         control(ctx, imp.file, "/control", &imp.value.control, &context);
         for (i, e) in imp.value.evidence.iter().enumerate() {
-            if !evidence_ids.contains(e.as_str()) {
+            if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
                     Code::UnknownEvidence,
                     imp.file,
                     &format!("/evidence/{i}"),
                     format!("evidence `{e}` does not exist"),
-                    id_help(e.as_str(), &evidence_names, "create evidence/<id>.yaml for it"),
+                    id_help(
+                        e.as_str(),
+                        &evidence_names,
+                        "create evidence/<id>.yaml for it",
+                    ),
                 );
             }
         }
         for (i, p) in imp.value.policies.iter().enumerate() {
-            if !policy_ids.contains(p.as_str()) {
+            if !policy_ids.contains(p.as_str()) && !ctx.broken.policies.contains(p.as_str()) {
                 ctx.emit(
                     Code::UnknownPolicy,
                     imp.file,
                     &format!("/policies/{i}"),
                     format!("policy `{p}` does not exist"),
-                    id_help(p.as_str(), &policy_names, "create policies/<id>.md with front matter for it"),
+                    id_help(
+                        p.as_str(),
+                        &policy_names,
+                        "create policies/<id>.md with front matter for it",
+                    ),
                 );
             }
         }
-        if let Some(from) = &imp.value.inherited_from {
-            if !systems.iter().any(|s| s == from.as_str()) {
-                ctx.emit(
-                    Code::UnknownSystem,
-                    imp.file,
-                    "/inherited_from",
-                    format!("control is inherited from system `{from}`, which is not defined in aegis.yaml"),
-                    unknown_system_help(from.as_str(), &systems),
-                );
-            }
+        if let Some(from) = &imp.value.inherited_from
+            && config_ok
+            && !systems.iter().any(|s| s == from.as_str())
+        {
+            ctx.emit(
+                Code::UnknownSystem,
+                imp.file,
+                "/inherited_from",
+                format!(
+                    "control is inherited from system `{from}`, which is not defined in aegis.yaml"
+                ),
+                unknown_system_help(from.as_str(), &systems),
+            );
         }
     }
 
@@ -97,7 +131,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for ex in &repo.exceptions {
         let context = system_frameworks(ctx, ex.value.system.as_str(), &all_frameworks);
-        if !systems.iter().any(|s| s == ex.value.system.as_str()) {
+        if config_ok && !systems.iter().any(|s| s == ex.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 ex.file,
@@ -110,10 +144,16 @@ pub(super) fn check(ctx: &mut Ctx) {
             control(ctx, ex.file, &format!("/controls/{i}"), r, &context);
         }
         for (i, r) in ex.value.compensating_controls.iter().enumerate() {
-            control(ctx, ex.file, &format!("/compensating_controls/{i}"), r, &context);
+            control(
+                ctx,
+                ex.file,
+                &format!("/compensating_controls/{i}"),
+                r,
+                &context,
+            );
         }
         for (i, r) in ex.value.risks.iter().enumerate() {
-            if !risk_ids.contains(r.as_str()) {
+            if !risk_ids.contains(r.as_str()) && !ctx.broken.risks.contains(r.as_str()) {
                 ctx.emit(
                     Code::UnknownRisk,
                     ex.file,
@@ -126,7 +166,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for risk in &repo.risks {
         for (i, s) in risk.value.systems.iter().enumerate() {
-            if !systems.iter().any(|n| n == s.as_str()) {
+            if config_ok && !systems.iter().any(|n| n == s.as_str()) {
                 ctx.emit(
                     Code::UnknownSystem,
                     risk.file,
@@ -137,11 +177,17 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
         for (i, r) in risk.value.controls.iter().enumerate() {
-            control(ctx, risk.file, &format!("/controls/{i}"), r, &all_frameworks);
+            control(
+                ctx,
+                risk.file,
+                &format!("/controls/{i}"),
+                r,
+                &all_frameworks,
+            );
         }
     }
     for set in &repo.findings {
-        if !systems.iter().any(|n| n == set.value.system.as_str()) {
+        if config_ok && !systems.iter().any(|n| n == set.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 set.file,
@@ -153,7 +199,13 @@ pub(super) fn check(ctx: &mut Ctx) {
         let context = system_frameworks(ctx, set.value.system.as_str(), &all_frameworks);
         for (i, f) in set.value.findings.iter().enumerate() {
             for (j, r) in f.controls.iter().enumerate() {
-                control(ctx, set.file, &format!("/findings/{i}/controls/{j}"), r, &context);
+                control(
+                    ctx,
+                    set.file,
+                    &format!("/findings/{i}/controls/{j}"),
+                    r,
+                    &context,
+                );
             }
         }
     }
@@ -165,7 +217,11 @@ pub(super) fn check(ctx: &mut Ctx) {
                     ledger.file,
                     &format!("/approvals/{i}/policy"),
                     format!("approval for policy `{}`, which does not exist", a.policy),
-                    id_help(a.policy.as_str(), &policy_names, "remove the stale approval, or restore the policy"),
+                    id_help(
+                        a.policy.as_str(),
+                        &policy_names,
+                        "remove the stale approval, or restore the policy",
+                    ),
                 );
             }
         }
@@ -188,7 +244,13 @@ pub(super) fn check(ctx: &mut Ctx) {
             if let Some(tgt) = &sides[1] {
                 for (j, t) in rel.targets.iter().enumerate() {
                     let r = ControlRef(format!("{tgt}:{t}"));
-                    control(ctx, m.file, &format!("/relationships/{i}/targets/{j}"), &r, &[]);
+                    control(
+                        ctx,
+                        m.file,
+                        &format!("/relationships/{i}/targets/{j}"),
+                        &r,
+                        &[],
+                    );
                 }
             }
         }
@@ -227,36 +289,76 @@ fn id_help(id: &str, known: &[String], otherwise: &str) -> String {
 
 /// Checks one control reference at `pointer` of `file`.
 fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &[String]) {
-    match ctx.index.resolve(r, context) {
+    let resolved = ctx.index.resolve(r, context);
+    let broken = &ctx.broken.frameworks;
+    let follow_on = match &resolved {
+        Resolved::UnknownFramework { framework, .. } => broken.contains(framework),
+        Resolved::UnknownControl {
+            framework: Some(fw),
+            ..
+        } => broken.contains(fw),
+        Resolved::UnknownControl {
+            framework: None, ..
+        } => !broken.is_empty(),
+        _ => false,
+    };
+    if follow_on {
+        return;
+    }
+    match resolved {
         Resolved::Found { framework, control } => {
             let Some(c) = ctx.index.control(&framework, control) else {
                 return;
             };
             if c.withdrawn {
-                let message = format!("control `{}` of `{framework}` has been withdrawn by its publisher", c.display());
+                let message = format!(
+                    "control `{}` of `{framework}` has been withdrawn by its publisher",
+                    c.display()
+                );
                 let help = if c.replaced_by.is_empty() {
                     "reference a current control instead".to_string()
                 } else {
-                    let to: Vec<String> = c.replaced_by.iter().map(|t| {
-                        ctx.index
-                            .frameworks
-                            .get(&framework)
-                            .and_then(|e| e.control(t.as_str()).and_then(|i| e.controls.get(i)))
-                            .map_or_else(|| t.to_string(), |e| e.display().to_string())
-                    }).collect();
-                    format!("its requirements moved to {}; reference that instead", to.join(", "))
+                    let to: Vec<String> = c
+                        .replaced_by
+                        .iter()
+                        .map(|t| {
+                            ctx.index
+                                .frameworks
+                                .get(&framework)
+                                .and_then(|e| e.control(t.as_str()).and_then(|i| e.controls.get(i)))
+                                .map_or_else(|| t.to_string(), |e| e.display().to_string())
+                        })
+                        .collect();
+                    format!(
+                        "its requirements moved to {}; reference that instead",
+                        to.join(", ")
+                    )
                 };
                 ctx.emit(Code::WithdrawnControl, file, pointer, message, help);
             }
         }
-        Resolved::UnknownFramework { framework, suggestion } => {
+        Resolved::UnknownFramework {
+            framework,
+            suggestion,
+        } => {
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}:`?"),
-                None => "import the framework with `aegis framework import`, or fix the prefix".into(),
+                None => {
+                    "import the framework with `aegis framework import`, or fix the prefix".into()
+                }
             };
-            ctx.emit(Code::UnknownFramework, file, pointer, format!("framework `{framework}` is not defined under controls/"), help);
+            ctx.emit(
+                Code::UnknownFramework,
+                file,
+                pointer,
+                format!("framework `{framework}` is not defined under controls/"),
+                help,
+            );
         }
-        Resolved::UnknownControl { framework, suggestion } => {
+        Resolved::UnknownControl {
+            framework,
+            suggestion,
+        } => {
             let (_, id) = r.parts();
             let message = match &framework {
                 Some(fw) => format!("control `{id}` is not in framework `{fw}`"),
@@ -264,7 +366,9 @@ fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &
             };
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "check the id against the framework's catalog (`aegis framework show`)".into(),
+                None => {
+                    "check the id against the framework's catalog (`aegis framework show`)".into()
+                }
             };
             ctx.emit(Code::UnknownControl, file, pointer, message, help);
         }
@@ -274,7 +378,10 @@ fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &
                 Code::AmbiguousControl,
                 file,
                 pointer,
-                format!("control `{id}` exists in several frameworks: {}", frameworks.join(", ")),
+                format!(
+                    "control `{id}` exists in several frameworks: {}",
+                    frameworks.join(", ")
+                ),
                 format!("write the framework too, e.g. `{}:{id}`", frameworks[0]),
             );
         }

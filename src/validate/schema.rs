@@ -30,7 +30,9 @@ fn compiled(kind: Kind) -> &'static Compiled {
                     .with_format("aegis-when", model::is_when_format)
                     .with_format("aegis-period", model::is_period_format)
                     .build(&schema)
-                    .unwrap_or_else(|e| panic!("built-in schema {} does not compile: {e}", k.name()));
+                    .unwrap_or_else(|e| {
+                        panic!("built-in schema {} does not compile: {e}", k.name())
+                    });
                 (*k, Compiled { schema, validator })
             })
             .collect()
@@ -48,13 +50,21 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
     let kind = file.kind;
     if !matches!(tree.value, Value::Map(_)) {
         let message = if tree.value == Value::Null {
-            format!("file is empty; a {} file is a mapping of keys to values", kind.name())
+            format!(
+                "file is empty; a {} file is a mapping of keys to values",
+                kind.name()
+            )
         } else {
-            format!("expected a mapping of keys to values, found a {}", tree.type_name())
+            format!(
+                "expected a mapping of keys to values, found a {}",
+                tree.type_name()
+            )
         };
         diags.push(
-            Diagnostic::new(Code::WrongType, &file.path, tree.pos, message)
-                .help(format!("see schemas/{} for the keys of this kind", kind.schema_file())),
+            Diagnostic::new(Code::WrongType, &file.path, tree.pos, message).help(format!(
+                "see schemas/{} for the keys of this kind",
+                kind.schema_file()
+            )),
         );
         return (None, diags);
     }
@@ -69,7 +79,11 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
                     v.pos,
                     format!("schema_version {} is not supported; this aegis reads schema_version {SCHEMA_VERSION}", json_text(&v.to_json())),
                 )
-                .help("upgrade aegis, or run `aegis migrate` if the file is older than this version"),
+                .help(if matches!(v.value, Value::Int(n) if n > i64::from(SCHEMA_VERSION)) || matches!(v.value, Value::UInt(n) if n > u64::from(SCHEMA_VERSION)) {
+                    "the file was written for a newer aegis; upgrade aegis to read it"
+                } else {
+                    "set `schema_version: 1`"
+                }),
             );
             return (None, diags);
         }
@@ -78,17 +92,42 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
     let instance = tree.to_json();
     for err in c.validator.iter_errors(&instance) {
         let path = err.instance_path().as_str().to_string();
-        diags.extend(explain(file, tree, &c.schema, &path, err.kind(), &err.to_string()));
+        diags.extend(explain(
+            file,
+            tree,
+            &c.schema,
+            &path,
+            err.kind(),
+            &err.to_string(),
+        ));
     }
     if !diags.is_empty() {
         return (None, diags);
     }
-    match serde_json::from_value::<T>(instance) {
+    match serde_path_to_error::deserialize::<_, T>(instance) {
         Ok(v) => (Some(v), diags),
         Err(e) => {
+            let mut pointer = String::new();
+            for seg in e.path().iter() {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                    Segment::Map { key } => {
+                        pointer.push('/');
+                        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    }
+                    Segment::Enum { .. } | Segment::Unknown => {}
+                }
+            }
+            let field = field_name(&pointer);
             diags.push(
-                Diagnostic::new(Code::SchemaViolation, &file.path, tree.pos, e.to_string())
-                    .help(format!("see schemas/{}", kind.schema_file())),
+                Diagnostic::new(
+                    Code::SchemaViolation,
+                    &file.path,
+                    tree.locate(&pointer),
+                    format!("`{field}`: {}", e.inner()),
+                )
+                .help(format!("see schemas/{}", kind.schema_file())),
             );
             (None, diags)
         }
@@ -121,11 +160,19 @@ fn explain(
                 let hint = match did_you_mean(key, &allowed) {
                     Some(best) => format!("did you mean `{best}`?"),
                     None if allowed.is_empty() => "remove this key".to_string(),
-                    None => format!("remove it; the keys allowed here are: {}", allowed.join(", ")),
+                    None => format!(
+                        "remove it; the keys allowed here are: {}",
+                        allowed.join(", ")
+                    ),
                 };
                 out.push(
-                    Diagnostic::new(Code::UnknownKey, f, p, format!("unknown key `{key}`{}", in_field(path)))
-                        .help(hint),
+                    Diagnostic::new(
+                        Code::UnknownKey,
+                        f,
+                        p,
+                        format!("unknown key `{key}`{}", in_field(path)),
+                    )
+                    .help(hint),
                 );
             }
         }
@@ -142,27 +189,45 @@ fn explain(
                 None => format!("add `{name}:`"),
             };
             out.push(
-                Diagnostic::new(Code::MissingKey, &file.path, pos, format!("missing required key `{name}`{}", in_field(path)))
-                    .help(help),
+                Diagnostic::new(
+                    Code::MissingKey,
+                    &file.path,
+                    pos,
+                    format!("missing required key `{name}`{}", in_field(path)),
+                )
+                .help(help),
             );
         }
         ValidationErrorKind::Type { kind } => {
             let expected = type_words(kind);
             let found = node.map_or("nothing", Node::type_name);
             let help = match node {
-                Some(n) if expected.contains("string") && matches!(n.value, Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_)) => {
+                Some(n)
+                    if expected.contains("string")
+                        && matches!(
+                            n.value,
+                            Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Bool(_)
+                        ) =>
+                {
                     let raw = source_slice(file, n).unwrap_or_default();
                     format!("quote the value so YAML reads it as text: {field}: \"{raw}\"")
                 }
-                Some(n) if n.value == Value::Null => format!("give `{field}` a value, or remove the key"),
+                Some(n) if n.value == Value::Null => {
+                    format!("give `{field}` a value, or remove the key")
+                }
                 _ => match &describe {
                     Some(d) => format!("`{field}` takes {expected}: {d}"),
                     None => format!("`{field}` takes {expected}"),
                 },
             };
             out.push(
-                Diagnostic::new(Code::WrongType, &file.path, pos, format!("`{field}` must be {expected}, found {found}"))
-                    .help(help),
+                Diagnostic::new(
+                    Code::WrongType,
+                    &file.path,
+                    pos,
+                    format!("`{field}` must be {expected}, found {found}"),
+                )
+                .help(help),
             );
         }
         ValidationErrorKind::Enum { options } => {
@@ -176,8 +241,13 @@ fn explain(
                 None => format!("use one of: {}", choices.join(", ")),
             };
             out.push(
-                Diagnostic::new(Code::InvalidValue, &file.path, pos, format!("`{value}` is not an allowed value of `{field}`"))
-                    .help(help),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    &file.path,
+                    pos,
+                    format!("`{value}` is not an allowed value of `{field}`"),
+                )
+                .help(help),
             );
         }
         ValidationErrorKind::Format { format } => {
@@ -191,7 +261,8 @@ fn explain(
                 "aegis-when" => (
                     Code::InvalidDate,
                     format!("`{value}` is not a valid date or timestamp"),
-                    "write YYYY-MM-DD or an RFC 3339 timestamp such as 2026-03-31T09:00:00Z".to_string(),
+                    "write YYYY-MM-DD or an RFC 3339 timestamp such as 2026-03-31T09:00:00Z"
+                        .to_string(),
                 ),
                 "aegis-period" => (
                     Code::InvalidValue,
@@ -201,21 +272,36 @@ fn explain(
                 other => (
                     Code::InvalidValue,
                     format!("`{value}` is not a valid {other}"),
-                    describe.clone().unwrap_or_else(|| format!("`{field}` must be a {other}")),
+                    describe
+                        .clone()
+                        .unwrap_or_else(|| format!("`{field}` must be a {other}")),
                 ),
             };
             out.push(Diagnostic::new(code, &file.path, pos, message).help(help));
         }
         ValidationErrorKind::Pattern { .. } => {
             let value = node.map(|n| json_text(&n.to_json())).unwrap_or_default();
-            let code = if sub.and_then(|s| resolve(schema, s).get("format")).and_then(Json::as_str) == Some("aegis-when") {
+            let code = if sub
+                .and_then(|s| resolve(schema, s).get("format"))
+                .and_then(Json::as_str)
+                == Some("aegis-when")
+            {
                 Code::InvalidDate
             } else {
                 Code::InvalidValue
             };
             out.push(
-                Diagnostic::new(code, &file.path, pos, format!("`{value}` is not a valid value of `{field}`"))
-                    .help(describe.unwrap_or_else(|| "see the schema for the form this value takes".to_string())),
+                Diagnostic::new(
+                    code,
+                    &file.path,
+                    pos,
+                    format!("`{value}` is not a valid value of `{field}`"),
+                )
+                .help(
+                    describe.unwrap_or_else(|| {
+                        "see the schema for the form this value takes".to_string()
+                    }),
+                ),
             );
         }
         ValidationErrorKind::Minimum { .. }
@@ -228,14 +314,27 @@ fn explain(
         | ValidationErrorKind::MaxItems { .. }
         | ValidationErrorKind::Constant { .. } => {
             out.push(
-                Diagnostic::new(Code::InvalidValue, &file.path, pos, format!("`{field}`: {text}"))
-                    .help(describe.unwrap_or_else(|| "change the value to one the schema allows".to_string())),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    &file.path,
+                    pos,
+                    format!("`{field}`: {text}"),
+                )
+                .help(
+                    describe
+                        .unwrap_or_else(|| "change the value to one the schema allows".to_string()),
+                ),
             );
         }
         _ => {
             out.push(
-                Diagnostic::new(Code::SchemaViolation, &file.path, pos, format!("`{field}`: {text}"))
-                    .help(format!("see schemas/{}", file.kind.schema_file())),
+                Diagnostic::new(
+                    Code::SchemaViolation,
+                    &file.path,
+                    pos,
+                    format!("`{field}`: {text}"),
+                )
+                .help(format!("see schemas/{}", file.kind.schema_file())),
             );
         }
     }
@@ -362,9 +461,16 @@ mod tests {
 
     #[test]
     fn did_you_mean_finds_typos_only() {
-        let keys = vec!["owner".to_string(), "status".to_string(), "statement".to_string()];
+        let keys = vec![
+            "owner".to_string(),
+            "status".to_string(),
+            "statement".to_string(),
+        ];
         assert_eq!(did_you_mean("ownr", &keys).as_deref(), Some("owner"));
-        assert_eq!(did_you_mean("statment", &keys).as_deref(), Some("statement"));
+        assert_eq!(
+            did_you_mean("statment", &keys).as_deref(),
+            Some("statement")
+        );
         assert_eq!(did_you_mean("zebra", &keys), None);
     }
 

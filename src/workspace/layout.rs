@@ -51,16 +51,18 @@ pub fn classify(rel: &str) -> Classified {
             "a framework directory holds framework.yaml, catalog/*.yaml, baselines/*.yaml and source/",
         ),
         ["implementations", _, _, ..] if yaml => Classified::Kind(Kind::Implementation),
-        ["implementations", ..] => Classified::Unexpected(
-            "implementations are YAML files under implementations/<system>/",
-        ),
+        ["implementations", ..] => {
+            Classified::Unexpected("implementations are YAML files under implementations/<system>/")
+        }
         ["evidence", "files", ..] => Classified::Ignore,
         ["evidence", .., _] if yaml => Classified::Kind(Kind::Evidence),
         ["evidence", ..] => Classified::Unexpected(
             "evidence artifacts belong under evidence/files/; evidence/ holds the YAML references to them",
         ),
         ["findings", _, _, ..] if yaml => Classified::Kind(Kind::Findings),
-        ["findings", ..] => Classified::Unexpected("findings are YAML files under findings/<system>/"),
+        ["findings", ..] => {
+            Classified::Unexpected("findings are YAML files under findings/<system>/")
+        }
         ["policies", "approvals.yaml"] => Classified::Kind(Kind::Approvals),
         ["policies", .., _] if name.ends_with(".md") => Classified::Kind(Kind::Policy),
         ["policies", ..] => Classified::Unexpected(
@@ -88,9 +90,7 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
             .follow_links(false)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-            });
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
@@ -101,8 +101,23 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                         .map(rel_string)
                         .unwrap_or_else(|| (*dir).to_string());
                     diags.push(
-                        Diagnostic::new(Code::IoError, rel, Pos::START, format!("cannot read: {e}"))
-                            .help("check the permissions of this path"),
+                        Diagnostic::new(
+                            Code::IoError,
+                            rel,
+                            Pos::START,
+                            // walkdir's message repeats the absolute path;
+                            // the diagnostic already names the file.
+                            format!(
+                                "cannot read: {}",
+                                e.io_error().map_or_else(
+                                    || "a directory loop".to_string(),
+                                    ToString::to_string
+                                )
+                            ),
+                        )
+                        .help(
+                            "make sure this path exists and can be read (permissions, path length)",
+                        ),
                     );
                     continue;
                 }
@@ -125,6 +140,10 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                                 )
                                 .help("move the files here, or link each file instead"),
                             );
+                            continue;
+                        }
+                        if !target.is_file() {
+                            diags.push(not_regular(rel));
                             continue;
                         }
                     }
@@ -156,21 +175,42 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                         continue;
                     }
                 }
+            } else if ft.is_dir() {
+                continue;
             } else if !ft.is_file() {
+                // Reading a FIFO or a device would block or never end.
+                if matches!(classify(&rel), Classified::Kind(_)) {
+                    diags.push(not_regular(rel));
+                }
                 continue;
             }
             match classify(&rel) {
                 Classified::Kind(k) => found.push((rel, k)),
                 Classified::Ignore => {}
                 Classified::Unexpected(why) => diags.push(
-                    Diagnostic::new(Code::UnexpectedFile, rel, Pos::START, "file is not where Aegis reads any kind of record, so it is not loaded")
-                        .help(why),
+                    Diagnostic::new(
+                        Code::UnexpectedFile,
+                        rel,
+                        Pos::START,
+                        "file is not where Aegis reads any kind of record, so it is not loaded",
+                    )
+                    .help(why),
                 ),
             }
         }
     }
     found.sort();
     (found, diags)
+}
+
+fn not_regular(rel: String) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnexpectedFile,
+        rel,
+        Pos::START,
+        "not a regular file (a pipe, socket or device), so it is not read",
+    )
+    .help("replace it with a regular file")
 }
 
 fn rel_string(p: &Path) -> String {
@@ -187,17 +227,38 @@ mod tests {
     #[test]
     fn files_are_classified_by_place() {
         use Classified::*;
-        assert_eq!(classify("implementations/payments/AC-2.yaml"), Kind(super::Kind::Implementation));
-        assert_eq!(classify("controls/nist/framework.yaml"), Kind(super::Kind::Framework));
-        assert_eq!(classify("controls/nist/catalog/ac.yaml"), Kind(super::Kind::Catalog));
-        assert_eq!(classify("controls/nist/baselines/low.yaml"), Kind(super::Kind::Baseline));
-        assert_eq!(classify("controls/mappings/a--b.yaml"), Kind(super::Kind::Mapping));
+        assert_eq!(
+            classify("implementations/payments/AC-2.yaml"),
+            Kind(super::Kind::Implementation)
+        );
+        assert_eq!(
+            classify("controls/nist/framework.yaml"),
+            Kind(super::Kind::Framework)
+        );
+        assert_eq!(
+            classify("controls/nist/catalog/ac.yaml"),
+            Kind(super::Kind::Catalog)
+        );
+        assert_eq!(
+            classify("controls/nist/baselines/low.yaml"),
+            Kind(super::Kind::Baseline)
+        );
+        assert_eq!(
+            classify("controls/mappings/a--b.yaml"),
+            Kind(super::Kind::Mapping)
+        );
         assert_eq!(classify("policies/access.md"), Kind(super::Kind::Policy));
-        assert_eq!(classify("policies/approvals.yaml"), Kind(super::Kind::Approvals));
+        assert_eq!(
+            classify("policies/approvals.yaml"),
+            Kind(super::Kind::Approvals)
+        );
         assert_eq!(classify("evidence/files/report.pdf"), Ignore);
         assert_eq!(classify("evidence/ev-1.yaml"), Kind(super::Kind::Evidence));
         assert_eq!(classify("policies/README.md"), Ignore);
-        assert!(matches!(classify("implementations/AC-2.yaml"), Unexpected(_)));
+        assert!(matches!(
+            classify("implementations/AC-2.yaml"),
+            Unexpected(_)
+        ));
         assert!(matches!(classify("evidence/report.pdf"), Unexpected(_)));
         assert_eq!(classify("src/main.rs"), Ignore);
     }

@@ -21,7 +21,9 @@ use yaml::{Shift, YamlLimits};
 pub enum LoadError {
     #[error("{0} is not a directory")]
     NotADirectory(PathBuf),
-    #[error("{0} has no aegis.yaml; run `aegis init {0}` to create a repository, or pass the repository's path")]
+    #[error(
+        "{0} has no aegis.yaml; run `aegis init {0}` to create a repository, or pass the repository's path"
+    )]
     NotARepository(PathBuf),
     #[error("cannot read {path}: {source}")]
     Io {
@@ -47,7 +49,9 @@ impl Workspace {
     }
 
     pub fn root_canonical(&self) -> PathBuf {
-        self.root.canonicalize().unwrap_or_else(|_| self.root.clone())
+        self.root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone())
     }
 }
 
@@ -69,7 +73,25 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
 
     // The limits live in aegis.yaml, so it is read first, under defaults.
     let defaults = Limits::default();
-    let config = read_file(&canonical, CONFIG_FILE, Kind::Config, &defaults);
+    let config = match config_path.canonicalize() {
+        Ok(real) if !real.starts_with(&canonical) => {
+            let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
+            f.push(
+                Diagnostic::new(
+                    Code::PathEscapesRepo,
+                    CONFIG_FILE,
+                    Pos::START,
+                    format!(
+                        "aegis.yaml is a symbolic link to {}, outside the repository",
+                        real.display()
+                    ),
+                )
+                .help("keep aegis.yaml inside the repository"),
+            );
+            f
+        }
+        _ => read_file(&canonical, CONFIG_FILE, Kind::Config, &defaults),
+    };
     let limits = config
         .tree
         .as_ref()
@@ -98,34 +120,37 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
 fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile {
     let mut file = SourceFile::new(rel, kind);
     let path = root.join(rel);
-    let size = match std::fs::metadata(&path) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            file.push(Diagnostic::new(
-                Code::IoError,
-                rel,
-                Pos::START,
-                format!("cannot read file: {e}"),
-            ).help("check the file's permissions"));
+    // Read at most one byte past the limit: a file that grows while it is
+    // read cannot slip past the bound, and a huge file is never loaded.
+    let bytes = match read_bounded(&path, limits.max_file_bytes) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            let size =
+                std::fs::metadata(&path).map_or(String::from("more than"), |m| m.len().to_string());
+            file.push(
+                Diagnostic::new(
+                    Code::FileTooLarge,
+                    rel,
+                    Pos::START,
+                    format!(
+                        "file is {size} bytes, over the limit of {} bytes",
+                        limits.max_file_bytes
+                    ),
+                )
+                .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
+            );
             return file;
         }
-    };
-    if size > limits.max_file_bytes {
-        file.push(
-            Diagnostic::new(
-                Code::FileTooLarge,
-                rel,
-                Pos::START,
-                format!("file is {size} bytes, over the limit of {} bytes", limits.max_file_bytes),
-            )
-            .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
-        );
-        return file;
-    }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
         Err(e) => {
-            file.push(Diagnostic::new(Code::IoError, rel, Pos::START, format!("cannot read file: {e}")).help("check the file's permissions"));
+            file.push(
+                Diagnostic::new(
+                    Code::IoError,
+                    rel,
+                    Pos::START,
+                    format!("cannot read file: {e}"),
+                )
+                .help("check the file's permissions"),
+            );
             return file;
         }
     };
@@ -139,8 +164,16 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
                 Diagnostic::new(
                     Code::InvalidUtf8,
                     rel,
-                    Pos { line, column, offset: good, len: 1 },
-                    format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]),
+                    Pos {
+                        line,
+                        column,
+                        offset: good,
+                        len: 1,
+                    },
+                    format!(
+                        "file is not valid UTF-8 (byte 0x{:02x} at offset {good})",
+                        bytes[good]
+                    ),
                 )
                 .help("save the file as UTF-8"),
             );
@@ -178,7 +211,13 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
             }
         }
     } else {
-        (&text[bom..], Shift { lines: 0, bytes: bom })
+        (
+            &text[bom..],
+            Shift {
+                lines: 0,
+                bytes: bom,
+            },
+        )
     };
     match yaml::parse(yaml_text, ylimits, shift) {
         Ok(tree) => file.tree = Some(tree),
@@ -186,6 +225,15 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     }
     file.text = text;
     file
+}
+
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// Reads `aegis.yaml` into its model when it is valid, for the stages that

@@ -19,7 +19,7 @@ impl Default for YamlLimits {
     fn default() -> Self {
         YamlLimits {
             max_depth: 64,
-            max_nodes: 2_000_000,
+            max_nodes: 1_000_000,
         }
     }
 }
@@ -183,6 +183,12 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
             max_depth: limits.max_depth,
             max_nodes: limits.max_nodes,
             max_events: limits.max_nodes.saturating_mul(4),
+            // Compliance records barely use anchors; a small replay budget
+            // stops an alias bomb before it costs much memory.
+            max_recorded_anchor_events: 100_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 200_000,
         },
     };
     match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
@@ -251,8 +257,15 @@ fn classify(err: &serde_saphyr::Error, shift: Shift, limits: YamlLimits) -> Yaml
     };
     // The parser's wording names its own budgets; say what it means for the file.
     let message = match code {
-        Code::YamlTooDeep => format!("nesting is deeper than the limit of {} levels", limits.max_depth),
-        Code::YamlAliasLimit => format!("document expands to too many nodes through aliases ({message})"),
+        Code::YamlTooDeep => format!(
+            "nesting is deeper than the limit of {} levels",
+            limits.max_depth
+        ),
+        // The parser's text here is a debug dump of its budget with a
+        // position of its own; the diagnostic already carries the position.
+        Code::YamlAliasLimit => {
+            "document has more nodes or alias expansions than the safety budget allows".to_string()
+        }
         _ => message,
     };
     YamlError {
@@ -453,7 +466,10 @@ mod tests {
         let n = p("id: a\nrefs:\n  - x\n  - NOPE\n").expect("parses");
         let bad = n.pointer("/refs/1").expect("exists");
         assert_eq!((bad.pos.line, bad.pos.column), (4, 5));
-        assert_eq!(&"id: a\nrefs:\n  - x\n  - NOPE\n"[bad.pos.offset..][..4], "NOPE");
+        assert_eq!(
+            &"id: a\nrefs:\n  - x\n  - NOPE\n"[bad.pos.offset..][..4],
+            "NOPE"
+        );
         let key = n.entry("refs").expect("key");
         assert_eq!((key.key_pos.line, key.key_pos.column), (2, 1));
     }
@@ -510,7 +526,10 @@ mod tests {
             },
         )
         .expect("parses");
-        assert_eq!(n.get("id").map(|n| (n.pos.line, n.pos.offset)), Some((4, 14)));
+        assert_eq!(
+            n.get("id").map(|n| (n.pos.line, n.pos.offset)),
+            Some((4, 14))
+        );
     }
 
     #[test]
@@ -522,5 +541,72 @@ mod tests {
     fn pointer_escapes_are_decoded() {
         let n = p("\"a/b\": 1\n").expect("parses");
         assert!(n.pointer("/a~1b").is_some());
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+
+    /// A tiny deterministic generator, so failures reproduce.
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn parser_never_panics_on_yaml_shaped_noise() {
+        const TOKENS: &[&str] = &[
+            "a",
+            "id",
+            ":",
+            " ",
+            "  ",
+            "\n",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "&x ",
+            "*x",
+            "'",
+            "\"",
+            "#",
+            "|",
+            ">",
+            "? ",
+            "!!str ",
+            "!tag ",
+            "---\n",
+            "...\n",
+            "\t",
+            "0755",
+            "1e9",
+            "~",
+            "null",
+            "yes",
+            "é",
+            "\u{feff}",
+            "\\",
+            "%YAML 1.2\n",
+            "<<: ",
+            "2026-13-40",
+        ];
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let n = (rng.next() % 40) as usize;
+            let text: String = (0..n).map(|_| rng.pick(TOKENS)).collect();
+            let _ = parse(&text, YamlLimits::default(), Shift::default());
+        }
     }
 }

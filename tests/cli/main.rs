@@ -1,0 +1,9 @@
+//! The `aegis` command line, end to end: one binary, a module per subcommand.
+
+mod harness;
+
+mod check;
+mod codes;
+mod init;
+mod schemas;
+mod validate;
