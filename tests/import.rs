@@ -669,7 +669,7 @@ fn unusable_sources_fail_cleanly_with_exit_code_2() {
         "../../outside",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable framework or baseline id"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a framework id"));
     let cat = write(src.path(), "tiny.json", TINY_CATALOG);
     let out = aegis(&[
         "framework",
@@ -763,10 +763,6 @@ fn list_and_show_describe_the_repository() {
 enum Route {
     File(PathBuf),
     Status(u16),
-    /// Announces the whole file but sends half of it, then hangs up.
-    Truncated(PathBuf),
-    /// Accepts the request and never answers.
-    Hang,
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 answering GETs by path; returns its base URL.
@@ -805,15 +801,9 @@ fn serve(routes: Vec<(&'static str, Route)>) -> String {
                         let _ = out.write_all(head("200 OK", body.len()).as_bytes());
                         let _ = out.write_all(&body);
                     }
-                    Some(Route::Truncated(f)) => {
-                        let body = std::fs::read(f).expect("corpus file");
-                        let _ = out.write_all(head("200 OK", body.len()).as_bytes());
-                        let _ = out.write_all(&body[..body.len() / 2]);
-                    }
                     Some(Route::Status(s)) => {
                         let _ = out.write_all(head(&format!("{s} Oops"), 0).as_bytes());
                     }
-                    Some(Route::Hang) => std::thread::sleep(std::time::Duration::from_secs(10)),
                     None => {
                         let _ = out.write_all(head("404 Not Found", 0).as_bytes());
                     }
@@ -825,219 +815,204 @@ fn serve(routes: Vec<(&'static str, Route)>) -> String {
     base
 }
 
+const FETCH_CATALOG: &str = "usnistgov/oscal-content/a849dbca4649e0cc626fefdd46cf5232c8308f4c/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_catalog.json";
+const FETCH_MODERATE: &str = "usnistgov/oscal-content/88bb8deeaa815f8914d68ea7e31a622ebbc1719d/nist.gov/SP800-53/rev5/json/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json";
+
+fn fetch_cli(base: &str, cache: &Path, repo: &Path, name: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args(["framework", "fetch", name, "--repo"])
+        .arg(repo)
+        .arg("--cache-dir")
+        .arg(cache)
+        .env("AEGIS_FETCH_BASE_URL", base)
+        .output()
+        .expect("runs")
+}
+
+/// `framework fetch` downloads through `aegis::fetch` and imports the file:
+/// the 5.0.1 catalog, then the current MODERATE profile, whose title-less
+/// back-matter resource is matched to the imported catalog by file name.
 #[test]
-fn corpus_fetch_downloads_verifies_and_imports_from_a_mirror() {
-    use aegis::import::fetch::{self, FetchOptions};
+fn corpus_fetch_downloads_verifies_and_imports() {
     let Some(root) = corpus() else { return };
     let base = serve(vec![
         (
-            "/xml/NIST_SP-800-53_rev5_catalog.xml",
+            FETCH_CATALOG,
             Route::File(need(
                 &root,
-                &format!("{V501}/NIST_SP-800-53_rev5_catalog.xml"),
+                &format!("{V501}/NIST_SP-800-53_rev5_catalog.json"),
             )),
         ),
         (
-            "/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
+            FETCH_MODERATE,
             Route::File(need(
                 &root,
-                &format!("{V501}/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json"),
+                "oscal/nist-800-53-rev5/NIST_SP-800-53_rev5_MODERATE-baseline_profile.json",
             )),
         ),
     ]);
     let repo = new_repo();
-    let opts = FetchOptions {
-        mirror: Some(base),
-        timeout: std::time::Duration::from_secs(20),
-    };
-    let outs = fetch::fetch(repo.path(), "nist-800-53-rev5-moderate", &opts).expect("fetches");
-    assert_eq!(outs.len(), 2, "the catalog the profile needs comes first");
-    assert_eq!((outs[0].controls, outs[1].controls), (1189, 287));
+    let cache = tempfile::tempdir().expect("cache");
+    let out = fetch_cli(&base, cache.path(), repo.path(), "nist-800-53-rev5-5.0.1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        repo.path()
-            .join("controls/nist-800-53-rev5/source/NIST_SP-800-53_rev5_catalog.xml")
-            .is_file()
+        err.contains("framework `nist-800-53-rev5`: 1189 controls"),
+        "{err}"
+    );
+    let out = fetch_cli(
+        &base,
+        cache.path(),
+        repo.path(),
+        "nist-800-53-rev5-moderate",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("baseline `nist-800-53-rev5@moderate`"),
+        "{err}"
     );
     let l = native::load(repo.path(), "nist-800-53-rev5").expect("load");
     let src = l.framework.source.expect("source");
-    assert!(src.url.as_deref().is_some_and(|u| {
-        u.starts_with("https://raw.githubusercontent.com/usnistgov/oscal-content/")
-    }));
+    assert_eq!(
+        src.url.as_deref(),
+        Some(format!("{base}/{FETCH_CATALOG}").as_str())
+    );
     assert_eq!(
         src.sha256.as_deref(),
-        Some(fetch::find("nist-800-53-rev5").expect("pinned").sha256)
+        Some("95e025bfdc248269efb10ee2621b7a211116a2ef3a82f39676f7c5eb9c8acb64")
     );
+    assert!(!l.baselines.is_empty());
     assert_validates(repo.path());
 }
 
 #[test]
-fn corpus_fetch_failures_leave_nothing_behind() {
-    use aegis::import::fetch::{self, FetchOptions, Pinned};
+fn corpus_fetch_failures_import_nothing() {
     let Some(root) = corpus() else { return };
-    let profile = need(
-        &root,
-        &format!("{V501}/NIST_SP-800-53_rev5_LOW-baseline_profile.json"),
-    );
+    // The LOW profile's bytes where MODERATE is pinned: a checksum mismatch.
     let base = serve(vec![
-        ("/good.json", Route::File(profile.clone())),
-        ("/gone.json", Route::Status(404)),
-        ("/broken.json", Route::Status(500)),
-        ("/half.json", Route::Truncated(profile)),
-        ("/slow.json", Route::Hang),
+        (
+            FETCH_MODERATE,
+            Route::File(need(
+                &root,
+                "oscal/nist-800-53-rev5/NIST_SP-800-53_rev5_LOW-baseline_profile.json",
+            )),
+        ),
+        (FETCH_CATALOG, Route::Status(404)),
     ]);
     let repo = new_repo();
+    let cache = tempfile::tempdir().expect("cache");
     let before = tree(repo.path());
-    let entry = |url: &'static str, sha256: &'static str| Pinned {
-        name: "t",
-        description: "t",
-        url,
-        sha256,
-        size: 5119,
-        framework: "t",
-        needs: &[],
-    };
-    let good_sha = "364b0ee51650acf7cceebebae7234f4a0a07928add1f01deb52d35ef4d48e612";
-    let opts = FetchOptions {
-        mirror: Some(base),
-        timeout: std::time::Duration::from_secs(2),
-    };
-    let cases = [
-        (
-            entry("https://example.org/good.json", "00"),
-            "checksum mismatch",
-        ),
-        (entry("https://example.org/gone.json", good_sha), "HTTP 404"),
-        (
-            entry("https://example.org/broken.json", good_sha),
-            "HTTP 500",
-        ),
-        (
-            entry("https://example.org/half.json", good_sha),
-            "broke off",
-        ),
-        (
-            entry("https://example.org/slow.json", good_sha),
-            "within 2 s",
-        ),
-    ];
-    for (p, expected) in cases {
-        let started = std::time::Instant::now();
-        let e = fetch::fetch_entry(repo.path(), &p, &opts).expect_err(expected);
-        let msg = e.to_string();
-        assert!(
-            msg.contains(expected) && msg.contains(p.url.rsplit('/').next().unwrap_or("")),
-            "{expected}: {msg}"
-        );
-        assert!(msg.contains("nothing was written"), "{msg}");
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(8),
-            "{expected} took {:?}",
-            started.elapsed()
-        );
-        assert_eq!(
-            before,
-            tree(repo.path()),
-            "{expected}: something was written"
-        );
+    for (name, expected) in [
+        ("nist-800-53-rev5-moderate", "checksum mismatch"),
+        ("nist-800-53-rev5-5.0.1", "HTTP 404"),
+    ] {
+        let out = fetch_cli(&base, cache.path(), repo.path(), name);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
     }
-    let e = fetch::fetch(repo.path(), "nist-800-53-rev9", &opts).expect_err("unknown");
-    assert!(e.to_string().contains("known: nist-800-53-rev5"), "{e}");
+    let out = fetch_cli(&base, cache.path(), repo.path(), "nist-800-53-rev9");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown source"));
+    assert_eq!(
+        before,
+        tree(repo.path()),
+        "a failed fetch changed the repository"
+    );
+    assert!(
+        tree(cache.path()).is_empty(),
+        "a failed fetch left files in the cache"
+    );
 }
 
+/// Non-OSCAL sources go through `aegis::sources`; the import writes them
+/// like catalogs (one file per family) with their baselines as files.
 #[test]
-fn corpus_ciso_assistant_and_prowler_libraries_import() {
+fn corpus_other_sources_import_through_the_readers() {
     let Some(root) = corpus() else { return };
     let repo = new_repo();
-    for (rel, id, controls) in [
-        (
-            "frameworks/nist-800-53-rev5/nist-sp-800-53-rev5.yaml",
-            "nist-sp-800-53-rev5",
-            1189,
-        ),
-        (
-            "frameworks/nist-csf-2.0/nist-csf-2.0.yaml",
-            "nist-csf-2-0",
-            106,
-        ),
-        // 288 requirements, one of them listed twice word for word.
-        (
-            "frameworks/nist-800-53-rev5/nist_800_53_revision_5_aws.json",
-            "nist-800-53-revision-5-aws",
-            287,
-        ),
-        (
-            "frameworks/cis-controls-v8/cis_controls_8.1.json",
-            "cis-controls",
-            153,
-        ),
+    for rel in [
+        "frameworks/nist-800-53-rev5/nist-sp-800-53-rev5.yaml",
+        "frameworks/nist-csf-2.0/nist-csf-2.0.yaml",
+        "frameworks/nist-800-53-rev5/nist_800_53_revision_5_aws.json",
+        "frameworks/cis-controls-v8/cis_controls_8.1.json",
+        "frameworks/nist-800-53-rev5/complianceascode/nist_800_53_cis_reference_rhel10.yml",
+        "frameworks/hipaa/hipaa.yml",
     ] {
         let out = import::import(repo.path(), &need(&root, rel), &opts()).expect(rel);
-        assert_eq!(
-            (out.framework.as_str(), out.controls),
-            (id, controls),
-            "{rel}"
+        assert!(out.controls > 20, "{rel}: {} controls", out.controls);
+        assert!(
+            repo.path()
+                .join(format!("controls/{}/framework.yaml", out.framework))
+                .is_file()
         );
     }
-    let l = native::load(repo.path(), "nist-800-53-revision-5-aws").expect("load");
-    let ac_2_1 = l
-        .framework
-        .controls
-        .iter()
-        .find(|c| c.id.as_str() == "ac_2_1")
-        .expect("ac_2_1");
-    assert!(
-        ac_2_1
-            .props
-            .iter()
-            .any(|p| p.name == "check" && p.value == "iam_user_mfa_enabled_console_access")
-    );
-    let csf = native::load(repo.path(), "nist-csf-2-0").expect("load");
-    let gv_oc_01 = csf
-        .framework
-        .controls
-        .iter()
-        .find(|c| c.id.as_str() == "GV.OC-01")
-        .expect("GV.OC-01");
-    assert_eq!(gv_oc_01.group.as_deref(), Some("gv-oc"));
-    assert_validates(repo.path());
-}
-
-#[test]
-fn corpus_complianceascode_control_files_import_with_level_baselines() {
-    let Some(root) = corpus() else { return };
-    let repo = new_repo();
-    let top = need(
-        &root,
-        "frameworks/nist-800-53-rev5/complianceascode/nist_800_53_cis_reference_rhel10.yml",
-    );
-    let out = import::import(repo.path(), &top, &opts()).expect("imports");
-    assert_eq!(out.framework, "nist-800-53-cis-reference-rhel10");
-    let l = native::load(repo.path(), &out.framework).expect("load");
-    // Families come from the controls_dir files, one group each.
-    assert!(l.framework.groups.iter().any(|g| g.id == "ac"));
-    let ac_2_1 = l
-        .framework
-        .controls
-        .iter()
-        .find(|c| c.id.as_str() == "ac-2.1")
-        .expect("ac-2.1");
-    assert_eq!(ac_2_1.parent.as_ref().map(|p| p.as_str()), Some("ac-2"));
+    let cac = native::framework_ids(repo.path())
+        .into_iter()
+        .map(|id| native::load(repo.path(), &id).expect("load"))
+        .find(|l| l.framework.title.contains("RHEL10"))
+        .expect("the ComplianceAsCode framework");
     let size = |b: &str| {
-        l.baselines
+        cac.baselines
             .iter()
             .find(|x| x.id.as_str() == b)
             .map(|x| x.controls.len())
             .expect(b)
     };
-    // moderate inherits low, high inherits moderate.
     assert!(size("low") < size("moderate") && size("moderate") < size("high"));
-    import::import(
-        repo.path(),
-        &need(&root, "frameworks/hipaa/hipaa.yml"),
-        &opts(),
-    )
-    .expect("hipaa");
     assert_validates(repo.path());
+}
+
+#[test]
+fn csv_with_a_column_mapping_imports() {
+    let src = tempfile::tempdir().expect("tmp");
+    // Semicolons: the mapping makes any separator a sheet.
+    let csv = write(
+        src.path(),
+        "acme.csv",
+        "Ref;Name;Text;Domain\nA-1;Access;Do a, then b.;Access\nB-1;Backup;Keep copies;Resilience\n",
+    );
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().to_string();
+    let out = aegis(&[
+        "framework",
+        "import",
+        &csv.to_string_lossy(),
+        "--repo",
+        &r,
+        "--id",
+        "acme",
+        "--columns",
+        "id=Ref,title=Name,statement=Text,group=Domain",
+        "--title",
+        "Acme Controls",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = native::load(repo.path(), "acme").expect("load");
+    assert_eq!(l.framework.title, "Acme Controls");
+    assert_eq!(l.framework.controls.len(), 2);
+    assert_eq!(
+        l.framework.controls[0].statement.as_deref(),
+        Some("Do a, then b.")
+    );
+    assert_validates(repo.path());
+    let out = aegis(&[
+        "framework",
+        "import",
+        &csv.to_string_lossy(),
+        "--repo",
+        &r,
+        "--columns",
+        "id=Identifier",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("acme.csv"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use crate::import::{self, ImportOptions, native, oscal::profile::Orphans};
 use anyhow::{Context, bail};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -50,14 +50,20 @@ pub struct ImportArgs {
     /// Drop selected enhancements whose parent control is not selected (as NIST's 5.0.1 resolver did).
     #[arg(long)]
     pub drop_orphans: bool,
-    /// Read FILE as CSV, filling fields from columns: id=COL,title=COL,statement=COL,group=COL,parent=COL,label=COL
-    /// (COL is a header or #N, 1-based).
+    /// Read FILE as a sheet (CSV or XLSX), filling fields from columns:
+    /// id=COL,title=COL,statement=COL,group=COL,parent=COL,label=COL,prop.NAME=COL.
     #[arg(long, value_name = "MAP")]
     pub columns: Option<String>,
-    /// For CSV: the framework's title (default: the file name).
+    /// For a sheet (CSV or XLSX): the XLSX sheet to read (default: the first whose header matches).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// For a sheet: rows to skip below the header row (e.g. a row of column descriptions).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip_rows: usize,
+    /// For a non-OSCAL source: the framework's title (default: from the source).
     #[arg(long)]
     pub title: Option<String>,
-    /// For CSV: the framework's version.
+    /// For a non-OSCAL source: the framework's version.
     #[arg(long, value_name = "VERSION")]
     pub framework_version: Option<String>,
     #[command(flatten)]
@@ -72,12 +78,28 @@ pub struct FetchArgs {
     /// List the pinned sources instead of fetching.
     #[arg(long)]
     pub list: bool,
-    /// Download from this mirror (scheme and host) instead of the official host.
+    /// Where downloads are kept (default: ~/.cache/aegis, or $XDG_CACHE_HOME/aegis).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Download from this base URL (a mirror) instead of the official host;
+    /// the AEGIS_FETCH_BASE_URL environment variable does the same.
     #[arg(long, value_name = "URL")]
     pub mirror: Option<String>,
-    /// Give up on a download after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// The SHA-256 you expect, for a source pinned without one (or to confirm the pin).
+    #[arg(long, value_name = "HEX")]
+    pub sha256: Option<String>,
+    /// Import a source without a known checksum, unverified.
+    #[arg(long)]
+    pub insecure_skip_checksum: bool,
+    /// Give up on a stalled download after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// For a profile: the imported framework to resolve against.
+    #[arg(long, value_name = "ID")]
+    pub catalog: Option<String>,
+    /// For a profile: the baseline id (default: derived from its title).
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
     #[command(flatten)]
     pub repo: RepoArg,
 }
@@ -176,6 +198,8 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
         },
         source_url: None,
         columns: a.columns.clone(),
+        sheet: a.sheet.clone(),
+        skip_rows: a.skip_rows,
         title: a.title.clone(),
         version: a.framework_version.clone(),
     };
@@ -201,21 +225,19 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
 }
 
 fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
-    use crate::import::fetch;
+    use crate::fetch::{self, Kind};
     if a.list {
         let mut rows = vec![[
             "NAME".to_string(),
-            "FRAMEWORK".into(),
+            "VERSION".into(),
             "SHA-256".into(),
-            "DESCRIPTION".into(),
+            "TITLE".into(),
         ]];
-        for p in fetch::REGISTRY {
-            rows.push([
-                p.name.into(),
-                p.framework.into(),
-                p.sha256[..12].to_string(),
-                p.description.into(),
-            ]);
+        for e in fetch::REGISTRY {
+            let sha = e
+                .sha256
+                .map_or("(none pinned)".to_string(), |s| s[..12].to_string());
+            rows.push([e.name.into(), e.version.into(), sha, e.title.into()]);
         }
         print(&table(&rows));
         return Ok(0);
@@ -224,24 +246,55 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
     let Some(name) = &a.name else {
         bail!("name a pinned source, or pass --list")
     };
-    let opts = fetch::FetchOptions {
-        mirror: a.mirror.clone(),
-        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+    let entry = fetch::lookup(name)?;
+    let cache = match &a.cache_dir {
+        Some(d) => d.clone(),
+        None => fetch::default_cache_dir()
+            .context("no cache directory (HOME is not set); pass --cache-dir")?,
     };
-    for out in fetch::fetch(&a.repo.repo, name, &opts)? {
-        for note in &out.notes {
-            eprintln!("note: {note}");
-        }
-        match &out.baseline {
-            Some(b) => eprintln!(
-                "fetched and imported baseline `{}@{b}`: {} controls",
-                out.framework, out.controls
-            ),
-            None => eprintln!(
-                "fetched and imported framework `{}`: {} controls",
-                out.framework, out.controls
-            ),
-        }
+    let mut opts = fetch::FetchOptions::new(cache);
+    opts.base_url.clone_from(&a.mirror);
+    opts.progress = std::io::stderr().is_terminal();
+    opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
+    opts.sha256.clone_from(&a.sha256);
+    opts.insecure_skip_checksum = a.insecure_skip_checksum;
+    let path = fetch::fetch_with(entry, &opts)?;
+    if entry.kind == Kind::CciList {
+        eprintln!(
+            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
+            entry.name,
+            path.display()
+        );
+        return Ok(0);
+    }
+    let base = opts
+        .base_url
+        .clone()
+        .or_else(|| {
+            std::env::var(fetch::BASE_URL_ENV)
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| fetch::DEFAULT_BASE_URL.to_string());
+    let io = ImportOptions {
+        catalog: a.catalog.clone(),
+        baseline: a.baseline.clone(),
+        source_url: Some(entry.url(&base)),
+        ..ImportOptions::default()
+    };
+    let out = import::import(&a.repo.repo, &path, &io)?;
+    for note in &out.notes {
+        eprintln!("note: {note}");
+    }
+    match &out.baseline {
+        Some(b) => eprintln!(
+            "fetched and imported baseline `{}@{b}`: {} controls",
+            out.framework, out.controls
+        ),
+        None => eprintln!(
+            "fetched and imported framework `{}`: {} controls",
+            out.framework, out.controls
+        ),
     }
     Ok(0)
 }

@@ -5,15 +5,12 @@
 //! result is written, each file atomically, so a bad source never leaves a
 //! half-imported framework behind.
 
-pub mod community;
-pub mod complianceascode;
-pub mod csv;
 pub mod diff;
-pub mod fetch;
 pub mod native;
 pub mod oscal;
 
 use crate::model::{BaselineFile, Framework};
+use crate::sources;
 use oscal::profile::{self, Orphans};
 use std::path::{Path, PathBuf};
 
@@ -88,19 +85,10 @@ pub enum ImportError {
     },
     #[error("{path}: {message}")]
     Native { path: PathBuf, message: String },
-    #[error("no pinned source `{name}`; known: {}", known.join(", "))]
-    UnknownSource { name: String, known: Vec<String> },
-    #[error("cannot fetch {url}: {message}; nothing was written")]
-    Fetch { url: String, message: String },
-    #[error(
-        "{url}: checksum mismatch (expected sha256 {expected}, got {actual} over {size} bytes); nothing was written"
-    )]
-    Checksum {
-        url: String,
-        expected: String,
-        actual: String,
-        size: usize,
-    },
+    /// A non-OSCAL source (CSV, XLSX, Prowler, ComplianceAsCode, CISO
+    /// Assistant) that its reader refused.
+    #[error(transparent)]
+    Source(#[from] crate::sources::SourceError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -175,10 +163,13 @@ pub struct ImportOptions {
     pub orphans: Orphans,
     /// Where the source was downloaded from, recorded in `source.url`.
     pub source_url: Option<String>,
-    /// For CSV: which column fills which field (`id=Ref,title=Name`); its
-    /// presence is what makes the file read as CSV.
+    /// For CSV and XLSX: which column fills which field (`id=Ref,title=Name`).
     pub columns: Option<String>,
-    /// For CSV: the framework's title and version.
+    /// For CSV and XLSX: the sheet to read, and rows to skip below the header.
+    pub sheet: Option<String>,
+    pub skip_rows: usize,
+    /// For non-OSCAL sources: the framework's title and version, when the
+    /// source has none (or another is wanted).
     pub title: Option<String>,
     pub version: Option<String>,
 }
@@ -196,35 +187,35 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// Imports `file` (an OSCAL catalog or profile) into the repository at `repo`.
+/// Imports `file` into the repository at `repo`: an OSCAL catalog or
+/// profile, or a framework in a format `crate::sources` reads (CSV and XLSX
+/// sheets, Prowler, ComplianceAsCode, CISO Assistant). The format is judged
+/// by content; a column mapping makes a sheet of any separator readable.
 pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
-    let (text, sha) = read_source(file)?;
-    if let Some(spec) = &opts.columns {
-        let fw = csv::to_native(&text, file, &sha, spec, opts)?;
-        return write_new(repo, fw, &[], opts);
-    }
-    let doc = match oscal::parse(&text, file) {
-        Err(ImportError::NotOscal { path }) => {
-            let value = match oscal::detect(&text) {
-                oscal::Syntax::Json => serde_json::from_str(&text).ok(),
-                oscal::Syntax::Yaml => oscal::yaml_value(&text, file).ok(),
-                oscal::Syntax::Xml => None,
-            };
-            let Some(value) = value else {
-                return Err(ImportError::NotOscal { path });
-            };
-            if complianceascode::recognise(&value) {
-                let (fw, baselines) =
-                    complianceascode::to_native(&value, opts.id.as_deref(), file, &sha)?;
-                return write_new(repo, fw, &baselines, opts);
-            }
-            return match community::to_native(&value, opts.id.as_deref(), file, &sha) {
-                Some(fw) => write_new(repo, fw?, &[], opts),
-                None => Err(ImportError::NotOscal { path }),
-            };
+    let other = match &opts.columns {
+        Some(_) if sources::detect_file(file)? == Some(sources::Format::Xlsx) => {
+            Some(sources::Format::Xlsx)
         }
-        other => other?,
+        Some(_) => Some(sources::Format::Csv),
+        None => sources::detect_file(file)?,
     };
+    if let Some(format) = other {
+        let table = sources::TableOptions {
+            base: sources::ReadOptions {
+                id: opts.id.clone(),
+                title: opts.title.clone(),
+                version: opts.version.clone(),
+            },
+            columns: opts.columns.as_deref().map(str::parse).transpose()?,
+            sheet: opts.sheet.clone(),
+            skip_rows: opts.skip_rows,
+            ..sources::TableOptions::default()
+        };
+        let fw = sources::read_format(file, format, &table)?;
+        return write_new(repo, fw, opts);
+    }
+    let (text, sha) = read_source(file)?;
+    let doc = oscal::parse(&text, file)?;
     match doc {
         oscal::Document::Catalog(cat) => {
             let mut fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
@@ -268,22 +259,33 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
     }
 }
 
-/// Writes a framework read from a non-OSCAL source.
-fn write_new(
-    repo: &Path,
-    mut fw: Framework,
-    baselines: &[BaselineFile],
-    opts: &ImportOptions,
-) -> Result<Outcome, ImportError> {
+/// Writes a framework read from a non-OSCAL source. Baselines the source
+/// defines (ComplianceAsCode levels, CIS implementation groups) go to
+/// `baselines/<id>.yaml` like those of profiles.
+fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Outcome, ImportError> {
     if let Some(src) = fw.source.as_mut() {
         src.url.clone_from(&opts.source_url);
     }
+    let baselines: Vec<BaselineFile> = std::mem::take(&mut fw.baselines)
+        .into_iter()
+        .map(|b| BaselineFile {
+            schema_version: crate::model::SCHEMA_VERSION,
+            framework: fw.id.clone(),
+            id: b.id,
+            title: b.title,
+            description: b.description,
+            source: b.source.or_else(|| fw.source.clone()),
+            controls: b.controls,
+            parameters: b.parameters,
+            alters: b.alters,
+        })
+        .collect();
     let mut files = native::render_framework(&fw)?;
-    for b in baselines {
+    for b in &baselines {
         oscal::catalog::check_framework_id(b.id.as_str())?;
         let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
         let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
-        files.insert(1, (rel, text));
+        files.push((rel, text));
     }
     let written = native::write_framework(repo, &fw, &files)?;
     Ok(Outcome {
