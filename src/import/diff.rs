@@ -8,11 +8,16 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Reads one side of a diff: a source file when `spec` names one, else a
-/// framework of the repository.
+/// Reads one side of a diff: a source file when `spec` names one (an OSCAL
+/// catalog or any format `crate::sources` reads), else a framework of the
+/// repository.
 pub fn load_side(repo: &Path, spec: &str) -> Result<Framework, ImportError> {
     let path = Path::new(spec);
     if path.is_file() {
+        if let Some(format) = crate::sources::detect_file(path)? {
+            let opts = crate::sources::TableOptions::default();
+            return Ok(crate::sources::read_format(path, format, &opts)?);
+        }
         let (text, sha) = read_source(path)?;
         return match oscal::parse(&text, path)? {
             oscal::Document::Catalog(c) => oscal::catalog::to_native(&c, None, path, &sha),
