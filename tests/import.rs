@@ -370,6 +370,13 @@ fn corpus_fedramp_profiles_resolve_against_the_501_catalog() {
         // The profile imports `#uuid`, whose rlink is not beside it: it is
         // found through the imported framework the resource's title names.
         let out = import::import(repo.path(), &profile, &opts()).expect("resolves");
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("names version 5.1.1") && n.contains("version 5.0.1")),
+            "{:?}",
+            out.notes
+        );
         let name = format!("fedramp-{}", level.to_lowercase());
         assert_eq!(out.baseline.as_deref(), Some(name.as_str()));
         let ours = baseline_ids(repo.path(), "nist-800-53-rev5", &name);

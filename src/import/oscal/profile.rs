@@ -426,6 +426,7 @@ fn resolve_import(
             candidates.push(dir.join(b));
         }
     };
+    let mut wanted_version: Option<String> = None;
     if let Some(uuid) = href.strip_prefix('#') {
         let Some(res) = resources.iter().find(|r| r.uuid == uuid) else {
             return Err(ImportError::MissingImport {
@@ -443,6 +444,15 @@ fn resolve_import(
             titles.push(stem.rsplit_once('.').map_or(stem, |(s, _)| s).to_string());
         }
         titles.extend(res.title.clone());
+        wanted_version = res
+            .rest
+            .get("props")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .find(|p| p.get("name").and_then(|n| n.as_str()) == Some("version"))
+            .and_then(|p| p.get("value").and_then(|v| v.as_str()))
+            .map(str::to_string);
     } else {
         push(href, &mut candidates);
     }
@@ -484,8 +494,24 @@ fn resolve_import(
             }
         }
     }
+    // The profile may name the release it was written for (FedRAMP rev5
+    // names 5.1.1); resolving against another is allowed but worth saying.
+    let chosen = |ctx: &mut Ctx, fw: Rc<Framework>| {
+        if let Some(v) = &wanted_version
+            && *v != fw.version
+        {
+            ctx.notes.push(format!(
+                "{}: the profile names version {v} of its catalog; resolved against `{}` version {}",
+                file.display(),
+                fw.id,
+                fw.version
+            ));
+        }
+        Ok(Source_::Catalog(fw, true))
+    };
     if let Some(id) = &ctx.opts.catalog {
-        return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+        let fw = repo_framework(ctx, id)?;
+        return chosen(ctx, fw);
     }
     // A framework already imported under the title the resource gives, or
     // under the id that title would get.
@@ -496,7 +522,7 @@ fn resolve_import(
             .iter()
             .any(|t| super::catalog::derive_id(t, "") == id);
         if by_title || by_id {
-            return Ok(Source_::Catalog(fw, true));
+            return chosen(ctx, fw);
         }
     }
     Err(ImportError::MissingImport {
