@@ -702,6 +702,29 @@ fn unusable_sources_fail_cleanly_with_exit_code_2() {
     let out = aegis(&["framework", "import", &p.to_string_lossy(), "--repo", &r]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("back-matter has no resource"));
+    let prof = write(
+        src.path(),
+        "needs-catalog.json",
+        &profile(
+            r#"{"href":"https://example.org/elsewhere.json","include-all":{}}"#,
+            "",
+        ),
+    );
+    let out = aegis(&[
+        "framework",
+        "import",
+        &prof.to_string_lossy(),
+        "--repo",
+        &r,
+        "--catalog",
+        "nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("framework `nope` is not in") && err.contains("known: starter"),
+        "{err}"
+    );
     let out = aegis(&["framework", "show", "nope", "--repo", &r]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("framework `nope` is not in"));
