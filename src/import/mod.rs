@@ -1,8 +1,10 @@
 //! Framework import: authoritative sources (OSCAL catalogs and profiles in
-//! JSON, YAML or XML) into the native YAML kept under `controls/<id>/`.
+//! JSON, YAML or XML, and the formats `crate::sources` reads) into the
+//! native YAML kept under `controls/<id>/`.
 //!
 //! Everything is read, mapped and resolved in memory first; only a complete
-//! result is written, each file atomically, so a bad source never leaves a
+//! result is written, and a framework's catalog files are swapped in as a
+//! whole (`native::write_framework`), so a bad source never leaves a
 //! half-imported framework behind.
 
 pub mod diff;
@@ -54,7 +56,7 @@ pub enum ImportError {
     )]
     XmlEntities { path: PathBuf, line: usize },
     #[error(
-        "{path} is neither an OSCAL catalog nor an OSCAL profile (expected a top-level `catalog` or `profile`)"
+        "{path} is neither an OSCAL catalog nor an OSCAL profile (expected a top-level `catalog` or `profile`), nor a sheet, Prowler, ComplianceAsCode or CISO Assistant file (pass --columns for a sheet)"
     )]
     NotOscal { path: PathBuf },
     #[error("{path}: {message}")]
