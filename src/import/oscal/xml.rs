@@ -538,6 +538,20 @@ mod tests {
     }
 
     #[test]
+    fn block_markup_becomes_markdown() {
+        let v = conv(
+            r#"<catalog><group id="g"><title>G</title><part name="guidance"><p>Intro <a href="https://x">link</a>:</p>
+<ol><li>one <code>c</code></li><li>two</li></ol><ul><li>dot</li></ul>
+<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table></part></group></catalog>"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            v["catalog"]["groups"][0]["parts"][0]["prose"],
+            "Intro [link](https://x):\n\n1. one `c`\n2. two\n\n- dot\n\n| A | B |\n| --- | --- |\n| 1 | 2 |"
+        );
+    }
+
+    #[test]
     fn entity_declarations_are_refused() {
         let e = conv(
             "<?xml version=\"1.0\"?>\n<!DOCTYPE c [<!ENTITY x \"boom\">]>\n<catalog>&x;</catalog>",
