@@ -1108,3 +1108,66 @@ fn corpus_diff_names_the_implementations_a_new_version_touches() {
         &text[..text.len().min(2000)]
     );
 }
+
+/// A baseline exported as an OSCAL profile, imported beside the exported
+/// catalog, is the same baseline: selection, parameter settings, alters.
+#[test]
+fn corpus_baseline_export_round_trips_as_a_profile() {
+    let Some(root) = corpus() else { return };
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().to_string();
+    import::import(
+        repo.path(),
+        &need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.json")),
+        &opts(),
+    )
+    .expect("catalog");
+    let high = need(
+        &root,
+        "oscal/fedramp-rev5/FedRAMP_rev5_HIGH-baseline_profile.json",
+    );
+    import::import(repo.path(), &high, &opts()).expect("profile");
+    let out_dir = tempfile::tempdir().expect("out");
+    let cat = out_dir.path().join("nist-800-53-rev5.json");
+    let prof = out_dir.path().join("fedramp-high.json");
+    for (what, file) in [
+        ("nist-800-53-rev5", &cat),
+        ("nist-800-53-rev5@fedramp-high", &prof),
+    ] {
+        let out = aegis(&[
+            "framework",
+            "export",
+            what,
+            "--format",
+            "oscal-json",
+            "-o",
+            &file.to_string_lossy(),
+            "--repo",
+            &r,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let repo2 = new_repo();
+    let out = import::import(repo2.path(), &prof, &opts()).expect("exported profile imports");
+    assert_eq!(out.baseline.as_deref(), Some("fedramp-high"));
+    let a = native::load(repo.path(), "nist-800-53-rev5").expect("a");
+    let b = native::load(repo2.path(), "nist-800-53-rev5").expect("b");
+    let pick = |l: &import::Loaded| {
+        l.baselines
+            .iter()
+            .find(|x| x.id.as_str() == "fedramp-high")
+            .cloned()
+            .expect("baseline")
+    };
+    let (x, y) = (pick(&a), pick(&b));
+    assert_eq!(x.controls, y.controls);
+    assert_eq!(x.parameters, y.parameters);
+    assert_eq!(x.alters, y.alters);
+    assert_eq!(x.title, y.title);
+    assert_validates(repo2.path());
+}

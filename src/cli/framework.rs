@@ -21,7 +21,7 @@ pub enum Sub {
     List(RepoArg),
     /// Show the controls of a framework, or of one baseline (ID@BASELINE).
     Show(ShowArgs),
-    /// Export a framework as an OSCAL catalog.
+    /// Export a framework as an OSCAL catalog, or a baseline (ID@BASELINE) as an OSCAL profile.
     Export(ExportArgs),
     /// Compare two frameworks (repository ids or source files).
     Diff(DiffArgs),
@@ -127,7 +127,11 @@ pub enum ExportFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
+    /// A framework id, or ID@BASELINE to export a baseline as an OSCAL profile.
     pub id: String,
+    /// For a baseline: the href its profile imports the catalog by (default: ID.json).
+    #[arg(long, value_name = "HREF")]
+    pub catalog_href: Option<String>,
     #[arg(long, value_enum)]
     pub format: ExportFormat,
     /// Write to this file instead of standard output.
@@ -440,9 +444,28 @@ fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
 
 fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
     require_repo(&a.repo.repo)?;
-    let l = native::load(&a.repo.repo, &a.id)?;
     let ExportFormat::OscalJson = a.format;
-    let text = import::export_oscal_json(&l.framework)?;
+    let (id, baseline) = match a.id.split_once('@') {
+        Some((f, b)) => (f, Some(b)),
+        None => (a.id.as_str(), None),
+    };
+    let l = native::load(&a.repo.repo, id)?;
+    let text = match baseline {
+        None => import::export_oscal_json(&l.framework)?,
+        Some(b) => {
+            let Some(bl) = l.baselines.iter().find(|x| x.id.as_str() == b) else {
+                bail!("framework `{id}` has no baseline `{b}`");
+            };
+            let href = a
+                .catalog_href
+                .clone()
+                .unwrap_or_else(|| format!("{id}.json"));
+            let doc = import::oscal::profile::to_oscal_profile(bl, &l.framework.version, &href);
+            let mut t = serde_json::to_string_pretty(&doc)?;
+            t.push('\n');
+            t
+        }
+    };
     match &a.output {
         Some(p) => crate::write::write_atomic(p, text.as_bytes())
             .with_context(|| format!("cannot write {}", p.display()))?,

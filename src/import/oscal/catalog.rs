@@ -610,7 +610,7 @@ fn statement_part(c: &Control) -> Option<OscalPart> {
 }
 
 /// A stable UUID-shaped id for frameworks that never had one.
-fn uuid_from(seed: &str) -> String {
+pub(crate) fn uuid_from(seed: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(seed.as_bytes());
     let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -633,7 +633,7 @@ fn plain_prop(name: &str, value: &str) -> OscalProp {
     }
 }
 
-fn prop_out(p: &Prop) -> OscalProp {
+pub(crate) fn prop_out(p: &Prop) -> OscalProp {
     OscalProp {
         name: p.name.clone(),
         value: p.value.clone(),
@@ -642,7 +642,7 @@ fn prop_out(p: &Prop) -> OscalProp {
     }
 }
 
-fn link_out(l: &Link) -> OscalLink {
+pub(crate) fn link_out(l: &Link) -> OscalLink {
     OscalLink {
         href: l.href.clone(),
         rel: l.rel.clone(),
@@ -650,7 +650,7 @@ fn link_out(l: &Link) -> OscalLink {
     }
 }
 
-fn param_out(p: &Param) -> OscalParam {
+pub(crate) fn param_out(p: &Param) -> OscalParam {
     OscalParam {
         id: p.id.clone(),
         class: p.class.clone(),
@@ -680,7 +680,7 @@ fn param_out(p: &Param) -> OscalParam {
     }
 }
 
-fn part_out(p: &Part) -> OscalPart {
+pub(crate) fn part_out(p: &Part) -> OscalPart {
     OscalPart {
         id: p.id.clone(),
         name: p.name.clone(),

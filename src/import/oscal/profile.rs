@@ -543,6 +543,154 @@ fn repo_framework(ctx: &mut Ctx, id: &str) -> Result<Rc<Framework>, ImportError>
     Ok(fw)
 }
 
+/// A baseline as an OSCAL profile importing its framework's catalog from
+/// `catalog_href`: the selection as `with-ids`, the parameter settings as
+/// `set-parameters`, the alterations as `alters`. Importing it beside that
+/// catalog gives the same baseline back.
+pub fn to_oscal_profile(b: &BaselineFile, version: &str, catalog_href: &str) -> serde_json::Value {
+    use super::catalog::{link_out, param_out, part_out, prop_out, uuid_from};
+    use serde_json::{Map, Value, json};
+    let set_parameters: Vec<Value> = b
+        .parameters
+        .iter()
+        .map(|(id, p)| {
+            let mut m = Map::new();
+            m.insert("param-id".into(), json!(id));
+            if !p.props.is_empty() {
+                m.insert(
+                    "props".into(),
+                    json!(p.props.iter().map(prop_out).collect::<Vec<_>>()),
+                );
+            }
+            if let Some(l) = &p.label {
+                m.insert("label".into(), json!(l));
+            }
+            if !p.constraints.is_empty() {
+                let c: Vec<Value> = p
+                    .constraints
+                    .iter()
+                    .map(|d| json!({ "description": d }))
+                    .collect();
+                m.insert("constraints".into(), json!(c));
+            }
+            if !p.guidelines.is_empty() {
+                let g: Vec<Value> = p.guidelines.iter().map(|d| json!({ "prose": d })).collect();
+                m.insert("guidelines".into(), json!(g));
+            }
+            if !p.values.is_empty() {
+                m.insert("values".into(), json!(p.values));
+            }
+            if let Some(sel) = &p.select {
+                let mut sm = Map::new();
+                if let Some(h) = &sel.how_many {
+                    sm.insert("how-many".into(), json!(h));
+                }
+                sm.insert("choice".into(), json!(sel.choice));
+                m.insert("select".into(), Value::Object(sm));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let alters: Vec<Value> = b
+        .alters
+        .iter()
+        .map(|a| {
+            let mut m = Map::new();
+            m.insert("control-id".into(), json!(a.control));
+            if !a.removes.is_empty() {
+                let r: Vec<Value> = a
+                    .removes
+                    .iter()
+                    .map(|r| {
+                        let mut rm = Map::new();
+                        for (k, v) in [
+                            ("by-name", &r.by_name),
+                            ("by-class", &r.by_class),
+                            ("by-id", &r.by_id),
+                            ("by-item-name", &r.by_item_name),
+                            ("by-ns", &r.by_ns),
+                        ] {
+                            if let Some(v) = v {
+                                rm.insert(k.into(), json!(v));
+                            }
+                        }
+                        Value::Object(rm)
+                    })
+                    .collect();
+                m.insert("removes".into(), json!(r));
+            }
+            if !a.adds.is_empty() {
+                let adds: Vec<Value> = a
+                    .adds
+                    .iter()
+                    .map(|ad| {
+                        let mut am = Map::new();
+                        if let Some(p) = &ad.position {
+                            am.insert("position".into(), json!(p));
+                        }
+                        if let Some(i) = &ad.by_id {
+                            am.insert("by-id".into(), json!(i));
+                        }
+                        if let Some(t) = &ad.title {
+                            am.insert("title".into(), json!(t));
+                        }
+                        let params: Vec<_> = ad.params.iter().map(param_out).collect();
+                        let props: Vec<_> = ad.props.iter().map(prop_out).collect();
+                        let links: Vec<_> = ad.links.iter().map(link_out).collect();
+                        let parts: Vec<_> = ad.parts.iter().map(part_out).collect();
+                        for (k, v) in [
+                            ("params", json!(params)),
+                            ("props", json!(props)),
+                            ("links", json!(links)),
+                            ("parts", json!(parts)),
+                        ] {
+                            if v.as_array().is_some_and(|a| !a.is_empty()) {
+                                am.insert(k.into(), v);
+                            }
+                        }
+                        Value::Object(am)
+                    })
+                    .collect();
+                m.insert("adds".into(), json!(adds));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut modify = Map::new();
+    if !set_parameters.is_empty() {
+        modify.insert("set-parameters".into(), json!(set_parameters));
+    }
+    if !alters.is_empty() {
+        modify.insert("alters".into(), json!(alters));
+    }
+    let mut profile = Map::new();
+    profile.insert(
+        "uuid".into(),
+        json!(uuid_from(&format!("{}@{}", b.framework, b.id))),
+    );
+    profile.insert(
+        "metadata".into(),
+        json!({
+            "title": b.title.clone().unwrap_or_else(|| b.id.0.clone()),
+            "last-modified": "1970-01-01T00:00:00Z",
+            "version": version,
+            "oscal-version": "1.1.2",
+        }),
+    );
+    profile.insert(
+        "imports".into(),
+        json!([{
+            "href": catalog_href,
+            "include-controls": [{ "with-ids": b.controls }],
+        }]),
+    );
+    profile.insert("merge".into(), json!({ "as-is": true }));
+    if !modify.is_empty() {
+        profile.insert("modify".into(), Value::Object(modify));
+    }
+    json!({ "profile": profile })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
