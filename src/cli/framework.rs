@@ -13,7 +13,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
-    /// Import an OSCAL catalog or profile (JSON, YAML or XML) into controls/.
+    /// Import an OSCAL catalog or profile (JSON, YAML, XML), a sheet, or a Prowler,
+    /// ComplianceAsCode or CISO Assistant file into controls/.
     Import(ImportArgs),
     /// Download a pinned official source (checksum-verified) and import it.
     Fetch(FetchArgs),
@@ -38,7 +39,7 @@ pub struct RepoArg {
 pub struct ImportArgs {
     /// The source document; its format is judged by content, not extension.
     pub file: PathBuf,
-    /// Framework id for a catalog (default: derived from its title, e.g. nist-800-53-rev5).
+    /// Framework id (default: derived from the source's title, e.g. nist-800-53-rev5).
     #[arg(long)]
     pub id: Option<String>,
     /// For a profile: the imported framework to resolve against and attach the baseline to.

@@ -30,7 +30,7 @@ pub enum Command {
     Schemas(schemas::Args),
     /// List every diagnostic code with its default severity and description.
     Codes(codes::Args),
-    /// Import, list, show, export and compare frameworks (OSCAL catalogs and profiles).
+    /// Import, fetch, list, show, export and compare frameworks (OSCAL catalogs and profiles, and more).
     Framework(framework::Args),
 }
 
