@@ -472,6 +472,14 @@ fn resolve_import(
             return Ok(Source_::Catalog(c.clone(), false));
         }
         let (text, sha) = read_source(cand)?;
+        // With --catalog a catalog beside the profile is not needed: skip
+        // parsing it (megabytes of XML for NIST's files), but still follow a
+        // profile to the profile it imports.
+        if let Some(id) = &ctx.opts.catalog
+            && !looks_like_profile(&text)
+        {
+            return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+        }
         match super::parse(&text, cand)? {
             Document::Catalog(cat) => {
                 if let Some(id) = &ctx.opts.catalog {
@@ -531,6 +539,19 @@ fn resolve_import(
         tried: candidates,
         hint: "; put the catalog beside the profile, or import it first and pass --catalog <framework-id>".into(),
     })
+}
+
+/// Whether an OSCAL document's root is a profile, judged from its first
+/// kilobytes (the root key or element comes before any content).
+fn looks_like_profile(text: &str) -> bool {
+    let head = &text[..text.len().min(4096)];
+    let head = &head[..(0..=head.len())
+        .rev()
+        .find(|i| head.is_char_boundary(*i))
+        .unwrap_or(0)];
+    head.contains("\"profile\"")
+        || head.contains("<profile")
+        || head.lines().any(|l| l.trim_start().starts_with("profile:"))
 }
 
 fn repo_framework(ctx: &mut Ctx, id: &str) -> Result<Rc<Framework>, ImportError> {
