@@ -175,7 +175,26 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
             value: Value::Null,
         });
     }
-    let options = serde_saphyr::options! {
+    let options = options(limits);
+    match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
+        Ok(root) => {
+            let mut node = Node {
+                pos: pos_of(&root.referenced),
+                value: root.value.0,
+            };
+            if shift.lines > 0 || shift.bytes > 0 {
+                shift_tree(&mut node, shift);
+            }
+            Ok(node)
+        }
+        Err(err) => Err(classify(&err, shift, limits)),
+    }
+}
+
+/// The parser settings every YAML read in Aegis uses: YAML 1.2 scalars
+/// (`no`, `0755` and `1_000` stay text) and the safety budgets.
+pub fn options(limits: YamlLimits) -> serde_saphyr::Options {
+    serde_saphyr::options! {
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,
         underscored_numbers_as_strings: true,
@@ -190,19 +209,6 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: 200_000,
         },
-    };
-    match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
-        Ok(root) => {
-            let mut node = Node {
-                pos: pos_of(&root.referenced),
-                value: root.value.0,
-            };
-            if shift.lines > 0 || shift.bytes > 0 {
-                shift_tree(&mut node, shift);
-            }
-            Ok(node)
-        }
-        Err(err) => Err(classify(&err, shift, limits)),
     }
 }
 
