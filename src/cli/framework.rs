@@ -157,8 +157,19 @@ pub struct DiffArgs {
     pub new: String,
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
+    /// A reworded control whose normalised statement words are at most this
+    /// similar (0 to 1) is a significant change, else a minor one.
+    #[arg(long, default_value_t = import::diff::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    pub threshold: f64,
     #[command(flatten)]
     pub repo: RepoArg,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number from 0 to 1")),
+    }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
@@ -478,7 +489,10 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
 fn run_diff(a: &DiffArgs) -> anyhow::Result<u8> {
     let old = import::diff::load_side(&a.repo.repo, &a.old)?;
     let new = import::diff::load_side(&a.repo.repo, &a.new)?;
-    let mut d = import::diff::compare(&old, &new);
+    let opts = import::diff::DiffOptions {
+        threshold: a.threshold,
+    };
+    let mut d = import::diff::compare_with(&old, &new, &opts);
     let old_in_repo = !Path::new(&a.old).is_file();
     if old_in_repo {
         d.implementations = import::diff::touched(&a.repo.repo, &old, &d);

@@ -1,6 +1,14 @@
 //! Differences between two versions of a framework: what was added, what
 //! the publisher withdrew (and where it went), what disappeared without a
-//! trace, and what was reworded.
+//! trace, and what was reworded (significantly or in minor ways).
+//!
+//! Rewording is judged on normalised requirement words (see [`words`]):
+//! formatting, parameter-insert syntax, item labels, case, punctuation, the
+//! "The organization" / "The information system" subject and the
+//! "information system" → "system" rename make no difference, matching how
+//! NIST's rev4 → rev5 comparison workbook counts changes. A reworded control
+//! is *significant* when the word-level similarity of its statement is at
+//! most [`DiffOptions::threshold`].
 
 use super::{ImportError, native, oscal, read_source};
 use crate::model::{Control, Framework, Part};
@@ -51,8 +59,34 @@ pub struct Reworded {
     pub id: String,
     pub label: String,
     pub title: String,
+    /// Word-level similarity (0..1) of the normalised statement words.
+    pub similarity: f64,
+    /// `similarity` is at most the threshold.
+    pub significant: bool,
     /// Word-level change of title and statement: `[-old-]{+new+}`.
     pub change: String,
+}
+
+/// How `compare` judges rewording.
+#[derive(Clone, Copy, Debug)]
+pub struct DiffOptions {
+    /// A reworded control whose normalised statement words are at most this
+    /// similar (0..=1) is a significant change; 1 makes every rewording
+    /// significant, 0 only a complete rewrite.
+    pub threshold: f64,
+}
+
+/// The default threshold: the one that best reproduces NIST's count of
+/// "more than editorial or administrative" changes from SP 800-53 rev4 to
+/// rev5 (docs/frameworks.md).
+pub const DEFAULT_THRESHOLD: f64 = 0.9;
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +97,15 @@ pub struct Counts {
     pub withdrawn: usize,
     pub moved: usize,
     pub removed: usize,
+    /// Controls whose normalised title or statement differs:
+    /// `significant + minor`.
     pub reworded: usize,
+    /// Reworded with statement similarity at most the threshold.
+    pub significant: usize,
+    /// Reworded, similarity above the threshold (includes title-only
+    /// changes).
+    pub minor: usize,
+    /// Same normalised title and statement.
     pub unchanged: usize,
 }
 
@@ -71,6 +113,8 @@ pub struct Counts {
 pub struct FrameworkDiff {
     pub old: String,
     pub new: String,
+    /// The similarity threshold used to call a rewording significant.
+    pub threshold: f64,
     pub counts: Counts,
     /// In the new version only (and not withdrawn there).
     pub added: Vec<Entry>,
@@ -106,10 +150,12 @@ fn entry(c: &Control) -> Entry {
     }
 }
 
-/// The words a control asks for: its title and statement text, parameters
-/// left as placeholders so only requirement wording counts.
-fn text_of(c: &Control) -> String {
-    fn walk(parts: &[Part], out: &mut Vec<String>) {
+/// A control's statement: its `statement` and the prose of its statement
+/// parts, parameter inserts rendered as `[Assignment: label]` /
+/// `[Selection (how many): a; b]`; with `labels`, item labels (`a.`) lead
+/// their prose.
+fn statement_of(c: &Control, labels: bool) -> String {
+    fn walk(c: &Control, parts: &[Part], labels: bool, out: &mut Vec<String>) {
         for p in parts {
             let lab = p
                 .props
@@ -117,17 +163,18 @@ fn text_of(c: &Control) -> String {
                 .find(|x| x.name == "label")
                 .map(|x| x.value.as_str());
             if let Some(prose) = &p.prose {
+                let prose = render_inserts(c, prose.trim(), 0);
                 out.push(match lab {
-                    Some(l) => format!("{l} {}", prose.trim()),
-                    None => prose.trim().to_string(),
+                    Some(l) if labels => format!("{l} {prose}"),
+                    _ => prose,
                 });
             }
-            walk(&p.parts, out);
+            walk(c, &p.parts, labels, out);
         }
     }
-    let mut out = vec![c.title.clone()];
+    let mut out = Vec::new();
     if let Some(s) = &c.statement {
-        out.push(s.trim().to_string());
+        out.push(render_inserts(c, s.trim(), 0));
     }
     let statements: Vec<Part> = c
         .parts
@@ -135,8 +182,134 @@ fn text_of(c: &Control) -> String {
         .filter(|p| p.name == "statement")
         .cloned()
         .collect();
-    walk(&statements, &mut out);
+    walk(c, &statements, labels, &mut out);
     out.join("\n")
+}
+
+/// Replaces `{{ insert: param, ID }}` by what the parameter asks for, so a
+/// changed parameter label or choice is a changed word and the insert
+/// syntax itself is not.
+fn render_inserts(c: &Control, text: &str, depth: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find("}}") else {
+            rest = &rest[i..];
+            break;
+        };
+        let inner = rest[i + 2..i + j].trim();
+        let id = inner
+            .strip_prefix("insert:")
+            .map(str::trim)
+            .and_then(|x| x.strip_prefix("param,"))
+            .map(str::trim);
+        match id.and_then(|id| c.params.iter().find(|p| p.id == id)) {
+            Some(p) if depth < 4 => match &p.select {
+                Some(sel) => {
+                    let choices: Vec<String> = sel
+                        .choice
+                        .iter()
+                        .map(|x| render_inserts(c, x, depth + 1))
+                        .collect();
+                    out.push_str(&format!(
+                        "[Selection ({}): {}]",
+                        sel.how_many.as_deref().unwrap_or("one"),
+                        choices.join("; ")
+                    ));
+                }
+                None => out.push_str(&format!(
+                    "[Assignment: {}]",
+                    p.label.as_deref().unwrap_or(&p.id)
+                )),
+            },
+            _ => out.push_str(&rest[i..i + j + 2]),
+        }
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Title and statement as shown in a reworded control's word diff.
+fn text_of(c: &Control) -> String {
+    format!("{}\n{}", c.title, statement_of(c, true))
+}
+
+/// The words a text asks for, normalised so that only wording counts:
+/// lower case, alphanumeric runs (punctuation, markup and whitespace go),
+/// the subject "the organization" / "the information system" dropped
+/// (rev5 writes "Develop ..." where rev4 wrote "The organization develops
+/// ..."), "information system" read as "system", and plural or
+/// third-person `-s` endings stripped (`develops` = `develop`).
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let raw: Vec<String> = line
+            .split(|ch: char| !ch.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let is = |i: usize, w: &[&str]| {
+            raw.len() >= i + w.len() && raw[i..i + w.len()].iter().zip(w).all(|(a, b)| a == b)
+        };
+        // The subject opens a line (a statement's first prose).
+        let mut i = if is(0, &["the", "organization"]) {
+            2
+        } else if is(0, &["the", "information", "system"]) {
+            3
+        } else {
+            0
+        };
+        while i < raw.len() {
+            if is(i, &["information", "system"]) {
+                out.push("system".to_string());
+                i += 2;
+                continue;
+            }
+            out.push(stem(&raw[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn stem(w: &str) -> String {
+    for (from, to) in [
+        ("sses", "ss"),
+        ("ies", "y"),
+        ("shes", "sh"),
+        ("ches", "ch"),
+        ("xes", "x"),
+    ] {
+        if let Some(s) = w.strip_suffix(from) {
+            return format!("{s}{to}");
+        }
+    }
+    match w.strip_suffix('s') {
+        Some(s) if !w.ends_with("ss") && w.chars().count() > 3 => s.to_string(),
+        _ => w.to_string(),
+    }
+}
+
+/// Word-level similarity of two normalised word lists: twice the words the
+/// two have in common (in order, `similar`'s Myers diff) over the words of
+/// both; 1 when equal.
+fn similarity(a: &[String], b: &[String]) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let b: Vec<&str> = b.iter().map(String::as_str).collect();
+    let same: usize = similar::TextDiff::from_slices(&a, &b)
+        .ops()
+        .iter()
+        .map(|op| match *op {
+            similar::DiffOp::Equal { len, .. } => len,
+            _ => 0,
+        })
+        .sum();
+    2.0 * same as f64 / (a.len() + b.len()) as f64
 }
 
 fn word_diff(old: &str, new: &str) -> String {
@@ -154,7 +327,12 @@ fn word_diff(old: &str, new: &str) -> String {
     out.replace("-][-", "").replace("+}{+", "")
 }
 
+/// `compare_with` with the default options.
 pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
+    compare_with(old, new, &DiffOptions::default())
+}
+
+pub fn compare_with(old: &Framework, new: &Framework, opts: &DiffOptions) -> FrameworkDiff {
     let old_by: HashMap<&str, &Control> = old.controls.iter().map(|c| (c.id.as_str(), c)).collect();
     let new_by: HashMap<&str, &Control> = new.controls.iter().map(|c| (c.id.as_str(), c)).collect();
     let (mut added, mut withdrawn, mut removed, mut reworded) =
@@ -178,15 +356,24 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
             None => added.push(entry(c)),
             Some(b) if b.withdrawn => added.push(entry(c)),
             Some(b) => {
-                let (a, z) = (text_of(b), text_of(c));
-                if a == z {
+                let (sa, sz) = (
+                    words(&statement_of(b, false)),
+                    words(&statement_of(c, false)),
+                );
+                if sa == sz && words(&b.title) == words(&c.title) {
                     unchanged += 1;
                 } else {
+                    let sim = similarity(&sa, &sz);
                     reworded.push(Reworded {
                         id: c.id.0.clone(),
                         label: label(c),
                         title: c.title.clone(),
-                        change: word_diff(&a, &z),
+                        // Rounded up, so a reported value is at most a
+                        // threshold of three decimals exactly when
+                        // `significant`.
+                        similarity: (sim * 1000.0 - 1e-9).ceil() / 1000.0,
+                        significant: sim <= opts.threshold,
+                        change: word_diff(&text_of(b), &text_of(c)),
                     });
                 }
             }
@@ -197,6 +384,7 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
             removed.push(entry(c));
         }
     }
+    let significant = reworded.iter().filter(|r| r.significant).count();
     let moved = withdrawn
         .iter()
         .filter(|w| !w.moved_to.is_empty() || !w.incorporated_into.is_empty())
@@ -204,6 +392,7 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
     FrameworkDiff {
         old: format!("{} {}", old.id, old.version),
         new: format!("{} {}", new.id, new.version),
+        threshold: opts.threshold,
         counts: Counts {
             old_controls: old.controls.len(),
             new_controls: new.controls.len(),
@@ -212,6 +401,8 @@ pub fn compare(old: &Framework, new: &Framework) -> FrameworkDiff {
             moved,
             removed: removed.len(),
             reworded: reworded.len(),
+            significant,
+            minor: reworded.len() - significant,
             unchanged,
         },
         added,
@@ -317,7 +508,7 @@ fn targets(w: &Withdrawal) -> String {
 pub fn render_human(d: &FrameworkDiff) -> String {
     let c = &d.counts;
     let mut out = format!(
-        "{} -> {}: {} -> {} controls\n  added {}, withdrawn {} ({} moved or incorporated), removed {}, reworded {}, unchanged {}\n",
+        "{} -> {}: {} -> {} controls\n  added {}, withdrawn {} ({} moved or incorporated), removed {}, reworded {} ({} significant, {} minor; threshold {}), unchanged {}\n",
         d.old,
         d.new,
         c.old_controls,
@@ -327,6 +518,9 @@ pub fn render_human(d: &FrameworkDiff) -> String {
         c.moved,
         c.removed,
         c.reworded,
+        c.significant,
+        c.minor,
+        d.threshold,
         c.unchanged
     );
     if !d.added.is_empty() {
@@ -355,9 +549,15 @@ pub fn render_human(d: &FrameworkDiff) -> String {
         }
     }
     if !d.reworded.is_empty() {
-        out.push_str("\nreworded:\n");
+        out.push_str("\nreworded (~ significant, . minor; statement similarity):\n");
         for r in &d.reworded {
-            out.push_str(&format!("  ~ {:<12} {}\n", r.label, r.title));
+            out.push_str(&format!(
+                "  {} {:<12} {}  ({:.3})\n",
+                if r.significant { '~' } else { '.' },
+                r.label,
+                r.title,
+                r.similarity
+            ));
         }
     }
     out
@@ -374,6 +574,8 @@ pub fn render_markdown(d: &FrameworkDiff) -> String {
         ("of which moved or incorporated", c.moved),
         ("removed without record", c.removed),
         ("reworded", c.reworded),
+        ("of which significant", c.significant),
+        ("of which minor", c.minor),
         ("unchanged", c.unchanged),
     ] {
         out.push_str(&format!("| {k} | {v} |\n"));
@@ -419,11 +621,22 @@ pub fn render_markdown(d: &FrameworkDiff) -> String {
         }
     }
     if !d.reworded.is_empty() {
-        out.push_str("\n## Reworded\n\n");
+        out.push_str(&format!(
+            "\n## Reworded\n\nSignificant: statement similarity at most {}.\n\n",
+            d.threshold
+        ));
         for r in &d.reworded {
             out.push_str(&format!(
-                "### {} {}\n\n```diff\n{}\n```\n\n",
-                r.label, r.title, r.change
+                "### {} {} ({}, similarity {:.3})\n\n```diff\n{}\n```\n\n",
+                r.label,
+                r.title,
+                if r.significant {
+                    "significant"
+                } else {
+                    "minor"
+                },
+                r.similarity,
+                r.change
             ));
         }
     }
@@ -510,6 +723,82 @@ mod tests {
             ),
             (1, 1, 1, 1, 1, 1)
         );
-        assert_eq!(d.reworded[0].change, "Gamma{+ ray+}");
+        assert_eq!(d.reworded[0].change, "Gamma{+ ray+}\n");
+        // A title-only change is minor: the statement did not move.
+        assert_eq!((d.counts.significant, d.counts.minor), (0, 1));
+    }
+
+    fn with_statement(id: &str, prose: &str, params: Vec<crate::model::Param>) -> Control {
+        let mut c = control(id, "T");
+        c.statement = Some(prose.into());
+        c.params = params;
+        c
+    }
+
+    fn param(id: &str, label: &str) -> crate::model::Param {
+        serde_json::from_value(serde_json::json!({"id": id, "label": label})).expect("param")
+    }
+
+    #[test]
+    fn formatting_and_boilerplate_are_not_rewording() {
+        let old = fw(vec![with_statement(
+            "a",
+            "The organization develops,  documents and reviews the information system plan {{ insert: param, a_prm_1 }}.",
+            vec![param("a_prm_1", "organization-defined frequency")],
+        )]);
+        let new = fw(vec![with_statement(
+            "a",
+            "Develop, document, and review the system plan {{insert: param, a_prm_9}};",
+            vec![param("a_prm_9", "organization-defined frequency")],
+        )]);
+        let d = compare(&old, &new);
+        assert_eq!(
+            (d.counts.reworded, d.counts.unchanged),
+            (0, 1),
+            "{:?}",
+            d.reworded
+        );
+    }
+
+    #[test]
+    fn parameter_and_wording_changes_are_graded_by_the_threshold() {
+        let p = |l: &str| vec![param("a_prm_1", l)];
+        let old = fw(vec![with_statement(
+            "a",
+            "Review and update the plan {{ insert: param, a_prm_1 }} and when required by the board of directors.",
+            p("organization-defined frequency"),
+        )]);
+        let new = fw(vec![with_statement(
+            "a",
+            "Review and update the plan {{ insert: param, a_prm_1 }} and when required by the board of directors.",
+            p("organization-defined events"),
+        )]);
+        let d = compare(&old, &new);
+        assert_eq!(d.counts.reworded, 1);
+        let sim = d.reworded[0].similarity;
+        assert!(sim > 0.8 && sim < 1.0, "{sim}");
+        assert!(d.reworded[0].change.contains("[-frequency]-]{+events]+}"));
+        assert_eq!(d.counts.minor, 1);
+        let strict = compare_with(&old, &new, &DiffOptions { threshold: 1.0 });
+        assert_eq!((strict.counts.significant, strict.counts.minor), (1, 0));
+    }
+
+    #[test]
+    fn words_normalise_subject_case_and_endings() {
+        assert_eq!(
+            words(
+                "The information system enforces approved Authorizations;\nThe organization reviews processes of the information system."
+            ),
+            [
+                "enforce",
+                "approved",
+                "authorization",
+                "review",
+                "process",
+                "of",
+                "the",
+                "system"
+            ]
+        );
     }
 }
