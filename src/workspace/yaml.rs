@@ -4,9 +4,8 @@
 //! by its JSON Pointer.
 
 use crate::diag::{Code, Pos};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Location, Spanned};
-use std::fmt;
+use serde_saphyr::granit_parser;
+use std::collections::HashMap;
 
 /// Safety bounds for one YAML document.
 #[derive(Clone, Copy, Debug)]
@@ -175,20 +174,368 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
             value: Value::Null,
         });
     }
-    let options = options(limits);
-    match serde_saphyr::from_str_with_options::<Spanned<Tree>>(text, options) {
-        Ok(root) => {
-            let mut node = Node {
-                pos: pos_of(&root.referenced),
-                value: root.value.0,
-            };
-            if shift.lines > 0 || shift.bytes > 0 {
-                shift_tree(&mut node, shift);
-            }
-            Ok(node)
-        }
-        Err(err) => Err(classify(&err, shift, limits)),
+    let mut node = build(text, limits)?;
+    if shift.lines > 0 || shift.bytes > 0 {
+        shift_tree(&mut node, shift);
     }
+    Ok(node)
+}
+
+/// A collection being built while its events arrive.
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Pos)>,
+    },
+}
+
+/// Builds the tree straight from the parser's events: no recursion (the
+/// depth bound is the stack's length), duplicate keys refused as they
+/// arrive, aliases expanded under the node budget.
+fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
+    use granit_parser::{Event, Parser};
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0usize;
+    let mut nodes = 0usize;
+    let mut expanded = 0usize;
+    for item in Parser::new_from_str(text) {
+        let (event, span) = item.map_err(|e| scan_error(&e, limits))?;
+        let pos = span_pos(&span);
+        let (node, anchor) = match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError {
+                        code: Code::YamlSyntax,
+                        pos,
+                        message: "the file holds more than one YAML document".into(),
+                        help: "Aegis reads one YAML document per file; split the documents into separate files".into(),
+                    });
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let v = scalar(&value, style, tag.as_deref(), pos)?;
+                (Node { pos, value: v }, anchor)
+            }
+            Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
+                if let Some(t) = tag.as_deref().filter(|t| !t.is_yaml_core_schema()) {
+                    return Err(unsupported_tag(t, pos));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(too_deep(pos, limits));
+                }
+                let is_seq = matches!(event, Event::SequenceStart(..));
+                stack.push(if is_seq {
+                    Frame::Seq {
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        pos,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq { pos, anchor, items }) => (
+                    Node {
+                        pos,
+                        value: Value::Seq(items),
+                    },
+                    anchor,
+                ),
+                Some(Frame::Map {
+                    pos,
+                    anchor,
+                    entries,
+                    ..
+                }) => (
+                    Node {
+                        pos,
+                        value: Value::Map(entries),
+                    },
+                    anchor,
+                ),
+                None => continue,
+            },
+            Event::Alias(id) => {
+                let Some(target) = anchors.get(&id) else {
+                    return Err(syntax(pos, "alias to an anchor that is not defined".into()));
+                };
+                // An alias costs what it expands to, counted before it is
+                // copied: this is what stops a billion-laughs document.
+                // Compliance records barely use aliases, so their budget is
+                // a tenth of the node budget.
+                let size = count_nodes(target);
+                expanded += size;
+                nodes += size;
+                if expanded > limits.max_nodes / 10 || nodes > limits.max_nodes {
+                    return Err(too_many(pos));
+                }
+                let mut copy = target.clone();
+                copy.pos = pos;
+                (copy, 0)
+            }
+            Event::UnresolvedAlias(name) => {
+                return Err(syntax(pos, format!("alias `*{name}` has no anchor")));
+            }
+            _ => continue,
+        };
+        nodes += 1;
+        if nodes > limits.max_nodes {
+            return Err(too_many(pos));
+        }
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                Some((k, key_pos)) => entries.push(Entry {
+                    key: k,
+                    key_pos,
+                    value: node,
+                }),
+                None => {
+                    let k = key_text(&node)?;
+                    if entries.iter().any(|e| e.key == k) {
+                        return Err(YamlError {
+                            code: Code::YamlDuplicateKey,
+                            pos: node.pos,
+                            message: format!("duplicate mapping key: {k}"),
+                            help: "each key may appear once in a mapping; remove or merge the repeated key".into(),
+                        });
+                    }
+                    *key = Some((k, node.pos));
+                }
+            },
+        }
+    }
+    Ok(root.unwrap_or(Node {
+        pos: Pos::START,
+        value: Value::Null,
+    }))
+}
+
+fn count_nodes(n: &Node) -> usize {
+    1 + match &n.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| 1 + count_nodes(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+fn span_pos(span: &granit_parser::Span) -> Pos {
+    let start = span.start.byte_offset().unwrap_or(span.start.index());
+    let end = span.end.byte_offset().unwrap_or(span.end.index());
+    Pos {
+        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+        offset: start,
+        len: end.saturating_sub(start),
+    }
+}
+
+fn syntax(pos: Pos, message: String) -> YamlError {
+    YamlError {
+        code: Code::YamlSyntax,
+        pos,
+        message,
+        help: "fix the YAML syntax at this position (check indentation, quotes and colons)".into(),
+    }
+}
+
+fn too_deep(pos: Pos, limits: YamlLimits) -> YamlError {
+    YamlError {
+        code: Code::YamlTooDeep,
+        pos,
+        message: format!(
+            "nesting is deeper than the limit of {} levels",
+            limits.max_depth
+        ),
+        help: "flatten the document; Aegis files never need this much nesting".into(),
+    }
+}
+
+fn too_many(pos: Pos) -> YamlError {
+    YamlError {
+        code: Code::YamlAliasLimit,
+        pos,
+        message: "document has more nodes or alias expansions than the safety budget allows".into(),
+        help: "the document expands to more nodes than Aegis accepts; remove the aliases that multiply content".into(),
+    }
+}
+
+fn unsupported_tag(tag: &granit_parser::Tag, pos: Pos) -> YamlError {
+    YamlError {
+        code: Code::YamlSyntax,
+        pos,
+        message: format!("YAML tag `{tag}` is not supported"),
+        help: "remove the tag; Aegis files use plain YAML values".into(),
+    }
+}
+
+fn scan_error(e: &granit_parser::ScanError, limits: YamlLimits) -> YamlError {
+    let m = e.marker();
+    let pos = Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+        offset: m.byte_offset().unwrap_or(m.index()),
+        len: 0,
+    };
+    let info = e.info();
+    if info.contains("recursion limit") || info.contains("nesting") {
+        return too_deep(pos, limits);
+    }
+    syntax(pos, info)
+}
+
+/// A mapping key as text; collections cannot be keys in Aegis files.
+fn key_text(n: &Node) -> Result<String, YamlError> {
+    Ok(match &n.value {
+        Value::Str(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Seq(_) | Value::Map(_) => {
+            return Err(syntax(
+                n.pos,
+                "a mapping key must be a scalar, not a list or mapping".into(),
+            ));
+        }
+    })
+}
+
+/// Resolves a scalar by the YAML 1.2 core schema, except that numbers
+/// written with leading zeros or underscores stay text (`0755`, `1_000`):
+/// in compliance records those are identifiers, not quantities.
+fn scalar(
+    text: &str,
+    style: granit_parser::ScalarStyle,
+    tag: Option<&granit_parser::Tag>,
+    pos: Pos,
+) -> Result<Value, YamlError> {
+    if let Some(t) = tag {
+        if !t.is_yaml_core_schema() {
+            return Err(unsupported_tag(t, pos));
+        }
+        let bad = |what: &str| syntax(pos, format!("`{text}` is not a valid {what}"));
+        return Ok(match t.suffix() {
+            "str" => Value::Str(text.to_string()),
+            "null" => Value::Null,
+            "bool" => match plain(text) {
+                v @ Value::Bool(_) => v,
+                _ => return Err(bad("boolean")),
+            },
+            "int" => match plain(text) {
+                v @ (Value::Int(_) | Value::UInt(_)) => v,
+                _ => return Err(bad("integer")),
+            },
+            "float" => match plain(text) {
+                Value::Int(i) => Value::Float(i as f64),
+                v @ Value::Float(_) => v,
+                _ => return Err(bad("number")),
+            },
+            _ => return Err(unsupported_tag(t, pos)),
+        });
+    }
+    if style != granit_parser::ScalarStyle::Plain {
+        return Ok(Value::Str(text.to_string()));
+    }
+    Ok(plain(text))
+}
+
+fn plain(t: &str) -> Value {
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let b = t.as_bytes();
+    let (sign, digits) = match b[0] {
+        b'-' | b'+' => (&t[..1], &t[1..]),
+        _ => ("", t),
+    };
+    if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) {
+        if digits.len() > 1 && digits.starts_with('0') {
+            return Value::Str(t.to_string());
+        }
+        if let Ok(i) = t.parse::<i64>() {
+            return Value::Int(i);
+        }
+        if sign != "-" {
+            if let Ok(u) = digits.parse::<u64>() {
+                return Value::UInt(u);
+            }
+        }
+        return Value::Str(t.to_string());
+    }
+    if sign.is_empty() {
+        if let Some(hex) = t.strip_prefix("0x") {
+            if let Ok(i) = i64::from_str_radix(hex, 16) {
+                return Value::Int(i);
+            }
+        }
+        if let Some(oct) = t.strip_prefix("0o") {
+            if let Ok(i) = i64::from_str_radix(oct, 8) {
+                return Value::Int(i);
+            }
+        }
+    }
+    if is_float(digits) {
+        let leading_zero = digits.len() > 1
+            && digits.starts_with('0')
+            && !digits[1..].starts_with(['.', 'e', 'E']);
+        if !leading_zero {
+            if let Ok(f) = t.parse::<f64>() {
+                if f.is_finite() {
+                    return Value::Float(f);
+                }
+            }
+        }
+    }
+    Value::Str(t.to_string())
+}
+
+/// `1.5`, `.5`, `2.`, `1e9`, `1.5E-3` (YAML 1.2 core, finite only).
+fn is_float(s: &str) -> bool {
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (mantissa, None),
+    };
+    let digits = |x: &str| x.bytes().all(|c| c.is_ascii_digit());
+    let mantissa_ok = digits(int)
+        && frac.is_none_or(digits)
+        && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty()))
+        && (frac.is_some() || exp.is_some());
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exp_ok
 }
 
 /// The parser settings every YAML read in Aegis uses: YAML 1.2 scalars
@@ -212,108 +559,6 @@ pub fn options(limits: YamlLimits) -> serde_saphyr::Options {
     }
 }
 
-fn classify(err: &serde_saphyr::Error, shift: Shift, limits: YamlLimits) -> YamlError {
-    use serde_saphyr::Error as E;
-    let pos = err
-        .location()
-        .map(|l| shift_pos(pos_of(&l), shift))
-        .unwrap_or(shift_pos(Pos::START, shift));
-    let plain = err.render_with_options(serde_saphyr::render_options! {
-        snippets: serde_saphyr::SnippetMode::Off,
-    });
-    let message = strip_location_suffix(&plain);
-    let mut inner = err;
-    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
-        inner = error;
-    }
-    let (code, help) = match inner {
-        E::DuplicateMappingKey { .. } => (
-            Code::YamlDuplicateKey,
-            "each key may appear once in a mapping; remove or merge the repeated key",
-        ),
-        E::Budget { breach, .. } => match breach {
-            serde_saphyr::budget::BudgetBreach::Depth { .. } => (
-                Code::YamlTooDeep,
-                "flatten the document; Aegis files never need this much nesting",
-            ),
-            _ => (
-                Code::YamlAliasLimit,
-                "the document expands to more nodes than Aegis accepts; remove the aliases that multiply content",
-            ),
-        },
-        E::AliasReplayCounterOverflow { .. }
-        | E::AliasReplayLimitExceeded { .. }
-        | E::AliasExpansionLimitExceeded { .. }
-        | E::AliasReplayStackDepthExceeded { .. } => (
-            Code::YamlAliasLimit,
-            "the document expands aliases beyond the safety budget; write the content out instead of nesting aliases",
-        ),
-        E::MultipleDocuments { .. } => (
-            Code::YamlSyntax,
-            "Aegis reads one YAML document per file; split the documents into separate files",
-        ),
-        _ if message.contains("recursion limit") || message.contains("depth") => (
-            Code::YamlTooDeep,
-            "flatten the document; Aegis files never need this much nesting",
-        ),
-        _ => (
-            Code::YamlSyntax,
-            "fix the YAML syntax at this position (check indentation, quotes and colons)",
-        ),
-    };
-    // The parser's wording names its own budgets; say what it means for the file.
-    let message = match code {
-        Code::YamlTooDeep => format!(
-            "nesting is deeper than the limit of {} levels",
-            limits.max_depth
-        ),
-        // The parser's text here is a debug dump of its budget with a
-        // position of its own; the diagnostic already carries the position.
-        Code::YamlAliasLimit => {
-            "document has more nodes or alias expansions than the safety budget allows".to_string()
-        }
-        _ => message,
-    };
-    YamlError {
-        code,
-        pos,
-        message,
-        help: help.to_string(),
-    }
-}
-
-/// serde-saphyr's plain rendering ends with " at line N column M"; our
-/// diagnostics carry the position separately.
-fn strip_location_suffix(s: &str) -> String {
-    let first = s.lines().next().unwrap_or(s).trim();
-    let first = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    // The parser's advice is about its own options, not about the user's file.
-    first
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(first)
-        .to_string()
-}
-
-fn pos_of(loc: &Location) -> Pos {
-    let span = loc.span();
-    Pos {
-        line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
-        column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
-        offset: span
-            .byte_offset()
-            .and_then(|o| usize::try_from(o).ok())
-            .unwrap_or(0),
-        len: span
-            .byte_len()
-            .and_then(|o| usize::try_from(o).ok())
-            .unwrap_or(0),
-    }
-}
-
 fn shift_pos(mut pos: Pos, shift: Shift) -> Pos {
     pos.line += shift.lines;
     pos.offset += shift.bytes;
@@ -331,131 +576,6 @@ fn shift_tree(node: &mut Node, shift: Shift) {
             }
         }
         _ => {}
-    }
-}
-
-/// The deserialization target: a value whose children carry spans.
-struct Tree(Value);
-
-impl<'de> Deserialize<'de> for Tree {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Each nesting level costs the parser and this visitor several
-        // frames; grow the stack rather than trust the thread's size.
-        stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
-            d.deserialize_any(TreeVisitor).map(Tree)
-        })
-    }
-}
-
-struct TreeVisitor;
-
-impl<'de> Visitor<'de> for TreeVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(TreeVisitor)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::UInt(v))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
-        i64::try_from(v)
-            .map(Value::Int)
-            .map_err(|_| E::custom("integer is too large"))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
-        u64::try_from(v)
-            .map(Value::UInt)
-            .map_err(|_| E::custom("integer is too large"))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::Str(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::Str(v))
-    }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Value, E> {
-        Err(E::custom("binary values are not supported"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Tree>>()? {
-            items.push(Node {
-                pos: pos_of(&item.referenced),
-                value: item.value.0,
-            });
-        }
-        Ok(Value::Seq(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
-            let value = map.next_value::<Spanned<Tree>>()?;
-            entries.push(Entry {
-                key: key.value.0,
-                key_pos: pos_of(&key.referenced),
-                value: Node {
-                    pos: pos_of(&value.referenced),
-                    value: value.value.0,
-                },
-            });
-        }
-        Ok(Value::Map(entries))
-    }
-}
-
-/// Mapping keys as text; Aegis files never use collections as keys.
-struct KeyText(String);
-
-impl<'de> Deserialize<'de> for KeyText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = String;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a scalar mapping key")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_string<E>(self, v: String) -> Result<String, E> {
-                Ok(v)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_unit<E>(self) -> Result<String, E> {
-                Ok("null".to_string())
-            }
-        }
-        d.deserialize_any(V).map(KeyText)
     }
 }
 
