@@ -106,5 +106,9 @@ pub fn run(args: &GateArgs, mode: Mode) -> anyhow::Result<u8> {
             let _ = out.flush();
         }
     }
-    Ok(u8::from(run.failed()))
+    let failed = run.failed();
+    // The process ends here; freeing every text, tree and record first
+    // costs a quarter of a second on a large repository and buys nothing.
+    std::mem::forget(run);
+    Ok(u8::from(failed))
 }

@@ -229,10 +229,11 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
 
 fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    let file = std::fs::File::open(path)?;
+    // Sized from the open handle: one read instead of a doubling series.
+    let hint = usize::try_from(file.metadata().map_or(0, |m| m.len()).min(max)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(hint + 1);
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
