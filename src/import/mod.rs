@@ -224,6 +224,7 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
             if let Some(src) = fw.source.as_mut() {
                 src.url.clone_from(&opts.source_url);
             }
+            let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();
             let files = native::render_framework(&fw)?;
             let written = native::write_framework(repo, &fw, &files)?;
             Ok(Outcome {
@@ -231,7 +232,7 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
                 baseline: None,
                 controls: fw.controls.len(),
                 written,
-                notes: Vec::new(),
+                notes,
             })
         }
         oscal::Document::Profile(p) => {
@@ -289,13 +290,14 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
         let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
         files.push((rel, text));
     }
+    let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();
     let written = native::write_framework(repo, &fw, &files)?;
     Ok(Outcome {
         framework: fw.id.0.clone(),
         baseline: None,
         controls: fw.controls.len(),
         written,
-        notes: Vec::new(),
+        notes,
     })
 }
 

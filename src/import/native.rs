@@ -152,6 +152,28 @@ type FileText = (String, String);
 /// parts the new import no longer has disappear with the old directory.
 /// Other files in `files` (baselines a source defines) are then written one
 /// by one. Nothing is touched when nothing changed.
+/// A note when importing `fw` replaces a framework of the same id that came
+/// from a different source document, so a clash of derived ids is never
+/// silent (re-importing the same source says nothing).
+pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
+    let old = load(repo, fw.id.as_str()).ok()?.framework;
+    let sha = |f: &Framework| f.source.as_ref().and_then(|s| s.sha256.clone());
+    if sha(&old) == sha(fw) && old.title == fw.title {
+        return None;
+    }
+    let from = old
+        .source
+        .as_ref()
+        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
+        .unwrap_or_else(|| "an unrecorded source".into());
+    Some(format!(
+        "replaced framework `{}` ({} controls, version {}, from {from}); pass --id to keep both",
+        old.id,
+        old.controls.len(),
+        old.version
+    ))
+}
+
 pub fn write_framework(
     repo: &Path,
     fw: &Framework,
