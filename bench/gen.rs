@@ -651,13 +651,8 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         "A synthetic catalog shaped like NIST SP 800-53: families of base controls with enhancements, parameters and a few withdrawn controls.",
     );
     t.push_str("groups:\n");
-    for f in 0..families.len() {
-        let _ = writeln!(
-            t,
-            "  - id: {}\n    title: {}",
-            FAMILIES[f].0.to_lowercase(),
-            FAMILIES[f].1
-        );
+    for (code, title) in FAMILIES.iter().take(families.len()) {
+        let _ = writeln!(t, "  - id: {}\n    title: {}", code.to_lowercase(), title);
     }
     w.put(&rel, &t)?;
 
@@ -844,11 +839,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
                     );
                 }
             }
-            let _ = writeln!(
-                t,
-                "reviewed: {}",
-                q(&date(as_of - rng.range(1, 300) as i64))
-            );
+            let _ = writeln!(t, "reviewed: {}", q(date(as_of - rng.range(1, 300) as i64)));
             if rng.chance(60) {
                 let _ = writeln!(t, "review_every: 1y");
             }
@@ -878,7 +869,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
             let _ = writeln!(
                 t,
                 "uri: {file}\nsha256: {}\nsize: {}\nmedia_type: text/plain",
-                q(&sha256_hex(body.as_bytes())),
+                q(sha256_hex(body.as_bytes())),
                 body.len()
             );
         } else {
@@ -893,7 +884,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
             let _ = writeln!(
                 t,
                 "collected_at: {}",
-                q(&format!(
+                q(format!(
                     "{}T{:02}:{:02}:00Z",
                     date(collected),
                     rng.below(24),
@@ -901,7 +892,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
                 ))
             );
         } else {
-            let _ = writeln!(t, "collected_at: {}", q(&date(collected)));
+            let _ = writeln!(t, "collected_at: {}", q(date(collected)));
         }
         let _ = writeln!(t, "collector: {}", q(collector));
         match rng.below(3) {
@@ -915,7 +906,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
                 let _ = writeln!(
                     t,
                     "expires_at: {}",
-                    q(&date(as_of + rng.range(30, 365) as i64))
+                    q(date(as_of + rng.range(30, 365) as i64))
                 );
             }
         }
@@ -938,7 +929,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
                 q(rng.pick(TEAMS))
             );
             if st != "pending" {
-                let _ = writeln!(t, "  reviewed_at: {}", q(&date(collected + 1)));
+                let _ = writeln!(t, "  reviewed_at: {}", q(date(collected + 1)));
             }
             if st == "rejected" {
                 let _ = writeln!(t, "  note: Export is incomplete; collect again.");
@@ -982,8 +973,8 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         let _ = writeln!(
             t,
             "effective: {}\nreviewed: {}\nreview_every: 1y",
-            q(&date(reviewed - 400)),
-            q(&date(reviewed))
+            q(date(reviewed - 400)),
+            q(date(reviewed))
         );
         let fam: Vec<&&Ctl> = usable.iter().filter(|c| c.family == *f).collect();
         let refs: Vec<String> = (0..rng.range(2, 6).min(fam.len()))
@@ -1010,10 +1001,10 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
                 .find_map(|l| l.strip_prefix("version: "))
                 .unwrap_or("\"1.0\"")
                 .trim_matches('"')),
-            q(&sha256_hex(t.as_bytes())),
+            q(sha256_hex(t.as_bytes())),
             q(&owner),
             1_000_000 + rng.below(9_000_000),
-            q(&format!("{}T10:00:00Z", date(reviewed))),
+            q(format!("{}T10:00:00Z", date(reviewed))),
             100 + n
         );
     }
@@ -1094,8 +1085,8 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         let _ = writeln!(
             t,
             "granted: {}\nexpires: {}",
-            q(&date(as_of - rng.range(10, 200) as i64)),
-            q(&date(as_of + rng.range(30, 270) as i64))
+            q(date(as_of - rng.range(10, 200) as i64)),
+            q(date(as_of + rng.range(30, 270) as i64))
         );
         w.put(&rel, &t)?;
     }

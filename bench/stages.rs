@@ -17,16 +17,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-/// The top-level directories `aegis validate` walks (src/workspace/layout.rs).
-const DIRS: &[&str] = &[
-    "controls",
-    "implementations",
-    "evidence",
-    "findings",
-    "policies",
-    "exceptions",
-    "risks",
-];
+/// The top-level directories `aegis validate` walks.
+use aegis::workspace::DIRS;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

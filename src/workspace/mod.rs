@@ -6,7 +6,7 @@ mod layout;
 mod source;
 pub mod yaml;
 
-pub use layout::{Classified, classify};
+pub use layout::{Classified, DIRS, classify};
 pub use source::{SourceFile, line_col};
 
 use crate::diag::{Code, Diagnostic, Pos};

@@ -482,36 +482,33 @@ fn plain(t: &str) -> Value {
         if let Ok(i) = t.parse::<i64>() {
             return Value::Int(i);
         }
-        if sign != "-" {
-            if let Ok(u) = digits.parse::<u64>() {
-                return Value::UInt(u);
-            }
+        if sign != "-"
+            && let Ok(u) = digits.parse::<u64>()
+        {
+            return Value::UInt(u);
         }
         return Value::Str(t.to_string());
     }
     if sign.is_empty() {
-        if let Some(hex) = t.strip_prefix("0x") {
-            if let Ok(i) = i64::from_str_radix(hex, 16) {
-                return Value::Int(i);
-            }
+        if let Some(hex) = t.strip_prefix("0x")
+            && let Ok(i) = i64::from_str_radix(hex, 16)
+        {
+            return Value::Int(i);
         }
-        if let Some(oct) = t.strip_prefix("0o") {
-            if let Ok(i) = i64::from_str_radix(oct, 8) {
-                return Value::Int(i);
-            }
+        if let Some(oct) = t.strip_prefix("0o")
+            && let Ok(i) = i64::from_str_radix(oct, 8)
+        {
+            return Value::Int(i);
         }
     }
-    if is_float(digits) {
-        let leading_zero = digits.len() > 1
-            && digits.starts_with('0')
-            && !digits[1..].starts_with(['.', 'e', 'E']);
-        if !leading_zero {
-            if let Ok(f) = t.parse::<f64>() {
-                if f.is_finite() {
-                    return Value::Float(f);
-                }
-            }
-        }
+    let leading_zero =
+        digits.len() > 1 && digits.starts_with('0') && !digits[1..].starts_with(['.', 'e', 'E']);
+    if is_float(digits)
+        && !leading_zero
+        && let Ok(f) = t.parse::<f64>()
+        && f.is_finite()
+    {
+        return Value::Float(f);
     }
     Value::Str(t.to_string())
 }
