@@ -651,7 +651,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         "A synthetic catalog shaped like NIST SP 800-53: families of base controls with enhancements, parameters and a few withdrawn controls.",
     );
     t.push_str("groups:\n");
-    for (code, title) in FAMILIES.iter().take(families.len()) {
+    for (code, title, _) in FAMILIES.iter().take(families.len()) {
         let _ = writeln!(t, "  - id: {}\n    title: {}", code.to_lowercase(), title);
     }
     w.put(&rel, &t)?;
