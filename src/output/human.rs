@@ -68,7 +68,7 @@ fn group<'a>(d: &'a Diagnostic, source: Option<&'a str>) -> Group<'a> {
         None => title.element(
             Origin::path(d.file.as_str())
                 .line(d.pos.line as usize)
-                .char_column(d.pos.column.saturating_sub(1) as usize),
+                .char_column(d.pos.column.max(1) as usize),
         ),
     };
     if let Some(help) = &d.help {

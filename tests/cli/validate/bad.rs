@@ -273,3 +273,28 @@ fn symlink_to_etc_passwd_is_never_read() {
     // Not a line of the target may leak into the report.
     assert!(!out.stdout.contains("root:"), "{}", out.stdout);
 }
+
+/// Each code's fixture, as a person reads it: the human report is
+/// snapshotted per code (`tests/cli/snapshots/*code_<name>.snap`).
+#[test]
+fn every_code_has_a_human_report_snapshot() {
+    for code in Code::ALL {
+        let name = code.as_str();
+        let dir = copy_fixture(&format!("bad/{name}"));
+        prepare(name, dir.path());
+        let out = Aegis::new()
+            .args([
+                "validate", ".", "--format", "human", "--color", "never", "--as-of", AS_OF,
+            ])
+            .current_dir(dir.path())
+            .redact(dir.path(), "[TEMP]")
+            .timeout(Duration::from_secs(30))
+            .run();
+        assert!(
+            out.stdout.contains(&format!("[{name}]")),
+            "{name}: the report does not show the code:\n{}",
+            out.stdout
+        );
+        crate::snapshot!(format!("code_{name}"), out.stdout);
+    }
+}
