@@ -86,6 +86,7 @@ codes! {
     UnknownEvidence = "unknown-evidence", Error, Reference, "A reference names an evidence record that does not exist.";
     UnknownPolicy = "unknown-policy", Error, Reference, "A reference names a policy that does not exist.";
     UnknownRisk = "unknown-risk", Error, Reference, "A reference names a risk register entry that does not exist.";
+    UnknownParameter = "unknown-parameter", Warning, Reference, "A parameter value names a parameter its control or framework does not define.";
     UnknownCode = "unknown-code", Warning, Reference, "aegis.yaml changes the severity of a diagnostic code that does not exist.";
     WithdrawnControl = "withdrawn-control", Warning, Reference, "A reference names a control its publisher has withdrawn.";
     PathMismatch = "path-mismatch", Warning, Reference, "A file's place in the repository disagrees with what it declares.";

@@ -22,6 +22,8 @@ pub struct FrameworkEntry {
     /// Normalised id and label → position in `controls`.
     by_key: HashMap<String, usize>,
     pub baselines: BTreeMap<String, BaselineEntry>,
+    /// Every parameter id the catalog defines (on controls and groups).
+    pub params: std::collections::HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -34,6 +36,8 @@ pub struct ControlEntry {
     pub withdrawn: bool,
     /// Where a withdrawn control went (moved to or incorporated into).
     pub replaced_by: Vec<ControlId>,
+    /// The ids of the control's own parameters.
+    pub params: Vec<String>,
 }
 
 impl ControlEntry {
@@ -48,6 +52,10 @@ pub struct BaselineEntry {
     pub file: usize,
     pub pointer: String,
     pub controls: Vec<ControlId>,
+    /// The ids of the parameters the baseline sets.
+    pub parameters: Vec<String>,
+    /// The controls the baseline's alterations name.
+    pub alters: Vec<ControlId>,
 }
 
 /// The outcome of looking up a control reference.
@@ -174,25 +182,31 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
             controls: Vec::new(),
             by_key: HashMap::new(),
             baselines: BTreeMap::new(),
+            params: fw
+                .value
+                .groups
+                .iter()
+                .flat_map(|g| g.params.iter().map(|p| p.id.clone()))
+                .collect(),
         };
         add_controls(ctx, &mut entry, fw.file, &fw.value.controls);
         for (i, b) in fw.value.baselines.iter().enumerate() {
-            add_baseline(
-                ctx,
-                &mut entry,
-                &id,
-                fw.file,
-                &format!("/baselines/{i}"),
-                b.id.as_str(),
-                &b.controls,
-            );
+            add_baseline(ctx, &mut entry, &id, fw.file, &format!("/baselines/{i}"), b);
         }
         index.frameworks.insert(id, entry);
     }
     let names: Vec<String> = index.frameworks.keys().cloned().collect();
     for cat in &repo.catalogs {
         match index.frameworks.get_mut(cat.value.framework.as_str()) {
-            Some(entry) => add_controls(ctx, entry, cat.file, &cat.value.controls),
+            Some(entry) => {
+                entry.params.extend(
+                    cat.value
+                        .groups
+                        .iter()
+                        .flat_map(|g| g.params.iter().map(|p| p.id.clone())),
+                );
+                add_controls(ctx, entry, cat.file, &cat.value.controls)
+            }
             None => unknown_framework(
                 ctx,
                 cat.file,
@@ -212,8 +226,7 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
                     &fw,
                     b.file,
                     "",
-                    b.value.id.as_str(),
-                    &b.value.controls,
+                    &b.value.clone().into_baseline(),
                 )
             }
             None => unknown_framework(
@@ -272,6 +285,7 @@ fn add_controls(
         }
         let n = entry.controls.len();
         entry.by_key.insert(key, n);
+        entry.params.extend(c.params.iter().map(|p| p.id.clone()));
         if let Some(label) = &c.label {
             entry.by_key.entry(normalize_control_id(label)).or_insert(n);
         }
@@ -288,6 +302,7 @@ fn add_controls(
                 .chain(&c.incorporated_into)
                 .cloned()
                 .collect(),
+            params: c.params.iter().map(|p| p.id.clone()).collect(),
         });
     }
 }
@@ -298,9 +313,9 @@ fn add_baseline(
     fw: &str,
     file: usize,
     pointer: &str,
-    id: &str,
-    controls: &[ControlId],
+    b: &crate::model::Baseline,
 ) {
+    let id = b.id.as_str();
     if let Some(first) = entry.baselines.get(id) {
         let place = ctx.place(first.file, &format!("{}/id", first.pointer));
         ctx.emit(
@@ -317,7 +332,9 @@ fn add_baseline(
         BaselineEntry {
             file,
             pointer: pointer.to_string(),
-            controls: controls.to_vec(),
+            controls: b.controls.clone(),
+            parameters: b.parameters.keys().cloned().collect(),
+            alters: b.alters.iter().map(|a| a.control.clone()).collect(),
         },
     );
 }

@@ -73,6 +73,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         };
         control(ctx, imp.file, "/control", &imp.value.control, &context);
+        implementation_parameters(ctx, imp, &context);
         for (i, e) in imp.value.evidence.iter().enumerate() {
             if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
@@ -255,21 +256,123 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
     }
-    let baselines: Vec<(String, usize, String, Vec<crate::model::ControlId>)> = ctx
+    type BaselineRefs = (
+        String,
+        usize,
+        String,
+        Vec<crate::model::ControlId>,
+        Vec<crate::model::ControlId>,
+        Vec<String>,
+    );
+    let baselines: Vec<BaselineRefs> = ctx
         .index
         .frameworks
         .iter()
         .flat_map(|(fw, e)| {
-            e.baselines
-                .values()
-                .map(move |b| (fw.clone(), b.file, b.pointer.clone(), b.controls.clone()))
+            e.baselines.values().map(move |b| {
+                let unknown: Vec<String> = b
+                    .parameters
+                    .iter()
+                    .filter(|p| !e.params.contains(*p))
+                    .cloned()
+                    .collect();
+                (
+                    fw.clone(),
+                    b.file,
+                    b.pointer.clone(),
+                    b.controls.clone(),
+                    b.alters.clone(),
+                    unknown,
+                )
+            })
         })
         .collect();
-    for (fw, file, ptr, controls) in baselines {
+    for (fw, file, ptr, controls, alters, unknown_params) in baselines {
         for (i, c) in controls.iter().enumerate() {
             let r = ControlRef(format!("{fw}:{c}"));
             control(ctx, file, &format!("{ptr}/controls/{i}"), &r, &[]);
         }
+        for (i, c) in alters.iter().enumerate() {
+            let r = ControlRef(format!("{fw}:{c}"));
+            control(ctx, file, &format!("{ptr}/alters/{i}/control"), &r, &[]);
+        }
+        baseline_parameters(ctx, &fw, file, &ptr, &unknown_params);
+    }
+}
+
+/// Parameter settings of a baseline that its framework does not define. A
+/// profile written for another release of a catalog (FedRAMP rev5 names
+/// 5.1.1's `ac-01_odp.01` ids) can miss hundreds, so they are reported once
+/// per baseline rather than once each.
+fn baseline_parameters(ctx: &mut Ctx, fw: &str, file: usize, ptr: &str, unknown: &[String]) {
+    let Some(first) = unknown.first() else {
+        return;
+    };
+    let parameters = format!("{ptr}/parameters");
+    if unknown.len() == 1 {
+        let pos = ctx.key_pos(file, &parameters, first);
+        ctx.emit_at(
+            Code::UnknownParameter,
+            file,
+            pos,
+            format!("framework `{fw}` defines no parameter `{first}`"),
+            "check the parameter id against the control's `params` (`aegis framework show`), or remove the setting".into(),
+        );
+        return;
+    }
+    let shown: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
+    let more = if unknown.len() > shown.len() {
+        format!(" and {} more", unknown.len() - shown.len())
+    } else {
+        String::new()
+    };
+    let pos = ctx.key_pos(file, ptr, "parameters");
+    ctx.emit_at(
+        Code::UnknownParameter,
+        file,
+        pos,
+        format!(
+            "{} parameter settings name parameters framework `{fw}` does not define: {}{more}",
+            unknown.len(),
+            shown.join(", ")
+        ),
+        "the baseline was probably written for another release of the catalog; import the release it names, or remove these settings".into(),
+    );
+}
+
+/// An implementation's parameter values must name parameters of its control.
+fn implementation_parameters(ctx: &mut Ctx, imp: &Located<Implementation>, context: &[String]) {
+    if imp.value.parameters.is_empty() {
+        return;
+    }
+    let Resolved::Found { framework, control } = ctx.index.resolve(&imp.value.control, context)
+    else {
+        return;
+    };
+    let Some(c) = ctx.index.control(&framework, control) else {
+        return;
+    };
+    let known = c.params.clone();
+    let shown = c.display().to_string();
+    for key in imp.value.parameters.keys() {
+        if known.iter().any(|p| p == key) {
+            continue;
+        }
+        let pos = ctx.key_pos(imp.file, "/parameters", key);
+        let help = match did_you_mean(key, &known) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if known.is_empty() => {
+                format!("control `{shown}` has no parameters; remove `parameters:`")
+            }
+            None => format!("parameters of `{shown}`: {}", known.join(", ")),
+        };
+        ctx.emit_at(
+            Code::UnknownParameter,
+            imp.file,
+            pos,
+            format!("control `{shown}` has no parameter `{key}`"),
+            help,
+        );
     }
 }
 
