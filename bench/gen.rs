@@ -27,7 +27,6 @@
 mod stages;
 
 use clap::Parser;
-use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -338,19 +337,7 @@ fn date(days: i64) -> String {
 
 // ---------------------------------------------------------------- helpers
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    s
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
+use aegis::digest::sha256_hex;
 
 /// The `# yaml-language-server` line for a file at `rel` (same form as `aegis init`).
 fn modeline(rel: &str, kind: &str) -> String {

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod digest;
 pub mod fetch;
 pub mod import;
 pub mod init;

@@ -62,16 +62,8 @@ fn checkout_prefix(repo: &Path) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Validate,
-    Check,
-}
-
-pub fn run(args: &GateArgs, mode: Mode) -> anyhow::Result<u8> {
+pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(Date::today_utc);
-    // check = validate + assess; the gap engine joins this pipeline later.
-    let _ = mode;
     let run = pipeline::validate(&args.repo, as_of)?;
     let report = Report {
         diagnostics: &run.diagnostics,

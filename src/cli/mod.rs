@@ -38,8 +38,9 @@ pub enum Command {
 /// at or above the gate). Errors (exit 2) mean the command could not run.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Validate(args) => gate::run(&args, gate::Mode::Validate),
-        Command::Check(args) => gate::run(&args, gate::Mode::Check),
+        // `check` is validate + assess; until the gap engine joins the
+        // pipeline, both run the same stages.
+        Command::Validate(args) | Command::Check(args) => gate::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),

@@ -419,15 +419,7 @@ fn hash_file(path: &Path) -> Result<String, FetchError> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
-}
+use crate::digest::hex;
 
 /// A download in progress beside its destination; removed unless persisted,
 /// so a failed or interrupted fetch leaves nothing in the cache.

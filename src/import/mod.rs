@@ -144,13 +144,7 @@ pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
     Ok((text, sha))
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::sha256_hex;
 
 /// What `aegis framework import` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -220,20 +214,8 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
     let doc = oscal::parse(&text, file)?;
     match doc {
         oscal::Document::Catalog(cat) => {
-            let mut fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
-            if let Some(src) = fw.source.as_mut() {
-                src.url.clone_from(&opts.source_url);
-            }
-            let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();
-            let files = native::render_framework(&fw)?;
-            let written = native::write_framework(repo, &fw, &files)?;
-            Ok(Outcome {
-                framework: fw.id.0.clone(),
-                baseline: None,
-                controls: fw.controls.len(),
-                written,
-                notes,
-            })
+            let fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
+            write_new(repo, fw, opts)
         }
         oscal::Document::Profile(p) => {
             let mut resolved = profile::resolve_file(repo, file, *p, &sha, opts)?;
@@ -262,8 +244,8 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
     }
 }
 
-/// Writes a framework read from a non-OSCAL source. Baselines the source
-/// defines (ComplianceAsCode levels, CIS implementation groups) go to
+/// Writes a framework read from a source (an OSCAL catalog or another
+/// format). Baselines the source defines (ComplianceAsCode levels, CIS implementation groups) go to
 /// `baselines/<id>.yaml` like those of profiles.
 fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Outcome, ImportError> {
     if let Some(src) = fw.source.as_mut() {

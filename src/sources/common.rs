@@ -4,7 +4,6 @@
 use super::{MAX_SOURCE_BYTES, ReadOptions, SourceError};
 use crate::model::{Control, ControlId, Framework, FrameworkId, Group, Part, Prop, Source};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
@@ -44,15 +43,7 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, String), SourceError> {
     Ok((text.trim_start_matches('\u{feff}').to_string(), sha))
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 0xf)]));
-    }
-    out
-}
+pub(crate) use crate::digest::sha256_hex;
 
 /// YAML into typed structs under the same kind of budget the repository
 /// loader uses, so alias bombs and deep nesting are refused.

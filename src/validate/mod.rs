@@ -275,6 +275,5 @@ impl Ctx<'_> {
 
 /// SHA-256 (hex) and size of in-memory content, as evidence records them.
 pub fn evidence_hash(bytes: &[u8]) -> (String, u64) {
-    use sha2::{Digest, Sha256};
-    (evidence::hex(&Sha256::digest(bytes)), bytes.len() as u64)
+    (crate::digest::sha256_hex(bytes), bytes.len() as u64)
 }

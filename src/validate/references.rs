@@ -72,8 +72,9 @@ pub(super) fn check(ctx: &mut Ctx) {
                 all_frameworks.clone()
             }
         };
-        control(ctx, imp.file, "/control", &imp.value.control, &context);
-        implementation_parameters(ctx, imp, &context);
+        if let Some(found) = control(ctx, imp.file, "/control", &imp.value.control, &context) {
+            implementation_parameters(ctx, imp, found);
+        }
         for (i, e) in imp.value.evidence.iter().enumerate() {
             if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
@@ -341,14 +342,14 @@ fn baseline_parameters(ctx: &mut Ctx, fw: &str, file: usize, ptr: &str, unknown:
 }
 
 /// An implementation's parameter values must name parameters of its control.
-fn implementation_parameters(ctx: &mut Ctx, imp: &Located<Implementation>, context: &[String]) {
+fn implementation_parameters(
+    ctx: &mut Ctx,
+    imp: &Located<Implementation>,
+    (framework, control): (String, usize),
+) {
     if imp.value.parameters.is_empty() {
         return;
     }
-    let Resolved::Found { framework, control } = ctx.index.resolve(&imp.value.control, context)
-    else {
-        return;
-    };
     let Some(c) = ctx.index.control(&framework, control) else {
         return;
     };
@@ -390,9 +391,25 @@ fn id_help(id: &str, known: &[String], otherwise: &str) -> String {
     }
 }
 
-/// Checks one control reference at `pointer` of `file`.
-fn control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, context: &[String]) {
+/// Checks one control reference at `pointer` of `file`; returns the control
+/// it names when it exists.
+fn control(
+    ctx: &mut Ctx,
+    file: usize,
+    pointer: &str,
+    r: &ControlRef,
+    context: &[String],
+) -> Option<(String, usize)> {
     let resolved = ctx.index.resolve(r, context);
+    let found = match &resolved {
+        Resolved::Found { framework, control } => Some((framework.clone(), *control)),
+        _ => None,
+    };
+    report_control(ctx, file, pointer, r, resolved);
+    found
+}
+
+fn report_control(ctx: &mut Ctx, file: usize, pointer: &str, r: &ControlRef, resolved: Resolved) {
     let broken = &ctx.broken.frameworks;
     let follow_on = match &resolved {
         Resolved::UnknownFramework { framework, .. } => broken.contains(framework),

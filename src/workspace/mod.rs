@@ -44,10 +44,6 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    pub fn file(&self, path: &str) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.path == path)
-    }
-
     pub fn root_canonical(&self) -> PathBuf {
         self.root
             .canonicalize()
