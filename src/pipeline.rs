@@ -1,9 +1,10 @@
 //! The pipeline every gate runs: load → validate → (assess) → output.
 
-use crate::diag::{self, Diagnostic, Overrides, Severity, Summary};
+use crate::diag::{self, Code, Diagnostic, Overrides, Pos, Severity, Summary, Weakened};
 use crate::model::Date;
 use crate::validate::{self, Outcome};
 use crate::workspace::{self, LoadError, Workspace};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// A finished run: what was read, what was found, and the verdict.
@@ -14,6 +15,8 @@ pub struct Run {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
     pub gate: Severity,
+    /// The codes aegis.yaml lowers or switches off, for every summary.
+    pub weakened: Vec<Weakened>,
 }
 
 impl Run {
@@ -26,17 +29,9 @@ impl Run {
 pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
     let workspace = workspace::load(root)?;
     let outcome = validate::run(&workspace, &validate::Options { as_of });
-    let mut overrides = Overrides::default();
-    let mut gate = Severity::Error;
-    if let Some(config) = &outcome.repo.config {
-        gate = config.gate.fail_on;
-        for (name, level) in &config.diagnostics {
-            if let Some(code) = diag::Code::from_name(name) {
-                overrides.set(code, level.severity());
-            }
-        }
-    }
-    let diagnostics = diag::finish(outcome.diagnostics.clone(), &overrides);
+    let mut diagnostics = outcome.diagnostics.clone();
+    let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
+    let diagnostics = diag::finish(diagnostics, &overrides);
     let summary = Summary::count(workspace.files.len(), &diagnostics);
     Ok(Run {
         workspace,
@@ -44,7 +39,89 @@ pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
         diagnostics,
         summary,
         gate,
+        weakened,
     })
+}
+
+/// The severity changes aegis.yaml asks for. Protected codes are never
+/// lowered (a `protected-code` error says so); every other lowering is
+/// kept but announced by a `weakened-code` note at its line, so the
+/// change is in front of whoever reviews the report.
+fn overrides(
+    ws: &Workspace,
+    outcome: &Outcome,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Overrides, Severity, Vec<Weakened>) {
+    let mut overrides = Overrides::default();
+    let mut weakened = Vec::new();
+    let Some(config) = &outcome.repo.config else {
+        return (overrides, Severity::Error, weakened);
+    };
+    let config_file = &ws.files[0];
+    let key_pos = |name: &str| {
+        config_file
+            .tree
+            .as_ref()
+            .map_or(Pos::START, |t| t.locate_key("/diagnostics", name))
+    };
+    let mut counts: HashMap<Code, usize> = HashMap::new();
+    for d in diagnostics.iter() {
+        *counts.entry(d.code).or_default() += 1;
+    }
+    let mut notes = Vec::new();
+    for (name, level) in &config.diagnostics {
+        let Some(code) = Code::from_name(name) else {
+            continue;
+        };
+        let default = code.info().severity;
+        let now = level.severity();
+        let lowers = now.is_none_or(|s| s < default);
+        let said = now.map_or("off", Severity::as_str);
+        if lowers && code.is_protected() {
+            notes.push(
+                Diagnostic::new(
+                    Code::ProtectedCode,
+                    &config_file.path,
+                    key_pos(name),
+                    format!(
+                        "`{code}` guards evidence integrity or the loader's safety and cannot be set to {said}; it stays {default}"
+                    ),
+                )
+                .help(format!(
+                    "remove `{code}` from `diagnostics:`; fix what it reports instead"
+                )),
+            );
+            continue;
+        }
+        overrides.set(code, now);
+        if lowers {
+            let hidden = counts.get(&code).copied().unwrap_or(0);
+            let effect = match (now, hidden) {
+                (_, 0) => "it reports nothing in this run".to_string(),
+                (None, n) => format!("{n} finding(s) are hidden"),
+                (Some(s), n) => format!("{n} finding(s) are reported as {s}"),
+            };
+            notes.push(
+                Diagnostic::new(
+                    Code::WeakenedCode,
+                    &config_file.path,
+                    key_pos(name),
+                    format!("aegis.yaml sets `{code}` to {said} (default: {default}); {effect}"),
+                )
+                .help(format!(
+                    "if this is not intended, remove `{code}` from `diagnostics:`"
+                )),
+            );
+            weakened.push(Weakened {
+                code,
+                default,
+                now,
+                hidden,
+            });
+        }
+    }
+    diagnostics.extend(notes);
+    (overrides, config.gate.fail_on, weakened)
 }
 
 #[cfg(test)]

@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct GateArgs {
-    /// The compliance repository (the directory holding aegis.yaml).
-    #[arg(default_value = ".")]
-    pub repo: PathBuf,
+    /// The compliance repository (the directory holding aegis.yaml) [default: .].
+    #[arg(value_name = "REPO", conflicts_with = "repo_flag")]
+    pub repo: Option<PathBuf>,
+    /// The compliance repository, as every other command takes it.
+    #[arg(long = "repo", value_name = "REPO", id = "repo_flag")]
+    pub repo_flag: Option<PathBuf>,
     /// Output format; on GitHub Actions the default is annotations plus human text.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -62,15 +65,26 @@ fn checkout_prefix(repo: &Path) -> String {
     }
 }
 
+impl GateArgs {
+    pub fn repo(&self) -> &Path {
+        self.repo
+            .as_deref()
+            .or(self.repo_flag.as_deref())
+            .unwrap_or(Path::new("."))
+    }
+}
+
 pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(Date::today_utc);
-    let run = pipeline::validate(&args.repo, as_of)?;
+    let repo = args.repo();
+    let run = pipeline::validate(repo, as_of)?;
     let report = Report {
         diagnostics: &run.diagnostics,
         summary: run.summary,
         sources: &run.workspace.files,
         gate: run.gate,
-        path_prefix: checkout_prefix(&args.repo),
+        path_prefix: checkout_prefix(repo),
+        weakened: &run.weakened,
     };
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -79,11 +93,19 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
         Color::Never => false,
         Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let to_log = on_actions && args.output.is_none();
     let text = match args.format {
+        Some(Format::Human) if to_log => {
+            output::without_commands(&output::render(Format::Human, &report, color))
+        }
         Some(f) => output::render(f, &report, color),
         None if on_actions => {
             let mut t = output::render(Format::Github, &report, false);
-            t.push_str(&output::render(Format::Human, &report, color));
+            t.push_str(&output::without_commands(&output::render(
+                Format::Human,
+                &report,
+                color,
+            )));
             t
         }
         None => output::render(Format::Human, &report, color),

@@ -65,7 +65,8 @@ codes! {
     FileTooLarge = "file-too-large", Error, Load, "A file is larger than the configured size limit.";
     YamlSyntax = "yaml-syntax", Error, Load, "A file is not well-formed YAML.";
     YamlDuplicateKey = "yaml-duplicate-key", Error, Load, "A YAML mapping repeats a key.";
-    YamlAliasLimit = "yaml-alias-limit", Error, Load, "A YAML file expands aliases or nodes beyond the safety budget (an alias bomb).";
+    YamlAliasLimit = "yaml-alias-limit", Error, Load, "A YAML file expands aliases beyond the safety budget (an alias bomb).";
+    YamlNodeLimit = "yaml-node-limit", Error, Load, "A YAML file holds more values than the safety budget for one file.";
     YamlTooDeep = "yaml-too-deep", Error, Load, "A YAML file nests deeper than the safety bound.";
     PathEscapesRepo = "path-escapes-repo", Error, Load, "A path or symbolic link points outside the repository.";
     FrontMatterMissing = "front-matter-missing", Error, Load, "A policy has no YAML front matter.";
@@ -88,18 +89,22 @@ codes! {
     UnknownRisk = "unknown-risk", Error, Reference, "A reference names a risk register entry that does not exist.";
     UnknownParameter = "unknown-parameter", Warning, Reference, "A parameter value names a parameter its control or framework does not define.";
     UnknownCode = "unknown-code", Warning, Reference, "aegis.yaml changes the severity of a diagnostic code that does not exist.";
+    ProtectedCode = "protected-code", Error, Reference, "aegis.yaml tries to lower or switch off a code that guards integrity or safety; the change is ignored.";
+    WeakenedCode = "weakened-code", Note, Reference, "aegis.yaml lowers or switches off a diagnostic code (shown so that reviewers see it).";
     WithdrawnControl = "withdrawn-control", Warning, Reference, "A reference names a control its publisher has withdrawn.";
     PathMismatch = "path-mismatch", Warning, Reference, "A file's place in the repository disagrees with what it declares.";
     InheritanceCycle = "inheritance-cycle", Error, Reference, "Systems inherit controls from each other in a cycle.";
     EvidenceFileMissing = "evidence-file-missing", Error, Evidence, "Evidence points at a repository file that does not exist.";
     EvidenceHashMismatch = "evidence-hash-mismatch", Error, Evidence, "An evidence file's SHA-256 differs from the recorded hash.";
-    EvidenceUnhashed = "evidence-unhashed", Warning, Evidence, "Evidence stored in the repository has no recorded SHA-256.";
+    EvidenceSizeMismatch = "evidence-size-mismatch", Error, Evidence, "An evidence file's size differs from the recorded size.";
+    EvidenceUnhashed = "evidence-unhashed", Error, Evidence, "Evidence stored in the repository has no recorded SHA-256.";
     EvidenceStale = "evidence-stale", Error, Evidence, "Evidence is past its freshness window.";
     EvidenceRejected = "evidence-rejected", Error, Evidence, "Rejected or quarantined evidence is still cited.";
     ExceptionExpired = "exception-expired", Error, Lifecycle, "An exception is past its expiry date.";
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
     MissingJustification = "missing-justification", Error, Lifecycle, "A not-applicable implementation gives no justification.";
     InvalidDateRange = "invalid-date-range", Error, Lifecycle, "Dates are in an impossible order (for example an expiry before its grant).";
+    DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
 }
 
 impl Code {
@@ -109,6 +114,25 @@ impl Code {
 
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// Codes that guard evidence integrity or the loader's safety bounds.
+    /// `aegis.yaml` may raise them but never lower or switch them off: a
+    /// repository that could silence them could pass the gate with
+    /// tampered evidence or with files that were never read.
+    pub fn is_protected(self) -> bool {
+        matches!(
+            self,
+            Code::EvidenceHashMismatch
+                | Code::EvidenceSizeMismatch
+                | Code::PathEscapesRepo
+                | Code::YamlAliasLimit
+                | Code::YamlNodeLimit
+                | Code::YamlTooDeep
+                | Code::FileTooLarge
+                | Code::ProtectedCode
+                | Code::WeakenedCode
+        )
     }
 
     /// Where the code's page lives, relative to the repository root of Aegis.

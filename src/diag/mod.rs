@@ -127,6 +127,29 @@ pub fn finish(mut diags: Vec<Diagnostic>, overrides: &Overrides) -> Vec<Diagnost
     diags
 }
 
+/// A code aegis.yaml lowers or switches off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Weakened {
+    pub code: Code,
+    pub default: Severity,
+    /// `None` when switched off.
+    pub now: Option<Severity>,
+    /// How many findings of the code this run had before the change.
+    pub hidden: usize,
+}
+
+impl Weakened {
+    /// `evidence-unhashed error→off`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}→{}",
+            self.code,
+            self.default,
+            self.now.map_or("off", Severity::as_str)
+        )
+    }
+}
+
 /// Counts for the summary line and the JSON contract.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -117,14 +117,28 @@ impl Level {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// Largest file Aegis reads, in bytes.
+    /// Largest file Aegis reads, in bytes (at most 256 MiB).
     #[serde(default = "default_max_file_bytes")]
-    #[schemars(range(min = 1024))]
+    #[schemars(range(min = 1024, max = 268435456))]
     pub max_file_bytes: u64,
     /// Deepest YAML nesting Aegis accepts.
     #[serde(default = "default_max_depth")]
     #[schemars(range(min = 8, max = 256))]
     pub max_depth: usize,
+}
+
+impl Limits {
+    /// The ceiling of `max_file_bytes`: files are read whole and parsed in
+    /// parallel, so this bounds the loader's memory whatever a
+    /// repository asks for.
+    pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+    /// Whether every bound is within what the schema allows. Limits that
+    /// are not are never used (the schema check reports them).
+    pub fn in_range(&self) -> bool {
+        (1024..=Self::MAX_FILE_BYTES).contains(&self.max_file_bytes)
+            && (8..=256).contains(&self.max_depth)
+    }
 }
 
 impl Default for Limits {

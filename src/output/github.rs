@@ -2,7 +2,7 @@
 //! (GitHub drops the rest silently), then one line saying what was left out
 //! and the summary.
 
-use super::Report;
+use super::{Report, escape};
 use crate::diag::Severity;
 use std::fmt::Write;
 
@@ -23,15 +23,17 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         shown[slot] += 1;
-        let mut message = d.message.clone();
+        // Input text is escaped first, so the only line break in a
+        // message is the one that introduces the help.
+        let mut message = escape::text(&d.message).into_owned();
         if let Some(h) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(h);
+            message.push_str(&escape::text(h));
         }
         let _ = writeln!(
             out,
             "::{cmd} file={},line={},col={},title={}::{}",
-            escape_property(&format!("{}{}", report.path_prefix, d.file)),
+            escape_property(&escape::text(&format!("{}{}", report.path_prefix, d.file))),
             d.pos.line,
             d.pos.column,
             escape_property(&format!("aegis {}", d.code)),
@@ -45,7 +47,7 @@ pub fn render(report: &Report) -> String {
             "::notice title=aegis::{hidden} more diagnostics are not annotated (GitHub shows at most {PER_SEVERITY} per severity); run `aegis validate --format human` to see all"
         );
     }
-    let _ = writeln!(
+    let _ = write!(
         out,
         "aegis: {}, {}, {} in {}",
         count(s.errors, "error"),
@@ -53,6 +55,16 @@ pub fn render(report: &Report) -> String {
         count(s.notes, "note"),
         count(s.files, "file")
     );
+    if !report.weakened.is_empty() {
+        let list: Vec<String> = report.weakened.iter().map(|w| w.describe()).collect();
+        let _ = write!(
+            out,
+            "; aegis.yaml weakens {}: {}",
+            count(report.weakened.len(), "code"),
+            list.join(", ")
+        );
+    }
+    out.push('\n');
     out
 }
 

@@ -2,13 +2,14 @@
 //! internal changes cannot change it by accident.
 
 use super::Report;
+use crate::diag::Severity;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     diagnostics: Vec<Item<'a>>,
-    summary: Summary,
+    summary: Summary<'a>,
 }
 
 #[derive(Serialize)]
@@ -23,10 +24,23 @@ struct Item<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
     errors: usize,
     warnings: usize,
+    notes: usize,
+    /// Codes aegis.yaml lowers or switches off (added within contract v1).
+    weakened: Vec<WeakenedItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct WeakenedItem<'a> {
+    code: &'a str,
+    default: &'a str,
+    /// `off` when switched off.
+    severity: &'a str,
+    /// Findings of the code in this run, before the change.
+    findings: usize,
 }
 
 pub fn render(report: &Report) -> String {
@@ -49,6 +63,17 @@ pub fn render(report: &Report) -> String {
             files: report.summary.files,
             errors: report.summary.errors,
             warnings: report.summary.warnings,
+            notes: report.summary.notes,
+            weakened: report
+                .weakened
+                .iter()
+                .map(|w| WeakenedItem {
+                    code: w.code.as_str(),
+                    default: w.default.as_str(),
+                    severity: w.now.map_or("off", Severity::as_str),
+                    findings: w.hidden,
+                })
+                .collect(),
         },
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

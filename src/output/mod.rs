@@ -1,11 +1,12 @@
 //! Stage 4, output: one pure function per format over sorted diagnostics.
 
+pub mod escape;
 mod github;
 mod human;
 mod json;
 mod sarif;
 
-use crate::diag::{Diagnostic, Summary};
+use crate::diag::{Diagnostic, Summary, Weakened};
 use crate::workspace::SourceFile;
 
 /// The output formats of `validate` and `check`.
@@ -33,6 +34,8 @@ pub struct Report<'a> {
     /// repository (`""` or `"compliance/"`); GitHub annotations and SARIF
     /// locations must be relative to the checkout, not to aegis.yaml.
     pub path_prefix: String,
+    /// The codes aegis.yaml lowers or switches off, named in every summary.
+    pub weakened: &'a [Weakened],
 }
 
 impl Report<'_> {
@@ -57,4 +60,14 @@ pub fn render(format: Format, report: &Report, color: bool) -> String {
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
     }
+}
+
+/// Human text for a GitHub Actions log, between `::stop-commands::` and
+/// its end marker, so no line of it can act as a workflow command even if
+/// something escaped the escaping. The token is the text's own SHA-256:
+/// the same report gives the same bytes, and text cannot contain a marker
+/// derived from its own hash.
+pub fn without_commands(human: &str) -> String {
+    let token = crate::digest::sha256_hex(human.as_bytes());
+    format!("::stop-commands::{token}\n{human}::{token}::\n")
 }

@@ -25,6 +25,15 @@ struct Run<'a> {
     tool: Tool,
     results: Vec<SarifResult>,
     column_kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RunProps>,
+}
+
+/// What a reviewer must see beside the results: the codes aegis.yaml
+/// lowers or switches off (each also has a `weakened-code` result).
+#[derive(Serialize)]
+struct RunProps {
+    weakened: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +129,22 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A repository path as a relative URI reference: `/` kept, every byte
+/// outside RFC 3986's unreserved set percent-encoded (spaces, `%`, `#`,
+/// `?`, control characters and non-ASCII in a file name).
+fn uri_path(path: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 fn rule_id(c: Code) -> String {
     format!("aegis/{}", c.as_str())
 }
@@ -176,7 +201,7 @@ pub fn render(report: &Report) -> String {
                 locations: vec![Location {
                     physical_location: Physical {
                         artifact_location: Artifact {
-                            uri: format!("{}{}", report.path_prefix, d.file),
+                            uri: uri_path(&format!("{}{}", report.path_prefix, d.file)),
                             uri_base_id: "%SRCROOT%",
                         },
                         region: Region {
@@ -202,6 +227,9 @@ pub fn render(report: &Report) -> String {
             },
             results,
             column_kind: "unicodeCodePoints",
+            properties: (!report.weakened.is_empty()).then(|| RunProps {
+                weakened: report.weakened.iter().map(|w| w.describe()).collect(),
+            }),
         }],
     };
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();

@@ -5,7 +5,7 @@ use super::Ctx;
 use super::index::unknown_framework;
 use super::schema::did_you_mean;
 use crate::diag::Code;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 
 pub(super) fn check(ctx: &mut Ctx) {
     let Some(config) = ctx.repo.config.as_ref() else {
@@ -82,7 +82,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
         for (j, parent) in s.inherits_from.iter().enumerate() {
-            if !system_names.iter().any(|n| n == parent.as_str()) {
+            if !ctx.has_system(parent.as_str()) {
                 ctx.emit(
                     Code::UnknownSystem,
                     0,
@@ -107,62 +107,169 @@ pub(super) fn unknown_system_help(id: &str, names: &[String]) -> String {
     }
 }
 
-/// Reports each inheritance cycle once, at the system where it is first met.
+/// Reports each inheritance cycle once, at the first system (in aegis.yaml
+/// order) of each group of systems that inherit from each other. Linear in
+/// systems and `inherits_from` entries, however they are wired.
 fn check_cycles(ctx: &mut Ctx) {
     let Some(config) = ctx.repo.config.as_ref() else {
         return;
     };
-    let edges: BTreeMap<&str, Vec<&str>> = config
+    let ids: Vec<&str> = config.systems.iter().map(|s| s.id.as_str()).collect();
+    let edges: Vec<Vec<usize>> = config
         .systems
         .iter()
         .map(|s| {
-            (
-                s.id.as_str(),
-                s.inherits_from.iter().map(|p| p.as_str()).collect(),
-            )
+            s.inherits_from
+                .iter()
+                .filter_map(|p| ctx.system_index.get(p.as_str()).copied())
+                .collect()
         })
         .collect();
-    let mut reported: Vec<Vec<&str>> = Vec::new();
+    let component = strongly_connected(&edges);
+    let mut reported = vec![false; ids.len()];
     for (i, s) in config.systems.iter().enumerate() {
-        let start = s.id.as_str();
-        let mut path = vec![start];
-        if let Some(cycle) = find_cycle(start, &edges, &mut path) {
-            let mut key = cycle.clone();
-            key.sort_unstable();
-            if reported.contains(&key) {
-                continue;
-            }
-            reported.push(key);
-            let mut shown = cycle.clone();
-            shown.push(cycle[0]);
-            ctx.emit(
-                Code::InheritanceCycle,
-                0,
-                &format!("/systems/{i}/inherits_from"),
-                format!(
-                    "systems inherit from each other in a cycle: {}",
-                    shown.join(" -> ")
-                ),
-                "remove one `inherits_from` entry so that inheritance flows one way".into(),
-            );
+        let c = component[i];
+        if reported[c] || ctx.system_index.get(s.id.as_str()) != Some(&i) {
+            continue;
         }
+        let Some(cycle) = cycle_through(i, &edges, &component) else {
+            continue;
+        };
+        reported[c] = true;
+        let shown: Vec<&str> = cycle.iter().chain(cycle.first()).map(|&n| ids[n]).collect();
+        ctx.emit(
+            Code::InheritanceCycle,
+            0,
+            &format!("/systems/{i}/inherits_from"),
+            format!(
+                "systems inherit from each other in a cycle: {}",
+                shown.join(" -> ")
+            ),
+            "remove one `inherits_from` entry so that inheritance flows one way".into(),
+        );
     }
 }
 
-fn find_cycle<'a>(
-    at: &'a str,
-    edges: &BTreeMap<&'a str, Vec<&'a str>>,
-    path: &mut Vec<&'a str>,
-) -> Option<Vec<&'a str>> {
-    for &next in edges.get(at).map_or(&[][..], |v| v.as_slice()) {
-        if let Some(i) = path.iter().position(|p| *p == next) {
-            return (i == 0).then(|| path.clone());
+/// Tarjan's strongly connected components, iteratively (a chain of
+/// thousands of systems must not exhaust the stack): component number per
+/// node.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack = Vec::new();
+    let mut next_index = 0;
+    let mut next_component = 0;
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
         }
-        path.push(next);
-        if let Some(c) = find_cycle(next, edges, path) {
-            return Some(c);
+        // (node, next edge to look at)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = next_component;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
         }
-        path.pop();
+    }
+    component
+}
+
+/// A shortest cycle from `start` back to itself inside its component, or
+/// `None` when `start` is on no cycle. Breadth-first, so linear.
+fn cycle_through(start: usize, edges: &[Vec<usize>], component: &[usize]) -> Option<Vec<usize>> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if component[w] != component[start] {
+                continue;
+            }
+            if w == start {
+                let mut path = vec![v];
+                let mut at = v;
+                while at != start {
+                    at = parent[&at];
+                    path.push(at);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = parent.entry(w) {
+                slot.insert(v);
+                queue.push_back(w);
+            }
+        }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_group_cycles_only() {
+        // 0 -> 1 -> 2 -> 0, 3 -> 0, 4 -> 4
+        let edges = vec![vec![1], vec![2], vec![0], vec![0], vec![4]];
+        let c = strongly_connected(&edges);
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[1], c[2]);
+        assert_ne!(c[3], c[0]);
+        assert_eq!(cycle_through(1, &edges, &c), Some(vec![1, 2, 0]));
+        assert_eq!(cycle_through(3, &edges, &c), None);
+        assert_eq!(cycle_through(4, &edges, &c), Some(vec![4]));
+    }
+
+    #[test]
+    fn dense_and_long_inheritance_stays_linear() {
+        // Each system inherits from the next two: no cycle, and exponential
+        // for a search that explores every path.
+        let n = 5000;
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|i| [i + 1, i + 2].into_iter().filter(|j| *j < n).collect())
+            .collect();
+        let c = strongly_connected(&edges);
+        assert!((0..n).all(|i| cycle_through(i, &edges, &c).is_none()));
+        let mut ring = edges.clone();
+        ring[n - 1].push(0);
+        let c = strongly_connected(&ring);
+        assert_eq!(
+            cycle_through(0, &ring, &c).map(|p| p.len()),
+            Some(n / 2 + 1)
+        );
+    }
 }

@@ -47,6 +47,26 @@ pub(super) fn check(ctx: &mut Ctx) {
                     return d(Code::EvidenceFileMissing, format!("evidence file `{uri}` does not exist"), "add the file, fix `uri`, or point `uri` at where the evidence is kept (https:// or s3://)");
                 }
             }
+            // The recorded size is compared first: a different size is
+            // tampering already, found without reading a byte.
+            if let Some(recorded) = e.value.size {
+                match std::fs::metadata(&full) {
+                    Ok(m) if m.len() != recorded => {
+                        let size_pos = ctx.pos(e.file, "/size");
+                        return Some(
+                            Diagnostic::new(
+                                Code::EvidenceSizeMismatch,
+                                path,
+                                size_pos,
+                                format!("`{uri}` is {} bytes, not the recorded {recorded}", m.len()),
+                            )
+                            .help("if the new content is the evidence you mean, run `aegis evidence hash` to record its sha256 and size; otherwise restore the reviewed file"),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(err) => return d(Code::IoError, format!("cannot read evidence file `{uri}`: {err}"), "check the file's permissions"),
+                }
+            }
             let expected = e.value.sha256.as_deref()?;
             match hash_file(&full) {
                 Ok((actual, size)) if actual != expected => {
@@ -58,7 +78,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                             sha_pos,
                             format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
                         )
-                        .help("if the new content is the evidence you mean, record its new sha256 and size (`sha256sum` prints the hash); otherwise restore the reviewed file"),
+                        .help("if the new content is the evidence you mean, run `aegis evidence hash` to record its sha256 and size; otherwise restore the reviewed file"),
                     )
                 }
                 Ok(_) => None,
@@ -88,10 +108,36 @@ pub(super) fn check(ctx: &mut Ctx) {
                 e.file,
                 "/uri",
                 format!(
-                    "evidence `{}` is a repository file with no recorded sha256",
+                    "evidence `{}` is a repository file with no recorded sha256, so a later edit to it would go unnoticed",
                     e.value.id
                 ),
-                "add `sha256:` so later edits to the artifact are caught".into(),
+                "run `aegis evidence hash` to record its sha256 and size (or, to accept unhashed evidence, set `evidence-unhashed: warning` under `diagnostics:` in aegis.yaml)".into(),
+            );
+        }
+        if e.value.collected_at.date > ctx.opts.as_of {
+            ctx.emit(
+                Code::DateInFuture,
+                e.file,
+                "/collected_at",
+                format!(
+                    "evidence `{}` says it was collected on {}, after {} (the day of this run), so it would never go stale",
+                    e.value.id, e.value.collected_at.text, ctx.opts.as_of
+                ),
+                "record the day the evidence was actually collected".into(),
+            );
+        }
+        if let Some(at) = e.value.review.as_ref().and_then(|r| r.reviewed_at.as_ref())
+            && at.date > ctx.opts.as_of
+        {
+            ctx.emit(
+                Code::DateInFuture,
+                e.file,
+                "/review/reviewed_at",
+                format!(
+                    "evidence `{}` says it was reviewed on {}, after {} (the day of this run)",
+                    e.value.id, at.text, ctx.opts.as_of
+                ),
+                "record the day the review actually happened".into(),
             );
         }
         if let Some(stale) = e.value.stale_from()

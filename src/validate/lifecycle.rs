@@ -34,6 +34,17 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, ex.file, e.id.as_str(), "exception");
     }
     for p in &repo.policies {
+        if let Some(r) = p.value.reviewed
+            && r > today
+        {
+            future(
+                ctx,
+                p.file,
+                "/reviewed",
+                &format!("policy `{}` says it was reviewed on {r}", p.value.id),
+                "record the day the review actually happened",
+            );
+        }
         if let Some(due) = p.value.review_due()
             && due < today
         {
@@ -81,8 +92,38 @@ pub(super) fn check(ctx: &mut Ctx) {
             );
         }
     }
+    for ledger in &repo.approvals {
+        for (n, a) in ledger.value.approvals.iter().enumerate() {
+            if a.approved_at.date > today {
+                future(
+                    ctx,
+                    ledger.file,
+                    &format!("/approvals/{n}/approved_at"),
+                    &format!(
+                        "policy `{}` version {} says it was approved on {}",
+                        a.policy, a.version, a.approved_at.text
+                    ),
+                    "record the day the approval was given",
+                );
+            }
+        }
+    }
     for imp in &repo.implementations {
         let i = &imp.value;
+        if let Some(r) = i.reviewed
+            && r > today
+        {
+            future(
+                ctx,
+                imp.file,
+                "/reviewed",
+                &format!(
+                    "implementation of `{}` says it was reviewed on {r}",
+                    i.control
+                ),
+                "record the day the review actually happened",
+            );
+        }
         match i.status {
             ImplStatus::NotApplicable
                 if i.justification
@@ -143,6 +184,19 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
     }
+}
+
+/// A record of something done, dated after the day of the run: it would
+/// keep the record looking fresh (never stale, never overdue) forever.
+fn future(ctx: &mut Ctx, file: usize, pointer: &str, what: &str, help: &str) {
+    let today = ctx.opts.as_of;
+    ctx.emit(
+        Code::DateInFuture,
+        file,
+        pointer,
+        format!("{what}, after {today} (the day of this run)"),
+        help.into(),
+    );
 }
 
 /// Warns when a record's file name is not its id (`evidence/<id>.yaml`).

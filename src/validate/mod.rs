@@ -131,9 +131,17 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
         }
     }
 
+    let system_index = repo
+        .config
+        .iter()
+        .flat_map(|c| c.systems.iter().enumerate())
+        .map(|(i, s)| (s.id.0.clone(), i))
+        .rev()
+        .collect();
     let mut ctx = Ctx {
         ws,
         repo: &repo,
+        system_index,
         index: Index::default(),
         opts,
         broken,
@@ -158,6 +166,8 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
 pub(crate) struct Ctx<'a> {
     pub ws: &'a Workspace,
     pub repo: &'a Repo,
+    /// Position in aegis.yaml of each system id (the first, if repeated).
+    pub system_index: std::collections::HashMap<String, usize>,
     pub index: Index,
     pub opts: &'a Options,
     pub broken: Broken,
@@ -269,7 +279,13 @@ impl Ctx<'_> {
     }
 
     pub fn system(&self, id: &SystemId) -> Option<&System> {
-        self.systems().iter().find(|s| &s.id == id)
+        self.system_index
+            .get(id.as_str())
+            .and_then(|i| self.systems().get(*i))
+    }
+
+    pub fn has_system(&self, id: &str) -> bool {
+        self.system_index.contains_key(id)
     }
 }
 

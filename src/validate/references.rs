@@ -107,7 +107,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
         if let Some(from) = &imp.value.inherited_from
             && config_ok
-            && !systems.iter().any(|s| s == from.as_str())
+            && !ctx.has_system(from.as_str())
         {
             ctx.emit(
                 Code::UnknownSystem,
@@ -133,7 +133,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for ex in &repo.exceptions {
         let context = system_frameworks(ctx, ex.value.system.as_str(), &all_frameworks);
-        if config_ok && !systems.iter().any(|s| s == ex.value.system.as_str()) {
+        if config_ok && !ctx.has_system(ex.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 ex.file,
@@ -168,7 +168,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for risk in &repo.risks {
         for (i, s) in risk.value.systems.iter().enumerate() {
-            if config_ok && !systems.iter().any(|n| n == s.as_str()) {
+            if config_ok && !ctx.has_system(s.as_str()) {
                 ctx.emit(
                     Code::UnknownSystem,
                     risk.file,
@@ -189,7 +189,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
     }
     for set in &repo.findings {
-        if config_ok && !systems.iter().any(|n| n == set.value.system.as_str()) {
+        if config_ok && !ctx.has_system(set.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
                 set.file,

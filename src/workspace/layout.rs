@@ -77,21 +77,28 @@ pub fn classify(rel: &str) -> Classified {
 }
 
 /// Walks the Aegis directories of `root` (canonical), sorted by path.
-/// Symbolic links are followed only when they stay inside the repository.
+/// Nothing outside the repository is read: a file linked from inside is
+/// read only when its target is inside too, and a linked directory (a
+/// top-level one included) is never entered.
 pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
     let mut found = Vec::new();
     let mut diags = Vec::new();
     for dir in DIRS {
         let top = root.join(dir);
-        if !top.exists() && top.symlink_metadata().is_err() {
+        let Ok(meta) = top.symlink_metadata() else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            diags.push(linked_dir(root, &top, dir));
             continue;
         }
-        let walker = WalkDir::new(&top)
+        let mut walker = WalkDir::new(&top)
             .follow_links(false)
+            .follow_root_links(false)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
+        while let Some(entry) = walker.next() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -126,6 +133,21 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                 continue;
             };
             let rel = rel_string(rel_path);
+            if rel_path.to_str().is_none() {
+                // A lossy name would name a different (missing) file, and
+                // could not be written into any report faithfully.
+                let what = if entry.file_type().is_dir() {
+                    walker.skip_current_dir();
+                    "directory name is not valid UTF-8, so nothing in it is read"
+                } else {
+                    "file name is not valid UTF-8, so the file is not read"
+                };
+                diags.push(
+                    Diagnostic::new(Code::InvalidUtf8, rel, Pos::START, what)
+                        .help("rename it using UTF-8 (plain ASCII is safest in a repository)"),
+                );
+                continue;
+            }
             let ft = entry.file_type();
             if ft.is_symlink() {
                 match std::fs::canonicalize(entry.path()) {
@@ -147,31 +169,20 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                             continue;
                         }
                     }
-                    Ok(target) => {
+                    Ok(_) => {
                         diags.push(
                             Diagnostic::new(
                                 Code::PathEscapesRepo,
                                 rel,
                                 Pos::START,
-                                format!(
-                                    "symbolic link points outside the repository (to {})",
-                                    target.display()
-                                ),
+                                "symbolic link points outside the repository, so it is not read",
                             )
                             .help("copy the file into the repository instead of linking to it"),
                         );
                         continue;
                     }
-                    Err(_) => {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::PathEscapesRepo,
-                                rel,
-                                Pos::START,
-                                "symbolic link points to nothing",
-                            )
-                            .help("remove the dangling link or restore its target"),
-                        );
+                    Err(e) => {
+                        diags.push(broken_link(rel, &e));
                         continue;
                     }
                 }
@@ -201,6 +212,51 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
     }
     found.sort();
     (found, diags)
+}
+
+/// A top-level directory that is a symbolic link: never entered, wherever
+/// it points.
+fn linked_dir(root: &Path, top: &Path, dir: &str) -> Diagnostic {
+    match std::fs::canonicalize(top) {
+        Ok(target) if target.starts_with(root) => Diagnostic::new(
+            Code::UnexpectedFile,
+            dir,
+            Pos::START,
+            format!("{dir}/ is a symbolic link to a directory, which is not followed"),
+        )
+        .help(format!(
+            "make {dir}/ a real directory and move the files into it"
+        )),
+        Ok(_) => Diagnostic::new(
+            Code::PathEscapesRepo,
+            dir,
+            Pos::START,
+            format!(
+                "{dir}/ is a symbolic link to a directory outside the repository, so nothing in it is read"
+            ),
+        )
+        .help(format!(
+            "make {dir}/ a real directory inside the repository and copy the records into it"
+        )),
+        Err(e) => broken_link(dir.to_string(), &e),
+    }
+}
+
+fn broken_link(rel: String, e: &std::io::Error) -> Diagnostic {
+    let (message, help) = if e.kind() == std::io::ErrorKind::NotFound {
+        (
+            "symbolic link points to nothing".to_string(),
+            "remove the dangling link or restore its target",
+        )
+    } else {
+        // A link loop ("too many levels of symbolic links"), a target that
+        // cannot be searched, a path too long.
+        (
+            format!("symbolic link cannot be followed: {e}"),
+            "replace the link with the file it should point to",
+        )
+    };
+    Diagnostic::new(Code::PathEscapesRepo, rel, Pos::START, message).help(help)
 }
 
 fn not_regular(rel: String) -> Diagnostic {

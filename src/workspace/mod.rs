@@ -93,6 +93,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
         .as_ref()
         .and_then(|t| t.get("limits"))
         .and_then(|l| serde_json::from_value::<Limits>(l.to_json()).ok())
+        .filter(Limits::in_range)
         .unwrap_or(defaults);
 
     let (found, mut diagnostics) = layout::walk(&canonical);

@@ -5,7 +5,7 @@
 
 use crate::diag::{Code, Pos};
 use serde_saphyr::granit_parser;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Safety bounds for one YAML document.
 #[derive(Clone, Copy, Debug)]
@@ -182,18 +182,75 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
 }
 
 /// A collection being built while its events arrive.
-enum Frame {
-    Seq {
-        pos: Pos,
-        anchor: usize,
-        items: Vec<Node>,
-    },
+struct Frame {
+    /// Unique within one parse, so an anchor can tell whether the
+    /// collection it sits in is still open.
+    serial: u64,
+    pos: Pos,
+    anchor: usize,
+    body: Body,
+}
+
+enum Body {
+    Seq(Vec<Node>),
     Map {
-        pos: Pos,
-        anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Pos)>,
+        /// Built once a mapping grows past a few keys, so duplicate-key
+        /// checks stay linear on huge mappings.
+        seen: Option<HashSet<String>>,
     },
+}
+
+impl Frame {
+    fn children(&self) -> usize {
+        match &self.body {
+            Body::Seq(items) => items.len(),
+            Body::Map { entries, .. } => entries.len(),
+        }
+    }
+
+    fn child(&self, i: usize) -> Option<&Node> {
+        match &self.body {
+            Body::Seq(items) => items.get(i),
+            Body::Map { entries, .. } => entries.get(i).map(|e| &e.value),
+        }
+    }
+}
+
+/// Where an anchored node lives, so an alias can find it without the node
+/// ever being copied for the anchor's sake: anchoring is free, only
+/// aliasing costs (and is budgeted).
+enum Anchored {
+    /// A mapping key (a scalar), kept as a small copy.
+    Key(Node),
+    /// The child index at each level, with the serial of the collection at
+    /// that level.
+    Path(Vec<(u64, usize)>),
+}
+
+/// Finds an anchored node in the tree being built: the collections on the
+/// path that are still open are on the stack; below the first one that
+/// closed, the node sits in finished children.
+fn anchored<'a>(stack: &'a [Frame], at: &'a Anchored) -> Option<&'a Node> {
+    let path = match at {
+        Anchored::Key(n) => return Some(n),
+        Anchored::Path(p) => p,
+    };
+    let mut depth = 0;
+    while depth < path.len() && stack.get(depth).is_some_and(|f| f.serial == path[depth].0) {
+        depth += 1;
+    }
+    let frame = stack.get(depth.checked_sub(1)?)?;
+    let mut node = frame.child(path[depth - 1].1)?;
+    for &(_, i) in &path[depth..] {
+        node = match &node.value {
+            Value::Seq(items) => items.get(i)?,
+            Value::Map(entries) => &entries.get(i)?.value,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 /// Builds the tree straight from the parser's events: no recursion (the
@@ -202,13 +259,14 @@ enum Frame {
 fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
     use granit_parser::{Event, Parser};
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut anchors: HashMap<usize, Anchored> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut documents = 0usize;
     let mut nodes = 0usize;
     let mut expanded = 0usize;
+    let mut serial = 0u64;
     for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| scan_error(&e, limits))?;
+        let (event, span) = item.map_err(|e| scan_error(&e, text, limits))?;
         let pos = span_pos(&span);
         let (node, anchor) = match event {
             Event::DocumentStart(..) => {
@@ -234,58 +292,52 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(pos, limits));
                 }
-                let is_seq = matches!(event, Event::SequenceStart(..));
-                stack.push(if is_seq {
-                    Frame::Seq {
-                        pos,
-                        anchor,
-                        items: Vec::new(),
-                    }
+                let body = if matches!(event, Event::SequenceStart(..)) {
+                    Body::Seq(Vec::new())
                 } else {
-                    Frame::Map {
-                        pos,
-                        anchor,
+                    Body::Map {
                         entries: Vec::new(),
                         key: None,
+                        seen: None,
                     }
+                };
+                serial += 1;
+                stack.push(Frame {
+                    serial,
+                    pos,
+                    anchor,
+                    body,
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => (
-                    Node {
-                        pos,
-                        value: Value::Seq(items),
-                    },
-                    anchor,
-                ),
-                Some(Frame::Map {
-                    pos,
-                    anchor,
-                    entries,
-                    ..
-                }) => (
-                    Node {
-                        pos,
-                        value: Value::Map(entries),
-                    },
-                    anchor,
-                ),
+                Some(Frame {
+                    pos, anchor, body, ..
+                }) => {
+                    let value = match body {
+                        Body::Seq(items) => Value::Seq(items),
+                        Body::Map { entries, .. } => Value::Map(entries),
+                    };
+                    (Node { pos, value }, anchor)
+                }
                 None => continue,
             },
             Event::Alias(id) => {
-                let Some(target) = anchors.get(&id) else {
+                let Some(target) = anchors.get(&id).and_then(|a| anchored(&stack, a)) else {
                     return Err(syntax(pos, "alias to an anchor that is not defined".into()));
                 };
                 // An alias costs what it expands to, counted before it is
                 // copied: this is what stops a billion-laughs document.
                 // Compliance records barely use aliases, so their budget is
                 // a tenth of the node budget.
-                let size = count_nodes(target);
-                expanded += size;
-                nodes += size;
-                if expanded > limits.max_nodes / 10 || nodes > limits.max_nodes {
-                    return Err(too_many(pos));
+                let size = count_nodes(target, limits.max_nodes);
+                expanded = expanded.saturating_add(size);
+                nodes = nodes.saturating_add(size);
+                if expanded > limits.max_nodes / 10 {
+                    return Err(too_many_aliases(pos));
+                }
+                if nodes > limits.max_nodes {
+                    return Err(too_many_nodes(pos, limits));
                 }
                 let mut copy = target.clone();
                 copy.pos = pos;
@@ -298,15 +350,33 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
         };
         nodes += 1;
         if nodes > limits.max_nodes {
-            return Err(too_many(pos));
+            return Err(too_many_nodes(pos, limits));
         }
-        if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+        let is_key = matches!(
+            stack.last(),
+            Some(Frame {
+                body: Body::Map { key: None, .. },
+                ..
+            })
+        );
+        if anchor != 0 && !stack.is_empty() {
+            let at = if is_key {
+                Anchored::Key(node.clone())
+            } else {
+                Anchored::Path(stack.iter().map(|f| (f.serial, f.children())).collect())
+            };
+            anchors.insert(anchor, at);
         }
         match stack.last_mut() {
             None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame {
+                body: Body::Seq(items),
+                ..
+            }) => items.push(node),
+            Some(Frame {
+                body: Body::Map { entries, key, seen },
+                ..
+            }) => match key.take() {
                 Some((k, key_pos)) => entries.push(Entry {
                     key: k,
                     key_pos,
@@ -314,7 +384,15 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
                 }),
                 None => {
                     let k = key_text(&node)?;
-                    if entries.iter().any(|e| e.key == k) {
+                    if k == "<<" {
+                        return Err(YamlError {
+                            code: Code::YamlSyntax,
+                            pos: node.pos,
+                            message: "merge keys (`<<`) are not supported".into(),
+                            help: "write the merged keys out in this mapping; Aegis reads YAML 1.2, which has no merge keys".into(),
+                        });
+                    }
+                    if duplicate(entries, seen, &k) {
                         return Err(YamlError {
                             code: Code::YamlDuplicateKey,
                             pos: node.pos,
@@ -333,12 +411,36 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
     }))
 }
 
-fn count_nodes(n: &Node) -> usize {
-    1 + match &n.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|e| 1 + count_nodes(&e.value)).sum(),
-        _ => 0,
+/// Whether `k` is already a key of the mapping; records it when it is not.
+fn duplicate(entries: &[Entry], seen: &mut Option<HashSet<String>>, k: &str) -> bool {
+    const LINEAR: usize = 16;
+    if seen.is_none() && entries.len() < LINEAR {
+        return entries.iter().any(|e| e.key == k);
     }
+    let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+    !set.insert(k.to_string())
+}
+
+/// Nodes in `n`'s subtree, counting no further than `cap` (the walk is
+/// iterative: an aliased subtree may be as deep as the depth bound).
+fn count_nodes(n: &Node, cap: usize) -> usize {
+    let mut count = 0usize;
+    let mut todo: Vec<&Node> = vec![n];
+    while let Some(n) = todo.pop() {
+        count += 1;
+        if count > cap {
+            break;
+        }
+        match &n.value {
+            Value::Seq(items) => todo.extend(items.iter()),
+            Value::Map(entries) => {
+                count += entries.len();
+                todo.extend(entries.iter().map(|e| &e.value));
+            }
+            _ => {}
+        }
+    }
+    count
 }
 
 fn span_pos(span: &granit_parser::Span) -> Pos {
@@ -373,12 +475,24 @@ fn too_deep(pos: Pos, limits: YamlLimits) -> YamlError {
     }
 }
 
-fn too_many(pos: Pos) -> YamlError {
+fn too_many_aliases(pos: Pos) -> YamlError {
     YamlError {
         code: Code::YamlAliasLimit,
         pos,
-        message: "document has more nodes or alias expansions than the safety budget allows".into(),
-        help: "the document expands to more nodes than Aegis accepts; remove the aliases that multiply content".into(),
+        message: "document expands aliases into more nodes than the safety budget allows".into(),
+        help: "write the content out instead of repeating it through aliases (`*name`)".into(),
+    }
+}
+
+fn too_many_nodes(pos: Pos, limits: YamlLimits) -> YamlError {
+    YamlError {
+        code: Code::YamlNodeLimit,
+        pos,
+        message: format!(
+            "document has more than {} values, the safety budget for one file",
+            limits.max_nodes
+        ),
+        help: "split the file into smaller records".into(),
     }
 }
 
@@ -391,9 +505,9 @@ fn unsupported_tag(tag: &granit_parser::Tag, pos: Pos) -> YamlError {
     }
 }
 
-fn scan_error(e: &granit_parser::ScanError, limits: YamlLimits) -> YamlError {
+fn scan_error(e: &granit_parser::ScanError, text: &str, limits: YamlLimits) -> YamlError {
     let m = e.marker();
-    let pos = Pos {
+    let mut pos = Pos {
         line: u32::try_from(m.line()).unwrap_or(u32::MAX),
         column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
         offset: m.byte_offset().unwrap_or(m.index()),
@@ -403,7 +517,46 @@ fn scan_error(e: &granit_parser::ScanError, limits: YamlLimits) -> YamlError {
     if info.contains("recursion limit") || info.contains("nesting") {
         return too_deep(pos, limits);
     }
+    if info.contains("tab") {
+        // The scanner reports a tab where the token it was reading began
+        // (often the line before); the tab itself is what needs fixing.
+        if let Some(tab) = first_indent_tab(text, pos.offset) {
+            pos = tab;
+        }
+        return YamlError {
+            code: Code::YamlSyntax,
+            pos,
+            message: format!("{info} (YAML does not allow tabs for indentation)"),
+            help: "indent with spaces instead of tabs".into(),
+        };
+    }
     syntax(pos, info)
+}
+
+/// The first tab at or after byte `from` that sits in a line's leading
+/// whitespace, searched only a little way so the cost stays bounded.
+fn first_indent_tab(text: &str, from: usize) -> Option<Pos> {
+    let start = text
+        .get(..from.min(text.len()))?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let mut offset = start;
+    let mut line = u32::try_from(text[..start].matches('\n').count()).ok()? + 1;
+    for l in text[start..].split_inclusive('\n').take(64) {
+        let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
+        if let Some(i) = l[..indent].find('\t') {
+            let column = u32::try_from(l[..i].chars().count()).ok()? + 1;
+            return Some(Pos {
+                line,
+                column,
+                offset: offset + i,
+                len: 1,
+            });
+        }
+        offset += l.len();
+        line += 1;
+    }
+    None
 }
 
 /// A mapping key as text; collections cannot be keys in Aegis files.

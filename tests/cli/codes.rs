@@ -14,7 +14,15 @@ fn docs_codes() -> std::path::PathBuf {
 fn codes_lists_every_code_with_severity_and_stage() {
     let out = Aegis::new().args(["codes"]).run();
     assert_eq!(out.code, 0);
-    assert_eq!(out.stdout.lines().count(), Code::ALL.len());
+    // A header, a line per code, and the legend.
+    assert_eq!(out.stdout.lines().count(), Code::ALL.len() + 4);
+    assert!(out.stdout.starts_with("CODE "), "{}", out.stdout);
+    for code in Code::ALL {
+        assert!(
+            out.stdout.contains(&format!("/{}", code.docs_path())),
+            "{code}"
+        );
+    }
     snapshot!("codes_table", out.stdout);
 }
 
@@ -31,6 +39,7 @@ fn codes_json_matches_the_code_table_in_the_library() {
         assert_eq!(row["severity"], info.severity.as_str());
         assert_eq!(row["stage"], info.stage.as_str());
         assert_eq!(row["description"], info.description);
+        assert_eq!(row["protected"], code.is_protected());
     }
 }
 

@@ -89,7 +89,13 @@ fn on_github_actions_the_default_is_annotations_then_human_text() {
         .run();
     let github = mixed("github").stdout;
     let human = mixed("human").stdout;
-    assert_eq!(out.stdout, format!("{github}{human}"));
+    // The human text is fenced by `::stop-commands::` with a token made
+    // from the text itself, so no line in it can act as a workflow command.
+    let token = aegis::digest::sha256_hex(human.as_bytes());
+    assert_eq!(
+        out.stdout,
+        format!("{github}::stop-commands::{token}\n{human}::{token}::\n")
+    );
 }
 
 #[test]
@@ -259,10 +265,21 @@ fn a_code_can_be_lowered_to_a_warning_in_aegis_yaml() {
         .run();
     assert_eq!(after.code, 0);
     let diags = after.diagnostics();
-    assert_eq!(diags.len(), 1);
+    let found: Vec<(&str, &str, &str)> = diags
+        .iter()
+        .map(|d| (d.file.as_str(), d.code.as_str(), d.severity.as_str()))
+        .collect();
     assert_eq!(
-        (diags[0].code.as_str(), diags[0].severity.as_str()),
-        ("exception-expired", "warning")
+        found,
+        vec![
+            ("aegis.yaml", "weakened-code", "note"),
+            ("exceptions/EX-1.yaml", "exception-expired", "warning")
+        ]
+    );
+    // The weakening is in the summary a machine reads, too.
+    assert_eq!(
+        after.json()["summary"]["weakened"],
+        serde_json::json!([{"code": "exception-expired", "default": "error", "severity": "warning", "findings": 1}])
     );
 }
 
@@ -275,7 +292,27 @@ fn a_code_switched_off_in_aegis_yaml_is_not_reported() {
         .current_dir(dir.path())
         .run();
     assert_eq!(out.code, 0);
-    assert_eq!(out.diagnostics(), vec![]);
+    let diags = out.diagnostics();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].code, "weakened-code");
+    assert!(
+        diags[0]
+            .message
+            .contains("sets `exception-expired` to off (default: error); 1 finding(s) are hidden"),
+        "{}",
+        diags[0].message
+    );
+    let human = Aegis::new()
+        .args(["validate", ".", "--as-of", AS_OF, "--color", "never"])
+        .current_dir(dir.path())
+        .run();
+    assert!(
+        human.stdout.ends_with(
+            "passed: 0 errors, 0 warnings, 1 note in 3 files; aegis.yaml weakens 1 code: exception-expired error→off\n"
+        ),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

@@ -1,0 +1,92 @@
+//! Text from the repository made safe to print: file names, keys, values
+//! and lines of a file reach terminals and CI logs, where a control
+//! character is an instruction (a terminal escape sequence, a carriage
+//! return that overwrites a line, a newline that starts a GitHub workflow
+//! command such as `::error`). Every such character is shown as a visible
+//! escape instead, so the text reads the same and does nothing.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Whether `c` must not reach a terminal or log as itself. Tabs stay: they
+/// move the cursor, nothing more.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        // Line and paragraph separators end a line for some log viewers.
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        // Bidirectional overrides reorder what a reader sees ("Trojan
+        // Source"): an auditor must read the bytes that are there.
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every unsafe character written as an escape: `\n`, `\r`,
+/// `\x1b`, `\u{202e}`. Borrowed when nothing needed escaping.
+pub fn text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if is_unsafe(c) && (c as u32) < 0x100 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if is_unsafe(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Like [`text`], for a line shown with an underlined range: returns the
+/// escaped line and the range's new bounds.
+pub fn line_with_range(
+    line: &str,
+    range: std::ops::Range<usize>,
+) -> (String, std::ops::Range<usize>) {
+    let mut out = String::with_capacity(line.len());
+    let (mut start, mut end) = (None, None);
+    for (i, c) in line.char_indices() {
+        if i == range.start {
+            start = Some(out.len());
+        }
+        if i == range.end {
+            end = Some(out.len());
+        }
+        push(&mut out, c);
+    }
+    let start = start.unwrap_or(out.len());
+    let end = end.unwrap_or(out.len()).max(start);
+    (out, start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(text("plain é"), "plain é");
+        assert_eq!(
+            text("x\n::error file=a::pwn\r\x1b[31m\x07"),
+            "x\\n::error file=a::pwn\\r\\x1b[31m\\x07"
+        );
+        assert_eq!(text("a\u{202e}b\u{9b}"), "a\\u{202e}b\\x9b");
+        assert_eq!(text("tab\tstays"), "tab\tstays");
+    }
+
+    #[test]
+    fn ranges_follow_the_escapes() {
+        let (line, range) = line_with_range("\x1bab: v", 1..3);
+        assert_eq!(line, "\\x1bab: v");
+        assert_eq!(&line[range], "ab");
+    }
+}
