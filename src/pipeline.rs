@@ -31,8 +31,8 @@ pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
     let outcome = validate::run(&workspace, &validate::Options { as_of });
     let mut diagnostics = outcome.diagnostics.clone();
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
-    let diagnostics = diag::finish(diagnostics, &overrides);
-    let summary = Summary::count(workspace.files.len(), &diagnostics);
+    let (diagnostics, counts) = diag::finish(diagnostics, &overrides);
+    let summary = Summary::new(workspace.files.len(), counts);
     Ok(Run {
         workspace,
         outcome,

@@ -118,13 +118,96 @@ impl Overrides {
     }
 }
 
+/// At most this many diagnostics of one code are listed for one file; the
+/// rest are folded into one that says how many there are. A file with
+/// thousands of the same mistake needs the first few and a count, and the
+/// bound keeps every report's size proportional to what a reader can use.
+pub const PER_FILE_AND_CODE: usize = 100;
+
 /// Applies overrides, then sorts by file, line, column and code so that
-/// output is byte-stable whatever order the parallel stages finished in.
-pub fn finish(mut diags: Vec<Diagnostic>, overrides: &Overrides) -> Vec<Diagnostic> {
+/// output is byte-stable whatever order the parallel stages finished in,
+/// then folds what is over [`PER_FILE_AND_CODE`]. Returns the diagnostics
+/// to list and the counts of every finding, folded ones included.
+pub fn finish(mut diags: Vec<Diagnostic>, overrides: &Overrides) -> (Vec<Diagnostic>, Counts) {
     diags.retain_mut(|d| overrides.apply(d));
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diags.dedup();
-    diags
+    let mut counts = Counts::of(&diags);
+    let (listed, folded) = fold(diags);
+    counts.folded = folded;
+    (listed, counts)
+}
+
+/// The diagnostics to list, and how many findings are not listed one by
+/// one (each fold's marker stands for itself and those after it).
+fn fold(diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, usize) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<(&str, Code), usize> = HashMap::new();
+    for d in &diags {
+        *seen.entry((d.file.as_str(), d.code)).or_default() += 1;
+    }
+    if seen.values().all(|n| *n <= PER_FILE_AND_CODE) {
+        return (diags, 0);
+    }
+    let totals: HashMap<(String, Code), usize> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > PER_FILE_AND_CODE)
+        .map(|((f, c), n)| ((f.to_string(), c), n))
+        .collect();
+    let folded = totals.values().map(|n| n - PER_FILE_AND_CODE).sum();
+    let mut listed: HashMap<(String, Code), usize> = HashMap::new();
+    let mut out = Vec::with_capacity(
+        diags
+            .len()
+            .min(totals.len() * (PER_FILE_AND_CODE + 1) + 1024),
+    );
+    for d in diags {
+        let key = (d.file.clone(), d.code);
+        let Some(total) = totals.get(&key) else {
+            out.push(d);
+            continue;
+        };
+        let n = listed.entry(key).or_default();
+        *n += 1;
+        if *n <= PER_FILE_AND_CODE {
+            out.push(d);
+        } else if *n == PER_FILE_AND_CODE + 1 {
+            let more = total - PER_FILE_AND_CODE;
+            out.push(Diagnostic {
+                message: format!(
+                    "{more} more `{}` finding(s) in this file from here on are not listed (the first {PER_FILE_AND_CODE} are)",
+                    d.code
+                ),
+                help: Some("fix the ones listed and run again, or fix the file's source (it is probably generated)".into()),
+                ..d
+            });
+        }
+    }
+    (out, folded)
+}
+
+/// Findings by severity, folded ones included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Findings not listed one by one (see [`PER_FILE_AND_CODE`]).
+    pub folded: usize,
+}
+
+impl Counts {
+    fn of(diags: &[Diagnostic]) -> Self {
+        let mut c = Counts::default();
+        for d in diags {
+            match d.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Note => c.notes += 1,
+            }
+        }
+        c
+    }
 }
 
 /// A code aegis.yaml lowers or switches off.
@@ -150,29 +233,27 @@ impl Weakened {
     }
 }
 
-/// Counts for the summary line and the JSON contract.
+/// Counts for the summary line and the JSON contract: every finding,
+/// including those folded out of the list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings counted above but not listed one by one.
+    pub folded: usize,
 }
 
 impl Summary {
-    pub fn count(files: usize, diags: &[Diagnostic]) -> Self {
-        let mut s = Summary {
+    pub fn new(files: usize, counts: Counts) -> Self {
+        Summary {
             files,
-            ..Summary::default()
-        };
-        for d in diags {
-            match d.severity {
-                Severity::Error => s.errors += 1,
-                Severity::Warning => s.warnings += 1,
-                Severity::Note => s.notes += 1,
-            }
+            errors: counts.errors,
+            warnings: counts.warnings,
+            notes: counts.notes,
+            folded: counts.folded,
         }
-        s
     }
 
     /// Whether any diagnostic is at or above `gate`.
@@ -198,7 +279,7 @@ mod tests {
             Diagnostic::new(Code::UnexpectedFile, "a.yaml", Pos::START, "x"),
             Diagnostic::new(Code::EvidenceStale, "b.yaml", Pos::START, "y"),
         ];
-        let out = finish(diags, &o);
+        let (out, _) = finish(diags, &o);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Error);
     }
@@ -216,7 +297,7 @@ mod tests {
             Diagnostic::new(Code::MissingKey, "a.yaml", p(2, 1), "x"),
             Diagnostic::new(Code::UnknownKey, "a.yaml", p(1, 9), "x"),
         ];
-        let out = finish(diags, &Overrides::default());
+        let (out, _) = finish(diags, &Overrides::default());
         let keys: Vec<_> = out
             .iter()
             .map(|d| (d.file.as_str(), d.pos.line, d.code.as_str()))
@@ -233,12 +314,37 @@ mod tests {
     }
 
     #[test]
+    fn many_findings_of_one_code_in_one_file_are_folded_and_counted() {
+        let p = |line| Pos { line, ..Pos::START };
+        let mut diags: Vec<Diagnostic> = (1..=250)
+            .map(|i| Diagnostic::new(Code::UnknownEvidence, "a.yaml", p(i), "x"))
+            .collect();
+        diags.push(Diagnostic::new(Code::UnknownKey, "a.yaml", p(7), "y"));
+        diags.push(Diagnostic::new(Code::UnknownEvidence, "b.yaml", p(1), "z"));
+        let (out, counts) = finish(diags, &Overrides::default());
+        assert_eq!(counts.errors, 252);
+        assert_eq!(counts.folded, 150);
+        let in_a = out
+            .iter()
+            .filter(|d| d.file == "a.yaml" && d.code == Code::UnknownEvidence)
+            .count();
+        assert_eq!(in_a, PER_FILE_AND_CODE + 1);
+        let marker = out
+            .iter()
+            .find(|d| d.message.starts_with("150 more"))
+            .expect("marker");
+        assert_eq!(marker.pos.line, 101);
+        assert_eq!(out.len(), PER_FILE_AND_CODE + 3);
+    }
+
+    #[test]
     fn gate_severity_decides_failure() {
         let s = Summary {
             files: 1,
             errors: 0,
             warnings: 2,
             notes: 0,
+            folded: 0,
         };
         assert!(!s.fails(Severity::Error));
         assert!(s.fails(Severity::Warning));

@@ -55,6 +55,9 @@ pub fn render(report: &Report) -> String {
         count(s.notes, "note"),
         count(s.files, "file")
     );
+    if s.folded > 0 {
+        let _ = write!(out, " ({} not listed one by one)", s.folded);
+    }
     if !report.weakened.is_empty() {
         let list: Vec<String> = report.weakened.iter().map(|w| w.describe()).collect();
         let _ = write!(

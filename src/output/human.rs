@@ -36,6 +36,14 @@ pub fn render(report: &Report, color: bool) -> String {
         s.files,
         plural(s.files, "file"),
     );
+    if s.folded > 0 {
+        let _ = write!(
+            out,
+            " ({} not listed one by one: at most {} per file and code)",
+            s.folded,
+            crate::diag::PER_FILE_AND_CODE
+        );
+    }
     if !report.weakened.is_empty() {
         let list: Vec<String> = report.weakened.iter().map(|w| w.describe()).collect();
         let _ = write!(

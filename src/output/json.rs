@@ -29,6 +29,9 @@ struct Summary<'a> {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings counted above but not listed one by one (at most 100 per
+    /// file and code are; then one says how many more).
+    folded: usize,
     /// Codes aegis.yaml lowers or switches off (added within contract v1).
     weakened: Vec<WeakenedItem<'a>>,
 }
@@ -64,6 +67,7 @@ pub fn render(report: &Report) -> String {
             errors: report.summary.errors,
             warnings: report.summary.warnings,
             notes: report.summary.notes,
+            folded: report.summary.folded,
             weakened: report
                 .weakened
                 .iter()

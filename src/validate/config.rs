@@ -3,7 +3,6 @@
 
 use super::Ctx;
 use super::index::unknown_framework;
-use super::schema::did_you_mean;
 use crate::diag::Code;
 use std::collections::{HashMap, VecDeque};
 
@@ -15,7 +14,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     for code in config.diagnostics.keys() {
         if Code::from_name(code).is_none() {
             let pos = ctx.key_pos(0, "/diagnostics", code);
-            let help = match did_you_mean(code, &names) {
+            let help = match ctx.index.hints.did_you_mean(code, &names) {
                 Some(s) => format!("did you mean `{s}`? `aegis codes` lists every code"),
                 None => "`aegis codes` lists every code".into(),
             };
@@ -64,7 +63,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 && !fw.baselines.contains_key(b.as_str())
             {
                 let known: Vec<String> = fw.baselines.keys().cloned().collect();
-                let help = match did_you_mean(b.as_str(), &known) {
+                let help = match ctx.index.hints.did_you_mean(b.as_str(), &known) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if known.is_empty() => format!(
                         "framework `{}` defines no baselines; remove `baseline:` to select every control",
@@ -91,7 +90,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                         "system `{}` inherits from `{parent}`, which is not defined",
                         s.id
                     ),
-                    unknown_system_help(parent.as_str(), &system_names),
+                    unknown_system_help(ctx, parent.as_str(), &system_names),
                 );
             }
         }
@@ -99,8 +98,8 @@ pub(super) fn check(ctx: &mut Ctx) {
     check_cycles(ctx);
 }
 
-pub(super) fn unknown_system_help(id: &str, names: &[String]) -> String {
-    match did_you_mean(id, names) {
+pub(super) fn unknown_system_help(ctx: &Ctx, id: &str, names: &[String]) -> String {
+    match ctx.index.hints.did_you_mean(id, names) {
         Some(s) => format!("did you mean `{s}`?"),
         None if names.is_empty() => "define the system under `systems:` in aegis.yaml".into(),
         None => format!("systems in aegis.yaml: {}", names.join(", ")),

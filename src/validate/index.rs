@@ -2,7 +2,7 @@
 //! every spelling of their ids) and baselines.
 
 use super::Ctx;
-use super::schema::did_you_mean;
+use super::schema::Hints;
 use crate::diag::Code;
 use crate::model::{ControlId, ControlRef, normalize_control_id};
 use std::collections::{BTreeMap, HashMap};
@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Default)]
 pub struct Index {
     pub frameworks: BTreeMap<String, FrameworkEntry>,
+    /// The run's budget for "did you mean" hints.
+    pub hints: Hints,
 }
 
 #[derive(Debug)]
@@ -81,7 +83,10 @@ impl FrameworkEntry {
         self.by_key.get(&normalize_control_id(id)).copied()
     }
 
-    fn suggest(&self, id: &str) -> Option<String> {
+    fn suggest(&self, id: &str, hints: &Hints) -> Option<String> {
+        if !hints.take(self.controls.len()) {
+            return None;
+        }
         let wanted = normalize_control_id(id);
         self.controls
             .iter()
@@ -107,7 +112,7 @@ impl Index {
                 let names: Vec<String> = self.frameworks.keys().cloned().collect();
                 return Resolved::UnknownFramework {
                     framework: fw.0.clone(),
-                    suggestion: did_you_mean(fw.as_str(), &names),
+                    suggestion: self.hints.did_you_mean(fw.as_str(), &names),
                 };
             };
             return match entry.control(ctl.as_str()) {
@@ -116,7 +121,7 @@ impl Index {
                     control: i,
                 },
                 None => Resolved::UnknownControl {
-                    suggestion: entry.suggest(ctl.as_str()),
+                    suggestion: entry.suggest(ctl.as_str(), &self.hints),
                     framework: Some(fw.0),
                 },
             };
@@ -138,7 +143,7 @@ impl Index {
                 let suggestion = context
                     .iter()
                     .filter_map(|n| self.frameworks.get(n))
-                    .find_map(|e| e.suggest(ctl.as_str()));
+                    .find_map(|e| e.suggest(ctl.as_str(), &self.hints));
                 Resolved::UnknownControl {
                     framework: (context.len() == 1).then(|| context[0].clone()),
                     suggestion,
@@ -248,7 +253,7 @@ pub(super) fn unknown_framework(
     id: &str,
     names: &[String],
 ) {
-    let help = match did_you_mean(id, names) {
+    let help = match ctx.index.hints.did_you_mean(id, names) {
         Some(s) => format!("did you mean `{s}`?"),
         None if names.is_empty() => "no frameworks are defined yet; import one with `aegis framework import`, or create controls/<id>/framework.yaml".into(),
         None => format!("known frameworks: {}", names.join(", ")),

@@ -4,7 +4,6 @@
 
 use super::config::unknown_system_help;
 use super::index::{Resolved, unknown_framework};
-use super::schema::did_you_mean;
 use super::{Ctx, Located};
 use crate::diag::Code;
 use crate::model::{ControlRef, Implementation};
@@ -66,7 +65,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                         imp.file,
                         pos,
                         msg,
-                        unknown_system_help(&system, &systems),
+                        unknown_system_help(ctx, &system, &systems),
                     );
                 }
                 all_frameworks.clone()
@@ -83,6 +82,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                     &format!("/evidence/{i}"),
                     format!("evidence `{e}` does not exist"),
                     id_help(
+                        ctx,
                         e.as_str(),
                         &evidence_names,
                         "create evidence/<id>.yaml for it",
@@ -98,6 +98,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                     &format!("/policies/{i}"),
                     format!("policy `{p}` does not exist"),
                     id_help(
+                        ctx,
                         p.as_str(),
                         &policy_names,
                         "create policies/<id>.md with front matter for it",
@@ -116,7 +117,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 format!(
                     "control is inherited from system `{from}`, which is not defined in aegis.yaml"
                 ),
-                unknown_system_help(from.as_str(), &systems),
+                unknown_system_help(ctx, from.as_str(), &systems),
             );
         }
     }
@@ -139,7 +140,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 ex.file,
                 "/system",
                 format!("system `{}` is not defined in aegis.yaml", ex.value.system),
-                unknown_system_help(ex.value.system.as_str(), &systems),
+                unknown_system_help(ctx, ex.value.system.as_str(), &systems),
             );
         }
         for (i, r) in ex.value.controls.iter().enumerate() {
@@ -161,7 +162,12 @@ pub(super) fn check(ctx: &mut Ctx) {
                     ex.file,
                     &format!("/risks/{i}"),
                     format!("risk `{r}` does not exist"),
-                    id_help(r.as_str(), &risk_names, "create risks/<id>.yaml for it"),
+                    id_help(
+                        ctx,
+                        r.as_str(),
+                        &risk_names,
+                        "create risks/<id>.yaml for it",
+                    ),
                 );
             }
         }
@@ -174,7 +180,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                     risk.file,
                     &format!("/systems/{i}"),
                     format!("system `{s}` is not defined in aegis.yaml"),
-                    unknown_system_help(s.as_str(), &systems),
+                    unknown_system_help(ctx, s.as_str(), &systems),
                 );
             }
         }
@@ -195,7 +201,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 set.file,
                 "/system",
                 format!("system `{}` is not defined in aegis.yaml", set.value.system),
-                unknown_system_help(set.value.system.as_str(), &systems),
+                unknown_system_help(ctx, set.value.system.as_str(), &systems),
             );
         }
         let context = system_frameworks(ctx, set.value.system.as_str(), &all_frameworks);
@@ -220,6 +226,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                     &format!("/approvals/{i}/policy"),
                     format!("approval for policy `{}`, which does not exist", a.policy),
                     id_help(
+                        ctx,
                         a.policy.as_str(),
                         &policy_names,
                         "remove the stale approval, or restore the policy",
@@ -360,7 +367,7 @@ fn implementation_parameters(
             continue;
         }
         let pos = ctx.key_pos(imp.file, "/parameters", key);
-        let help = match did_you_mean(key, &known) {
+        let help = match ctx.index.hints.did_you_mean(key, &known) {
             Some(s) => format!("did you mean `{s}`?"),
             None if known.is_empty() => {
                 format!("control `{shown}` has no parameters; remove `parameters:`")
@@ -384,8 +391,8 @@ fn system_frameworks(ctx: &Ctx, system: &str, all: &[String]) -> Vec<String> {
     }
 }
 
-fn id_help(id: &str, known: &[String], otherwise: &str) -> String {
-    match did_you_mean(id, known) {
+fn id_help(ctx: &Ctx, id: &str, known: &[String], otherwise: &str) -> String {
+    match ctx.index.hints.did_you_mean(id, known) {
         Some(s) => format!("did you mean `{s}`?"),
         None => otherwise.to_string(),
     }

@@ -444,6 +444,45 @@ fn property_names(root: &Json, s: &Json) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A budget on "did you mean" work for one run. Each hint compares a
+/// word with every candidate, so thousands of unknown ids among tens of
+/// thousands of records would cost billions of comparisons; past the
+/// budget, messages simply go without a suggestion. Only sequential code
+/// draws on it, so which messages get hints is deterministic.
+#[derive(Debug)]
+pub struct Hints {
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for Hints {
+    fn default() -> Self {
+        Hints {
+            left: std::sync::atomic::AtomicUsize::new(Self::BUDGET),
+        }
+    }
+}
+
+impl Hints {
+    /// Comparisons per run: a fraction of a second.
+    const BUDGET: usize = 2_000_000;
+
+    /// Takes `n` comparisons from the budget, if it has them.
+    pub fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.left
+            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(n))
+            .is_ok()
+    }
+
+    /// [`did_you_mean`], within the budget.
+    pub fn did_you_mean(&self, word: &str, candidates: &[String]) -> Option<String> {
+        if !self.take(candidates.len()) {
+            return None;
+        }
+        did_you_mean(word, candidates)
+    }
+}
+
 /// The closest candidate to `word`, when one is close enough to be a typo.
 pub fn did_you_mean(word: &str, candidates: &[String]) -> Option<String> {
     let lower = word.to_lowercase();

@@ -5,7 +5,7 @@
 
 use crate::diag::{Code, Pos};
 use serde_saphyr::granit_parser;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Safety bounds for one YAML document.
 #[derive(Clone, Copy, Debug)]
@@ -45,7 +45,73 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Map(Map),
+}
+
+/// A mapping's entries in document order. Past a few keys it also keeps
+/// an index by key, so that looking keys up (for duplicates while parsing,
+/// and for every diagnostic that points into the mapping) stays constant
+/// time on a mapping with hundreds of thousands of keys.
+#[derive(Clone, Debug, Default)]
+pub struct Map {
+    entries: Vec<Entry>,
+    index: Option<HashMap<String, usize>>,
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl std::ops::Deref for Map {
+    type Target = [Entry];
+    fn deref(&self) -> &[Entry] {
+        &self.entries
+    }
+}
+
+impl Map {
+    /// Below this many entries a scan is cheaper than an index.
+    const LINEAR: usize = 16;
+
+    /// The entry with key `key`.
+    pub fn find(&self, key: &str) -> Option<&Entry> {
+        match &self.index {
+            Some(index) => index.get(key).map(|&i| &self.entries[i]),
+            None => self.entries.iter().find(|e| e.key == key),
+        }
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// Adds an entry whose key is not present yet (the parser checks).
+    fn push(&mut self, entry: Entry) {
+        let i = self.entries.len();
+        match &mut self.index {
+            Some(index) => {
+                index.insert(entry.key.clone(), i);
+            }
+            None if i >= Self::LINEAR => {
+                let mut index: HashMap<String, usize> = self
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(j, e)| (e.key.clone(), j))
+                    .collect();
+                index.insert(entry.key.clone(), i);
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.entries.push(entry);
+    }
+
+    fn entries_mut(&mut self) -> &mut [Entry] {
+        &mut self.entries
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -91,7 +157,7 @@ impl Node {
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            Value::Map(map) => map.find(key),
             _ => None,
         }
     }
@@ -101,7 +167,7 @@ impl Node {
         let mut node = self;
         for seg in pointer_segments(pointer) {
             node = match &node.value {
-                Value::Map(entries) => &entries.iter().find(|e| e.key == seg)?.value,
+                Value::Map(map) => &map.find(&seg)?.value,
                 Value::Seq(items) => items.get(seg.parse::<usize>().ok()?)?,
                 _ => return None,
             };
@@ -115,7 +181,7 @@ impl Node {
         let mut node = self;
         for seg in pointer_segments(pointer) {
             let next = match &node.value {
-                Value::Map(entries) => entries.iter().find(|e| e.key == seg).map(|e| &e.value),
+                Value::Map(map) => map.find(&seg).map(|e| &e.value),
                 Value::Seq(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };
@@ -194,11 +260,8 @@ struct Frame {
 enum Body {
     Seq(Vec<Node>),
     Map {
-        entries: Vec<Entry>,
+        entries: Map,
         key: Option<(String, Pos)>,
-        /// Built once a mapping grows past a few keys, so duplicate-key
-        /// checks stay linear on huge mappings.
-        seen: Option<HashSet<String>>,
     },
 }
 
@@ -296,9 +359,8 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
                     Body::Seq(Vec::new())
                 } else {
                     Body::Map {
-                        entries: Vec::new(),
+                        entries: Map::default(),
                         key: None,
-                        seen: None,
                     }
                 };
                 serial += 1;
@@ -374,7 +436,7 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
                 ..
             }) => items.push(node),
             Some(Frame {
-                body: Body::Map { entries, key, seen },
+                body: Body::Map { entries, key },
                 ..
             }) => match key.take() {
                 Some((k, key_pos)) => entries.push(Entry {
@@ -392,7 +454,7 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
                             help: "write the merged keys out in this mapping; Aegis reads YAML 1.2, which has no merge keys".into(),
                         });
                     }
-                    if duplicate(entries, seen, &k) {
+                    if entries.contains_key(&k) {
                         return Err(YamlError {
                             code: Code::YamlDuplicateKey,
                             pos: node.pos,
@@ -409,16 +471,6 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
         pos: Pos::START,
         value: Value::Null,
     }))
-}
-
-/// Whether `k` is already a key of the mapping; records it when it is not.
-fn duplicate(entries: &[Entry], seen: &mut Option<HashSet<String>>, k: &str) -> bool {
-    const LINEAR: usize = 16;
-    if seen.is_none() && entries.len() < LINEAR {
-        return entries.iter().any(|e| e.key == k);
-    }
-    let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
-    !set.insert(k.to_string())
 }
 
 /// Nodes in `n`'s subtree, counting no further than `cap` (the walk is
@@ -720,7 +772,7 @@ fn shift_tree(node: &mut Node, shift: Shift) {
     match &mut node.value {
         Value::Seq(items) => items.iter_mut().for_each(|n| shift_tree(n, shift)),
         Value::Map(entries) => {
-            for e in entries {
+            for e in entries.entries_mut() {
                 e.key_pos = shift_pos(e.key_pos, shift);
                 shift_tree(&mut e.value, shift);
             }
