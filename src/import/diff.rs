@@ -607,8 +607,10 @@ fn pair(old: &Framework, new: &Framework, crosswalk: Option<&Crosswalk>) -> Pair
 }
 
 /// Pairs the controls still without a counterpart through the mapping's
-/// relationships. A relationship whose controls both have no other one
-/// pairs them for comparison; the rest are listed as they are.
+/// relationships. A relationship counts when at least one of its controls
+/// has no counterpart yet (an OLD control merged into one that kept its id
+/// is not "removed"); one whose two controls have no other counterpart at
+/// all pairs them for comparison; the rest are listed as they are.
 fn pair_by_mapping(old: &Framework, new: &Framework, cw: &Crosswalk, p: &mut Pairs) {
     let forward = cw.mapping.source.as_str() == old.id.as_str();
     let (old_keys, new_keys) = (keys_of(old), keys_of(new));
@@ -637,10 +639,10 @@ fn pair_by_mapping(old: &Framework, new: &Framework, cw: &Crosswalk, p: &mut Pai
             } else {
                 (b, a, inverse(r.kind))
             };
-            // The mapping only fills gaps: a control that kept its id, or
-            // that either version withdraws, is accounted for already.
-            if p.of_old.contains_key(&i)
-                || p.of_new.contains_key(&j)
+            // The mapping only fills gaps: two controls that both have a
+            // counterpart, or a control either version withdraws, are
+            // accounted for already.
+            if (p.of_old.contains_key(&i) && p.of_new.contains_key(&j))
                 || old.controls[i].withdrawn
                 || new.controls[j].withdrawn
             {
@@ -673,7 +675,8 @@ fn pair_by_mapping(old: &Framework, new: &Framework, cw: &Crosswalk, p: &mut Pai
         *new_degree.entry(j).or_default() += 1;
     }
     for ((i, j), kind) in edges {
-        if old_degree[&i] == 1 && new_degree[&j] == 1 {
+        let alone = !p.of_old.contains_key(&i) && !p.of_new.contains_key(&j);
+        if alone && old_degree[&i] == 1 && new_degree[&j] == 1 {
             p.add(i, j, By::Mapping(kind));
         } else {
             p.spread.push((i, j, kind));
@@ -1026,10 +1029,17 @@ pub fn compare_using(
     }
     paired.sort_by_key(|(i, j, _)| (*i, *j));
     let renumbered = paired.iter().filter(|x| x.2.by == "numbering").count();
+    // OLD controls whose counterparts all come from the mapping (not one
+    // that kept its id and also feeds a new control).
+    let only_mapped = |i: &usize| match p.of_old.get(i) {
+        None => true,
+        Some(j) => matches!(p.of_new.get(j), Some((_, By::Mapping(_)))),
+    };
     let mapped = paired
         .iter()
         .filter(|x| x.2.by == "mapping")
         .map(|x| x.0)
+        .filter(only_mapped)
         .collect::<BTreeSet<_>>()
         .len();
 
@@ -1817,19 +1827,23 @@ mod tests {
     }
 
     #[test]
-    fn a_mapping_pairs_only_controls_without_a_counterpart() {
+    fn a_mapping_fills_only_the_gaps_of_id_pairing() {
         let mut old = fw(vec![
             control("A-1", "Keep"),
             control("B-1", "Renamed"),
             control("C-1", "Split"),
+            control("D-1", "Also kept"),
+            control("E-1", "Merged"),
         ]);
         old.id = "v1".into();
         let mut new = fw(vec![
             control("A-1", "Keep"),
+            control("D-1", "Also kept"),
             control("X-1", "Renamed"),
             control("Y-1", "Split one"),
             control("Y-2", "Split two"),
-            control("Z-1", "New"),
+            control("Z-1", "Grown out of A-1"),
+            control("W-1", "Brand new"),
         ]);
         new.id = "v2".into();
         let m = mapping(
@@ -1838,9 +1852,13 @@ mod tests {
             serde_json::json!([
                 {"source": "B-1", "targets": ["X-1"], "type": "subset-of"},
                 {"source": "C-1", "targets": ["Y-1", "Y-2"], "type": "intersects-with"},
-                // A-1 kept its id: the mapping does not move it.
+                // Both kept their ids: nothing to fill.
+                {"source": "A-1", "targets": ["D-1"], "type": "equal"},
+                // Z-1 is not new, E-1 not removed, though A-1 and D-1 kept
+                // their ids.
                 {"source": "A-1", "targets": ["Z-1"], "type": "intersects-with"},
-                {"source": "B-1", "targets": ["Z-1"], "type": "no-relationship"},
+                {"source": "E-1", "targets": ["D-1"], "type": "subset-of"},
+                {"source": "B-1", "targets": ["W-1"], "type": "no-relationship"},
             ]),
         );
         let cw = Crosswalk {
@@ -1856,9 +1874,11 @@ mod tests {
         assert_eq!(
             rows,
             [
+                ("A-1", "Z-1", Some(RelationKind::IntersectsWith), false),
                 ("B-1", "X-1", Some(RelationKind::SubsetOf), true),
                 ("C-1", "Y-1", Some(RelationKind::IntersectsWith), false),
                 ("C-1", "Y-2", Some(RelationKind::IntersectsWith), false),
+                ("E-1", "D-1", Some(RelationKind::SubsetOf), false),
             ]
         );
         assert_eq!(
@@ -1868,10 +1888,13 @@ mod tests {
                 d.counts.mapped,
                 d.counts.unchanged
             ),
-            (1, 0, 2, 2)
+            (1, 0, 3, 3)
         );
-        assert_eq!(d.added[0].id, "Z-1");
+        assert_eq!(d.added[0].id, "W-1");
         assert_eq!(d.fates["C-1"].now, ["Y-1", "Y-2"]);
+        assert_eq!(d.fates["E-1"].changes, ["mapped"]);
+        // A-1 kept its id and its text: no change to report for it.
+        assert!(!d.fates.contains_key("A-1"));
         assert_eq!(d.mapping.as_deref(), Some("m.yaml"));
 
         // Stated from NEW to OLD, a relationship reads the other way.
