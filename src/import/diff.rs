@@ -676,7 +676,7 @@ fn pair_by_mapping(old: &Framework, new: &Framework, cw: &Crosswalk, p: &mut Pai
     }
     for ((i, j), kind) in edges {
         let alone = !p.of_old.contains_key(&i) && !p.of_new.contains_key(&j);
-        if alone && old_degree[&i] == 1 && new_degree[&j] == 1 {
+        if alone && old_degree.get(&i) == Some(&1) && new_degree.get(&j) == Some(&1) {
             p.add(i, j, By::Mapping(kind));
         } else {
             p.spread.push((i, j, kind));
