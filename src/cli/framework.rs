@@ -487,16 +487,10 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
 }
 
 fn run_diff(a: &DiffArgs) -> anyhow::Result<u8> {
-    let old = import::diff::load_side(&a.repo.repo, &a.old)?;
-    let new = import::diff::load_side(&a.repo.repo, &a.new)?;
     let opts = import::diff::DiffOptions {
         threshold: a.threshold,
     };
-    let mut d = import::diff::compare_with(&old, &new, &opts);
-    let old_in_repo = !Path::new(&a.old).is_file();
-    if old_in_repo {
-        d.implementations = import::diff::touched(&a.repo.repo, &old, &d);
-    }
+    let d = import::diff::run(&a.repo.repo, &a.old, &a.new, &opts)?;
     let text = match a.format {
         DiffFormat::Human => import::diff::render_human(&d),
         DiffFormat::Json => import::diff::render_json(&d)?,

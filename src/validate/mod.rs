@@ -74,6 +74,76 @@ pub struct Outcome {
 /// Validates the loaded workspace. Diagnostics come back unsorted and
 /// without severity overrides; `diag::finish` does both.
 pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
+    check(ws, opts, true)
+}
+
+/// The checked records and the index, without the rule families: for
+/// commands that only look references up (`framework diff`), so they
+/// resolve exactly as `run` does without paying for its checks (hashing
+/// every evidence file, say). The diagnostics are those of the schema
+/// check and of building the index.
+pub fn index_only(ws: &Workspace) -> Outcome {
+    // Building the index judges no dates.
+    let opts = Options {
+        as_of: Date::today_utc(),
+    };
+    check(ws, &opts, false)
+}
+
+fn check(ws: &Workspace, opts: &Options, rules: bool) -> Outcome {
+    let (repo, broken, diagnostics) = check_records(ws);
+    let system_index = repo
+        .config
+        .iter()
+        .flat_map(|c| c.systems.iter().enumerate())
+        .map(|(i, s)| (s.id.0.clone(), i))
+        .rev()
+        .collect();
+    let mut ctx = Ctx {
+        ws,
+        repo: &repo,
+        system_index,
+        index: Index::default(),
+        opts,
+        broken,
+        out: diagnostics,
+    };
+    ctx.index = index::build(&mut ctx);
+    if rules {
+        config::check(&mut ctx);
+        duplicates::check(&mut ctx);
+        references::check(&mut ctx);
+        evidence::check(&mut ctx);
+        lifecycle::check(&mut ctx);
+    }
+    let Ctx { index, out, .. } = ctx;
+    Outcome {
+        repo,
+        index,
+        diagnostics: out,
+    }
+}
+
+impl Outcome {
+    /// Resolves the control an implementation names, as validation does: a
+    /// framework-qualified reference exactly, a short id first in the
+    /// frameworks its system selects (every framework when aegis.yaml does
+    /// not define the system), then in every framework.
+    pub fn resolve_implementation(
+        &self,
+        ws: &Workspace,
+        imp: &Located<Implementation>,
+    ) -> Resolved {
+        let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());
+        let system = references::system_of_file(path, &imp.value);
+        let context = references::implementation_context(&self.repo, &system)
+            .unwrap_or_else(|| self.index.frameworks.keys().cloned().collect());
+        self.index.resolve(&imp.value.control, &context)
+    }
+}
+
+/// Schema-checks every file into its typed record (in parallel).
+fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
     let checked: Vec<(Option<Record>, Vec<Diagnostic>)> = ws
         .files
         .par_iter()
@@ -130,35 +200,7 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
             Record::Findings(v) => put!(findings, v),
         }
     }
-
-    let system_index = repo
-        .config
-        .iter()
-        .flat_map(|c| c.systems.iter().enumerate())
-        .map(|(i, s)| (s.id.0.clone(), i))
-        .rev()
-        .collect();
-    let mut ctx = Ctx {
-        ws,
-        repo: &repo,
-        system_index,
-        index: Index::default(),
-        opts,
-        broken,
-        out: diagnostics,
-    };
-    ctx.index = index::build(&mut ctx);
-    config::check(&mut ctx);
-    duplicates::check(&mut ctx);
-    references::check(&mut ctx);
-    evidence::check(&mut ctx);
-    lifecycle::check(&mut ctx);
-    let Ctx { index, out, .. } = ctx;
-    Outcome {
-        repo,
-        index,
-        diagnostics: out,
-    }
+    (repo, broken, diagnostics)
 }
 
 /// What every rule family gets: the files, the records, the index, and a

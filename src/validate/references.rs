@@ -4,7 +4,7 @@
 
 use super::config::unknown_system_help;
 use super::index::{Resolved, unknown_framework};
-use super::{Ctx, Located};
+use super::{Ctx, Located, Repo};
 use crate::diag::Code;
 use crate::model::{ControlRef, Implementation};
 use std::collections::HashSet;
@@ -12,15 +12,25 @@ use std::collections::HashSet;
 /// The system an implementation belongs to: its `system` key, or the
 /// directory it sits in.
 pub(super) fn system_of(ctx: &Ctx, imp: &Located<Implementation>) -> String {
-    match &imp.value.system {
+    system_of_file(ctx.path(imp.file), &imp.value)
+}
+
+/// `system_of` for an implementation read from repository path `path`.
+pub(super) fn system_of_file(path: &str, imp: &Implementation) -> String {
+    match &imp.system {
         Some(s) => s.0.clone(),
-        None => ctx
-            .path(imp.file)
-            .split('/')
-            .nth(1)
-            .unwrap_or_default()
-            .to_string(),
+        None => path.split('/').nth(1).unwrap_or_default().to_string(),
     }
+}
+
+/// The frameworks a short control id of an implementation of `system` is
+/// looked up in first: those the system selects in aegis.yaml. `None` when
+/// aegis.yaml does not define the system; the caller then searches every
+/// framework (and validation reports the unknown system).
+pub(super) fn implementation_context(repo: &Repo, system: &str) -> Option<Vec<String>> {
+    let config = repo.config.as_ref()?;
+    let s = config.systems.iter().find(|s| s.id.as_str() == system)?;
+    Some(s.frameworks.iter().map(|f| f.framework.0.clone()).collect())
 }
 
 pub(super) fn check(ctx: &mut Ctx) {
@@ -31,16 +41,26 @@ pub(super) fn check(ctx: &mut Ctx) {
     // diagnostics say what is wrong, so system checks wait for it.
     let config_ok = repo.config.is_some();
     let evidence_ids: HashSet<&str> = repo.evidence.iter().map(|e| e.value.id.as_str()).collect();
-    let evidence_names: Vec<String> = evidence_ids.iter().map(|s| s.to_string()).collect();
+    // Sorted: a hint picks the best match, and ties must fall the same way
+    // every run.
+    let sorted = |ids: &HashSet<&str>| {
+        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    let evidence_names = sorted(&evidence_ids);
     let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
-    let policy_names: Vec<String> = policy_ids.iter().map(|s| s.to_string()).collect();
+    let policy_names = sorted(&policy_ids);
     let risk_ids: HashSet<&str> = repo.risks.iter().map(|r| r.value.id.as_str()).collect();
-    let risk_names: Vec<String> = risk_ids.iter().map(|s| s.to_string()).collect();
+    let risk_names = sorted(&risk_ids);
 
     for imp in &repo.implementations {
         let system = system_of(ctx, imp);
-        let context: Vec<String> = match ctx.system(&crate::model::SystemId(system.clone())) {
-            Some(s) => s.frameworks.iter().map(|f| f.framework.0.clone()).collect(),
+        let selected = ctx
+            .system(&crate::model::SystemId(system.clone()))
+            .map(|s| s.frameworks.iter().map(|f| f.framework.0.clone()).collect());
+        let context: Vec<String> = match selected {
+            Some(frameworks) => frameworks,
             None => {
                 let (ptr, msg) = match imp.value.system {
                     Some(_) => (
