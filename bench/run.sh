@@ -45,10 +45,10 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 # ---------------------------------------------------------------- 1. build
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   log "cargo build --release (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  (cd "$ROOT" && cargo build --release --bin aegis --bin aegis-bench-gen)
+  (cd "$ROOT" && cargo build --release --bin aegis --example aegis-bench-gen)
 fi
 AEGIS=$CARGO_TARGET_DIR/release/aegis
-GEN=$CARGO_TARGET_DIR/release/aegis-bench-gen
+GEN=$CARGO_TARGET_DIR/release/examples/aegis-bench-gen
 
 # ---------------------------------------------------------------- 2. peers
 CJS=$PEERS_HOME/venv-cjs/bin/check-jsonschema

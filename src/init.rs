@@ -59,6 +59,10 @@ const FILES: &[(&str, &str)] = &[
         ".github/workflows/compliance.yml",
         include_str!("../templates/init/compliance.yml"),
     ),
+    (
+        ".gitattributes",
+        include_str!("../templates/init/gitattributes"),
+    ),
 ];
 
 /// Creates the repository in `dir` for organisation `org`, dated `today`.

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod diag;
 pub mod digest;
+pub mod evidence;
 pub mod fetch;
 pub mod import;
 pub mod init;

@@ -2,6 +2,7 @@
 //! only; the work happens in the pipeline stages.
 
 mod codes;
+mod evidence;
 mod framework;
 mod gate;
 mod init;
@@ -11,8 +12,20 @@ use clap::{Parser, Subcommand};
 
 pub use gate::GateArgs;
 
+/// Shown under `--help`: what scripts and CI branch on.
+const EXIT_CODES: &str = "Exit codes:
+  0  clean: nothing at or above the gate's severity
+  1  findings at or above the gate's severity (`gate.fail_on` in aegis.yaml)
+  2  the command could not run (not a repository, bad arguments, I/O, a refused source)";
+
 #[derive(Debug, Parser)]
-#[command(name = "aegis", version, about = "Compliance as code: validate, crosswalk and gate a compliance program kept in git", long_about = None)]
+#[command(
+    name = "aegis",
+    version,
+    about = "Compliance as code: validate, crosswalk and gate a compliance program kept in git",
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,6 +45,8 @@ pub enum Command {
     Codes(codes::Args),
     /// Import, fetch, list, show, export and compare frameworks (OSCAL catalogs and profiles, and more).
     Framework(framework::Args),
+    /// Evidence records: record the SHA-256 and size of repository artifacts.
+    Evidence(evidence::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -45,5 +60,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),
         Command::Framework(args) => framework::run(&args),
+        Command::Evidence(args) => evidence::run(&args),
     }
 }

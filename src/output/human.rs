@@ -177,7 +177,7 @@ fn line_frame(text: &str, d: &Diagnostic) -> Option<(String, std::ops::Range<usi
     }
     let (mut shown, mut range) = escape::line_with_range(line, from..to);
     if cut_left {
-        shown.insert_str(0, "…");
+        shown.insert(0, '…');
         let n = "…".len();
         range = range.start + n..range.end + n;
     }

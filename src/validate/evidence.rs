@@ -6,9 +6,7 @@ use super::Ctx;
 use crate::diag::{Code, Diagnostic};
 use crate::model::ReviewStatus;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Component, Path};
 
 pub(super) fn check(ctx: &mut Ctx) {
@@ -23,30 +21,10 @@ pub(super) fn check(ctx: &mut Ctx) {
             let path = ctx.path(e.file);
             let d = |code, msg: String, help: &str| Some(Diagnostic::new(code, path, uri_pos, msg).help(help));
             let uri = e.value.uri.as_str();
-            let rel = Path::new(uri);
-            if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir | Component::Prefix(_) | Component::RootDir)) {
-                return d(Code::PathEscapesRepo, format!("evidence path `{uri}` leaves the repository"), "use a path relative to the repository root, such as evidence/files/<name>, without `..`");
-            }
-            let full = root.join(rel);
-            match full.canonicalize() {
-                Ok(real) if !real.starts_with(&root) => {
-                    return d(Code::PathEscapesRepo, format!("evidence path `{uri}` resolves outside the repository (through a symbolic link)"), "store the artifact inside the repository instead of linking to it");
-                }
-                Ok(real) if !real.is_file() && !real.is_dir() => {
-                    return d(
-                        Code::EvidenceFileMissing,
-                        format!("evidence path `{uri}` is not a regular file"),
-                        "point `uri` at a regular file",
-                    );
-                }
-                Ok(real) if real.is_dir() => {
-                    return d(Code::EvidenceFileMissing, format!("evidence path `{uri}` is a directory, not a file"), "point `uri` at one file; archive a directory first");
-                }
-                Ok(_) => {}
-                Err(_) => {
-                    return d(Code::EvidenceFileMissing, format!("evidence file `{uri}` does not exist"), "add the file, fix `uri`, or point `uri` at where the evidence is kept (https:// or s3://)");
-                }
-            }
+            let full = match crate::evidence::resolve(&root, uri) {
+                Ok(full) => full,
+                Err(err) => return d(err.code, err.message, err.help),
+            };
             // The recorded size is compared first: a different size is
             // tampering already, found without reading a byte.
             if let Some(recorded) = e.value.size {
@@ -68,7 +46,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 }
             }
             let expected = e.value.sha256.as_deref()?;
-            match hash_file(&full) {
+            match crate::digest::hash_file(&full) {
                 Ok((actual, size)) if actual != expected => {
                     let sha_pos = ctx.pos(e.file, "/sha256");
                     Some(
@@ -205,21 +183,4 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
     }
-}
-
-/// SHA-256 (lower-case hex) and size of a file, streamed.
-pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((crate::digest::hex(&hasher.finalize()), size))
 }

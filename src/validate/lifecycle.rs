@@ -154,7 +154,9 @@ pub(super) fn check(ctx: &mut Ctx) {
         let name = path.rsplit('/').next().unwrap_or_default();
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
         let (_, ctl) = i.control.parts();
-        if normalize_control_id(stem) != normalize_control_id(ctl.as_str()) {
+        if normalize_control_id(stem) != normalize_control_id(ctl.as_str())
+            && !ctx.unresolved.contains(&imp.file)
+        {
             ctx.emit(
                 Code::PathMismatch,
                 imp.file,

@@ -103,6 +103,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool) -> Outcome {
         ws,
         repo: &repo,
         system_index,
+        unresolved: Default::default(),
         index: Index::default(),
         opts,
         broken,
@@ -210,6 +211,8 @@ pub(crate) struct Ctx<'a> {
     pub repo: &'a Repo,
     /// Position in aegis.yaml of each system id (the first, if repeated).
     pub system_index: std::collections::HashMap<String, usize>,
+    /// Implementation files whose control reference names no control.
+    pub unresolved: std::collections::HashSet<usize>,
     pub index: Index,
     pub opts: &'a Options,
     pub broken: Broken,

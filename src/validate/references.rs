@@ -91,8 +91,13 @@ pub(super) fn check(ctx: &mut Ctx) {
                 all_frameworks.clone()
             }
         };
-        if let Some(found) = control(ctx, imp.file, "/control", &imp.value.control, &context) {
-            implementation_parameters(ctx, imp, found);
+        match control(ctx, imp.file, "/control", &imp.value.control, &context) {
+            Some(found) => implementation_parameters(ctx, imp, found),
+            // The id itself is wrong; suggesting to rename the file after it
+            // would be the wrong fix.
+            None => {
+                ctx.unresolved.insert(imp.file);
+            }
         }
         for (i, e) in imp.value.evidence.iter().enumerate() {
             if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {

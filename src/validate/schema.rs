@@ -201,7 +201,21 @@ fn explain(
         ValidationErrorKind::Type { kind } => {
             let expected = type_words(kind);
             let found = node.map_or("nothing", Node::type_name);
+            let format = sub
+                .map(|s| resolve(schema, s))
+                .and_then(|s| s.get("format"))
+                .and_then(Json::as_str);
             let help = match node {
+                // A bare number where a period or date goes: quoting it
+                // would only trade this error for an invalid-value one.
+                Some(n)
+                    if matches!(n.value, Value::Int(_) | Value::UInt(_) | Value::Float(_))
+                        && format.is_some_and(|f| format_help(f).is_some()) =>
+                {
+                    format_help(format.unwrap_or_default())
+                        .unwrap_or_default()
+                        .to_string()
+                }
                 Some(n)
                     if expected.contains("string")
                         && matches!(
@@ -339,6 +353,18 @@ fn explain(
         }
     }
     out
+}
+
+/// How to write a value of one of our formats, for hints.
+fn format_help(format: &str) -> Option<&'static str> {
+    match format {
+        "aegis-period" => Some("write a period with its unit, like 90d, 12w, 6mo, 1y or P90D"),
+        "aegis-when" => {
+            Some("write YYYY-MM-DD or an RFC 3339 timestamp such as 2026-03-31T09:00:00Z")
+        }
+        "date" => Some("write the date as YYYY-MM-DD, for example 2026-03-31"),
+        _ => None,
+    }
 }
 
 fn in_field(path: &str) -> String {

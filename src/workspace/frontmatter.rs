@@ -1,7 +1,7 @@
-//! Finds a policy's YAML front matter with pulldown-cmark's metadata blocks,
-//! so that what counts as front matter is what Markdown tools agree on.
-
-use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag};
+//! Finds a policy's YAML front matter: a first line of `---`, then YAML,
+//! then a line of `---` (or `...`). Trailing spaces and tabs on either
+//! marker line are allowed, as static-site generators allow them; an
+//! editor that leaves them must not turn the policy into something else.
 
 /// The byte range of the front matter's YAML text inside the Markdown.
 #[derive(Debug, PartialEq, Eq)]
@@ -11,75 +11,81 @@ pub struct FrontMatter {
     pub lines_before: u32,
 }
 
-pub fn find(markdown: &str) -> Option<FrontMatter> {
-    // Front matter must open the file; pulldown-cmark also accepts a block
-    // later on, which would not be front matter.
-    if !(markdown.starts_with("---\n") || markdown.starts_with("---\r\n")) {
-        return None;
-    }
-    let parser = Parser::new_ext(markdown, Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
-    let mut inside = false;
-    for (event, range) in parser.into_offset_iter() {
-        match event {
-            Event::Start(Tag::MetadataBlock(MetadataBlockKind::YamlStyle)) => {
-                if range.start != 0 {
-                    return None;
-                }
-                inside = true;
-            }
-            Event::Text(_) if inside => {
-                let lines_before = markdown[..range.start].matches('\n').count();
-                let end = block_text_end(markdown, range.start);
-                return Some(FrontMatter {
-                    start: range.start,
-                    end,
-                    lines_before: u32::try_from(lines_before).unwrap_or(u32::MAX),
-                });
-            }
-            Event::End(_) if inside => {
-                // An empty block: `---\n---`.
-                let start = markdown.find('\n').map_or(0, |i| i + 1);
-                return Some(FrontMatter {
-                    start,
-                    end: start,
-                    lines_before: 1,
-                });
-            }
-            _ => return None,
-        }
-    }
-    None
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found {
+    FrontMatter(FrontMatter),
+    /// The file opens front matter but no line closes it.
+    NotClosed,
+    /// The file does not start with a `---` line.
+    Missing,
 }
 
-/// The metadata text event may be split; the block ends at the closing
-/// `---` or `...` line.
-fn block_text_end(md: &str, start: usize) -> usize {
+/// Whether `line` (without its line break) is the marker `mark` with
+/// nothing after it but spaces or tabs.
+fn is_marker(line: &str, mark: &str) -> bool {
+    line.strip_prefix(mark)
+        .is_some_and(|rest| rest.trim_end_matches([' ', '\t', '\r']).is_empty())
+}
+
+pub fn find(markdown: &str) -> Found {
+    let mut lines = markdown.split_inclusive('\n');
+    let Some(first) = lines.next() else {
+        return Found::Missing;
+    };
+    if !is_marker(first.trim_end_matches('\n'), "---") {
+        return Found::Missing;
+    }
+    let start = first.len();
     let mut pos = start;
-    for line in md[start..].split_inclusive('\n') {
-        let t = line.trim_end_matches(['\n', '\r']);
-        if t == "---" || t == "..." {
-            return pos;
+    for line in lines {
+        let text = line.trim_end_matches('\n');
+        if is_marker(text, "---") || is_marker(text, "...") {
+            return Found::FrontMatter(FrontMatter {
+                start,
+                end: pos,
+                lines_before: 1,
+            });
         }
         pos += line.len();
     }
-    md.len()
+    Found::NotClosed
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn text(md: &str) -> Option<&str> {
+        match find(md) {
+            Found::FrontMatter(fm) => Some(&md[fm.start..fm.end]),
+            _ => None,
+        }
+    }
+
     #[test]
     fn finds_front_matter_and_its_offset() {
         let md = "---\nid: ac\ntitle: x\n---\n# Body\n";
-        let fm = find(md).expect("front matter");
-        assert_eq!(&md[fm.start..fm.end], "id: ac\ntitle: x\n");
-        assert_eq!(fm.lines_before, 1);
+        assert_eq!(text(md), Some("id: ac\ntitle: x\n"));
+        assert_eq!(text("---\n---\n"), Some(""));
+        assert_eq!(text("---\r\nid: x\r\n...\r\nbody"), Some("id: x\r\n"));
+    }
+
+    #[test]
+    fn marker_lines_may_end_in_spaces() {
+        assert_eq!(text("---  \nid: x\n---\t \n# Body\n"), Some("id: x\n"));
+        // A longer run of dashes is a thematic break, not a marker.
+        assert_eq!(text("---\nid: x\n----\n"), None);
     }
 
     #[test]
     fn no_front_matter_when_it_does_not_open_the_file() {
-        assert_eq!(find("# Title\n---\nid: x\n---\n"), None);
-        assert_eq!(find("just text\n"), None);
+        assert_eq!(find("# Title\n---\nid: x\n---\n"), Found::Missing);
+        assert_eq!(find("just text\n"), Found::Missing);
+        assert_eq!(find(""), Found::Missing);
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_told_apart() {
+        assert_eq!(find("---\nid: x\ntitle: y\n"), Found::NotClosed);
     }
 }

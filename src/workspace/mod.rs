@@ -1,6 +1,7 @@
 //! Stage 1, load: find the repository's files, refuse what is hostile, and
 //! parse each file into a span-keeping tree, in parallel.
 
+pub mod edit;
 mod frontmatter;
 mod layout;
 mod source;
@@ -186,22 +187,27 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let (yaml_text, shift) = if kind == Kind::Policy {
         match frontmatter::find(&text[bom..]) {
-            Some(fm) => (
+            frontmatter::Found::FrontMatter(fm) => (
                 &text[bom + fm.start..bom + fm.end],
                 Shift {
                     lines: fm.lines_before,
                     bytes: bom + fm.start,
                 },
             ),
-            None => {
-                file.push(
-                    Diagnostic::new(
-                        Code::FrontMatterMissing,
-                        rel,
-                        Pos::START,
-                        "policy has no YAML front matter",
+            found => {
+                let (message, help) = if found == frontmatter::Found::NotClosed {
+                    (
+                        "policy's front matter is never closed: no `---` line ends it",
+                        "add a line of `---` after the front matter's last key, before the policy's text",
                     )
-                    .help("start the file with a `---` line, the policy's id, title, version, owner and schema_version, then another `---` line"),
+                } else {
+                    (
+                        "policy has no YAML front matter",
+                        "start the file with a `---` line, the policy's id, title, version, owner and schema_version, then another `---` line",
+                    )
+                };
+                file.push(
+                    Diagnostic::new(Code::FrontMatterMissing, rel, Pos::START, message).help(help),
                 );
                 file.text = text;
                 return file;

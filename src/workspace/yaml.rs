@@ -240,7 +240,10 @@ pub fn parse(text: &str, limits: YamlLimits, shift: Shift) -> Result<Node, YamlE
             value: Value::Null,
         });
     }
-    let mut node = build(text, limits)?;
+    let mut node = build(text, limits).map_err(|mut e| {
+        e.pos = shift_pos(e.pos, shift);
+        e
+    })?;
     if shift.lines > 0 || shift.bytes > 0 {
         shift_tree(&mut node, shift);
     }
@@ -593,8 +596,8 @@ fn first_indent_tab(text: &str, from: usize) -> Option<Pos> {
         .rfind('\n')
         .map_or(0, |i| i + 1);
     let mut offset = start;
-    let mut line = u32::try_from(text[..start].matches('\n').count()).ok()? + 1;
-    for l in text[start..].split_inclusive('\n').take(64) {
+    let first = u32::try_from(text[..start].matches('\n').count()).ok()? + 1;
+    for (line, l) in (first..).zip(text[start..].split_inclusive('\n').take(64)) {
         let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
         if let Some(i) = l[..indent].find('\t') {
             let column = u32::try_from(l[..i].chars().count()).ok()? + 1;
@@ -606,7 +609,6 @@ fn first_indent_tab(text: &str, from: usize) -> Option<Pos> {
             });
         }
         offset += l.len();
-        line += 1;
     }
     None
 }
@@ -829,6 +831,63 @@ mod tests {
         }
         let e = p(&s).expect_err("bomb");
         assert_eq!(e.code, Code::YamlAliasLimit, "{}", e.message);
+    }
+
+    #[test]
+    fn aliases_copy_their_anchor_wherever_it_sits() {
+        let json = |t: &str| p(t).expect("parses").to_json();
+        assert_eq!(
+            json("a: &x [1, 2]\nb: *x\n"),
+            serde_json::json!({"a": [1, 2], "b": [1, 2]})
+        );
+        // In a closed mapping, in a still-open list, on a key, deep down.
+        assert_eq!(
+            json("a: {b: &x {c: 1}}\nd: *x\n")["d"],
+            serde_json::json!({"c": 1})
+        );
+        assert_eq!(json("a: [&x 1, *x]\n")["a"], serde_json::json!([1, 1]));
+        assert_eq!(json("&k key: v\nother: *k\n")["other"], "key");
+        assert_eq!(
+            json("a: [[x, &y [1]], *y]\n")["a"],
+            serde_json::json!([["x", [1]], [1]])
+        );
+        assert_eq!(
+            json("a: &a {x: 1}\nb: &b [*a, *a]\nc: *b\n")["c"],
+            serde_json::json!([{"x": 1}, {"x": 1}])
+        );
+    }
+
+    #[test]
+    fn merge_keys_and_node_budget_have_their_own_messages() {
+        let e = p("a: &b {x: 1}\nc:\n  <<: *b\n").expect_err("merge");
+        assert_eq!((e.code, e.pos.line), (Code::YamlSyntax, 3));
+        assert!(e.message.contains("merge keys"));
+        let small = YamlLimits {
+            max_depth: 64,
+            max_nodes: 100,
+        };
+        let list = format!("x: [{}]\n", vec!["0"; 200].join(","));
+        let e = parse(&list, small, Shift::default()).expect_err("budget");
+        assert_eq!(e.code, Code::YamlNodeLimit);
+    }
+
+    #[test]
+    fn a_mapping_with_many_keys_is_indexed_and_still_refuses_duplicates() {
+        let mut t = String::new();
+        for i in 0..50_000 {
+            t.push_str(&format!("k{i}: {i}\n"));
+        }
+        let n = p(&t).expect("parses");
+        assert_eq!(n.get("k49999").map(|v| &v.value), Some(&Value::Int(49_999)));
+        t.push_str("k17: again\n");
+        assert_eq!(p(&t).expect_err("dup").code, Code::YamlDuplicateKey);
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_found_where_it_is() {
+        let t = "a: 1\nb: x\n\tc: 2\n";
+        let e = p(t).expect_err("tab");
+        assert_eq!((e.pos.line, e.pos.column), (3, 1), "{}", e.message);
     }
 
     #[test]

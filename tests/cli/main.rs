@@ -6,4 +6,5 @@ mod check;
 mod codes;
 mod init;
 mod schemas;
+mod trust;
 mod validate;

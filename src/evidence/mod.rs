@@ -1,0 +1,7 @@
+//! Evidence artifacts kept in the repository: finding one safely from its
+//! record's `uri`, and recording its hash and size (`aegis evidence hash`).
+
+mod artifact;
+pub mod hash;
+
+pub use artifact::{ArtifactError, resolve};
