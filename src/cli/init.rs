@@ -5,21 +5,29 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where to create the repository (created if missing).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
+    /// Where to create the repository (created if missing) [default: .].
+    #[arg(value_name = "DIR", conflicts_with = "repo")]
+    pub dir: Option<PathBuf>,
+    /// Where to create the repository, as every other command names it.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
     /// The organisation's name, written into aegis.yaml.
     #[arg(long, default_value = "Example Organisation")]
     pub org: String,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
-    let written = crate::init::scaffold(&args.dir, &args.org, Date::today_utc())?;
+    let dir = args
+        .dir
+        .clone()
+        .or_else(|| args.repo.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let written = crate::init::scaffold(&dir, &args.org, Date::today_utc())?;
     eprintln!(
         "created a compliance repository in {} ({} files)",
-        args.dir.display(),
+        dir.display(),
         written.len()
     );
-    eprintln!("next: aegis check {}", args.dir.display());
+    eprintln!("next: aegis check {}", dir.display());
     Ok(0)
 }

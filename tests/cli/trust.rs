@@ -634,6 +634,14 @@ fn repo_is_a_flag_for_validate_and_check_too() {
             .run();
         assert_eq!(out.code, 0, "{cmd}: {}", out.stderr);
     }
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let repo = fresh.path().join("new");
+    let init = Aegis::new().args(["init", "--repo"]).arg(&repo).run();
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    std::fs::remove_dir_all(repo.join("schemas")).expect("rm");
+    let schemas = Aegis::new().args(["schemas", "--repo"]).arg(&repo).run();
+    assert_eq!(schemas.code, 0, "{}", schemas.stderr);
+    assert!(repo.join("schemas/evidence.schema.json").is_file());
 }
 
 #[test]
