@@ -61,25 +61,35 @@ pub enum ImportError {
     NotOscal { path: PathBuf },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("{path}: control id `{id}` appears more than once in the catalog")]
+    #[error(
+        "{path}: control id `{}` appears more than once in the catalog",
+        crate::excerpt::text(id)
+    )]
     DuplicateControl { path: PathBuf, id: String },
     #[error(
-        "`{0}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline"
+        "`{}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline",
+        crate::excerpt::text(.0)
     )]
     BadId(String),
     #[error("profile imports form a cycle: {}", chain.join(" -> "))]
     Cycle { chain: Vec<String> },
     #[error(
-        "{path}: cannot resolve import `{href}`; looked for {}{hint}",
+        "{path}: cannot resolve import `{}`; looked for {}{hint}",
+        crate::excerpt::text(href),
         list(tried)
     )]
     MissingImport {
         path: PathBuf,
         href: String,
-        tried: Vec<PathBuf>,
+        /// Each place looked at, refused ones with the reason.
+        tried: Vec<String>,
         hint: String,
     },
-    #[error("framework `{id}` is not in {repo}/controls/{}", known_list(known))]
+    #[error(
+        "framework `{}` is not in {repo}/controls/{}",
+        crate::excerpt::text(id),
+        known_list(known)
+    )]
     UnknownFramework {
         id: String,
         repo: PathBuf,
@@ -100,15 +110,11 @@ pub enum ImportError {
     Serialize { what: String, message: String },
 }
 
-fn list(paths: &[PathBuf]) -> String {
-    if paths.is_empty() {
+fn list(places: &[String]) -> String {
+    if places.is_empty() {
         return "nothing (no local candidate)".into();
     }
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    places.join(", ")
 }
 
 fn known_list(known: &[String]) -> String {

@@ -315,11 +315,19 @@ fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
     )
     .map_err(|e| ImportError::Native {
         path: path.to_path_buf(),
-        message: format!("{}:{}: {}", e.pos.line, e.pos.column, e.message),
+        message: format!(
+            "{}:{}: {}",
+            e.pos.line,
+            e.pos.column,
+            crate::excerpt::message(&e.message)
+        ),
     })?;
     serde_json::from_value(node.to_json()).map_err(|e| ImportError::Native {
         path: path.to_path_buf(),
-        message: format!("{e} (run `aegis validate` for details)"),
+        message: format!(
+            "{} (run `aegis validate` for details)",
+            crate::excerpt::message(&e.to_string())
+        ),
     })
 }
 

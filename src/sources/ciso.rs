@@ -139,14 +139,20 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
     let mut members: BTreeMap<String, Vec<ControlId>> = BTreeMap::new();
 
     for (index, node) in fo.requirement_nodes.into_iter().enumerate() {
-        let at = format!("requirement_nodes[{index}] ({})", node.urn);
+        let at = format!(
+            "requirement_nodes[{index}] ({})",
+            crate::excerpt::text(&node.urn)
+        );
         let parent = match &node.parent_urn {
             None => None,
             Some(p) => Some(placed.get(p).cloned().ok_or_else(|| {
                 SourceError::invalid(
                     path,
                     &at,
-                    format!("parent_urn `{p}` is not an earlier node"),
+                    format!(
+                        "parent_urn `{}` is not an earlier node",
+                        crate::excerpt::text(p)
+                    ),
                 )
             })?),
         };

@@ -60,7 +60,14 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result
         let plain = e.render_with_options(serde_saphyr::render_options! {
             snippets: serde_saphyr::SnippetMode::Off,
         });
-        SourceError::syntax(path, plain.trim().to_string())
+        let message = crate::excerpt::message(plain.trim());
+        match e.location() {
+            Some(at) if at.line() > 0 => SourceError::syntax(
+                path,
+                format!("line {}, column {}: {message}", at.line(), at.column()),
+            ),
+            _ => SourceError::syntax(path, message),
+        }
     })
 }
 
@@ -68,7 +75,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result
     serde_json::from_str(text).map_err(|e| {
         SourceError::syntax(
             path,
-            format!("line {}, column {}: {e}", e.line(), e.column()),
+            format!(
+                "line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                crate::import::oscal::json_message(&e)
+            ),
         )
     })
 }
@@ -110,7 +122,8 @@ pub(crate) fn framework_id(
                 path,
                 "framework id",
                 format!(
-                    "`{id}` is not a framework id (lower-case letters, digits, '.', '_' and '-')"
+                    "`{}` is not a framework id (lower-case letters, digits, '.', '_' and '-')",
+                    crate::excerpt::text(id)
                 ),
             ));
         }
@@ -143,7 +156,10 @@ pub(crate) fn strict_control_id(raw: &str) -> Result<ControlId, String> {
         return Err("empty control id".into());
     }
     if id.chars().any(|c| c.is_whitespace() || c == ':') {
-        return Err(format!("control id `{id}` contains a space or ':'"));
+        return Err(format!(
+            "control id `{}` contains a space or ':'",
+            crate::excerpt::text(id)
+        ));
     }
     Ok(ControlId(id.to_string()))
 }
@@ -375,8 +391,11 @@ pub(crate) fn finish(path: &Path, fw: Framework) -> Result<Framework, SourceErro
         {
             return Err(SourceError::invalid(
                 path,
-                format!("control `{}`", c.id),
-                format!("parent `{parent}` is not a control of this framework"),
+                format!("control `{}`", crate::excerpt::text(c.id.as_str())),
+                format!(
+                    "parent `{}` is not a control of this framework",
+                    crate::excerpt::text(parent.as_str())
+                ),
             ));
         }
     }
@@ -385,7 +404,7 @@ pub(crate) fn finish(path: &Path, fw: Framework) -> Result<Framework, SourceErro
         if groups.insert(g.id.as_str(), ()).is_some() {
             return Err(SourceError::invalid(
                 path,
-                format!("group `{}`", g.id),
+                format!("group `{}`", crate::excerpt::text(&g.id)),
                 "duplicate group id",
             ));
         }

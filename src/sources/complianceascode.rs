@@ -78,7 +78,10 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
             return Err(SourceError::invalid(
                 path,
                 "controls_dir",
-                format!("`{dir}` is not a directory (symbolic links are refused)"),
+                format!(
+                    "`{}` is not a directory (symbolic links are refused)",
+                    crate::excerpt::text(dir)
+                ),
             ));
         }
         let mut entries = Vec::new();
@@ -251,8 +254,11 @@ fn baselines(
         {
             return Err(SourceError::invalid(
                 path,
-                format!("control `{id}`"),
-                format!("level `{bad}` is not declared in `levels`"),
+                format!("control `{}`", crate::excerpt::text(id.as_str())),
+                format!(
+                    "level `{}` is not declared in `levels`",
+                    crate::excerpt::text(bad)
+                ),
             ));
         }
     }
@@ -301,7 +307,10 @@ fn contained_dir(path: &Path, dir: &str) -> Result<PathBuf, SourceError> {
         return Err(SourceError::invalid(
             path,
             "controls_dir",
-            format!("`{dir}` leaves the directory of the control file"),
+            format!(
+                "`{}` leaves the directory of the control file",
+                crate::excerpt::text(dir)
+            ),
         ));
     }
     Ok(path.parent().unwrap_or(Path::new(".")).join(rel))

@@ -83,7 +83,7 @@ pub enum SourceError {
         location: String,
         message: String,
     },
-    #[error("{}: duplicate control id `{id}` at {second} (first at {first})", .path.display())]
+    #[error("{}: duplicate control id `{}` at {second} (first at {first})", .path.display(), crate::excerpt::text(.id))]
     DuplicateId {
         path: PathBuf,
         id: String,

@@ -64,8 +64,9 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
         .ok_or_else(|| SourceError::invalid(path, "document", "expected a JSON object"))?;
     let (framework, name, version, provider, description, raw, cross) =
         if obj.contains_key("Requirements") {
-            let doc: PerProvider = serde_json::from_value(root.clone())
-                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            let doc: PerProvider = serde_json::from_value(root.clone()).map_err(|e| {
+                SourceError::invalid(path, "document", crate::excerpt::message(&e.to_string()))
+            })?;
             (
                 doc.framework,
                 doc.name,
@@ -76,8 +77,9 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
                 false,
             )
         } else if obj.contains_key("requirements") {
-            let doc: CrossProvider = serde_json::from_value(root.clone())
-                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            let doc: CrossProvider = serde_json::from_value(root.clone()).map_err(|e| {
+                SourceError::invalid(path, "document", crate::excerpt::message(&e.to_string()))
+            })?;
             (
                 doc.framework,
                 doc.name,
@@ -305,7 +307,7 @@ fn requirement(
                 let items = items.as_array().ok_or_else(|| {
                     SourceError::invalid(
                         path,
-                        format!("{at} ({checks_key}.{prov})"),
+                        format!("{at} ({checks_key}.{})", crate::excerpt::text(prov)),
                         "expected a list of check ids",
                     )
                 })?;
@@ -313,7 +315,7 @@ fn requirement(
                     let check = item.as_str().ok_or_else(|| {
                         SourceError::invalid(
                             path,
-                            format!("{at} ({checks_key}.{prov})"),
+                            format!("{at} ({checks_key}.{})", crate::excerpt::text(prov)),
                             "check ids must be strings",
                         )
                     })?;

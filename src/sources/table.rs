@@ -219,7 +219,10 @@ pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceErr
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
-            SourceError::syntax(path, format!("line {line}: {e}"))
+            SourceError::syntax(
+                path,
+                format!("line {line}: {}", crate::excerpt::message(&e.to_string())),
+            )
         })?;
         let line = record
             .position()
@@ -490,7 +493,10 @@ fn mapped(
             return Err(SourceError::invalid(
                 path,
                 format!("{} {row}, column `{column}`", grid.what),
-                format!("parent `{pid}` is not a control in this file"),
+                format!(
+                    "parent `{}` is not a control in this file",
+                    crate::excerpt::text(pid.as_str())
+                ),
             ));
         }
     }
@@ -628,7 +634,7 @@ fn bad_csf(path: &Path, row: usize, column: &str, value: &str) -> SourceError {
         format!("row {row}, column `{column}`"),
         format!(
             "expected `Name (CODE): text`, found `{}`",
-            derive_title(Some(value), "")
+            crate::excerpt::text(&derive_title(Some(value), ""))
         ),
     )
 }

@@ -238,7 +238,7 @@ fn index_control(
             path: path.to_path_buf(),
             message: format!(
                 "control id `{}` is not usable (empty, or has spaces or ':')",
-                c.id
+                crate::excerpt::text(&c.id)
             ),
         });
     }
@@ -301,7 +301,7 @@ fn push_group(
     if !ids.insert(id.clone()) {
         return Err(ImportError::Invalid {
             path: path.to_path_buf(),
-            message: format!("group id `{id}` appears twice"),
+            message: format!("group id `{}` appears twice", crate::excerpt::text(&id)),
         });
     }
     fw.groups.push(Group {

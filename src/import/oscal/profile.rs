@@ -9,6 +9,7 @@
 //! selections collapse to one id whatever the combine method says.
 
 use super::catalog::{link_list_in, param_in, part_in, prop_list_in, select_in, slug};
+use super::scope::{Candidate, Scope};
 use super::{Document, OscalProfile, ProfileImport, Resource, Selection};
 use crate::import::{ImportError, ImportOptions, native, read_source};
 use crate::model::{
@@ -62,6 +63,7 @@ enum Source_ {
 struct Ctx<'a> {
     repo: &'a Path,
     opts: &'a ImportOptions,
+    scope: Scope,
     stack: Vec<PathBuf>,
     catalogs: HashMap<PathBuf, Rc<Framework>>,
     repo_frameworks: HashMap<String, Rc<Framework>>,
@@ -80,6 +82,7 @@ pub fn resolve_file(
     let mut ctx = Ctx {
         repo,
         opts,
+        scope: Scope::new(Some(file), repo),
         stack: vec![canonical(file)],
         catalogs: HashMap::new(),
         repo_frameworks: HashMap::new(),
@@ -365,7 +368,7 @@ fn select(
             file.display(),
             unknown.len(),
             catalog.id,
-            unknown.join(", ")
+            id_list(&unknown)
         ));
     }
     universe
@@ -373,6 +376,21 @@ fn select(
         .filter(|id| included.contains(*id) && !excluded.contains(*id))
         .cloned()
         .collect()
+}
+
+/// Ids read from a profile, for a note: each escaped and cut, and at
+/// most twenty of them.
+fn id_list(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut out: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|i| crate::excerpt::text(i))
+        .collect();
+    if ids.len() > SHOWN {
+        out.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    out.join(", ")
 }
 
 /// OSCAL `matching` patterns: `*` any run of characters, `?` one character.
@@ -400,10 +418,6 @@ fn glob(pattern: &str, s: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-fn is_url(href: &str) -> bool {
-    href.contains("://")
-}
-
 fn basename(href: &str) -> &str {
     href.rsplit(['/', '\\']).next().unwrap_or(href)
 }
@@ -414,16 +428,24 @@ fn resolve_import(
     resources: &[Resource],
     href: &str,
 ) -> Result<Source_, ImportError> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let mut candidates: Vec<PathBuf> = Vec::new();
+    let real = canonical(file);
+    let dir = real.parent().unwrap_or(Path::new("."));
+    let mut candidates: Vec<Candidate> = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    let push = |h: &str, candidates: &mut Vec<PathBuf>| {
-        if !is_url(h) && !h.starts_with('#') {
-            candidates.push(dir.join(h));
+    // The href itself, then its file name beside the profile (NIST's
+    // rlinks are paths inside NIST's repository, FedRAMP's are URLs).
+    let push = |h: &str, candidates: &mut Vec<Candidate>| {
+        match Scope::local(h) {
+            Some(Ok(local)) => candidates.push(ctx.scope.admit(dir, &local)),
+            Some(Err(reason)) => candidates.push(Candidate::Refused {
+                shown: crate::excerpt::text(h),
+                reason,
+            }),
+            None => {}
         }
         let b = basename(h);
-        if !b.is_empty() && !b.starts_with('#') {
-            candidates.push(dir.join(b));
+        if !b.is_empty() && !b.starts_with('#') && b != h {
+            candidates.push(ctx.scope.admit(dir, b));
         }
     };
     let mut wanted_version: Option<String> = None;
@@ -456,51 +478,24 @@ fn resolve_import(
     } else {
         push(href, &mut candidates);
     }
-    candidates.dedup();
-    for cand in &candidates {
-        if !cand.is_file() {
-            continue;
-        }
-        let key = canonical(cand);
-        if ctx.stack.contains(&key) {
-            let mut chain: Vec<String> =
-                ctx.stack.iter().map(|p| p.display().to_string()).collect();
-            chain.push(key.display().to_string());
-            return Err(ImportError::Cycle { chain });
-        }
-        if let Some(c) = ctx.catalogs.get(&key) {
-            return Ok(Source_::Catalog(c.clone(), false));
-        }
-        let (text, sha) = read_source(cand)?;
-        // With --catalog a catalog beside the profile is not needed: skip
-        // parsing it (megabytes of XML for NIST's files), but still follow a
-        // profile to the profile it imports.
-        if let Some(id) = &ctx.opts.catalog
-            && !looks_like_profile(&text)
-        {
-            return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
-        }
-        match super::parse(&text, cand)? {
-            Document::Catalog(cat) => {
-                if let Some(id) = &ctx.opts.catalog {
-                    return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
-                }
-                let fw = Rc::new(super::catalog::to_native(
-                    &cat,
-                    ctx.opts.id.as_deref(),
-                    cand,
-                    &sha,
-                )?);
-                ctx.catalogs.insert(key, fw.clone());
-                return Ok(Source_::Catalog(fw, false));
+    let mut tried: Vec<String> = Vec::new();
+    let mut found: Option<PathBuf> = None;
+    let mut refused = false;
+    for c in candidates {
+        match c {
+            Candidate::Found(p) => {
+                found.get_or_insert(p);
             }
-            Document::Profile(p) => {
-                ctx.stack.push(key);
-                let s = resolve_profile(ctx, cand, &p)?;
-                ctx.stack.pop();
-                return Ok(Source_::Profile(s));
+            Candidate::Missing(p) => tried.push(p.display().to_string()),
+            Candidate::Refused { shown, reason } => {
+                refused = true;
+                tried.push(format!("{shown} (refused: {reason})"));
             }
         }
+    }
+    tried.dedup();
+    if let Some(cand) = found {
+        return read_import(ctx, cand);
     }
     // The profile may name the release it was written for (FedRAMP rev5
     // names 5.1.1); resolving against another is allowed but worth saying.
@@ -509,8 +504,9 @@ fn resolve_import(
             && *v != fw.version
         {
             ctx.notes.push(format!(
-                "{}: the profile names version {v} of its catalog; resolved against `{}` version {}",
+                "{}: the profile names version {} of its catalog; resolved against `{}` version {}",
                 file.display(),
+                crate::excerpt::text(v),
                 fw.id,
                 fw.version
             ));
@@ -533,12 +529,65 @@ fn resolve_import(
             return chosen(ctx, fw);
         }
     }
+    let rule = if refused {
+        format!(
+            "; Aegis reads a profile's imports only inside {} and never follows them elsewhere",
+            ctx.scope.describe()
+        )
+    } else {
+        String::new()
+    };
     Err(ImportError::MissingImport {
         path: file.to_path_buf(),
         href: href.to_string(),
-        tried: candidates,
-        hint: "; put the catalog beside the profile, or import it first and pass --catalog <framework-id>".into(),
+        tried,
+        hint: format!(
+            "{rule}; put the catalog beside the profile, or import it first and pass --catalog <framework-id>"
+        ),
     })
+}
+
+/// Reads the import found at `cand` (canonical, inside the scope): a
+/// catalog, or a profile resolved in turn.
+fn read_import(ctx: &mut Ctx, cand: PathBuf) -> Result<Source_, ImportError> {
+    if ctx.stack.contains(&cand) {
+        let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
+        chain.push(cand.display().to_string());
+        return Err(ImportError::Cycle { chain });
+    }
+    if let Some(c) = ctx.catalogs.get(&cand) {
+        return Ok(Source_::Catalog(c.clone(), false));
+    }
+    let (text, sha) = read_source(&cand)?;
+    // With --catalog a catalog beside the profile is not needed: skip
+    // parsing it (megabytes of XML for NIST's files), but still follow a
+    // profile to the profile it imports.
+    if let Some(id) = &ctx.opts.catalog
+        && !looks_like_profile(&text)
+    {
+        return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+    }
+    match super::parse(&text, &cand)? {
+        Document::Catalog(cat) => {
+            if let Some(id) = &ctx.opts.catalog {
+                return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+            }
+            let fw = Rc::new(super::catalog::to_native(
+                &cat,
+                ctx.opts.id.as_deref(),
+                &cand,
+                &sha,
+            )?);
+            ctx.catalogs.insert(cand, fw.clone());
+            Ok(Source_::Catalog(fw, false))
+        }
+        Document::Profile(p) => {
+            ctx.stack.push(cand.clone());
+            let s = resolve_profile(ctx, &cand, &p)?;
+            ctx.stack.pop();
+            Ok(Source_::Profile(s))
+        }
+    }
 }
 
 /// Whether an OSCAL document's root is a profile, judged from its first
