@@ -3,6 +3,7 @@
 //! loses a file, and refuses truncated or oversized input. Tests marked
 //! "corpus" read `$AEGIS_CORPUS` and are skipped when it is unset.
 
+use aegis::import::native;
 use aegis::model::Date;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -243,4 +244,184 @@ fn parse_errors_quote_only_a_short_escaped_excerpt() {
     );
     let err = stderr(&import_cli(&p, repo.path(), &[]));
     assert!(longest_run(&err, "Zq") <= 100, "{err}");
+}
+
+// ---- 2. no file lost to concurrency, kills or re-imports ------------------------------
+
+/// The tiny catalog with `n` more controls in a third group, so two
+/// sources of the same framework differ.
+fn tiny_with(n: usize) -> String {
+    let extra: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"id":"zz-{i}","title":"Extra {i}"}}"#))
+        .collect();
+    TINY_CATALOG.replace(
+        r#"{"id":"au","title":"Audit""#,
+        &format!(
+            r#"{{"id":"zz","title":"Extra","controls":[{}]}},{{"id":"au","title":"Audit""#,
+            extra.join(",")
+        ),
+    )
+}
+
+/// The user's own files in a framework's folder, and a baseline.
+fn add_user_files(dir: &Path, n: usize) -> BTreeMap<String, Vec<u8>> {
+    for i in 0..n {
+        write(dir, &format!("notes/n{i}.md"), &format!("note {i}\n"));
+        write(dir, &format!("u{i}.txt"), &format!("user {i}\n"));
+    }
+    write(
+        dir,
+        "baselines/mine.yaml",
+        "schema_version: 1\nframework: tiny\nid: mine\ncontrols: [ac-1]\n",
+    );
+    write(dir, "source/original.json", "{}");
+    user_tree(dir)
+}
+
+fn user_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    tree(dir)
+        .into_iter()
+        .filter(|(k, _)| k != "framework.yaml" && !k.starts_with("catalog/"))
+        .collect()
+}
+
+fn hidden_in(controls: &Path) -> Vec<String> {
+    std::fs::read_dir(controls)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn concurrent_imports_of_one_framework_lose_nothing_and_the_loser_says_busy() {
+    let src = tempfile::tempdir().expect("tmp");
+    let a = write(src.path(), "a.json", &tiny_with(3));
+    let b = write(src.path(), "b.json", &tiny_with(40));
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().into_owned();
+    let first = import_cli(&a, repo.path(), &["--id", "tiny"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let dir = repo.path().join("controls/tiny");
+    let mine = add_user_files(&dir, 150);
+    let mut busy = 0;
+    for round in 0..6 {
+        let spawn = |file: &Path| {
+            Command::new(env!("CARGO_BIN_EXE_aegis"))
+                .args(["framework", "import"])
+                .arg(file)
+                .args(["--id", "tiny", "--repo", &r])
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn")
+        };
+        let (x, y) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let children = [spawn(x), spawn(y)];
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            let err = stderr(&out);
+            match out.status.code() {
+                Some(0) => {}
+                Some(2) if err.contains("another aegis process is writing to") => busy += 1,
+                other => panic!("round {round}: exit {other:?}: {err}"),
+            }
+        }
+        assert_eq!(
+            mine,
+            user_tree(&dir),
+            "round {round}: a user file changed or vanished"
+        );
+        assert!(
+            hidden_in(&repo.path().join("controls")).is_empty(),
+            "round {round}"
+        );
+        let n = native::load(repo.path(), "tiny")
+            .expect("loads")
+            .framework
+            .controls
+            .len();
+        assert!(n == 8 || n == 45, "round {round}: {n} controls");
+    }
+    eprintln!("{busy} of 12 imports found the repository busy");
+}
+
+#[test]
+fn a_reimport_keeps_user_files_and_baselines_and_reports_what_it_recovered() {
+    let src = tempfile::tempdir().expect("tmp");
+    let a = write(src.path(), "a.json", &tiny_with(1));
+    let b = write(src.path(), "b.json", &tiny_with(2));
+    let repo = new_repo();
+    assert_eq!(
+        import_cli(&a, repo.path(), &["--id", "tiny"]).status.code(),
+        Some(0)
+    );
+    let controls = repo.path().join("controls");
+    let dir = controls.join("tiny");
+    let mine = add_user_files(&dir, 5);
+    // What the older layout left after a kill while moving the user's
+    // files: one of them sits in its hidden stage.
+    let left = controls.join(".tiny.aegis-new-31337");
+    std::fs::create_dir_all(&left).expect("leftover");
+    std::fs::rename(dir.join("u3.txt"), left.join("u3.txt")).expect("moved away");
+    let out = aegis(&[
+        "framework",
+        "list",
+        "--repo",
+        &repo.path().to_string_lossy(),
+    ]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("aegis-new"), "{listed}");
+
+    let out = import_cli(&b, repo.path(), &["--id", "tiny"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("put back into controls/tiny/") && err.contains("u3.txt"),
+        "{err}"
+    );
+    assert_eq!(mine, user_tree(&dir));
+    assert!(
+        hidden_in(&controls).is_empty(),
+        "{:?}",
+        hidden_in(&controls)
+    );
+    assert_eq!(
+        native::load(repo.path(), "tiny")
+            .expect("load")
+            .framework
+            .controls
+            .len(),
+        7
+    );
+
+    // A user file inside catalog/ is refused, not swept away.
+    write(&dir, "catalog/my-notes.txt", "keep me");
+    let out = import_cli(&a, repo.path(), &["--id", "tiny"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("my-notes.txt") && err.contains("move it out of catalog/"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("catalog/my-notes.txt")).expect("kept"),
+        "keep me"
+    );
+
+    #[cfg(unix)]
+    {
+        // A framework folder that is a link is never written through.
+        let elsewhere = tempfile::tempdir().expect("tmp");
+        let repo = new_repo();
+        std::os::unix::fs::symlink(elsewhere.path(), repo.path().join("controls/tiny"))
+            .expect("link");
+        let out = import_cli(&a, repo.path(), &["--id", "tiny"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(tree(elsewhere.path()).is_empty());
+    }
 }

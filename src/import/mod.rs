@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod native;
 pub mod oscal;
+pub mod swap;
 
 use crate::model::{BaselineFile, Framework};
 use crate::sources;
@@ -101,6 +102,24 @@ pub enum ImportError {
     /// Assistant) that its reader refused.
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
+    #[error(
+        "another aegis process is writing to {}/controls; run this again once it has finished",
+        repo.display()
+    )]
+    Busy { repo: PathBuf },
+    #[error(
+        "{path} is a symbolic link; Aegis never moves files into or out of a linked folder, nor writes through one: replace the link with the folder it points to"
+    )]
+    Symlink { path: PathBuf },
+    #[error(
+        "{catalog} holds {}, which is not a catalog part; the import replaces catalog/ as a whole, so move {} out of catalog/ (anywhere else in the framework's folder is safe) and run the import again",
+        entries.join(", "),
+        if entries.len() == 1 { "it" } else { "them" }
+    )]
+    ForeignInCatalog {
+        catalog: PathBuf,
+        entries: Vec<String>,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -193,7 +212,19 @@ pub struct Outcome {
 /// profile, or a framework in a format `crate::sources` reads (CSV and XLSX
 /// sheets, Prowler, ComplianceAsCode, CISO Assistant). The format is judged
 /// by content; a column mapping makes a sheet of any separator readable.
+///
+/// The whole import runs under the repository's `controls/` lock, and
+/// first finishes or undoes whatever an interrupted import left there
+/// (`swap::recover`); what that did comes first in the notes.
 pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    let _lock = swap::lock(repo)?;
+    let recovered = swap::recover(repo)?;
+    let mut out = import_locked(repo, file, opts)?;
+    out.notes.splice(0..0, recovered);
+    Ok(out)
+}
+
+fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
     let other = match &opts.columns {
         Some(_) if sources::detect_file(file)? == Some(sources::Format::Xlsx) => {
             Some(sources::Format::Xlsx)

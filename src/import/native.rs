@@ -133,25 +133,16 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
     Ok(files)
 }
 
-/// Writes one file (atomically, only when changed).
+/// Writes one file (atomically, only when changed), never through a
+/// symbolic link to a folder. The caller holds the `controls/` lock.
 pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), ImportError> {
+    super::swap::refuse_symlinks_above(repo, rel)?;
     let path = repo.join(rel);
     let changed = crate::write::write_if_changed(&path, text.as_bytes())
         .map_err(|source| ImportError::Write { path, source })?;
     Ok((rel.to_string(), changed))
 }
 
-/// A repository-relative path and the text to write there.
-type FileText = (String, String);
-
-/// Writes a framework's files. `framework.yaml` and `catalog/` are replaced
-/// as a whole: the new ones are staged in a hidden sibling directory, every
-/// other entry of the old directory (baselines, sources, the user's own
-/// files) is moved into the stage, and the stage is renamed into place, so
-/// a reader sees the old framework or the new one, never a mix. Catalog
-/// parts the new import no longer has disappear with the old directory.
-/// Other files in `files` (baselines a source defines) are then written one
-/// by one. Nothing is touched when nothing changed.
 /// A note when importing `fw` replaces a framework of the same id that came
 /// from a different source document, so a clash of derived ids is never
 /// silent (re-importing the same source says nothing).
@@ -174,6 +165,16 @@ pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
     ))
 }
 
+/// A repository-relative path and the text to write there.
+type FileText = (String, String);
+
+/// Writes a framework's files; the caller holds the `controls/` lock.
+/// `framework.yaml` and `catalog/` are replaced as a whole by a staged swap
+/// (`swap::replace_catalog`): catalog parts the new import no longer has
+/// disappear, and nothing else in the framework's folder (baselines,
+/// sources, the user's own files) is moved. Other files in `files`
+/// (baselines a source defines) are then written one by one. Nothing is
+/// touched when nothing changed.
 pub fn write_framework(
     repo: &Path,
     fw: &Framework,
@@ -203,95 +204,17 @@ pub fn write_framework(
         .collect();
     stale.sort();
     if written.iter().any(|(_, changed)| *changed) || !stale.is_empty() {
-        swap_in(repo, &dir, &dir_rel, &core)?;
+        let staged: Vec<(String, String)> = core
+            .iter()
+            .filter_map(|(rel, text)| inside(rel).map(|sub| (sub, text.clone())))
+            .collect();
+        super::swap::replace_catalog(repo, fw.id.as_str(), &staged)?;
         written.extend(stale.into_iter().map(|rel| (rel, true)));
     }
     for (rel, text) in extra {
         written.push(write_one(repo, rel, text)?);
     }
     Ok(written)
-}
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
-    move |source| ImportError::Write {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn swap_in(repo: &Path, dir: &Path, dir_rel: &str, core: &[&FileText]) -> Result<(), ImportError> {
-    let controls = repo.join("controls");
-    let name = dir_rel.rsplit('/').next().unwrap_or(dir_rel);
-    let pid = std::process::id();
-    // Hidden names: the repository walk skips them, so a leftover after a
-    // crash is never read as a second framework.
-    let stage = controls.join(format!(".{name}.aegis-new-{pid}"));
-    let old = controls.join(format!(".{name}.aegis-old-{pid}"));
-    let _ = std::fs::remove_dir_all(&stage);
-    let staged = (|| {
-        for (rel, text) in core {
-            let sub = rel
-                .strip_prefix(dir_rel)
-                .unwrap_or(rel)
-                .trim_start_matches('/');
-            let path = stage.join(sub);
-            crate::write::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = staged {
-        let _ = std::fs::remove_dir_all(&stage);
-        return Err(e);
-    }
-    // Everything that is not the catalog itself moves into the stage.
-    let mut carried: Vec<std::ffi::OsString> = Vec::new();
-    let carry = (|| {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name())
-            .filter(|n| {
-                !matches!(
-                    n.to_str(),
-                    Some("framework.yaml" | "framework.yml" | "catalog")
-                )
-            })
-            .collect();
-        entries.sort();
-        for n in entries {
-            let from = dir.join(&n);
-            std::fs::rename(&from, stage.join(&n)).map_err(io_err(&from))?;
-            carried.push(n);
-        }
-        Ok(())
-    })();
-    let put_back = |carried: &[std::ffi::OsString]| {
-        for n in carried {
-            let _ = std::fs::rename(stage.join(n), dir.join(n));
-        }
-        let _ = std::fs::remove_dir_all(&stage);
-    };
-    if let Err(e) = carry {
-        put_back(&carried);
-        return Err(e);
-    }
-    let existed = dir.exists();
-    if existed && let Err(e) = std::fs::rename(dir, &old) {
-        put_back(&carried);
-        return Err(io_err(dir)(e));
-    }
-    if let Err(e) = std::fs::rename(&stage, dir) {
-        if existed {
-            let _ = std::fs::rename(&old, dir);
-        }
-        put_back(&carried);
-        return Err(io_err(dir)(e));
-    }
-    if existed {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
 }
 
 fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
@@ -331,12 +254,15 @@ fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
     })
 }
 
-/// The ids of the frameworks under `repo/controls/`, sorted.
+/// The ids of the frameworks under `repo/controls/`, sorted. Hidden
+/// folders (an import's stage, what an interrupted one left) are never
+/// frameworks.
 pub fn framework_ids(repo: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(repo.join("controls"))
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .filter(|e| e.path().join("framework.yaml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
