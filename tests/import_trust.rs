@@ -3,11 +3,29 @@
 //! loses a file, and refuses truncated or oversized input. Tests marked
 //! "corpus" read `$AEGIS_CORPUS` and are skipped when it is unset.
 
-use aegis::import::native;
+use aegis::import::{self, native, oscal};
 use aegis::model::Date;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("AEGIS_CORPUS") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            eprintln!("AEGIS_CORPUS is not set: corpus test skipped");
+            None
+        }
+    }
+}
+
+fn need(root: &Path, rel: &str) -> PathBuf {
+    let p = root.join(rel);
+    assert!(p.is_file(), "corpus file missing: {}", p.display());
+    p
+}
+
+const V501: &str = "oscal/nist-800-53-rev5/v5.0.1";
 
 fn new_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -424,4 +442,83 @@ fn a_reimport_keeps_user_files_and_baselines_and_reports_what_it_recovered() {
         assert!(err.contains("symbolic link"), "{err}");
         assert!(tree(elsewhere.path()).is_empty());
     }
+}
+
+// ---- 3. a YAML source cut short is refused -------------------------------------------------
+
+/// The 5.0.1 catalog in YAML, cut at byte offsets and at line breaks all
+/// through the document (the metadata, the controls, the back-matter), is
+/// refused every time; the cut (1,200,000 bytes) is refused by the
+/// CLI with its line, and the full import it would have replaced stays.
+#[test]
+fn corpus_a_yaml_catalog_cut_short_is_refused_wherever_it_is_cut() {
+    let Some(root) = corpus() else { return };
+    let yaml = need(&root, &format!("{V501}/NIST_SP-800-53_rev5_catalog.yaml"));
+    let text = std::fs::read_to_string(&yaml).expect("read");
+    let back_matter = text.find("\n  back-matter:\n").expect("back-matter") + 1;
+    // The last resource ends the file: cuts inside it after its uuid line
+    // can leave only fields nothing refers to (docs/frameworks.md).
+    let last_resource = text.rfind("\n      - uuid: ").expect("resource") + 1;
+    let breaks: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+    let mut cuts: Vec<usize> = vec![1_200_000];
+    // Byte offsets, spread evenly (a cut inside a line).
+    cuts.extend((1..=24).map(|k| text.len() * k / 25));
+    // Line breaks, spread evenly over the body.
+    cuts.extend((1..=12).map(|k| breaks[breaks.len() * k / 13 - 1]));
+    // Line breaks in the back-matter, where a cut keeps `back-matter`.
+    let in_bm: Vec<usize> = breaks
+        .iter()
+        .copied()
+        .filter(|b| *b > back_matter && *b <= last_resource)
+        .collect();
+    cuts.extend(in_bm.iter().step_by((in_bm.len() / 10).max(1)).copied());
+    cuts.push(last_resource);
+    for cut in cuts {
+        let mut at = cut.min(text.len() - 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let head = &text[..at];
+        let e = match oscal::parse(head, &yaml) {
+            Ok(_) => panic!("a catalog cut at byte {at} was accepted"),
+            Err(e) => e,
+        };
+        assert!(
+            matches!(
+                e,
+                import::ImportError::Truncated { .. }
+                    | import::ImportError::Yaml { .. }
+                    | import::ImportError::Invalid { .. }
+            ),
+            "cut at {at}: {e}"
+        );
+    }
+
+    let repo = new_repo();
+    let out = import_cli(&yaml, repo.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = tree(repo.path());
+    let src = tempfile::tempdir().expect("tmp");
+    let cut = src.path().join("cut.yaml");
+    std::fs::write(&cut, &text.as_bytes()[..1_200_000]).expect("cut");
+    let out = import_cli(&cut, repo.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let line = text[..1_200_000].lines().count();
+    assert!(
+        err.contains(&format!("cut.yaml:{line}:")) && err.contains("incomplete"),
+        "{err}"
+    );
+    // Cut at the line break before: a shorter, valid YAML document.
+    let at_break = text[..1_200_000].rfind('\n').expect("line") + 1;
+    std::fs::write(&cut, &text.as_bytes()[..at_break]).expect("cut");
+    let out = import_cli(&cut, repo.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("back-matter"), "{err}");
+    assert_eq!(
+        before,
+        tree(repo.path()),
+        "a refused source replaced the import"
+    );
 }

@@ -46,6 +46,14 @@ pub enum ImportError {
         column: usize,
         message: String,
     },
+    #[error(
+        "{path}:{line}: the YAML document is incomplete: {reason}; it was probably cut short (a partial download or copy), so nothing was imported: import the whole file (YAML closes nothing, so Aegis needs the document's end; see docs/frameworks.md)"
+    )]
+    Truncated {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
     #[error("{path}:{line}: not a usable OSCAL XML document: {message}")]
     Xml {
         path: PathBuf,

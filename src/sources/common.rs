@@ -47,7 +47,19 @@ pub(crate) use crate::digest::sha256_hex;
 
 /// YAML into typed structs under the same kind of budget the repository
 /// loader uses, so alias bombs and deep nesting are refused.
+///
+/// A YAML file cut inside a line is often still YAML; every YAML writer
+/// ends a file with a line break, so one without is refused as cut short.
 pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, SourceError> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(SourceError::syntax(
+            path,
+            format!(
+                "line {}: the file does not end with a line break; it was probably cut short (a partial download or copy): read the whole file",
+                text.lines().count().max(1)
+            ),
+        ));
+    }
     let options = serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {

@@ -3,6 +3,7 @@
 //! resolving profiles into baselines, and exporting catalogs back.
 
 pub mod catalog;
+pub mod complete;
 pub mod profile;
 pub mod scope;
 pub mod xml;
@@ -36,6 +37,10 @@ pub fn detect(text: &str) -> Syntax {
 /// Reads YAML under generous but finite budgets (published catalogs run to
 /// a few hundred thousand nodes).
 pub fn yaml_value(text: &str, path: &Path) -> Result<Value, ImportError> {
+    Ok(yaml_node(text, path)?.to_json())
+}
+
+fn yaml_node(text: &str, path: &Path) -> Result<crate::workspace::yaml::Node, ImportError> {
     let limits = crate::workspace::yaml::YamlLimits {
         max_depth: 128,
         max_nodes: 8_000_000,
@@ -49,7 +54,7 @@ pub fn yaml_value(text: &str, path: &Path) -> Result<Value, ImportError> {
             message: crate::excerpt::message(&e.message),
         }
     })?;
-    Ok(node.to_json())
+    Ok(node)
 }
 
 /// An OSCAL document of a kind Aegis imports.
@@ -75,7 +80,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Document, ImportError> {
                 path,
             );
         }
-        Syntax::Yaml => yaml_value(text, path)?,
+        Syntax::Yaml => {
+            // A YAML document cut short is often still YAML: refuse it
+            // before it replaces a whole import.
+            let body = text.trim_start_matches('\u{feff}');
+            complete::check_line_break(body, path)?;
+            let node = yaml_node(text, path)?;
+            complete::check_yaml(body, &node, path)?;
+            node.to_json()
+        }
     };
     // Text that is no mapping at all (a file read by mistake parses as one
     // long YAML string) is not OSCAL; saying so beats quoting it.
