@@ -522,3 +522,96 @@ fn corpus_a_yaml_catalog_cut_short_is_refused_wherever_it_is_cut() {
         "a refused source replaced the import"
     );
 }
+
+// ---- 5. profile chains: memoised, and bounded in depth ---------------------------------
+
+/// Runs `aegis` with a generous deadline that only guards against a hang
+/// (the work itself is a few milliseconds).
+fn aegis_guarded(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("aegis {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn profile_diamonds_resolve_once_and_deep_chains_are_refused() {
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "tiny.json", TINY_CATALOG);
+    // p0 imports p1 twice, p1 imports p2 twice, ... p21 imports the
+    // catalog: 2^22 resolutions without memoisation.
+    const LEVELS: usize = 22;
+    for i in 0..LEVELS {
+        let next = if i + 1 == LEVELS {
+            "tiny.json".to_string()
+        } else {
+            format!("p{}.json", i + 1)
+        };
+        let imports = format!(
+            r#"{{"href":"{next}","include-all":{{}}}},{{"href":"{next}","exclude-controls":[{{"with-ids":["au-1"]}}]}}"#
+        );
+        write(src.path(), &format!("p{i}.json"), &profile(&imports, ""));
+    }
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().into_owned();
+    let top = src.path().join("p0.json").to_string_lossy().into_owned();
+    let out = aegis_guarded(&[
+        "framework",
+        "import",
+        &top,
+        "--repo",
+        &r,
+        "--baseline",
+        "diamond",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let l = native::load(repo.path(), "tiny-controls-1-0").expect("load");
+    let b = l
+        .baselines
+        .iter()
+        .find(|b| b.id.as_str() == "diamond")
+        .expect("baseline");
+    assert_eq!(b.controls.len(), 5);
+
+    // A chain of 4,000 profiles overflowed the stack; it stops at 32.
+    let chain = tempfile::tempdir().expect("tmp");
+    write(chain.path(), "tiny.json", TINY_CATALOG);
+    const LONG: usize = 4_000;
+    for i in 0..LONG {
+        let next = if i + 1 == LONG {
+            "tiny.json".to_string()
+        } else {
+            format!("c{}.json", i + 1)
+        };
+        write(
+            chain.path(),
+            &format!("c{i}.json"),
+            &profile(&format!(r#"{{"href":"{next}","include-all":{{}}}}"#), ""),
+        );
+    }
+    let before = tree(repo.path());
+    let top = chain.path().join("c0.json").to_string_lossy().into_owned();
+    let out = aegis_guarded(&["framework", "import", &top, "--repo", &r]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("nest deeper than 32 profiles")
+            && err.contains("c0.json -> c1.json")
+            && err.contains("c32.json"),
+        "{err}"
+    );
+    assert_eq!(before, tree(repo.path()));
+}

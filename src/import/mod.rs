@@ -83,6 +83,11 @@ pub enum ImportError {
     #[error("profile imports form a cycle: {}", chain.join(" -> "))]
     Cycle { chain: Vec<String> },
     #[error(
+        "profile imports nest deeper than {max} profiles: {}; import a profile nearer the catalog, or resolve the chain into one profile",
+        chain.join(" -> ")
+    )]
+    TooDeep { max: usize, chain: Vec<String> },
+    #[error(
         "{path}: cannot resolve import `{}`; looked for {}{hint}",
         crate::excerpt::text(href),
         list(tried)

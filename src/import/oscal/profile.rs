@@ -47,6 +47,11 @@ pub struct Resolution {
     pub notes: Vec<String>,
 }
 
+/// How deep profiles may import profiles: NIST's and FedRAMP's go two
+/// levels; a deeper chain is a mistake or an attack on the stack.
+pub const MAX_PROFILE_DEPTH: usize = 32;
+
+#[derive(Clone)]
 struct Selected {
     catalog: Rc<Framework>,
     in_repo: bool,
@@ -66,6 +71,10 @@ struct Ctx<'a> {
     scope: Scope,
     stack: Vec<PathBuf>,
     catalogs: HashMap<PathBuf, Rc<Framework>>,
+    /// Profiles already resolved, by canonical path: a profile imported
+    /// twice (or by two others) is resolved once, so diamonds of imports
+    /// cost their size, not two to the power of their depth.
+    profiles: HashMap<PathBuf, Selected>,
     repo_frameworks: HashMap<String, Rc<Framework>>,
     notes: Vec<String>,
 }
@@ -85,6 +94,7 @@ pub fn resolve_file(
         scope: Scope::new(Some(file), repo),
         stack: vec![canonical(file)],
         catalogs: HashMap::new(),
+        profiles: HashMap::new(),
         repo_frameworks: HashMap::new(),
         notes: Vec::new(),
     };
@@ -558,6 +568,9 @@ fn read_import(ctx: &mut Ctx, cand: PathBuf) -> Result<Source_, ImportError> {
     if let Some(c) = ctx.catalogs.get(&cand) {
         return Ok(Source_::Catalog(c.clone(), false));
     }
+    if let Some(s) = ctx.profiles.get(&cand) {
+        return Ok(Source_::Profile(s.clone()));
+    }
     let (text, sha) = read_source(&cand)?;
     // With --catalog a catalog beside the profile is not needed: skip
     // parsing it (megabytes of XML for NIST's files), but still follow a
@@ -582,12 +595,28 @@ fn read_import(ctx: &mut Ctx, cand: PathBuf) -> Result<Source_, ImportError> {
             Ok(Source_::Catalog(fw, false))
         }
         Document::Profile(p) => {
+            if ctx.stack.len() >= MAX_PROFILE_DEPTH {
+                let mut chain: Vec<String> = ctx.stack.iter().map(|p| file_name(p)).collect();
+                chain.push(file_name(&cand));
+                return Err(ImportError::TooDeep {
+                    max: MAX_PROFILE_DEPTH,
+                    chain,
+                });
+            }
             ctx.stack.push(cand.clone());
             let s = resolve_profile(ctx, &cand, &p)?;
             ctx.stack.pop();
+            ctx.profiles.insert(cand, s.clone());
             Ok(Source_::Profile(s))
         }
     }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Whether an OSCAL document's root is a profile, judged from its first
