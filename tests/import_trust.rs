@@ -615,3 +615,71 @@ fn profile_diamonds_resolve_once_and_deep_chains_are_refused() {
     );
     assert_eq!(before, tree(repo.path()));
 }
+
+// ---- 6. no file larger than the repository's limit ----------------------------------------
+
+fn big_catalog(controls: usize, prose: usize) -> String {
+    let text = "Shall be done. ".repeat(prose / 15 + 1);
+    let items: Vec<String> = (0..controls)
+        .map(|i| {
+            format!(
+                r#"{{"id":"big-{i}","title":"Big {i}","parts":[{{"id":"big-{i}_smt","name":"statement","prose":"{text}"}}]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"catalog":{{"uuid":"11111111-1111-4111-8111-111111111111","metadata":{{"title":"Big Controls","version":"1","last-modified":"2024-01-01T00:00:00Z","oscal-version":"1.1.2"}},
+ "groups":[{{"id":"big","title":"Big","controls":[{}]}},{{"id":"sm","title":"Small","controls":[{{"id":"sm-1","title":"Small"}}]}}]}}}}"#,
+        items.join(",")
+    )
+}
+
+#[test]
+fn catalog_parts_are_split_to_stay_within_the_repository_file_limit() {
+    let src = tempfile::tempdir().expect("tmp");
+    let cat = write(src.path(), "big.json", &big_catalog(60, 400));
+    let repo = new_repo();
+    let config = repo.path().join("aegis.yaml");
+    let mut settings = std::fs::read_to_string(&config).expect("config");
+    settings.push_str("limits:\n  max_file_bytes: 8192\n");
+    std::fs::write(&config, settings).expect("limits");
+    let out = import_cli(&cat, repo.path(), &["--id", "big"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files = tree(&repo.path().join("controls/big"));
+    let parts: Vec<&String> = files
+        .keys()
+        .filter(|k| k.starts_with("catalog/big"))
+        .collect();
+    assert!(parts.len() >= 3, "{parts:?}");
+    assert!(files.contains_key("catalog/big.yaml") && files.contains_key("catalog/big.2.yaml"));
+    for (name, bytes) in &files {
+        assert!(bytes.len() <= 8192, "{name}: {} bytes", bytes.len());
+    }
+    let ids: Vec<String> = native::load(repo.path(), "big")
+        .expect("load")
+        .framework
+        .controls
+        .iter()
+        .map(|c| c.id.0.clone())
+        .collect();
+    let mut want: Vec<String> = (0..60).map(|i| format!("big-{i}")).collect();
+    want.push("sm-1".into());
+    assert_eq!(ids, want, "catalog order lost across parts");
+    let run = aegis::pipeline::validate(repo.path(), Date::today_utc()).expect("validates");
+    assert!(run.diagnostics.is_empty(), "{:?}", run.diagnostics.first());
+
+    let before = tree(repo.path());
+    let out = import_cli(&cat, repo.path(), &["--id", "big"]);
+    assert!(stderr(&out).contains("(0 changed)"), "{}", stderr(&out));
+    assert_eq!(before, tree(repo.path()), "re-import is not byte-identical");
+
+    let huge = write(src.path(), "huge.json", &big_catalog(2, 9000));
+    let out = import_cli(&huge, repo.path(), &["--id", "huge"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("control `big-0` alone") && err.contains("limits.max_file_bytes (8192)"),
+        "{err}"
+    );
+    assert_eq!(before, tree(repo.path()));
+}

@@ -138,6 +138,15 @@ pub enum ImportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{path} would be {size} bytes, more than limits.max_file_bytes ({max}) in aegis.yaml, so `aegis validate` would refuse it; {why}: raise limits.max_file_bytes in aegis.yaml"
+    )]
+    TooLargeToWrite {
+        path: PathBuf,
+        size: u64,
+        max: u64,
+        why: String,
+    },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: String, message: String },
 }
@@ -183,6 +192,35 @@ pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
 }
 
 pub use crate::digest::sha256_hex;
+
+/// The repository's `limits` from `aegis.yaml` (defaults when it has none,
+/// or when they cannot be read: `aegis validate` reports that), so an
+/// import never writes a file `validate` would refuse.
+pub fn repo_limits(repo: &Path) -> crate::model::Limits {
+    let defaults = crate::model::Limits::default();
+    let path = repo.join(crate::workspace::CONFIG_FILE);
+    let Ok(file) = std::fs::File::open(&path) else {
+        return defaults;
+    };
+    let mut text = String::new();
+    use std::io::Read;
+    if file
+        .take(defaults.max_file_bytes)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return defaults;
+    }
+    crate::workspace::yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        Default::default(),
+        Default::default(),
+    )
+    .ok()
+    .and_then(|t| t.get("limits").map(|l| l.to_json()))
+    .and_then(|l| serde_json::from_value(l).ok())
+    .unwrap_or(defaults)
+}
 
 /// What `aegis framework import` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -272,9 +310,10 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
             if let Some(src) = resolved.baseline.source.as_mut() {
                 src.url.clone_from(&opts.source_url);
             }
+            let max = repo_limits(repo).max_file_bytes;
             let mut written = Vec::new();
             if let Some(fw) = &resolved.new_framework {
-                let files = native::render_framework(fw)?;
+                let files = native::render_framework_within(fw, max)?;
                 written = native::write_framework(repo, fw, &files)?;
             }
             let rel = native::baseline_path(
@@ -282,6 +321,12 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
                 resolved.baseline.id.as_str(),
             );
             let text = native::render(&rel, crate::schema::Kind::Baseline, &resolved.baseline)?;
+            native::fits(
+                &rel,
+                &text,
+                max,
+                "it is the baseline's selection and settings",
+            )?;
             written.push(native::write_one(repo, &rel, &text)?);
             Ok(Outcome {
                 framework: resolved.baseline.framework.0.clone(),
@@ -315,11 +360,18 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
             alters: b.alters,
         })
         .collect();
-    let mut files = native::render_framework(&fw)?;
+    let max = repo_limits(repo).max_file_bytes;
+    let mut files = native::render_framework_within(&fw, max)?;
     for b in &baselines {
         oscal::catalog::check_framework_id(b.id.as_str())?;
         let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
         let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
+        native::fits(
+            &rel,
+            &text,
+            max,
+            "it is the baseline's selection and settings",
+        )?;
         files.push((rel, text));
     }
     let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();

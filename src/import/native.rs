@@ -59,8 +59,20 @@ fn file_stem(group: &str) -> String {
 }
 
 /// Every file of `fw` (whose `controls` holds all controls): repository
-/// path and text.
+/// path and text, each file within the default `limits.max_file_bytes`.
 pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportError> {
+    render_framework_within(fw, crate::model::Limits::default().max_file_bytes)
+}
+
+/// Every file of `fw`, none larger than `max_bytes` (the repository's
+/// `limits.max_file_bytes`, which `aegis validate` enforces): a group's
+/// part that would be larger is split into `catalog/<group>.yaml`,
+/// `catalog/<group>.2.yaml`, ... (a group file's name never has a `.`, so
+/// these never clash), each holding whole controls in catalog order.
+pub fn render_framework_within(
+    fw: &Framework,
+    max_bytes: u64,
+) -> Result<Vec<(String, String)>, ImportError> {
     super::oscal::catalog::check_framework_id(fw.id.as_str())?;
     let dir = framework_dir(fw.id.as_str());
     let parents: HashMap<&str, Option<&str>> = fw
@@ -104,8 +116,15 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
     }
     let mut head = fw.clone();
     head.controls = top;
-    let mut files = vec![(format!("{dir}/framework.yaml"), String::new())];
-    files[0].1 = render(&files[0].0, Kind::Framework, &head)?;
+    let head_rel = format!("{dir}/framework.yaml");
+    let head_text = render(&head_rel, Kind::Framework, &head)?;
+    fits(
+        &head_rel,
+        &head_text,
+        max_bytes,
+        "it holds the metadata, the groups, the back-matter and every control outside a group",
+    )?;
+    let mut files = vec![(head_rel, head_text)];
     let mut stems = HashMap::new();
     for (group, controls) in per_root {
         if controls.is_empty() {
@@ -120,17 +139,107 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
                 ),
             });
         }
-        let rel = format!("{dir}/catalog/{stem}.yaml");
-        let part = Catalog {
-            schema_version: SCHEMA_VERSION,
-            framework: fw.id.clone(),
-            groups: Vec::new(),
-            controls,
-        };
-        let text = render(&rel, Kind::Catalog, &part)?;
-        files.push((rel, text));
+        files.extend(render_parts(fw, &dir, &stem, controls, max_bytes)?);
     }
     Ok(files)
+}
+
+/// Refuses a file `aegis validate` would refuse as too large.
+pub fn fits(rel: &str, text: &str, max_bytes: u64, why: &str) -> Result<(), ImportError> {
+    if text.len() as u64 <= max_bytes {
+        return Ok(());
+    }
+    Err(ImportError::TooLargeToWrite {
+        path: rel.into(),
+        size: text.len() as u64,
+        max: max_bytes,
+        why: why.to_string(),
+    })
+}
+
+/// The part file name of part `n` (1-based) of a group.
+fn part_name(dir: &str, stem: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{dir}/catalog/{stem}.yaml")
+    } else {
+        format!("{dir}/catalog/{stem}.{n}.yaml")
+    }
+}
+
+/// The part number of a catalog file (`ac.yaml` 1, `ac.2.yaml` 2).
+fn part_number(path: &Path) -> usize {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.rsplit_once('.'))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(1)
+}
+
+/// A group's controls as one part file, or as several when one would be
+/// larger than `max_bytes`. The block YAML of a part is its header then
+/// each control's list item, so a control's size is what it adds; parts
+/// are filled greedily, in order, and each is checked once rendered.
+fn render_parts(
+    fw: &Framework,
+    dir: &str,
+    stem: &str,
+    controls: Vec<Control>,
+    max_bytes: u64,
+) -> Result<Vec<(String, String)>, ImportError> {
+    let part = |controls: Vec<Control>| Catalog {
+        schema_version: SCHEMA_VERSION,
+        framework: fw.id.clone(),
+        groups: Vec::new(),
+        controls,
+    };
+    let first = part_name(dir, stem, 1);
+    let whole = render(&first, Kind::Catalog, &part(controls.clone()))?;
+    if whole.len() as u64 <= max_bytes {
+        return Ok(vec![(first, whole)]);
+    }
+    let mut sizes = Vec::with_capacity(controls.len());
+    for c in &controls {
+        let item = serde_saphyr::to_string(&std::slice::from_ref(c)).map_err(|e| {
+            ImportError::Serialize {
+                what: format!("control {}", c.id),
+                message: e.to_string(),
+            }
+        })?;
+        sizes.push(item.len() as u64);
+    }
+    let header = (whole.len() as u64).saturating_sub(sizes.iter().sum());
+    let mut chunks: Vec<Vec<Control>> = vec![Vec::new()];
+    let mut used = header;
+    for (c, size) in controls.into_iter().zip(sizes) {
+        if header + size > max_bytes {
+            return Err(ImportError::TooLargeToWrite {
+                path: first.into(),
+                size: header + size,
+                max: max_bytes,
+                why: format!(
+                    "control `{}` alone is that large, so no split helps",
+                    crate::excerpt::text(c.id.as_str())
+                ),
+            });
+        }
+        let current = chunks.last().map_or(0, Vec::len);
+        if current > 0 && used + size > max_bytes {
+            chunks.push(Vec::new());
+            used = header;
+        }
+        used += size;
+        if let Some(last) = chunks.last_mut() {
+            last.push(c);
+        }
+    }
+    let mut out = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let rel = part_name(dir, stem, i + 1);
+        let text = render(&rel, Kind::Catalog, &part(chunk))?;
+        fits(&rel, &text, max_bytes, "a part of a split group")?;
+        out.push((rel, text));
+    }
+    Ok(out)
 }
 
 /// Writes one file (atomically, only when changed), never through a
@@ -289,7 +398,7 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         .enumerate()
         .map(|(i, g)| (g.id.as_str(), i))
         .collect();
-    let mut parts: Vec<(usize, String, Catalog)> = Vec::new();
+    let mut parts: Vec<(usize, usize, String, Catalog)> = Vec::new();
     // Catalog parts are independent files; a full 800-53 catalog is ~3 MB
     // of YAML, so they are parsed in parallel.
     let cats: Vec<(std::path::PathBuf, Catalog)> = {
@@ -309,10 +418,17 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
             .and_then(|c| c.group.as_deref())
             .and_then(|g| order.get(g).copied())
             .unwrap_or(usize::MAX);
-        parts.push((rank, path.to_string_lossy().into_owned(), cat));
+        parts.push((
+            rank,
+            part_number(&path),
+            path.to_string_lossy().into_owned(),
+            cat,
+        ));
     }
-    parts.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    for (_, _, cat) in parts {
+    // A split group's parts rank alike; their numbers keep catalog order
+    // (`ac.2.yaml` sorts before `ac.yaml` by name).
+    parts.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    for (_, _, _, cat) in parts {
         fw.controls.extend(cat.controls);
     }
     let mut baselines = Vec::new();
