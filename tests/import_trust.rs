@@ -683,3 +683,84 @@ fn catalog_parts_are_split_to_stay_within_the_repository_file_limit() {
     );
     assert_eq!(before, tree(repo.path()));
 }
+
+// ---- 7. what an import replaced, what to do next, what is withdrawn --------------------------
+
+#[test]
+fn imports_note_a_replaced_baseline_say_what_to_do_next_and_list_counts_withdrawn() {
+    let src = tempfile::tempdir().expect("tmp");
+    let cat = write(
+        src.path(),
+        "tiny.json",
+        &TINY_CATALOG.replace(
+            r#"{"id":"au-1","title":"Log"}"#,
+            r#"{"id":"au-1","title":"Log","props":[{"name":"status","value":"withdrawn"}]}"#,
+        ),
+    );
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().into_owned();
+    let out = import_cli(&cat, repo.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "next: to assess a system against it, add it to that system's `frameworks` in aegis.yaml:\n\n  systems:\n    - id: app\n      frameworks:\n        - framework: tiny-controls-1-0\n"
+        ),
+        "{err}"
+    );
+    let p1 = write(
+        src.path(),
+        "rel1.json",
+        &profile(
+            r#"{"href":"tiny.json","include-controls":[{"with-ids":["ac-1"]}]}"#,
+            "",
+        ),
+    );
+    let out = import_cli(&p1, repo.path(), &[]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("        - framework: tiny-controls-1-0\n          baseline: moderate\n"),
+        "{err}"
+    );
+    assert!(!err.contains("replaced baseline"), "{err}");
+    let again = import_cli(&p1, repo.path(), &[]);
+    assert!(
+        !stderr(&again).contains("replaced baseline"),
+        "{}",
+        stderr(&again)
+    );
+    // Another release's profile with the same level replaces it, and says so.
+    let p2 = write(
+        src.path(),
+        "rel2.json",
+        &profile(r#"{"href":"tiny.json","include-all":{}}"#, ""),
+    );
+    let out = import_cli(&p2, repo.path(), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "note: replaced baseline `tiny-controls-1-0@moderate` (1 controls, from rel1.json); pass --baseline to keep both"
+        ),
+        "{err}"
+    );
+    // Selected in aegis.yaml: no next step.
+    let config = repo.path().join("aegis.yaml");
+    let settings = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("      - framework: starter\n        baseline: core\n", "      - framework: starter\n        baseline: core\n      - framework: tiny-controls-1-0\n        baseline: moderate\n");
+    std::fs::write(&config, settings).expect("select");
+    let out = import_cli(&p2, repo.path(), &[]);
+    assert!(!stderr(&out).contains("next:"), "{}", stderr(&out));
+
+    let out = aegis(&["framework", "list", "--repo", &r]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head = text.lines().next().expect("header");
+    assert!(head.contains("CONTROLS  WITHDRAWN  BASELINES"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("tiny-controls-1-0 "))
+        .expect("row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..4], ["1.0", "5", "1"], "{row}");
+}

@@ -237,7 +237,91 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
             changed
         ),
     }
+    print_next_step(&a.repo.repo, &out);
     Ok(0)
+}
+
+/// After an import: how to select what was imported for a system in
+/// `aegis.yaml`, as YAML to paste, unless a system selects it already.
+fn print_next_step(repo: &Path, out: &import::Outcome) {
+    if let Some(text) = next_step(
+        repo,
+        &out.framework,
+        out.baseline.as_deref(),
+        &out.baselines,
+    ) {
+        eprint!("{text}");
+    }
+}
+
+fn next_step(
+    repo: &Path,
+    framework: &str,
+    baseline: Option<&str>,
+    offered: &[String],
+) -> Option<String> {
+    let systems = configured_systems(repo);
+    let selected = systems.iter().any(|(_, picks)| {
+        picks
+            .iter()
+            .any(|(f, b)| f == framework && b.as_deref() == baseline)
+    });
+    if selected {
+        return None;
+    }
+    let system = systems.first().map_or("<system-id>", |(id, _)| id.as_str());
+    let mut text = format!(
+        "next: to assess a system against it, add it to that system's `frameworks` in aegis.yaml:\n\n  systems:\n    - id: {system}\n      frameworks:\n        - framework: {framework}\n"
+    );
+    match baseline {
+        Some(b) => text.push_str(&format!("          baseline: {b}\n")),
+        None if !offered.is_empty() => text.push_str(&format!(
+            "\n  (add `baseline: <id>` to assess one of its baselines: {})\n",
+            offered.join(", ")
+        )),
+        None => {}
+    }
+    Some(text)
+}
+
+/// A system's id and the (framework, baseline) pairs it selects.
+type SystemPicks = (String, Vec<(String, Option<String>)>);
+
+/// The systems of `aegis.yaml` with what each selects; empty when the file
+/// cannot be read (`validate` says why).
+fn configured_systems(repo: &Path) -> Vec<SystemPicks> {
+    let Ok(text) = std::fs::read_to_string(repo.join(crate::workspace::CONFIG_FILE)) else {
+        return Vec::new();
+    };
+    let Ok(tree) = crate::workspace::yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        Default::default(),
+        Default::default(),
+    ) else {
+        return Vec::new();
+    };
+    let items = |n: Option<&crate::workspace::yaml::Node>| match n.map(|n| &n.value) {
+        Some(crate::workspace::yaml::Value::Seq(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    items(tree.get("systems"))
+        .iter()
+        .filter_map(|s| {
+            let id = s.get("id")?.as_str()?.to_string();
+            let picks = items(s.get("frameworks"))
+                .iter()
+                .filter_map(|f| {
+                    let fw = f.get("framework")?.as_str()?.to_string();
+                    let b = f
+                        .get("baseline")
+                        .and_then(|b| b.as_str())
+                        .map(str::to_string);
+                    Some((fw, b))
+                })
+                .collect();
+            Some((id, picks))
+        })
+        .collect()
 }
 
 fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
@@ -312,6 +396,7 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
             out.framework, out.controls
         ),
     }
+    print_next_step(&a.repo.repo, &out);
     Ok(0)
 }
 
@@ -321,6 +406,7 @@ fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
         "ID".to_string(),
         "VERSION".into(),
         "CONTROLS".into(),
+        "WITHDRAWN".into(),
         "BASELINES".into(),
         "TITLE".into(),
     ]];
@@ -336,6 +422,12 @@ fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
             id,
             l.framework.version.clone(),
             l.framework.controls.len().to_string(),
+            l.framework
+                .controls
+                .iter()
+                .filter(|c| c.withdrawn)
+                .count()
+                .to_string(),
             if bs.is_empty() {
                 "-".into()
             } else {

@@ -257,6 +257,8 @@ pub struct Outcome {
     pub written: Vec<(String, bool)>,
     /// Things the user should know (unknown ids in a profile, dropped enhancements).
     pub notes: Vec<String>,
+    /// Baselines the source defined along with the framework.
+    pub baselines: Vec<String>,
 }
 
 /// Imports `file` into the repository at `repo`: an OSCAL catalog or
@@ -327,6 +329,9 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
                 max,
                 "it is the baseline's selection and settings",
             )?;
+            resolved
+                .notes
+                .extend(native::baseline_replacement_note(repo, &resolved.baseline));
             written.push(native::write_one(repo, &rel, &text)?);
             Ok(Outcome {
                 framework: resolved.baseline.framework.0.clone(),
@@ -334,6 +339,7 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
                 controls: resolved.baseline.controls.len(),
                 written,
                 notes: resolved.notes,
+                baselines: Vec::new(),
             })
         }
     }
@@ -382,6 +388,7 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
         controls: fw.controls.len(),
         written,
         notes,
+        baselines: baselines.iter().map(|b| b.id.0.clone()).collect(),
     })
 }
 

@@ -277,6 +277,29 @@ pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
 /// A repository-relative path and the text to write there.
 type FileText = (String, String);
 
+/// A note when writing `b` replaces a baseline of the same id imported
+/// from a different source (another release's profile, say), as
+/// [`replacement_note`] does for frameworks.
+pub fn baseline_replacement_note(repo: &Path, b: &BaselineFile) -> Option<String> {
+    let rel = baseline_path(b.framework.as_str(), b.id.as_str());
+    let old: BaselineFile = read_yaml(&repo.join(&rel)).ok()?;
+    let sha = |x: &BaselineFile| x.source.as_ref().and_then(|s| s.sha256.clone());
+    if sha(&old) == sha(b) && old.title == b.title {
+        return None;
+    }
+    let from = old
+        .source
+        .as_ref()
+        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
+        .unwrap_or_else(|| "an unrecorded source".into());
+    Some(format!(
+        "replaced baseline `{}@{}` ({} controls, from {from}); pass --baseline to keep both",
+        old.framework,
+        old.id,
+        old.controls.len()
+    ))
+}
+
 /// Writes a framework's files; the caller holds the `controls/` lock.
 /// `framework.yaml` and `catalog/` are replaced as a whole by a staged swap
 /// (`swap::replace_catalog`): catalog parts the new import no longer has
