@@ -764,3 +764,171 @@ fn imports_note_a_replaced_baseline_say_what_to_do_next_and_list_counts_withdraw
     let cells: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(&cells[1..4], ["1.0", "5", "1"], "{row}");
 }
+
+// ---- 8. framework commands behave alike -------------------------------------------------
+
+fn import_stdin(arg: &str, input: &[u8], repo: &Path, extra: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args(["framework", "import", arg, "--repo"])
+        .arg(repo)
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // Written from another thread: a reader that stopped early must not
+    // block the test on a full pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    out
+}
+
+#[test]
+fn a_piped_source_is_read_whole_before_its_format_is_judged() {
+    let repo = new_repo();
+    let out = import_stdin("-", TINY_CATALOG.as_bytes(), repo.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        native::load(repo.path(), "tiny-controls-1-0")
+            .expect("load")
+            .framework
+            .controls
+            .len(),
+        5
+    );
+    // A CSV sheet: format detection reads the head, the reader the rest.
+    let mut csv = String::from("Ref,Name\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "S-{i},Control number {i} with a longer title to pass the first mebibyte\n"
+        ));
+    }
+    assert!(csv.len() > 1024 * 1024);
+    let out = import_stdin(
+        "-",
+        csv.as_bytes(),
+        repo.path(),
+        &["--columns", "id=Ref,title=Name", "--id", "sheet"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        native::load(repo.path(), "sheet")
+            .expect("load")
+            .framework
+            .controls
+            .len(),
+        20_000
+    );
+    #[cfg(unix)]
+    {
+        let yaml = "catalog:\n  uuid: 11111111-1111-4111-8111-111111111111\n  metadata:\n    title: Piped Controls\n    version: \"2\"\n  controls:\n    - id: p-1\n      title: First\n  back-matter: {}\n";
+        let out = import_stdin(
+            "/dev/stdin",
+            yaml.as_bytes(),
+            repo.path(),
+            &["--id", "piped"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(repo.path().join("controls/piped/framework.yaml").is_file());
+    }
+    // A profile from a pipe has no folder: its imports resolve only to the
+    // repository.
+    let p = profile(r#"{"href":"tiny.json","include-all":{}}"#, "");
+    let out = import_stdin(
+        "-",
+        p.as_bytes(),
+        repo.path(),
+        &["--catalog", "tiny-controls-1-0"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn exports_default_to_oscal_json_and_keep_the_source_last_modified() {
+    let src = tempfile::tempdir().expect("tmp");
+    write(src.path(), "tiny.json", TINY_CATALOG);
+    let p = write(
+        src.path(),
+        "p.json",
+        &profile(
+            r#"{"href":"tiny.json","include-controls":[{"with-ids":["ac-1"]}]}"#,
+            "",
+        ),
+    );
+    let repo = new_repo();
+    let r = repo.path().to_string_lossy().into_owned();
+    assert_eq!(import_cli(&p, repo.path(), &[]).status.code(), Some(0));
+    let out = aegis(&[
+        "framework",
+        "export",
+        "tiny-controls-1-0@moderate",
+        "--repo",
+        &r,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["profile"]["metadata"]["last-modified"],
+        "2024-02-03T04:05:06Z"
+    );
+    let out = aegis(&["framework", "export", "tiny-controls-1-0", "--repo", &r]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["catalog"]["metadata"]["last-modified"],
+        "2024-01-01T00:00:00Z"
+    );
+    // A framework from a sheet has no last-modified of its own: not 1970.
+    let csv = write(src.path(), "s.csv", "Ref,Name\nA-1,One\n");
+    assert_eq!(
+        import_cli(
+            &csv,
+            repo.path(),
+            &["--columns", "id=Ref,title=Name", "--id", "sheet"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    let out = aegis(&["framework", "export", "sheet", "--repo", &r]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("1970"), "{text}");
+}
+
+#[test]
+fn an_unreachable_fetch_says_how_to_go_on() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let repo = new_repo();
+    let cache = tempfile::tempdir().expect("cache");
+    let out = Command::new(env!("CARGO_BIN_EXE_aegis"))
+        .args([
+            "framework",
+            "fetch",
+            "nist-800-53-rev5-low",
+            "--timeout",
+            "5",
+            "--repo",
+        ])
+        .arg(repo.path())
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .env("AEGIS_FETCH_BASE_URL", &base)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--mirror URL")
+            && err.contains("aegis framework import FILE")
+            && err.contains("https://raw.githubusercontent.com/usnistgov/oscal-content/"),
+        "{err}"
+    );
+}

@@ -86,10 +86,11 @@ pub struct FetchArgs {
     /// the AEGIS_FETCH_BASE_URL environment variable does the same.
     #[arg(long, value_name = "URL")]
     pub mirror: Option<String>,
-    /// The SHA-256 you expect, for a source pinned without one (or to confirm the pin).
+    /// The SHA-256 you expect; it must equal the pinned one.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
-    /// Import a source without a known checksum, unverified.
+    /// Import the download without checking it against its pinned SHA-256
+    /// (a mirror that re-publishes the file); the SHA-256 of what was read is recorded.
     #[arg(long)]
     pub insecure_skip_checksum: bool,
     /// Give up on a stalled download after this many seconds.
@@ -133,7 +134,7 @@ pub struct ExportArgs {
     /// For a baseline: the href its profile imports the catalog by (default: ID.json).
     #[arg(long, value_name = "HREF")]
     pub catalog_href: Option<String>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, default_value_t = ExportFormat::OscalJson)]
     pub format: ExportFormat,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
@@ -358,15 +359,6 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
     opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
     opts.sha256.clone_from(&a.sha256);
     opts.insecure_skip_checksum = a.insecure_skip_checksum;
-    let path = fetch::fetch_with(entry, &opts)?;
-    if entry.kind == Kind::CciList {
-        eprintln!(
-            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
-            entry.name,
-            path.display()
-        );
-        return Ok(0);
-    }
     let base = opts
         .base_url
         .clone()
@@ -376,6 +368,29 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
                 .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| fetch::DEFAULT_BASE_URL.to_string());
+    let path = fetch::fetch_with(entry, &opts).map_err(|e| match e {
+        // Offline, or the host is down: say how to go on without it.
+        fetch::FetchError::Network { .. } | fetch::FetchError::Timeout { .. } => anyhow::anyhow!(
+            "{e}\nhint: the source could not be reached; to go on, pass `--mirror URL` (a host serving the same path: {}), or download {} by hand and run `aegis framework import FILE`",
+            entry.path,
+            entry.url(fetch::DEFAULT_BASE_URL)
+        ),
+        other => other.into(),
+    })?;
+    if a.insecure_skip_checksum && a.sha256.is_none() {
+        eprintln!(
+            "warning: --insecure-skip-checksum: the download of `{}` was not checked against its pinned SHA-256",
+            entry.name
+        );
+    }
+    if entry.kind == Kind::CciList {
+        eprintln!(
+            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
+            entry.name,
+            path.display()
+        );
+        return Ok(0);
+    }
     let io = ImportOptions {
         catalog: a.catalog.clone(),
         baseline: a.baseline.clone(),
@@ -564,7 +579,7 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
                 .catalog_href
                 .clone()
                 .unwrap_or_else(|| format!("{id}.json"));
-            let doc = import::oscal::profile::to_oscal_profile(bl, &l.framework.version, &href);
+            let doc = import::oscal::profile::to_oscal_profile(bl, &l.framework, &href);
             let mut t = serde_json::to_string_pretty(&doc)?;
             t.push('\n');
             t

@@ -166,6 +166,48 @@ fn known_list(known: &[String]) -> String {
     }
 }
 
+/// Reads the source named on the command line, once and whole: `-` is
+/// standard input, and a pipe (`/dev/stdin`, a FIFO) is read to its end
+/// before anything looks at it, so telling formats apart never eats the
+/// head of a stream. Returns the name to use in messages and the bytes.
+pub fn read_input(file: &Path) -> Result<(PathBuf, Vec<u8>), ImportError> {
+    use std::io::Read;
+    let (shown, reader): (PathBuf, Box<dyn Read>) = if file == Path::new("-") {
+        (PathBuf::from("<stdin>"), Box::new(std::io::stdin().lock()))
+    } else {
+        let f = std::fs::File::open(file).map_err(|source| ImportError::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        if let Ok(m) = f.metadata()
+            && m.is_file()
+            && m.len() > MAX_SOURCE_BYTES
+        {
+            return Err(ImportError::TooLarge {
+                path: file.to_path_buf(),
+                size: m.len(),
+            });
+        }
+        (file.to_path_buf(), Box::new(f))
+    };
+    let mut bytes = Vec::new();
+    // One byte past the bound tells an oversized stream from a full one.
+    reader
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ImportError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: shown,
+            size: bytes.len() as u64,
+        });
+    }
+    Ok((shown, bytes))
+}
+
 /// Reads a source document as text, refusing what is too big or not UTF-8.
 /// Returns the text and the SHA-256 (hex) of its bytes.
 pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
@@ -278,12 +320,16 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
 }
 
 fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    let (shown, bytes) = read_input(file)?;
+    let file = shown.as_path();
+    // Formats are told apart by their first mebibyte, as `detect_file` does.
+    let head = &bytes[..bytes.len().min(1024 * 1024)];
     let other = match &opts.columns {
-        Some(_) if sources::detect_file(file)? == Some(sources::Format::Xlsx) => {
+        Some(_) if sources::detect(head) == Some(sources::Format::Xlsx) => {
             Some(sources::Format::Xlsx)
         }
         Some(_) => Some(sources::Format::Csv),
-        None => sources::detect_file(file)?,
+        None => sources::detect(head),
     };
     if let Some(format) = other {
         let table = sources::TableOptions {
@@ -297,10 +343,14 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
             skip_rows: opts.skip_rows,
             ..sources::TableOptions::default()
         };
-        let fw = sources::read_format(file, format, &table)?;
+        let fw = sources::read_format_bytes(file, bytes, format, &table)?;
         return write_new(repo, fw, opts);
     }
-    let (text, sha) = read_source(file)?;
+    let sha = sha256_hex(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        path: file.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
     let doc = oscal::parse(&text, file)?;
     match doc {
         oscal::Document::Catalog(cat) => {

@@ -29,7 +29,11 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<(String, String), SourceError> {
-    let bytes = read_bytes(path)?;
+    text_of(path, read_bytes(path)?)
+}
+
+/// The text of `bytes` read from `path` (a BOM dropped) and their SHA-256.
+pub(crate) fn text_of(path: &Path, bytes: Vec<u8>) -> Result<(String, String), SourceError> {
     let sha = sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| {
         SourceError::syntax(
@@ -160,6 +164,51 @@ pub(crate) fn framework_id(
     Ok(FrameworkId(id))
 }
 
+/// The edition a framework's name or reference id states, if any:
+/// `NIST CSF v1.1` and `NIST-CSF-1.1` → `1.1`, `CMMC version 2.0` → `2.0`,
+/// `NIST SP 800-53 revision 5` and `GSA FedRAMP Rev5` → `rev5`,
+/// `OWASP ASVS 4.0.3` → `4.0.3`. A marked version (`v`, `version`, `rev`)
+/// wins over a bare dotted number; a number without a dot (`800-53`) is
+/// never an edition.
+pub(crate) fn edition_in(text: &str) -> Option<String> {
+    let tokens: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '(' | ')' | ',' | ':' | ';'))
+        .filter(|t| !t.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let number = |t: &str| {
+        let t = t.trim_end_matches('.');
+        (!t.is_empty()
+            && t.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+        .then(|| t.to_string())
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).and_then(|n| number(n));
+        match t.as_str() {
+            "version" | "ver" | "ver." if next.is_some() => return next,
+            "rev" | "rev." | "revision" if next.is_some() => {
+                return next.map(|n| format!("rev{n}"));
+            }
+            _ => {}
+        }
+        if let Some(n) = t
+            .strip_prefix("rev.")
+            .or_else(|| t.strip_prefix("rev"))
+            .and_then(number)
+        {
+            return Some(format!("rev{n}"));
+        }
+        if let Some(n) = t.strip_prefix('v').and_then(number) {
+            return Some(n);
+        }
+    }
+    tokens
+        .iter()
+        .filter_map(|t| number(t))
+        .find(|n| n.contains('.'))
+}
+
 /// A control id exactly as the source writes it; spaces and ':' are refused
 /// because control references use `<framework>:<control>`.
 pub(crate) fn strict_control_id(raw: &str) -> Result<ControlId, String> {
@@ -279,6 +328,7 @@ pub(crate) fn new_framework(
             url: None,
             sha256: Some(sha256),
             document: None,
+            last_modified: None,
         }),
         licence: None,
         groups: Vec::new(),

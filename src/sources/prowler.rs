@@ -58,7 +58,17 @@ struct Requirement {
 
 pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, SourceError> {
     let (text, sha) = read_text(path)?;
-    let root: Value = parse_json(path, &text)?;
+    prowler_from_text(path, &text, sha, opts)
+}
+
+/// [`read_prowler`] of text already read from `path`.
+pub(crate) fn prowler_from_text(
+    path: &Path,
+    text: &str,
+    sha: String,
+    opts: &ReadOptions,
+) -> Result<Framework, SourceError> {
+    let root: Value = parse_json(path, text)?;
     let obj = root
         .as_object()
         .ok_or_else(|| SourceError::invalid(path, "document", "expected a JSON object"))?;

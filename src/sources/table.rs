@@ -207,7 +207,15 @@ fn norm(s: &str) -> String {
 }
 
 pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
-    let bytes = read_bytes(path)?;
+    csv_from_bytes(path, read_bytes(path)?, opts)
+}
+
+/// [`read_csv`] of bytes already read from `path`.
+pub(crate) fn csv_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
     let sha = sha256_hex(&bytes);
     let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&bytes));
     let mut reader = csv::ReaderBuilder::new()
@@ -251,7 +259,15 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
 }
 
 pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
-    let bytes = read_bytes(path)?;
+    xlsx_from_bytes(path, read_bytes(path)?, opts)
+}
+
+/// [`read_xlsx`] of bytes already read from `path`.
+pub(crate) fn xlsx_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
     check_zip(path, &bytes)?;
     let sha = sha256_hex(&bytes);
     let mut book: calamine::Xlsx<_> =

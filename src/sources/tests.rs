@@ -1056,3 +1056,38 @@ fn column_names_count_like_excel() {
     assert_eq!(table::column_name(701), "ZZ");
     assert_eq!(table::column_name(16383), "XFD");
 }
+
+#[test]
+fn editions_are_read_from_names_not_packaging_revisions() {
+    for (name, want) in [
+        ("NIST CSF v1.1", Some("1.1")),
+        ("NIST-CSF-1.1", Some("1.1")),
+        ("CMMC version 2.0", Some("2.0")),
+        ("NIST SP 800-53 revision 5", Some("rev5")),
+        ("NIST SP 800-171 Rev. 2", Some("rev2")),
+        ("GSA FedRAMP Rev5", Some("rev5")),
+        ("NIST SP-800-66 rev2 (HIPAA)", Some("rev2")),
+        ("OWASP ASVS 4.0.3", Some("4.0.3")),
+        ("CISA Cybersecurity Performance Goals v2.0", Some("2.0")),
+        ("nist-ssdf-1.1", Some("1.1")),
+        ("Secure Software Development Framework (SSDF)", None),
+        ("Essential Eight Maturity Model (11/2023)", None),
+        ("NIST SP 800-53", None),
+    ] {
+        assert_eq!(common::edition_in(name).as_deref(), want, "{name}");
+    }
+}
+
+#[test]
+fn ciso_csf_1_1_records_the_framework_version_not_the_library_revision() {
+    let Some(root) = corpus() else { return };
+    let p = corpus_file(&root, "frameworks/nist-csf-1.1/nist-csf-1.1.yaml");
+    let fw = read_ciso_assistant(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(fw.version, "1.1");
+    let p = corpus_file(&root, "frameworks/essential-eight/essential-eight.yaml");
+    let fw = read_ciso_assistant(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        fw.version, "2",
+        "no edition in the name: the library's version stays"
+    );
+}

@@ -131,6 +131,11 @@ pub fn resolve_file(
             url: None,
             sha256: Some(sha256.to_string()),
             document: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            last_modified: profile
+                .metadata
+                .get("last-modified")
+                .and_then(|t| t.as_str())
+                .map(str::to_string),
         }),
         controls: selected.ids.into_iter().map(ControlId).collect(),
         parameters: selected.params,
@@ -642,11 +647,18 @@ fn repo_framework(ctx: &mut Ctx, id: &str) -> Result<Rc<Framework>, ImportError>
     Ok(fw)
 }
 
-/// A baseline as an OSCAL profile importing its framework's catalog from
+/// A baseline of `fw` as an OSCAL profile importing its catalog from
 /// `catalog_href`: the selection as `with-ids`, the parameter settings as
-/// `set-parameters`, the alterations as `alters`. Importing it beside that
-/// catalog gives the same baseline back.
-pub fn to_oscal_profile(b: &BaselineFile, version: &str, catalog_href: &str) -> serde_json::Value {
+/// `set-parameters`, the alterations as `alters`, and the `last-modified`
+/// of the profile it was imported from (else the framework's). Importing it
+/// beside that catalog gives the same baseline back.
+pub fn to_oscal_profile(b: &BaselineFile, fw: &Framework, catalog_href: &str) -> serde_json::Value {
+    let version = fw.version.as_str();
+    let last_modified = b
+        .source
+        .as_ref()
+        .and_then(|s| s.last_modified.clone())
+        .unwrap_or_else(|| super::catalog::last_modified_fallback(fw));
     use super::catalog::{link_out, param_out, part_out, prop_out, uuid_from};
     use serde_json::{Map, Value, json};
     let set_parameters: Vec<Value> = b
@@ -771,7 +783,7 @@ pub fn to_oscal_profile(b: &BaselineFile, version: &str, catalog_href: &str) -> 
         "metadata".into(),
         json!({
             "title": b.title.clone().unwrap_or_else(|| b.id.0.clone()),
-            "last-modified": "1970-01-01T00:00:00Z",
+            "last-modified": last_modified,
             "version": version,
             "oscal-version": "1.1.2",
         }),

@@ -27,14 +27,17 @@ pub enum Candidate {
 }
 
 impl Scope {
-    /// The scope of a profile read from `profile` (`None`: standard input,
-    /// which has no folder) imported into the repository at `repo`.
+    /// The scope of a profile read from `profile` imported into the
+    /// repository at `repo`. A profile that is no regular file (standard
+    /// input, a pipe) has no folder: only the repository is in scope.
     pub fn new(profile: Option<&Path>, repo: &Path) -> Scope {
         let mut roots = Vec::new();
-        let folder = profile.map(|p| match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
+        // The real file's folder: `/dev/stdin` redirected from a file is
+        // that file, never `/dev`.
+        let folder = profile
+            .and_then(|p| p.canonicalize().ok())
+            .filter(|p| p.is_file())
+            .and_then(|p| p.parent().map(Path::to_path_buf));
         for dir in folder.iter().map(PathBuf::as_path).chain([repo]) {
             if let Ok(real) = dir.canonicalize()
                 && !roots.contains(&real)
@@ -181,6 +184,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::create_dir_all(&repo).expect("repo");
         std::fs::write(dir.join("cat.json"), "{}").expect("cat");
+        std::fs::write(dir.join("p.json"), "{}").expect("profile");
         std::fs::write(tmp.path().join("secret"), "token").expect("secret");
         let scope = Scope::new(Some(&dir.join("p.json")), &repo);
         let real = dir.canonicalize().expect("canonical");
