@@ -932,3 +932,66 @@ fn an_unreachable_fetch_says_how_to_go_on() {
         "{err}"
     );
 }
+
+/// An import killed between any two steps of its swap (played by running
+/// the swap's steps one short), then another import: the second finishes
+/// the first, does its own work, and no file of the user's is lost.
+#[test]
+fn an_import_killed_between_steps_is_finished_by_the_next_one() {
+    let src = tempfile::tempdir().expect("tmp");
+    let a = write(src.path(), "a.json", &tiny_with(1));
+    let b = write(src.path(), "b.json", &tiny_with(30));
+    let c = write(src.path(), "c.json", &tiny_with(2));
+    let (text, sha) = import::read_source(&b).expect("read");
+    let oscal::Document::Catalog(cat) = oscal::parse(&text, &b).expect("parse") else {
+        panic!("a catalog")
+    };
+    let fw_b = oscal::catalog::to_native(&cat, Some("tiny"), &b, &sha).expect("native");
+    let staged: Vec<(String, String)> = native::render_framework(&fw_b)
+        .expect("render")
+        .into_iter()
+        .map(|(rel, text)| (rel.trim_start_matches("controls/tiny/").to_string(), text))
+        .collect();
+    for steps in 0..4 {
+        let repo = new_repo();
+        assert_eq!(
+            import_cli(&a, repo.path(), &["--id", "tiny"]).status.code(),
+            Some(0)
+        );
+        let controls = repo.path().join("controls");
+        let dir = controls.join("tiny");
+        let mine = add_user_files(&dir, 20);
+        import::swap::stage(&controls, "tiny", &staged).expect("stage");
+        import::swap::commit(&controls, "tiny", steps).expect("killed after some steps");
+        assert_eq!(mine, user_tree(&dir), "step {steps}");
+        let out = aegis(&[
+            "framework",
+            "list",
+            "--repo",
+            &repo.path().to_string_lossy(),
+        ]);
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("aegis"),
+            "step {steps}"
+        );
+
+        let out = import_cli(&c, repo.path(), &["--id", "tiny"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains("note: finished replacing the catalog of `tiny`"),
+            "{err}"
+        );
+        assert_eq!(mine, user_tree(&dir), "step {steps}: {err}");
+        assert!(hidden_in(&controls).is_empty(), "step {steps}");
+        assert_eq!(
+            native::load(repo.path(), "tiny")
+                .expect("load")
+                .framework
+                .controls
+                .len(),
+            7,
+            "step {steps}"
+        );
+    }
+}

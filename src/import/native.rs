@@ -135,7 +135,9 @@ pub fn render_framework_within(
             return Err(ImportError::Invalid {
                 path: dir.clone().into(),
                 message: format!(
-                    "groups `{other}` and `{group}` would share the file catalog/{stem}.yaml"
+                    "groups `{}` and `{}` would share the file catalog/{stem}.yaml",
+                    crate::excerpt::text(&other),
+                    crate::excerpt::text(&group)
                 ),
             });
         }
@@ -267,10 +269,11 @@ pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
         .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
         .unwrap_or_else(|| "an unrecorded source".into());
     Some(format!(
-        "replaced framework `{}` ({} controls, version {}, from {from}); pass --id to keep both",
+        "replaced framework `{}` ({} controls, version {}, from {}); pass --id to keep both",
         old.id,
         old.controls.len(),
-        old.version
+        crate::excerpt::text(&old.version),
+        crate::excerpt::text(&from)
     ))
 }
 
@@ -293,10 +296,11 @@ pub fn baseline_replacement_note(repo: &Path, b: &BaselineFile) -> Option<String
         .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
         .unwrap_or_else(|| "an unrecorded source".into());
     Some(format!(
-        "replaced baseline `{}@{}` ({} controls, from {from}); pass --baseline to keep both",
+        "replaced baseline `{}@{}` ({} controls, from {}); pass --baseline to keep both",
         old.framework,
         old.id,
-        old.controls.len()
+        old.controls.len(),
+        crate::excerpt::text(&from)
     ))
 }
 

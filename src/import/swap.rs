@@ -153,12 +153,9 @@ pub fn replace_catalog(
 
 /// Writes the stage of framework `id` and marks it complete. A stage left
 /// by an earlier run was dealt with by [`recover`]; anything still there
-/// is incomplete and replaced.
-pub(crate) fn stage(
-    controls: &Path,
-    id: &str,
-    files: &[(String, String)],
-) -> Result<(), ImportError> {
+/// is incomplete and replaced. (Public so that tests can stop an import
+/// between its steps, as a kill would.)
+pub fn stage(controls: &Path, id: &str, files: &[(String, String)]) -> Result<(), ImportError> {
     let stage = controls.join(stage_name(id));
     if stage.exists() {
         std::fs::remove_dir_all(&stage).map_err(write_err(&stage))?;
@@ -185,8 +182,9 @@ pub(crate) fn stage(
 /// steps (tests stop it half way to play a killed process). Each step is a
 /// rename or a removal, and which ones are done is read back from the
 /// disk, so running it again after a crash finishes the job.
-pub(crate) fn commit(controls: &Path, id: &str, steps: usize) -> Result<(), ImportError> {
+pub fn commit(controls: &Path, id: &str, steps: usize) -> Result<(), ImportError> {
     let dir = controls.join(id);
+    refuse_symlink(&dir)?;
     let stage = controls.join(stage_name(id));
     let new_catalog = stage.join("catalog");
     let old_catalog = stage.join(OLD_CATALOG);
