@@ -184,8 +184,9 @@ pub fn stage(controls: &Path, id: &str, files: &[(String, String)]) -> Result<()
 /// disk, so running it again after a crash finishes the job.
 pub fn commit(controls: &Path, id: &str, steps: usize) -> Result<(), ImportError> {
     let dir = controls.join(id);
-    refuse_symlink(&dir)?;
     let stage = controls.join(stage_name(id));
+    refuse_symlink(&dir)?;
+    refuse_symlink(&stage)?;
     let new_catalog = stage.join("catalog");
     let old_catalog = stage.join(OLD_CATALOG);
     let live_catalog = dir.join("catalog");
@@ -248,9 +249,12 @@ pub fn recover(repo: &Path) -> Result<Vec<String>, ImportError> {
     names.sort();
     let mut legacy: Vec<(String, String, Legacy)> = Vec::new();
     for name in names {
+        // Only names an import could have made: an id is a folder name.
+        let usable = |id: &str| super::oscal::catalog::check_framework_id(id).is_ok();
         if let Some(id) = name
             .strip_prefix('.')
             .and_then(|n| n.strip_suffix(".aegis-stage"))
+            .filter(|id| usable(id))
         {
             let stage = controls.join(&name);
             if stage.join(COMPLETE).is_file() {
@@ -264,7 +268,7 @@ pub fn recover(repo: &Path) -> Result<Vec<String>, ImportError> {
                     "removed the unfinished stage of an interrupted import of `{id}`; controls/{id}/ was not touched by it"
                 ));
             }
-        } else if let Some((id, kind, pid)) = legacy_name(&name) {
+        } else if let Some((id, kind, pid)) = legacy_name(&name).filter(|(id, ..)| usable(id)) {
             legacy.push((id, pid, kind));
         }
     }
