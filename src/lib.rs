@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod digest;
 pub mod evidence;
+pub mod excerpt;
 pub mod fetch;
 pub mod import;
 pub mod init;

@@ -1069,7 +1069,7 @@ fn list_and_show_describe_the_repository() {
     let cat = write(
         src.path(),
         "tiny.yaml",
-        "catalog:\n  uuid: 11111111-1111-4111-8111-111111111111\n  metadata:\n    title: Tiny Controls\n    version: \"1.0\"\n  controls:\n    - id: t-1\n      title: First\n      props: [{name: label, value: T-1}]\n    - id: t-2\n      title: Second\n      props: [{name: status, value: withdrawn}]\n      links: [{href: \"#t-1\", rel: moved-to}]\n",
+        "catalog:\n  uuid: 11111111-1111-4111-8111-111111111111\n  metadata:\n    title: Tiny Controls\n    version: \"1.0\"\n  controls:\n    - id: t-1\n      title: First\n      props: [{name: label, value: T-1}]\n    - id: t-2\n      title: Second\n      props: [{name: status, value: withdrawn}]\n      links: [{href: \"#t-1\", rel: moved-to}]\n...\n",
     );
     let repo = new_repo();
     let r = repo.path().to_string_lossy().to_string();

@@ -86,10 +86,11 @@ pub struct FetchArgs {
     /// the AEGIS_FETCH_BASE_URL environment variable does the same.
     #[arg(long, value_name = "URL")]
     pub mirror: Option<String>,
-    /// The SHA-256 you expect, for a source pinned without one (or to confirm the pin).
+    /// The SHA-256 you expect; it must equal the pinned one.
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
-    /// Import a source without a known checksum, unverified.
+    /// Import the download without checking it against its pinned SHA-256
+    /// (a mirror that re-publishes the file); the SHA-256 of what was read is recorded.
     #[arg(long)]
     pub insecure_skip_checksum: bool,
     /// Give up on a stalled download after this many seconds.
@@ -133,7 +134,7 @@ pub struct ExportArgs {
     /// For a baseline: the href its profile imports the catalog by (default: ID.json).
     #[arg(long, value_name = "HREF")]
     pub catalog_href: Option<String>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, default_value_t = ExportFormat::OscalJson)]
     pub format: ExportFormat,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
@@ -237,7 +238,91 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
             changed
         ),
     }
+    print_next_step(&a.repo.repo, &out);
     Ok(0)
+}
+
+/// After an import: how to select what was imported for a system in
+/// `aegis.yaml`, as YAML to paste, unless a system selects it already.
+fn print_next_step(repo: &Path, out: &import::Outcome) {
+    if let Some(text) = next_step(
+        repo,
+        &out.framework,
+        out.baseline.as_deref(),
+        &out.baselines,
+    ) {
+        eprint!("{text}");
+    }
+}
+
+fn next_step(
+    repo: &Path,
+    framework: &str,
+    baseline: Option<&str>,
+    offered: &[String],
+) -> Option<String> {
+    let systems = configured_systems(repo);
+    let selected = systems.iter().any(|(_, picks)| {
+        picks
+            .iter()
+            .any(|(f, b)| f == framework && b.as_deref() == baseline)
+    });
+    if selected {
+        return None;
+    }
+    let system = systems.first().map_or("<system-id>", |(id, _)| id.as_str());
+    let mut text = format!(
+        "next: to assess a system against it, add it to that system's `frameworks` in aegis.yaml:\n\n  systems:\n    - id: {system}\n      frameworks:\n        - framework: {framework}\n"
+    );
+    match baseline {
+        Some(b) => text.push_str(&format!("          baseline: {b}\n")),
+        None if !offered.is_empty() => text.push_str(&format!(
+            "\n  (add `baseline: <id>` to assess one of its baselines: {})\n",
+            offered.join(", ")
+        )),
+        None => {}
+    }
+    Some(text)
+}
+
+/// A system's id and the (framework, baseline) pairs it selects.
+type SystemPicks = (String, Vec<(String, Option<String>)>);
+
+/// The systems of `aegis.yaml` with what each selects; empty when the file
+/// cannot be read (`validate` says why).
+fn configured_systems(repo: &Path) -> Vec<SystemPicks> {
+    let Ok(text) = std::fs::read_to_string(repo.join(crate::workspace::CONFIG_FILE)) else {
+        return Vec::new();
+    };
+    let Ok(tree) = crate::workspace::yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        Default::default(),
+        Default::default(),
+    ) else {
+        return Vec::new();
+    };
+    let items = |n: Option<&crate::workspace::yaml::Node>| match n.map(|n| &n.value) {
+        Some(crate::workspace::yaml::Value::Seq(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    items(tree.get("systems"))
+        .iter()
+        .filter_map(|s| {
+            let id = s.get("id")?.as_str()?.to_string();
+            let picks = items(s.get("frameworks"))
+                .iter()
+                .filter_map(|f| {
+                    let fw = f.get("framework")?.as_str()?.to_string();
+                    let b = f
+                        .get("baseline")
+                        .and_then(|b| b.as_str())
+                        .map(str::to_string);
+                    Some((fw, b))
+                })
+                .collect();
+            Some((id, picks))
+        })
+        .collect()
 }
 
 fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
@@ -274,15 +359,6 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
     opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
     opts.sha256.clone_from(&a.sha256);
     opts.insecure_skip_checksum = a.insecure_skip_checksum;
-    let path = fetch::fetch_with(entry, &opts)?;
-    if entry.kind == Kind::CciList {
-        eprintln!(
-            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
-            entry.name,
-            path.display()
-        );
-        return Ok(0);
-    }
     let base = opts
         .base_url
         .clone()
@@ -292,6 +368,29 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
                 .filter(|s| !s.is_empty())
         })
         .unwrap_or_else(|| fetch::DEFAULT_BASE_URL.to_string());
+    let path = fetch::fetch_with(entry, &opts).map_err(|e| match e {
+        // Offline, or the host is down: say how to go on without it.
+        fetch::FetchError::Network { .. } | fetch::FetchError::Timeout { .. } => anyhow::anyhow!(
+            "{e}\nhint: the source could not be reached; to go on, pass `--mirror URL` (a host serving the same path: {}), or download {} by hand and run `aegis framework import FILE`",
+            entry.path,
+            entry.url(fetch::DEFAULT_BASE_URL)
+        ),
+        other => other.into(),
+    })?;
+    if a.insecure_skip_checksum && a.sha256.is_none() {
+        eprintln!(
+            "warning: --insecure-skip-checksum: the download of `{}` was not checked against its pinned SHA-256",
+            entry.name
+        );
+    }
+    if entry.kind == Kind::CciList {
+        eprintln!(
+            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
+            entry.name,
+            path.display()
+        );
+        return Ok(0);
+    }
     let io = ImportOptions {
         catalog: a.catalog.clone(),
         baseline: a.baseline.clone(),
@@ -312,6 +411,7 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
             out.framework, out.controls
         ),
     }
+    print_next_step(&a.repo.repo, &out);
     Ok(0)
 }
 
@@ -321,6 +421,7 @@ fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
         "ID".to_string(),
         "VERSION".into(),
         "CONTROLS".into(),
+        "WITHDRAWN".into(),
         "BASELINES".into(),
         "TITLE".into(),
     ]];
@@ -336,6 +437,12 @@ fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
             id,
             l.framework.version.clone(),
             l.framework.controls.len().to_string(),
+            l.framework
+                .controls
+                .iter()
+                .filter(|c| c.withdrawn)
+                .count()
+                .to_string(),
             if bs.is_empty() {
                 "-".into()
             } else {
@@ -472,7 +579,7 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
                 .catalog_href
                 .clone()
                 .unwrap_or_else(|| format!("{id}.json"));
-            let doc = import::oscal::profile::to_oscal_profile(bl, &l.framework.version, &href);
+            let doc = import::oscal::profile::to_oscal_profile(bl, &l.framework, &href);
             let mut t = serde_json::to_string_pretty(&doc)?;
             t.push('\n');
             t

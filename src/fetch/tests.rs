@@ -137,7 +137,10 @@ fn registry_is_well_formed() {
             "{} is not pinned to a commit",
             e.name
         );
-        if let Some(sha) = e.sha256 {
+        let sha = e
+            .sha256
+            .unwrap_or_else(|| panic!("{} has no pinned SHA-256", e.name));
+        {
             assert!(
                 sha.len() == 64
                     && sha
@@ -151,7 +154,7 @@ fn registry_is_well_formed() {
         );
     }
     for name in [
-        "nist-800-53-rev5",
+        "nist-800-53-rev5-5.0.1",
         "nist-800-53-rev5-low",
         "nist-800-53-rev5-moderate",
         "nist-800-53-rev5-high",
@@ -159,9 +162,7 @@ fn registry_is_well_formed() {
         "fedramp-rev5-high",
         "fedramp-rev5-moderate",
         "fedramp-rev5-low",
-        "nist-csf-2.0",
-        "nist-800-171-rev3",
-        "nist-ssdf-1.1",
+        "fedramp-rev5-li-saas",
         "disa-cci",
     ] {
         assert!(find(name).is_some(), "{name} missing");
@@ -230,6 +231,60 @@ fn pinned_checksums_match_the_corpus_copies() {
         );
         assert_eq!(Some(entry.file_name()), rel.rsplit('/').next(), "{name}");
     }
+}
+
+/// Every pin is the checksum the corpus's SOURCES.md gives for exactly the
+/// pinned repository, commit and path: a pin nobody could hash from the
+/// published file does not get in.
+#[test]
+fn every_pin_is_the_recorded_checksum_of_exactly_that_file() {
+    let Some(root) = corpus() else { return };
+    let sources = std::fs::read_to_string(root.join("SOURCES.md")).unwrap();
+    // | `file` | owner/repo | `path in source` | `commit` | `sha256` | ...
+    let rows: Vec<Vec<String>> = sources
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            l.split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .filter(|cells: &Vec<String>| cells.len() > 6)
+        .collect();
+    for e in REGISTRY {
+        let mut parts = e.path.splitn(4, '/');
+        let (owner, repo, commit, path) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let recorded: Vec<&str> = rows
+            .iter()
+            .filter(|r| r[2] == format!("{owner}/{repo}") && r[3] == path && r[4] == commit)
+            .map(|r| r[5].as_str())
+            .collect();
+        assert_eq!(
+            recorded,
+            vec![e.sha256.unwrap()],
+            "{}: SOURCES.md has no copy of {} (or another checksum)",
+            e.name,
+            e.path
+        );
+    }
+}
+
+#[test]
+fn a_pinned_source_taken_unverified_only_with_the_explicit_opt_out() {
+    let (base, _) = serve(Reply::Body(b"not the pinned bytes".to_vec()));
+    let cache = tempfile::tempdir().unwrap();
+    let low = find("nist-800-53-rev5-low").unwrap();
+    let err = fetch_with(low, &opts(cache.path(), &base)).unwrap_err();
+    assert!(matches!(err, FetchError::ChecksumMismatch { .. }), "{err}");
+    let mut o = opts(cache.path(), &base);
+    o.insecure_skip_checksum = true;
+    let path = fetch_with(low, &o).unwrap();
+    assert!(path.to_string_lossy().contains("unverified"));
 }
 
 #[test]

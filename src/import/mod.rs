@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod native;
 pub mod oscal;
+pub mod swap;
 
 use crate::model::{BaselineFile, Framework};
 use crate::sources;
@@ -45,6 +46,14 @@ pub enum ImportError {
         column: usize,
         message: String,
     },
+    #[error(
+        "{path}:{line}: the YAML document is incomplete: {reason}; it was probably cut short (a partial download or copy), so nothing was imported: import the whole file (YAML closes nothing, so Aegis needs the document's end; see docs/frameworks.md)"
+    )]
+    Truncated {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
     #[error("{path}:{line}: not a usable OSCAL XML document: {message}")]
     Xml {
         path: PathBuf,
@@ -61,25 +70,40 @@ pub enum ImportError {
     NotOscal { path: PathBuf },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
-    #[error("{path}: control id `{id}` appears more than once in the catalog")]
+    #[error(
+        "{path}: control id `{}` appears more than once in the catalog",
+        crate::excerpt::text(id)
+    )]
     DuplicateControl { path: PathBuf, id: String },
     #[error(
-        "`{0}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline"
+        "`{}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline",
+        crate::excerpt::text(.0)
     )]
     BadId(String),
     #[error("profile imports form a cycle: {}", chain.join(" -> "))]
     Cycle { chain: Vec<String> },
     #[error(
-        "{path}: cannot resolve import `{href}`; looked for {}{hint}",
+        "profile imports nest deeper than {max} profiles: {}; import a profile nearer the catalog, or resolve the chain into one profile",
+        chain.join(" -> ")
+    )]
+    TooDeep { max: usize, chain: Vec<String> },
+    #[error(
+        "{path}: cannot resolve import `{}`; looked for {}{hint}",
+        crate::excerpt::text(href),
         list(tried)
     )]
     MissingImport {
         path: PathBuf,
         href: String,
-        tried: Vec<PathBuf>,
+        /// Each place looked at, refused ones with the reason.
+        tried: Vec<String>,
         hint: String,
     },
-    #[error("framework `{id}` is not in {repo}/controls/{}", known_list(known))]
+    #[error(
+        "framework `{}` is not in {repo}/controls/{}",
+        crate::excerpt::text(id),
+        known_list(known)
+    )]
     UnknownFramework {
         id: String,
         repo: PathBuf,
@@ -91,24 +115,47 @@ pub enum ImportError {
     /// Assistant) that its reader refused.
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
+    #[error(
+        "another aegis process is writing to {}/controls; run this again once it has finished",
+        repo.display()
+    )]
+    Busy { repo: PathBuf },
+    #[error(
+        "{path} is a symbolic link; Aegis never moves files into or out of a linked folder, nor writes through one: replace the link with the folder it points to"
+    )]
+    Symlink { path: PathBuf },
+    #[error(
+        "{catalog} holds {}, which is not a catalog part; the import replaces catalog/ as a whole, so move {} out of catalog/ (anywhere else in the framework's folder is safe) and run the import again",
+        entries.join(", "),
+        if entries.len() == 1 { "it" } else { "them" }
+    )]
+    ForeignInCatalog {
+        catalog: PathBuf,
+        entries: Vec<String>,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{path} would be {size} bytes, more than limits.max_file_bytes ({max}) in aegis.yaml, so `aegis validate` would refuse it; {why}: raise limits.max_file_bytes in aegis.yaml"
+    )]
+    TooLargeToWrite {
+        path: PathBuf,
+        size: u64,
+        max: u64,
+        why: String,
+    },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: String, message: String },
 }
 
-fn list(paths: &[PathBuf]) -> String {
-    if paths.is_empty() {
+fn list(places: &[String]) -> String {
+    if places.is_empty() {
         return "nothing (no local candidate)".into();
     }
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    places.join(", ")
 }
 
 fn known_list(known: &[String]) -> String {
@@ -117,6 +164,48 @@ fn known_list(known: &[String]) -> String {
     } else {
         format!("; known: {}", known.join(", "))
     }
+}
+
+/// Reads the source named on the command line, once and whole: `-` is
+/// standard input, and a pipe (`/dev/stdin`, a FIFO) is read to its end
+/// before anything looks at it, so telling formats apart never eats the
+/// head of a stream. Returns the name to use in messages and the bytes.
+pub fn read_input(file: &Path) -> Result<(PathBuf, Vec<u8>), ImportError> {
+    use std::io::Read;
+    let (shown, reader): (PathBuf, Box<dyn Read>) = if file == Path::new("-") {
+        (PathBuf::from("<stdin>"), Box::new(std::io::stdin().lock()))
+    } else {
+        let f = std::fs::File::open(file).map_err(|source| ImportError::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        if let Ok(m) = f.metadata()
+            && m.is_file()
+            && m.len() > MAX_SOURCE_BYTES
+        {
+            return Err(ImportError::TooLarge {
+                path: file.to_path_buf(),
+                size: m.len(),
+            });
+        }
+        (file.to_path_buf(), Box::new(f))
+    };
+    let mut bytes = Vec::new();
+    // One byte past the bound tells an oversized stream from a full one.
+    reader
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ImportError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: shown,
+            size: bytes.len() as u64,
+        });
+    }
+    Ok((shown, bytes))
 }
 
 /// Reads a source document as text, refusing what is too big or not UTF-8.
@@ -145,6 +234,35 @@ pub fn read_source(path: &Path) -> Result<(String, String), ImportError> {
 }
 
 pub use crate::digest::sha256_hex;
+
+/// The repository's `limits` from `aegis.yaml` (defaults when it has none,
+/// or when they cannot be read: `aegis validate` reports that), so an
+/// import never writes a file `validate` would refuse.
+pub fn repo_limits(repo: &Path) -> crate::model::Limits {
+    let defaults = crate::model::Limits::default();
+    let path = repo.join(crate::workspace::CONFIG_FILE);
+    let Ok(file) = std::fs::File::open(&path) else {
+        return defaults;
+    };
+    let mut text = String::new();
+    use std::io::Read;
+    if file
+        .take(defaults.max_file_bytes)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return defaults;
+    }
+    crate::workspace::yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        Default::default(),
+        Default::default(),
+    )
+    .ok()
+    .and_then(|t| t.get("limits").map(|l| l.to_json()))
+    .and_then(|l| serde_json::from_value(l).ok())
+    .unwrap_or(defaults)
+}
 
 /// What `aegis framework import` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -181,19 +299,37 @@ pub struct Outcome {
     pub written: Vec<(String, bool)>,
     /// Things the user should know (unknown ids in a profile, dropped enhancements).
     pub notes: Vec<String>,
+    /// Baselines the source defined along with the framework.
+    pub baselines: Vec<String>,
 }
 
 /// Imports `file` into the repository at `repo`: an OSCAL catalog or
 /// profile, or a framework in a format `crate::sources` reads (CSV and XLSX
 /// sheets, Prowler, ComplianceAsCode, CISO Assistant). The format is judged
 /// by content; a column mapping makes a sheet of any separator readable.
+///
+/// The whole import runs under the repository's `controls/` lock, and
+/// first finishes or undoes whatever an interrupted import left there
+/// (`swap::recover`); what that did comes first in the notes.
 pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    let _lock = swap::lock(repo)?;
+    let recovered = swap::recover(repo)?;
+    let mut out = import_locked(repo, file, opts)?;
+    out.notes.splice(0..0, recovered);
+    Ok(out)
+}
+
+fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome, ImportError> {
+    let (shown, bytes) = read_input(file)?;
+    let file = shown.as_path();
+    // Formats are told apart by their first mebibyte, as `detect_file` does.
+    let head = &bytes[..bytes.len().min(1024 * 1024)];
     let other = match &opts.columns {
-        Some(_) if sources::detect_file(file)? == Some(sources::Format::Xlsx) => {
+        Some(_) if sources::detect(head) == Some(sources::Format::Xlsx) => {
             Some(sources::Format::Xlsx)
         }
         Some(_) => Some(sources::Format::Csv),
-        None => sources::detect_file(file)?,
+        None => sources::detect(head),
     };
     if let Some(format) = other {
         let table = sources::TableOptions {
@@ -207,10 +343,14 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
             skip_rows: opts.skip_rows,
             ..sources::TableOptions::default()
         };
-        let fw = sources::read_format(file, format, &table)?;
+        let fw = sources::read_format_bytes(file, bytes, format, &table)?;
         return write_new(repo, fw, opts);
     }
-    let (text, sha) = read_source(file)?;
+    let sha = sha256_hex(&bytes);
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        path: file.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
     let doc = oscal::parse(&text, file)?;
     match doc {
         oscal::Document::Catalog(cat) => {
@@ -222,9 +362,10 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
             if let Some(src) = resolved.baseline.source.as_mut() {
                 src.url.clone_from(&opts.source_url);
             }
+            let max = repo_limits(repo).max_file_bytes;
             let mut written = Vec::new();
             if let Some(fw) = &resolved.new_framework {
-                let files = native::render_framework(fw)?;
+                let files = native::render_framework_within(fw, max)?;
                 written = native::write_framework(repo, fw, &files)?;
             }
             let rel = native::baseline_path(
@@ -232,6 +373,15 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
                 resolved.baseline.id.as_str(),
             );
             let text = native::render(&rel, crate::schema::Kind::Baseline, &resolved.baseline)?;
+            native::fits(
+                &rel,
+                &text,
+                max,
+                "it is the baseline's selection and settings",
+            )?;
+            resolved
+                .notes
+                .extend(native::baseline_replacement_note(repo, &resolved.baseline));
             written.push(native::write_one(repo, &rel, &text)?);
             Ok(Outcome {
                 framework: resolved.baseline.framework.0.clone(),
@@ -239,6 +389,7 @@ pub fn import(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outcome,
                 controls: resolved.baseline.controls.len(),
                 written,
                 notes: resolved.notes,
+                baselines: Vec::new(),
             })
         }
     }
@@ -265,11 +416,18 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
             alters: b.alters,
         })
         .collect();
-    let mut files = native::render_framework(&fw)?;
+    let max = repo_limits(repo).max_file_bytes;
+    let mut files = native::render_framework_within(&fw, max)?;
     for b in &baselines {
         oscal::catalog::check_framework_id(b.id.as_str())?;
         let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
         let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
+        native::fits(
+            &rel,
+            &text,
+            max,
+            "it is the baseline's selection and settings",
+        )?;
         files.push((rel, text));
     }
     let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();
@@ -280,6 +438,7 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
         controls: fw.controls.len(),
         written,
         notes,
+        baselines: baselines.iter().map(|b| b.id.0.clone()).collect(),
     })
 }
 

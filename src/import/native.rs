@@ -59,8 +59,20 @@ fn file_stem(group: &str) -> String {
 }
 
 /// Every file of `fw` (whose `controls` holds all controls): repository
-/// path and text.
+/// path and text, each file within the default `limits.max_file_bytes`.
 pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportError> {
+    render_framework_within(fw, crate::model::Limits::default().max_file_bytes)
+}
+
+/// Every file of `fw`, none larger than `max_bytes` (the repository's
+/// `limits.max_file_bytes`, which `aegis validate` enforces): a group's
+/// part that would be larger is split into `catalog/<group>.yaml`,
+/// `catalog/<group>.2.yaml`, ... (a group file's name never has a `.`, so
+/// these never clash), each holding whole controls in catalog order.
+pub fn render_framework_within(
+    fw: &Framework,
+    max_bytes: u64,
+) -> Result<Vec<(String, String)>, ImportError> {
     super::oscal::catalog::check_framework_id(fw.id.as_str())?;
     let dir = framework_dir(fw.id.as_str());
     let parents: HashMap<&str, Option<&str>> = fw
@@ -104,8 +116,15 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
     }
     let mut head = fw.clone();
     head.controls = top;
-    let mut files = vec![(format!("{dir}/framework.yaml"), String::new())];
-    files[0].1 = render(&files[0].0, Kind::Framework, &head)?;
+    let head_rel = format!("{dir}/framework.yaml");
+    let head_text = render(&head_rel, Kind::Framework, &head)?;
+    fits(
+        &head_rel,
+        &head_text,
+        max_bytes,
+        "it holds the metadata, the groups, the back-matter and every control outside a group",
+    )?;
+    let mut files = vec![(head_rel, head_text)];
     let mut stems = HashMap::new();
     for (group, controls) in per_root {
         if controls.is_empty() {
@@ -116,42 +135,125 @@ pub fn render_framework(fw: &Framework) -> Result<Vec<(String, String)>, ImportE
             return Err(ImportError::Invalid {
                 path: dir.clone().into(),
                 message: format!(
-                    "groups `{other}` and `{group}` would share the file catalog/{stem}.yaml"
+                    "groups `{}` and `{}` would share the file catalog/{stem}.yaml",
+                    crate::excerpt::text(&other),
+                    crate::excerpt::text(&group)
                 ),
             });
         }
-        let rel = format!("{dir}/catalog/{stem}.yaml");
-        let part = Catalog {
-            schema_version: SCHEMA_VERSION,
-            framework: fw.id.clone(),
-            groups: Vec::new(),
-            controls,
-        };
-        let text = render(&rel, Kind::Catalog, &part)?;
-        files.push((rel, text));
+        files.extend(render_parts(fw, &dir, &stem, controls, max_bytes)?);
     }
     Ok(files)
 }
 
-/// Writes one file (atomically, only when changed).
+/// Refuses a file `aegis validate` would refuse as too large.
+pub fn fits(rel: &str, text: &str, max_bytes: u64, why: &str) -> Result<(), ImportError> {
+    if text.len() as u64 <= max_bytes {
+        return Ok(());
+    }
+    Err(ImportError::TooLargeToWrite {
+        path: rel.into(),
+        size: text.len() as u64,
+        max: max_bytes,
+        why: why.to_string(),
+    })
+}
+
+/// The part file name of part `n` (1-based) of a group.
+fn part_name(dir: &str, stem: &str, n: usize) -> String {
+    if n == 1 {
+        format!("{dir}/catalog/{stem}.yaml")
+    } else {
+        format!("{dir}/catalog/{stem}.{n}.yaml")
+    }
+}
+
+/// The part number of a catalog file (`ac.yaml` 1, `ac.2.yaml` 2).
+fn part_number(path: &Path) -> usize {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.rsplit_once('.'))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(1)
+}
+
+/// A group's controls as one part file, or as several when one would be
+/// larger than `max_bytes`. The block YAML of a part is its header then
+/// each control's list item, so a control's size is what it adds; parts
+/// are filled greedily, in order, and each is checked once rendered.
+fn render_parts(
+    fw: &Framework,
+    dir: &str,
+    stem: &str,
+    controls: Vec<Control>,
+    max_bytes: u64,
+) -> Result<Vec<(String, String)>, ImportError> {
+    let part = |controls: Vec<Control>| Catalog {
+        schema_version: SCHEMA_VERSION,
+        framework: fw.id.clone(),
+        groups: Vec::new(),
+        controls,
+    };
+    let first = part_name(dir, stem, 1);
+    let whole = render(&first, Kind::Catalog, &part(controls.clone()))?;
+    if whole.len() as u64 <= max_bytes {
+        return Ok(vec![(first, whole)]);
+    }
+    let mut sizes = Vec::with_capacity(controls.len());
+    for c in &controls {
+        let item = serde_saphyr::to_string(&std::slice::from_ref(c)).map_err(|e| {
+            ImportError::Serialize {
+                what: format!("control {}", c.id),
+                message: e.to_string(),
+            }
+        })?;
+        sizes.push(item.len() as u64);
+    }
+    let header = (whole.len() as u64).saturating_sub(sizes.iter().sum());
+    let mut chunks: Vec<Vec<Control>> = vec![Vec::new()];
+    let mut used = header;
+    for (c, size) in controls.into_iter().zip(sizes) {
+        if header + size > max_bytes {
+            return Err(ImportError::TooLargeToWrite {
+                path: first.into(),
+                size: header + size,
+                max: max_bytes,
+                why: format!(
+                    "control `{}` alone is that large, so no split helps",
+                    crate::excerpt::text(c.id.as_str())
+                ),
+            });
+        }
+        let current = chunks.last().map_or(0, Vec::len);
+        if current > 0 && used + size > max_bytes {
+            chunks.push(Vec::new());
+            used = header;
+        }
+        used += size;
+        if let Some(last) = chunks.last_mut() {
+            last.push(c);
+        }
+    }
+    let mut out = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let rel = part_name(dir, stem, i + 1);
+        let text = render(&rel, Kind::Catalog, &part(chunk))?;
+        fits(&rel, &text, max_bytes, "a part of a split group")?;
+        out.push((rel, text));
+    }
+    Ok(out)
+}
+
+/// Writes one file (atomically, only when changed), never through a
+/// symbolic link to a folder. The caller holds the `controls/` lock.
 pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), ImportError> {
+    super::swap::refuse_symlinks_above(repo, rel)?;
     let path = repo.join(rel);
     let changed = crate::write::write_if_changed(&path, text.as_bytes())
         .map_err(|source| ImportError::Write { path, source })?;
     Ok((rel.to_string(), changed))
 }
 
-/// A repository-relative path and the text to write there.
-type FileText = (String, String);
-
-/// Writes a framework's files. `framework.yaml` and `catalog/` are replaced
-/// as a whole: the new ones are staged in a hidden sibling directory, every
-/// other entry of the old directory (baselines, sources, the user's own
-/// files) is moved into the stage, and the stage is renamed into place, so
-/// a reader sees the old framework or the new one, never a mix. Catalog
-/// parts the new import no longer has disappear with the old directory.
-/// Other files in `files` (baselines a source defines) are then written one
-/// by one. Nothing is touched when nothing changed.
 /// A note when importing `fw` replaces a framework of the same id that came
 /// from a different source document, so a clash of derived ids is never
 /// silent (re-importing the same source says nothing).
@@ -167,13 +269,48 @@ pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
         .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
         .unwrap_or_else(|| "an unrecorded source".into());
     Some(format!(
-        "replaced framework `{}` ({} controls, version {}, from {from}); pass --id to keep both",
+        "replaced framework `{}` ({} controls, version {}, from {}); pass --id to keep both",
         old.id,
         old.controls.len(),
-        old.version
+        crate::excerpt::text(&old.version),
+        crate::excerpt::text(&from)
     ))
 }
 
+/// A repository-relative path and the text to write there.
+type FileText = (String, String);
+
+/// A note when writing `b` replaces a baseline of the same id imported
+/// from a different source (another release's profile, say), as
+/// [`replacement_note`] does for frameworks.
+pub fn baseline_replacement_note(repo: &Path, b: &BaselineFile) -> Option<String> {
+    let rel = baseline_path(b.framework.as_str(), b.id.as_str());
+    let old: BaselineFile = read_yaml(&repo.join(&rel)).ok()?;
+    let sha = |x: &BaselineFile| x.source.as_ref().and_then(|s| s.sha256.clone());
+    if sha(&old) == sha(b) && old.title == b.title {
+        return None;
+    }
+    let from = old
+        .source
+        .as_ref()
+        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
+        .unwrap_or_else(|| "an unrecorded source".into());
+    Some(format!(
+        "replaced baseline `{}@{}` ({} controls, from {}); pass --baseline to keep both",
+        old.framework,
+        old.id,
+        old.controls.len(),
+        crate::excerpt::text(&from)
+    ))
+}
+
+/// Writes a framework's files; the caller holds the `controls/` lock.
+/// `framework.yaml` and `catalog/` are replaced as a whole by a staged swap
+/// (`swap::replace_catalog`): catalog parts the new import no longer has
+/// disappear, and nothing else in the framework's folder (baselines,
+/// sources, the user's own files) is moved. Other files in `files`
+/// (baselines a source defines) are then written one by one. Nothing is
+/// touched when nothing changed.
 pub fn write_framework(
     repo: &Path,
     fw: &Framework,
@@ -203,95 +340,17 @@ pub fn write_framework(
         .collect();
     stale.sort();
     if written.iter().any(|(_, changed)| *changed) || !stale.is_empty() {
-        swap_in(repo, &dir, &dir_rel, &core)?;
+        let staged: Vec<(String, String)> = core
+            .iter()
+            .filter_map(|(rel, text)| inside(rel).map(|sub| (sub, text.clone())))
+            .collect();
+        super::swap::replace_catalog(repo, fw.id.as_str(), &staged)?;
         written.extend(stale.into_iter().map(|rel| (rel, true)));
     }
     for (rel, text) in extra {
         written.push(write_one(repo, rel, text)?);
     }
     Ok(written)
-}
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
-    move |source| ImportError::Write {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn swap_in(repo: &Path, dir: &Path, dir_rel: &str, core: &[&FileText]) -> Result<(), ImportError> {
-    let controls = repo.join("controls");
-    let name = dir_rel.rsplit('/').next().unwrap_or(dir_rel);
-    let pid = std::process::id();
-    // Hidden names: the repository walk skips them, so a leftover after a
-    // crash is never read as a second framework.
-    let stage = controls.join(format!(".{name}.aegis-new-{pid}"));
-    let old = controls.join(format!(".{name}.aegis-old-{pid}"));
-    let _ = std::fs::remove_dir_all(&stage);
-    let staged = (|| {
-        for (rel, text) in core {
-            let sub = rel
-                .strip_prefix(dir_rel)
-                .unwrap_or(rel)
-                .trim_start_matches('/');
-            let path = stage.join(sub);
-            crate::write::write_atomic(&path, text.as_bytes()).map_err(io_err(&path))?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = staged {
-        let _ = std::fs::remove_dir_all(&stage);
-        return Err(e);
-    }
-    // Everything that is not the catalog itself moves into the stage.
-    let mut carried: Vec<std::ffi::OsString> = Vec::new();
-    let carry = (|| {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name())
-            .filter(|n| {
-                !matches!(
-                    n.to_str(),
-                    Some("framework.yaml" | "framework.yml" | "catalog")
-                )
-            })
-            .collect();
-        entries.sort();
-        for n in entries {
-            let from = dir.join(&n);
-            std::fs::rename(&from, stage.join(&n)).map_err(io_err(&from))?;
-            carried.push(n);
-        }
-        Ok(())
-    })();
-    let put_back = |carried: &[std::ffi::OsString]| {
-        for n in carried {
-            let _ = std::fs::rename(stage.join(n), dir.join(n));
-        }
-        let _ = std::fs::remove_dir_all(&stage);
-    };
-    if let Err(e) = carry {
-        put_back(&carried);
-        return Err(e);
-    }
-    let existed = dir.exists();
-    if existed && let Err(e) = std::fs::rename(dir, &old) {
-        put_back(&carried);
-        return Err(io_err(dir)(e));
-    }
-    if let Err(e) = std::fs::rename(&stage, dir) {
-        if existed {
-            let _ = std::fs::rename(&old, dir);
-        }
-        put_back(&carried);
-        return Err(io_err(dir)(e));
-    }
-    if existed {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
 }
 
 fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
@@ -315,20 +374,31 @@ fn read_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ImportError> {
     )
     .map_err(|e| ImportError::Native {
         path: path.to_path_buf(),
-        message: format!("{}:{}: {}", e.pos.line, e.pos.column, e.message),
+        message: format!(
+            "{}:{}: {}",
+            e.pos.line,
+            e.pos.column,
+            crate::excerpt::message(&e.message)
+        ),
     })?;
     serde_json::from_value(node.to_json()).map_err(|e| ImportError::Native {
         path: path.to_path_buf(),
-        message: format!("{e} (run `aegis validate` for details)"),
+        message: format!(
+            "{} (run `aegis validate` for details)",
+            crate::excerpt::message(&e.to_string())
+        ),
     })
 }
 
-/// The ids of the frameworks under `repo/controls/`, sorted.
+/// The ids of the frameworks under `repo/controls/`, sorted. Hidden
+/// folders (an import's stage, what an interrupted one left) are never
+/// frameworks.
 pub fn framework_ids(repo: &Path) -> Vec<String> {
     let mut ids: Vec<String> = std::fs::read_dir(repo.join("controls"))
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .filter(|e| e.path().join("framework.yaml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
@@ -355,7 +425,7 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         .enumerate()
         .map(|(i, g)| (g.id.as_str(), i))
         .collect();
-    let mut parts: Vec<(usize, String, Catalog)> = Vec::new();
+    let mut parts: Vec<(usize, usize, String, Catalog)> = Vec::new();
     // Catalog parts are independent files; a full 800-53 catalog is ~3 MB
     // of YAML, so they are parsed in parallel.
     let cats: Vec<(std::path::PathBuf, Catalog)> = {
@@ -375,10 +445,17 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
             .and_then(|c| c.group.as_deref())
             .and_then(|g| order.get(g).copied())
             .unwrap_or(usize::MAX);
-        parts.push((rank, path.to_string_lossy().into_owned(), cat));
+        parts.push((
+            rank,
+            part_number(&path),
+            path.to_string_lossy().into_owned(),
+            cat,
+        ));
     }
-    parts.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    for (_, _, cat) in parts {
+    // A split group's parts rank alike; their numbers keep catalog order
+    // (`ac.2.yaml` sorts before `ac.yaml` by name).
+    parts.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    for (_, _, _, cat) in parts {
         fw.controls.extend(cat.controls);
     }
     let mut baselines = Vec::new();

@@ -90,7 +90,17 @@ enum Placed {
 
 pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework, SourceError> {
     let (text, sha) = read_text(path)?;
-    let lib: Library = parse_yaml(path, &text)?;
+    ciso_assistant_from_text(path, &text, sha, opts)
+}
+
+/// [`read_ciso_assistant`] of text already read from `path`.
+pub(crate) fn ciso_assistant_from_text(
+    path: &Path,
+    text: &str,
+    sha: String,
+    opts: &ReadOptions,
+) -> Result<Framework, SourceError> {
+    let lib: Library = parse_yaml(path, text)?;
     let fo = lib.objects.framework.ok_or_else(|| {
         SourceError::invalid(
             path,
@@ -111,11 +121,18 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
         .or(fo.name.clone())
         .or(lib.name.clone())
         .unwrap_or_else(|| id.to_string());
-    // The library `version` counts CISO Assistant packaging revisions, not
-    // the framework's edition; it is what tells two imports apart.
+    // The library `version` counts CISO Assistant's packaging revisions
+    // (NIST CSF 1.1 is library version 6): the framework's own edition, when
+    // its name or reference id states one, is the version to record.
+    let edition = [fo.name.as_deref(), lib.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(fo.ref_id.as_ref().map(|r| r.0.as_str()))
+        .find_map(super::common::edition_in);
     let version = opts
         .version
         .clone()
+        .or(edition)
         .or(lib.version.map(Text::into_string))
         .unwrap_or_default();
     let mut fw = new_framework(id, title, version, sha);
@@ -130,6 +147,7 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
             url: None,
             sha256: source.sha256.take(),
             document: lib.urn.or(fo.urn),
+            last_modified: None,
         };
     }
 
@@ -139,14 +157,20 @@ pub fn read_ciso_assistant(path: &Path, opts: &ReadOptions) -> Result<Framework,
     let mut members: BTreeMap<String, Vec<ControlId>> = BTreeMap::new();
 
     for (index, node) in fo.requirement_nodes.into_iter().enumerate() {
-        let at = format!("requirement_nodes[{index}] ({})", node.urn);
+        let at = format!(
+            "requirement_nodes[{index}] ({})",
+            crate::excerpt::text(&node.urn)
+        );
         let parent = match &node.parent_urn {
             None => None,
             Some(p) => Some(placed.get(p).cloned().ok_or_else(|| {
                 SourceError::invalid(
                     path,
                     &at,
-                    format!("parent_urn `{p}` is not an earlier node"),
+                    format!(
+                        "parent_urn `{}` is not an earlier node",
+                        crate::excerpt::text(p)
+                    ),
                 )
             })?),
         };

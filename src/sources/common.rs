@@ -29,7 +29,11 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, SourceError> {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<(String, String), SourceError> {
-    let bytes = read_bytes(path)?;
+    text_of(path, read_bytes(path)?)
+}
+
+/// The text of `bytes` read from `path` (a BOM dropped) and their SHA-256.
+pub(crate) fn text_of(path: &Path, bytes: Vec<u8>) -> Result<(String, String), SourceError> {
     let sha = sha256_hex(&bytes);
     let text = String::from_utf8(bytes).map_err(|e| {
         SourceError::syntax(
@@ -47,7 +51,19 @@ pub(crate) use crate::digest::sha256_hex;
 
 /// YAML into typed structs under the same kind of budget the repository
 /// loader uses, so alias bombs and deep nesting are refused.
+///
+/// A YAML file cut inside a line is often still YAML; every YAML writer
+/// ends a file with a line break, so one without is refused as cut short.
 pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, SourceError> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(SourceError::syntax(
+            path,
+            format!(
+                "line {}: the file does not end with a line break; it was probably cut short (a partial download or copy): read the whole file",
+                text.lines().count().max(1)
+            ),
+        ));
+    }
     let options = serde_saphyr::options! {
         strict_booleans: true,
         budget: serde_saphyr::budget! {
@@ -60,7 +76,14 @@ pub(crate) fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str) -> Result
         let plain = e.render_with_options(serde_saphyr::render_options! {
             snippets: serde_saphyr::SnippetMode::Off,
         });
-        SourceError::syntax(path, plain.trim().to_string())
+        let message = crate::excerpt::message(plain.trim());
+        match e.location() {
+            Some(at) if at.line() > 0 => SourceError::syntax(
+                path,
+                format!("line {}, column {}: {message}", at.line(), at.column()),
+            ),
+            _ => SourceError::syntax(path, message),
+        }
     })
 }
 
@@ -68,7 +91,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result
     serde_json::from_str(text).map_err(|e| {
         SourceError::syntax(
             path,
-            format!("line {}, column {}: {e}", e.line(), e.column()),
+            format!(
+                "line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                crate::import::oscal::json_message(&e)
+            ),
         )
     })
 }
@@ -110,7 +138,8 @@ pub(crate) fn framework_id(
                 path,
                 "framework id",
                 format!(
-                    "`{id}` is not a framework id (lower-case letters, digits, '.', '_' and '-')"
+                    "`{}` is not a framework id (lower-case letters, digits, '.', '_' and '-')",
+                    crate::excerpt::text(id)
                 ),
             ));
         }
@@ -135,6 +164,51 @@ pub(crate) fn framework_id(
     Ok(FrameworkId(id))
 }
 
+/// The edition a framework's name or reference id states, if any:
+/// `NIST CSF v1.1` and `NIST-CSF-1.1` → `1.1`, `CMMC version 2.0` → `2.0`,
+/// `NIST SP 800-53 revision 5` and `GSA FedRAMP Rev5` → `rev5`,
+/// `OWASP ASVS 4.0.3` → `4.0.3`. A marked version (`v`, `version`, `rev`)
+/// wins over a bare dotted number; a number without a dot (`800-53`) is
+/// never an edition.
+pub(crate) fn edition_in(text: &str) -> Option<String> {
+    let tokens: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '(' | ')' | ',' | ':' | ';'))
+        .filter(|t| !t.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let number = |t: &str| {
+        let t = t.trim_end_matches('.');
+        (!t.is_empty()
+            && t.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+        .then(|| t.to_string())
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).and_then(|n| number(n));
+        match t.as_str() {
+            "version" | "ver" | "ver." if next.is_some() => return next,
+            "rev" | "rev." | "revision" if next.is_some() => {
+                return next.map(|n| format!("rev{n}"));
+            }
+            _ => {}
+        }
+        if let Some(n) = t
+            .strip_prefix("rev.")
+            .or_else(|| t.strip_prefix("rev"))
+            .and_then(number)
+        {
+            return Some(format!("rev{n}"));
+        }
+        if let Some(n) = t.strip_prefix('v').and_then(number) {
+            return Some(n);
+        }
+    }
+    tokens
+        .iter()
+        .filter_map(|t| number(t))
+        .find(|n| n.contains('.'))
+}
+
 /// A control id exactly as the source writes it; spaces and ':' are refused
 /// because control references use `<framework>:<control>`.
 pub(crate) fn strict_control_id(raw: &str) -> Result<ControlId, String> {
@@ -143,7 +217,10 @@ pub(crate) fn strict_control_id(raw: &str) -> Result<ControlId, String> {
         return Err("empty control id".into());
     }
     if id.chars().any(|c| c.is_whitespace() || c == ':') {
-        return Err(format!("control id `{id}` contains a space or ':'"));
+        return Err(format!(
+            "control id `{}` contains a space or ':'",
+            crate::excerpt::text(id)
+        ));
     }
     Ok(ControlId(id.to_string()))
 }
@@ -251,6 +328,7 @@ pub(crate) fn new_framework(
             url: None,
             sha256: Some(sha256),
             document: None,
+            last_modified: None,
         }),
         licence: None,
         groups: Vec::new(),
@@ -375,8 +453,11 @@ pub(crate) fn finish(path: &Path, fw: Framework) -> Result<Framework, SourceErro
         {
             return Err(SourceError::invalid(
                 path,
-                format!("control `{}`", c.id),
-                format!("parent `{parent}` is not a control of this framework"),
+                format!("control `{}`", crate::excerpt::text(c.id.as_str())),
+                format!(
+                    "parent `{}` is not a control of this framework",
+                    crate::excerpt::text(parent.as_str())
+                ),
             ));
         }
     }
@@ -385,7 +466,7 @@ pub(crate) fn finish(path: &Path, fw: Framework) -> Result<Framework, SourceErro
         if groups.insert(g.id.as_str(), ()).is_some() {
             return Err(SourceError::invalid(
                 path,
-                format!("group `{}`", g.id),
+                format!("group `{}`", crate::excerpt::text(&g.id)),
                 "duplicate group id",
             ));
         }

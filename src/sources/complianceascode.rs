@@ -64,7 +64,17 @@ struct CacControl {
 
 pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framework, SourceError> {
     let (text, sha) = read_text(path)?;
-    let file: ControlFile = parse_yaml(path, &text)?;
+    complianceascode_from_text(path, &text, sha, opts)
+}
+
+/// [`read_complianceascode`] of text already read from `path`.
+pub(crate) fn complianceascode_from_text(
+    path: &Path,
+    text: &str,
+    sha: String,
+    opts: &ReadOptions,
+) -> Result<Framework, SourceError> {
+    let file: ControlFile = parse_yaml(path, text)?;
 
     // Family files of a split control file, in name order so the output
     // does not depend on directory listing order.
@@ -78,7 +88,10 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
             return Err(SourceError::invalid(
                 path,
                 "controls_dir",
-                format!("`{dir}` is not a directory (symbolic links are refused)"),
+                format!(
+                    "`{}` is not a directory (symbolic links are refused)",
+                    crate::excerpt::text(dir)
+                ),
             ));
         }
         let mut entries = Vec::new();
@@ -138,6 +151,7 @@ pub fn read_complianceascode(path: &Path, opts: &ReadOptions) -> Result<Framewor
             url: file.source.clone(),
             sha256: source.sha256.take(),
             document: file.policy.clone(),
+            last_modified: None,
         };
     }
 
@@ -251,8 +265,11 @@ fn baselines(
         {
             return Err(SourceError::invalid(
                 path,
-                format!("control `{id}`"),
-                format!("level `{bad}` is not declared in `levels`"),
+                format!("control `{}`", crate::excerpt::text(id.as_str())),
+                format!(
+                    "level `{}` is not declared in `levels`",
+                    crate::excerpt::text(bad)
+                ),
             ));
         }
     }
@@ -289,6 +306,18 @@ fn baselines(
 
 /// `controls_dir` must stay beside the control file.
 fn contained_dir(path: &Path, dir: &str) -> Result<PathBuf, SourceError> {
+    // The folder of the file itself (`/dev/stdin` redirected from a file
+    // is that file); a pipe has no folder to look in.
+    let real = match path.canonicalize() {
+        Ok(real) if real.is_file() => real,
+        _ => {
+            return Err(SourceError::invalid(
+                path,
+                "controls_dir",
+                "the family files are looked for beside the control file, and a file read from a pipe or standard input has no folder: import the control file by its path",
+            ));
+        }
+    };
     let rel = Path::new(dir);
     let escapes = rel.is_absolute()
         || rel.components().any(|c| {
@@ -301,8 +330,11 @@ fn contained_dir(path: &Path, dir: &str) -> Result<PathBuf, SourceError> {
         return Err(SourceError::invalid(
             path,
             "controls_dir",
-            format!("`{dir}` leaves the directory of the control file"),
+            format!(
+                "`{}` leaves the directory of the control file",
+                crate::excerpt::text(dir)
+            ),
         ));
     }
-    Ok(path.parent().unwrap_or(Path::new(".")).join(rel))
+    Ok(real.parent().unwrap_or(Path::new(".")).join(rel))
 }

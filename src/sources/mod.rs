@@ -83,7 +83,7 @@ pub enum SourceError {
         location: String,
         message: String,
     },
-    #[error("{}: duplicate control id `{id}` at {second} (first at {first})", .path.display())]
+    #[error("{}: duplicate control id `{}` at {second} (first at {first})", .path.display(), crate::excerpt::text(.id))]
     DuplicateId {
         path: PathBuf,
         id: String,
@@ -215,6 +215,40 @@ pub fn read_format(
         Format::Prowler => read_prowler(path, &opts.base),
         Format::ComplianceAsCode => read_complianceascode(path, &opts.base),
         Format::CisoAssistant => read_ciso_assistant(path, &opts.base),
+    }
+}
+
+/// Reads `bytes`, already read from `path` (a pipe or standard input, or a
+/// file read once by the caller), in a known format.
+pub fn read_format_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    format: Format,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(SourceError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max: MAX_SOURCE_BYTES,
+        });
+    }
+    let text = |bytes| common::text_of(path, bytes);
+    match format {
+        Format::Csv => table::csv_from_bytes(path, bytes, opts),
+        Format::Xlsx => table::xlsx_from_bytes(path, bytes, opts),
+        Format::Prowler => {
+            let (t, sha) = text(bytes)?;
+            prowler::prowler_from_text(path, &t, sha, &opts.base)
+        }
+        Format::ComplianceAsCode => {
+            let (t, sha) = text(bytes)?;
+            complianceascode::complianceascode_from_text(path, &t, sha, &opts.base)
+        }
+        Format::CisoAssistant => {
+            let (t, sha) = text(bytes)?;
+            ciso::ciso_assistant_from_text(path, &t, sha, &opts.base)
+        }
     }
 }
 

@@ -58,14 +58,25 @@ struct Requirement {
 
 pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, SourceError> {
     let (text, sha) = read_text(path)?;
-    let root: Value = parse_json(path, &text)?;
+    prowler_from_text(path, &text, sha, opts)
+}
+
+/// [`read_prowler`] of text already read from `path`.
+pub(crate) fn prowler_from_text(
+    path: &Path,
+    text: &str,
+    sha: String,
+    opts: &ReadOptions,
+) -> Result<Framework, SourceError> {
+    let root: Value = parse_json(path, text)?;
     let obj = root
         .as_object()
         .ok_or_else(|| SourceError::invalid(path, "document", "expected a JSON object"))?;
     let (framework, name, version, provider, description, raw, cross) =
         if obj.contains_key("Requirements") {
-            let doc: PerProvider = serde_json::from_value(root.clone())
-                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            let doc: PerProvider = serde_json::from_value(root.clone()).map_err(|e| {
+                SourceError::invalid(path, "document", crate::excerpt::message(&e.to_string()))
+            })?;
             (
                 doc.framework,
                 doc.name,
@@ -76,8 +87,9 @@ pub fn read_prowler(path: &Path, opts: &ReadOptions) -> Result<Framework, Source
                 false,
             )
         } else if obj.contains_key("requirements") {
-            let doc: CrossProvider = serde_json::from_value(root.clone())
-                .map_err(|e| SourceError::invalid(path, "document", e.to_string()))?;
+            let doc: CrossProvider = serde_json::from_value(root.clone()).map_err(|e| {
+                SourceError::invalid(path, "document", crate::excerpt::message(&e.to_string()))
+            })?;
             (
                 doc.framework,
                 doc.name,
@@ -305,7 +317,7 @@ fn requirement(
                 let items = items.as_array().ok_or_else(|| {
                     SourceError::invalid(
                         path,
-                        format!("{at} ({checks_key}.{prov})"),
+                        format!("{at} ({checks_key}.{})", crate::excerpt::text(prov)),
                         "expected a list of check ids",
                     )
                 })?;
@@ -313,7 +325,7 @@ fn requirement(
                     let check = item.as_str().ok_or_else(|| {
                         SourceError::invalid(
                             path,
-                            format!("{at} ({checks_key}.{prov})"),
+                            format!("{at} ({checks_key}.{})", crate::excerpt::text(prov)),
                             "check ids must be strings",
                         )
                     })?;

@@ -207,7 +207,15 @@ fn norm(s: &str) -> String {
 }
 
 pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
-    let bytes = read_bytes(path)?;
+    csv_from_bytes(path, read_bytes(path)?, opts)
+}
+
+/// [`read_csv`] of bytes already read from `path`.
+pub(crate) fn csv_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
     let sha = sha256_hex(&bytes);
     let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&bytes));
     let mut reader = csv::ReaderBuilder::new()
@@ -219,7 +227,10 @@ pub fn read_csv(path: &Path, opts: &TableOptions) -> Result<Framework, SourceErr
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(i as u64 + 1);
-            SourceError::syntax(path, format!("line {line}: {e}"))
+            SourceError::syntax(
+                path,
+                format!("line {line}: {}", crate::excerpt::message(&e.to_string())),
+            )
         })?;
         let line = record
             .position()
@@ -248,19 +259,36 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
 }
 
 pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceError> {
-    let bytes = read_bytes(path)?;
+    xlsx_from_bytes(path, read_bytes(path)?, opts)
+}
+
+/// [`read_xlsx`] of bytes already read from `path`.
+pub(crate) fn xlsx_from_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &TableOptions,
+) -> Result<Framework, SourceError> {
     check_zip(path, &bytes)?;
     let sha = sha256_hex(&bytes);
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| SourceError::syntax(path, format!("not a readable workbook: {e}")))?;
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
+            SourceError::syntax(
+                path,
+                format!(
+                    "not a readable XLSX workbook: {}",
+                    crate::excerpt::message(&e.to_string())
+                ),
+            )
+        })?;
     let names = book.sheet_names();
     let wanted: Vec<String> = match &opts.sheet {
         Some(s) => {
             if !names.contains(s) {
+                let listed: Vec<String> = names.iter().map(|n| crate::excerpt::text(n)).collect();
                 return Err(SourceError::invalid(
                     path,
                     "sheet",
-                    format!("no sheet `{s}` (sheets: {})", names.join(", ")),
+                    format!("no sheet `{s}` (sheets: {})", listed.join(", ")),
                 ));
             }
             vec![s.clone()]
@@ -269,18 +297,101 @@ pub fn read_xlsx(path: &Path, opts: &TableOptions) -> Result<Framework, SourceEr
     };
     let mut sheets = Vec::new();
     for name in wanted {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| SourceError::syntax(path, format!("sheet `{name}`: {e}")))?;
-        let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| (first_row + i + 1, cells.iter().map(cell_text).collect()))
-            .collect();
-        sheets.push((name, Grid { rows, what: "row" }));
+        let grid = read_sheet(path, &mut book, &name)?;
+        sheets.push((name, grid));
     }
     read_grid(path, opts, sheets, sha)
+}
+
+/// The widest sheet read: column AMJ. Framework sheets use a few dozen
+/// columns; a value beyond this is a stray cell.
+const MAX_SHEET_COLUMNS: u32 = 1024;
+/// The most cells the rows of one sheet may span (about 100 MB of empty
+/// cells at worst).
+const MAX_SHEET_CELLS: usize = 4_000_000;
+
+/// One sheet's rows, read cell by cell: calamine's `worksheet_range` would
+/// allocate the whole used range first, so one value in `XFD1048576`
+/// asks for 17 billion cells. Only cells holding a value are kept, and
+/// only rows that have one.
+fn read_sheet<RS: std::io::Read + std::io::Seek>(
+    path: &Path,
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Grid, SourceError> {
+    let shown = crate::excerpt::text(name);
+    let syntax = |e: calamine::XlsxError| {
+        SourceError::syntax(
+            path,
+            format!(
+                "sheet `{shown}`: {}",
+                crate::excerpt::message(&e.to_string())
+            ),
+        )
+    };
+    let mut cells = book.worksheet_cells_reader(name).map_err(syntax)?;
+    // Row → (width so far, its cells).
+    let mut rows: std::collections::BTreeMap<u32, (u32, Vec<(u32, String)>)> = Default::default();
+    let mut spanned = 0usize;
+    while let Some(cell) = cells.next_cell().map_err(syntax)? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if col >= MAX_SHEET_COLUMNS {
+            return Err(SourceError::invalid(
+                path,
+                format!("sheet `{shown}`, cell {}", cell_ref(row, col)),
+                format!(
+                    "a value in column {}, beyond the {MAX_SHEET_COLUMNS} columns (up to {}) Aegis reads; delete that stray cell, or copy the controls into a new sheet, and import again",
+                    column_name(col),
+                    column_name(MAX_SHEET_COLUMNS - 1)
+                ),
+            ));
+        }
+        let (width, row_cells) = rows.entry(row).or_default();
+        spanned += (col + 1).saturating_sub(*width) as usize;
+        *width = (*width).max(col + 1);
+        row_cells.push((col, text));
+        if spanned > MAX_SHEET_CELLS {
+            return Err(SourceError::invalid(
+                path,
+                format!("sheet `{shown}`, cell {}", cell_ref(row, col)),
+                format!(
+                    "the sheet's rows span more than {MAX_SHEET_CELLS} cells, far more than a framework needs; import a sheet holding only the controls"
+                ),
+            ));
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .map(|(row, (width, cells))| {
+            let mut line = vec![String::new(); width as usize];
+            for (c, text) in cells {
+                line[c as usize] = text;
+            }
+            (row as usize + 1, line)
+        })
+        .collect();
+    Ok(Grid { rows, what: "row" })
+}
+
+/// `A`, `Z`, `AA`, ... for a 0-based column.
+pub(super) fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
+}
+
+/// `XFD1048576` for 0-based (row, column).
+fn cell_ref(row: u32, col: u32) -> String {
+    format!("{}{}", column_name(col), u64::from(row) + 1)
 }
 
 /// Workbooks bigger than this once unzipped are refused.
@@ -490,7 +601,10 @@ fn mapped(
             return Err(SourceError::invalid(
                 path,
                 format!("{} {row}, column `{column}`", grid.what),
-                format!("parent `{pid}` is not a control in this file"),
+                format!(
+                    "parent `{}` is not a control in this file",
+                    crate::excerpt::text(pid.as_str())
+                ),
             ));
         }
     }
@@ -628,7 +742,7 @@ fn bad_csf(path: &Path, row: usize, column: &str, value: &str) -> SourceError {
         format!("row {row}, column `{column}`"),
         format!(
             "expected `Name (CODE): text`, found `{}`",
-            derive_title(Some(value), "")
+            crate::excerpt::text(&derive_title(Some(value), ""))
         ),
     )
 }

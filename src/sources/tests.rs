@@ -889,3 +889,205 @@ fn csv_semicolons_are_sniffed() {
     let fw = read_csv(&p, &opts).unwrap();
     assert_eq!(fw.controls[0].title, "One, with a comma");
 }
+
+/// CRC-32 (IEEE), bit by bit: enough for a test's few hundred bytes.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A zip of stored (uncompressed) entries.
+fn stored_zip(entries: &[(&str, String)]) -> Vec<u8> {
+    let mut z = Vec::new();
+    let mut directory = Vec::new();
+    for (name, body) in entries {
+        let (name, body) = (name.as_bytes(), body.as_bytes());
+        let offset = z.len() as u32;
+        let crc = crc32(body);
+        z.extend_from_slice(b"PK\x03\x04");
+        z.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        z.extend_from_slice(&crc.to_le_bytes());
+        z.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        z.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z.extend_from_slice(name);
+        z.extend_from_slice(body);
+        directory.extend_from_slice(b"PK\x01\x02");
+        directory.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        directory.extend_from_slice(&crc.to_le_bytes());
+        directory.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        directory.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        directory.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        directory.extend_from_slice(&[0; 12]);
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(name);
+    }
+    let cd = z.len() as u32;
+    z.extend_from_slice(&directory);
+    z.extend_from_slice(b"PK\x05\x06");
+    z.extend_from_slice(&[0, 0, 0, 0]);
+    z.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    z.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    z.extend_from_slice(&(directory.len() as u32).to_le_bytes());
+    z.extend_from_slice(&cd.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z
+}
+
+/// The smallest workbook Excel would open: one sheet `Controls` holding
+/// `cells` (reference, inline text; `None` an empty, formatted cell) and
+/// declaring `dimension`.
+fn tiny_xlsx(dimension: &str, cells: &[(&str, Option<&str>)]) -> Vec<u8> {
+    let ns = "http://schemas.openxmlformats.org";
+    let mut rows: std::collections::BTreeMap<u32, String> = Default::default();
+    for (r, text) in cells {
+        let row: u32 = r
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .parse()
+            .unwrap();
+        let cell = match text {
+            Some(t) => format!(r#"<c r="{r}" t="inlineStr"><is><t>{t}</t></is></c>"#),
+            None => format!(r#"<c r="{r}" s="0"/>"#),
+        };
+        rows.entry(row).or_default().push_str(&cell);
+    }
+    let data: String = rows
+        .iter()
+        .map(|(r, c)| format!(r#"<row r="{r}">{c}</row>"#))
+        .collect();
+    stored_zip(&[
+        (
+            "[Content_Types].xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="Controls" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{data}</sheetData></worksheet>"#
+            ),
+        ),
+    ])
+}
+
+/// One far cell made calamine allocate the whole used range (`XFD1048576`
+/// in a 1 KB file aborted; `ZZ100000` took 3.85 GB). Cells are now read one
+/// by one and only values are kept: far empty cells cost nothing, a far
+/// value is refused by name.
+#[test]
+fn xlsx_with_one_far_cell_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = TableOptions {
+        columns: Some("id=Ref,title=Name".parse().unwrap()),
+        ..TableOptions::default()
+    };
+    let body = [
+        ("A1", Some("Ref")),
+        ("B1", Some("Name")),
+        ("A2", Some("X-1")),
+        ("B2", Some("First")),
+        ("A3", Some("X-2")),
+        ("B3", Some("Second")),
+    ];
+    for far in ["XFD1048576", "ZZ100000"] {
+        let mut cells = body.to_vec();
+        cells.push((far, None));
+        let p = dir.path().join(format!("{far}.xlsx"));
+        std::fs::write(&p, tiny_xlsx(&format!("A1:{far}"), &cells)).unwrap();
+        assert!(std::fs::metadata(&p).unwrap().len() < 4096);
+        assert_eq!(detect_file(&p).unwrap(), Some(Format::Xlsx));
+        let fw = read_xlsx(&p, &opts).unwrap();
+        assert_eq!(fw.controls.len(), 2, "{far}");
+        assert_eq!(fw.controls[1].title, "Second");
+    }
+    let mut cells = body.to_vec();
+    cells.push(("XFD1048576", Some("stray")));
+    let p = dir.path().join("value.xlsx");
+    std::fs::write(&p, tiny_xlsx("A1:XFD1048576", &cells)).unwrap();
+    let msg = read_xlsx(&p, &opts).unwrap_err().to_string();
+    assert!(
+        msg.contains("value.xlsx") && msg.contains("cell XFD1048576") && msg.contains("column XFD"),
+        "{msg}"
+    );
+    // A value far down, within the columns read, is a row like any other.
+    let mut cells = body.to_vec();
+    cells.push(("ZZ100000", Some("stray")));
+    let p = dir.path().join("down.xlsx");
+    std::fs::write(&p, tiny_xlsx("A1:ZZ100000", &cells)).unwrap();
+    let msg = read_xlsx(&p, &opts).unwrap_err().to_string();
+    assert!(msg.contains("row 100000"), "{msg}");
+}
+
+#[test]
+fn column_names_count_like_excel() {
+    assert_eq!(table::column_name(0), "A");
+    assert_eq!(table::column_name(25), "Z");
+    assert_eq!(table::column_name(26), "AA");
+    assert_eq!(table::column_name(701), "ZZ");
+    assert_eq!(table::column_name(16383), "XFD");
+}
+
+#[test]
+fn editions_are_read_from_names_not_packaging_revisions() {
+    for (name, want) in [
+        ("NIST CSF v1.1", Some("1.1")),
+        ("NIST-CSF-1.1", Some("1.1")),
+        ("CMMC version 2.0", Some("2.0")),
+        ("NIST SP 800-53 revision 5", Some("rev5")),
+        ("NIST SP 800-171 Rev. 2", Some("rev2")),
+        ("GSA FedRAMP Rev5", Some("rev5")),
+        ("NIST SP-800-66 rev2 (HIPAA)", Some("rev2")),
+        ("OWASP ASVS 4.0.3", Some("4.0.3")),
+        ("CISA Cybersecurity Performance Goals v2.0", Some("2.0")),
+        ("nist-ssdf-1.1", Some("1.1")),
+        ("Secure Software Development Framework (SSDF)", None),
+        ("Essential Eight Maturity Model (11/2023)", None),
+        ("NIST SP 800-53", None),
+    ] {
+        assert_eq!(common::edition_in(name).as_deref(), want, "{name}");
+    }
+}
+
+#[test]
+fn ciso_csf_1_1_records_the_framework_version_not_the_library_revision() {
+    let Some(root) = corpus() else { return };
+    let p = corpus_file(&root, "frameworks/nist-csf-1.1/nist-csf-1.1.yaml");
+    let fw = read_ciso_assistant(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(fw.version, "1.1");
+    let p = corpus_file(&root, "frameworks/essential-eight/essential-eight.yaml");
+    let fw = read_ciso_assistant(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        fw.version, "2",
+        "no edition in the name: the library's version stays"
+    );
+}

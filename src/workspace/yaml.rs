@@ -71,6 +71,14 @@ impl std::ops::Deref for Map {
     }
 }
 
+impl<'a> IntoIterator for &'a Map {
+    type Item = &'a Entry;
+    type IntoIter = std::slice::Iter<'a, Entry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter()
+    }
+}
+
 impl Map {
     /// Below this many entries a scan is cheaper than an index.
     const LINEAR: usize = 16;

@@ -56,6 +56,7 @@ pub fn to_native(
             url: None,
             sha256: Some(sha256.to_string()),
             document: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            last_modified: None,
         }),
         licence: None,
         groups: Vec::new(),
@@ -238,7 +239,7 @@ fn index_control(
             path: path.to_path_buf(),
             message: format!(
                 "control id `{}` is not usable (empty, or has spaces or ':')",
-                c.id
+                crate::excerpt::text(&c.id)
             ),
         });
     }
@@ -301,7 +302,7 @@ fn push_group(
     if !ids.insert(id.clone()) {
         return Err(ImportError::Invalid {
             path: path.to_path_buf(),
-            message: format!("group id `{id}` appears twice"),
+            message: format!("group id `{}` appears twice", crate::excerpt::text(&id)),
         });
     }
     fw.groups.push(Group {
@@ -474,7 +475,7 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
         .or_insert_with(|| Value::String(fw.title.clone()));
     metadata
         .entry("last-modified")
-        .or_insert_with(|| Value::String("1970-01-01T00:00:00Z".into()));
+        .or_insert_with(|| Value::String(last_modified_fallback(fw)));
     metadata
         .entry("version")
         .or_insert_with(|| Value::String(fw.version.clone()));
@@ -591,6 +592,20 @@ pub fn to_oscal(fw: &Framework) -> OscalCatalog {
             .collect(),
         back_matter,
     }
+}
+
+/// OSCAL requires `last-modified`. A framework imported from OSCAL keeps
+/// its own in `oscal.metadata`; otherwise the source's, when it gave one;
+/// otherwise today (the export is a new document), never a made-up 1970.
+pub(crate) fn last_modified_fallback(fw: &Framework) -> String {
+    fw.oscal
+        .as_ref()
+        .and_then(|o| o.get("metadata"))
+        .and_then(|m| m.get("last-modified"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| fw.source.as_ref().and_then(|s| s.last_modified.clone()))
+        .unwrap_or_else(|| format!("{}T00:00:00Z", crate::model::Date::today_utc()))
 }
 
 /// A natively written control keeps its requirement in `statement`; OSCAL

@@ -3,7 +3,9 @@
 //! resolving profiles into baselines, and exporting catalogs back.
 
 pub mod catalog;
+pub mod complete;
 pub mod profile;
+pub mod scope;
 pub mod xml;
 
 use crate::import::ImportError;
@@ -35,6 +37,10 @@ pub fn detect(text: &str) -> Syntax {
 /// Reads YAML under generous but finite budgets (published catalogs run to
 /// a few hundred thousand nodes).
 pub fn yaml_value(text: &str, path: &Path) -> Result<Value, ImportError> {
+    Ok(yaml_node(text, path)?.to_json())
+}
+
+fn yaml_node(text: &str, path: &Path) -> Result<crate::workspace::yaml::Node, ImportError> {
     let limits = crate::workspace::yaml::YamlLimits {
         max_depth: 128,
         max_nodes: 8_000_000,
@@ -45,10 +51,10 @@ pub fn yaml_value(text: &str, path: &Path) -> Result<Value, ImportError> {
             path: path.to_path_buf(),
             line: e.pos.line as usize,
             column: e.pos.column as usize,
-            message: e.message,
+            message: crate::excerpt::message(&e.message),
         }
     })?;
-    Ok(node.to_json())
+    Ok(node)
 }
 
 /// An OSCAL document of a kind Aegis imports.
@@ -69,18 +75,44 @@ pub fn parse(text: &str, path: &Path) -> Result<Document, ImportError> {
                     path: path.to_path_buf(),
                     line: e.line(),
                     column: e.column(),
-                    message: e.to_string(),
+                    message: json_message(&e),
                 })?,
                 path,
             );
         }
-        Syntax::Yaml => yaml_value(text, path)?,
+        Syntax::Yaml => {
+            // A YAML document cut short is often still YAML: refuse it
+            // before it replaces a whole import.
+            let body = text.trim_start_matches('\u{feff}');
+            complete::check_line_break(body, path)?;
+            let node = yaml_node(text, path)?;
+            complete::check_yaml(body, &node, path)?;
+            node.to_json()
+        }
     };
+    // Text that is no mapping at all (a file read by mistake parses as one
+    // long YAML string) is not OSCAL; saying so beats quoting it.
+    if !value.is_object() {
+        return Err(ImportError::NotOscal {
+            path: path.to_path_buf(),
+        });
+    }
     let root: Root = serde_json::from_value(value).map_err(|e| ImportError::Invalid {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: crate::excerpt::message(&e.to_string()),
     })?;
     typed(root, path)
+}
+
+/// serde_json's message without the position it appends (the error
+/// prints line and column itself), as a short excerpt.
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let bare = match full.rfind(" at line ") {
+        Some(i) if e.line() > 0 => &full[..i],
+        _ => full.as_str(),
+    };
+    crate::excerpt::message(bare)
 }
 
 fn typed(root: Root, path: &Path) -> Result<Document, ImportError> {

@@ -9,6 +9,7 @@
 //! selections collapse to one id whatever the combine method says.
 
 use super::catalog::{link_list_in, param_in, part_in, prop_list_in, select_in, slug};
+use super::scope::{Candidate, Scope};
 use super::{Document, OscalProfile, ProfileImport, Resource, Selection};
 use crate::import::{ImportError, ImportOptions, native, read_source};
 use crate::model::{
@@ -46,6 +47,11 @@ pub struct Resolution {
     pub notes: Vec<String>,
 }
 
+/// How deep profiles may import profiles: NIST's and FedRAMP's go two
+/// levels; a deeper chain is a mistake or an attack on the stack.
+pub const MAX_PROFILE_DEPTH: usize = 32;
+
+#[derive(Clone)]
 struct Selected {
     catalog: Rc<Framework>,
     in_repo: bool,
@@ -62,8 +68,13 @@ enum Source_ {
 struct Ctx<'a> {
     repo: &'a Path,
     opts: &'a ImportOptions,
+    scope: Scope,
     stack: Vec<PathBuf>,
     catalogs: HashMap<PathBuf, Rc<Framework>>,
+    /// Profiles already resolved, by canonical path: a profile imported
+    /// twice (or by two others) is resolved once, so diamonds of imports
+    /// cost their size, not two to the power of their depth.
+    profiles: HashMap<PathBuf, Selected>,
     repo_frameworks: HashMap<String, Rc<Framework>>,
     notes: Vec<String>,
 }
@@ -80,8 +91,10 @@ pub fn resolve_file(
     let mut ctx = Ctx {
         repo,
         opts,
+        scope: Scope::new(Some(file), repo),
         stack: vec![canonical(file)],
         catalogs: HashMap::new(),
+        profiles: HashMap::new(),
         repo_frameworks: HashMap::new(),
         notes: Vec::new(),
     };
@@ -118,6 +131,11 @@ pub fn resolve_file(
             url: None,
             sha256: Some(sha256.to_string()),
             document: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            last_modified: profile
+                .metadata
+                .get("last-modified")
+                .and_then(|t| t.as_str())
+                .map(str::to_string),
         }),
         controls: selected.ids.into_iter().map(ControlId).collect(),
         parameters: selected.params,
@@ -365,7 +383,7 @@ fn select(
             file.display(),
             unknown.len(),
             catalog.id,
-            unknown.join(", ")
+            id_list(&unknown)
         ));
     }
     universe
@@ -373,6 +391,21 @@ fn select(
         .filter(|id| included.contains(*id) && !excluded.contains(*id))
         .cloned()
         .collect()
+}
+
+/// Ids read from a profile, for a note: each escaped and cut, and at
+/// most twenty of them.
+fn id_list(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut out: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|i| crate::excerpt::text(i))
+        .collect();
+    if ids.len() > SHOWN {
+        out.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    out.join(", ")
 }
 
 /// OSCAL `matching` patterns: `*` any run of characters, `?` one character.
@@ -400,10 +433,6 @@ fn glob(pattern: &str, s: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-fn is_url(href: &str) -> bool {
-    href.contains("://")
-}
-
 fn basename(href: &str) -> &str {
     href.rsplit(['/', '\\']).next().unwrap_or(href)
 }
@@ -414,16 +443,24 @@ fn resolve_import(
     resources: &[Resource],
     href: &str,
 ) -> Result<Source_, ImportError> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let mut candidates: Vec<PathBuf> = Vec::new();
+    let real = canonical(file);
+    let dir = real.parent().unwrap_or(Path::new("."));
+    let mut candidates: Vec<Candidate> = Vec::new();
     let mut titles: Vec<String> = Vec::new();
-    let push = |h: &str, candidates: &mut Vec<PathBuf>| {
-        if !is_url(h) && !h.starts_with('#') {
-            candidates.push(dir.join(h));
+    // The href itself, then its file name beside the profile (NIST's
+    // rlinks are paths inside NIST's repository, FedRAMP's are URLs).
+    let push = |h: &str, candidates: &mut Vec<Candidate>| {
+        match Scope::local(h) {
+            Some(Ok(local)) => candidates.push(ctx.scope.admit(dir, &local)),
+            Some(Err(reason)) => candidates.push(Candidate::Refused {
+                shown: crate::excerpt::text(h),
+                reason,
+            }),
+            None => {}
         }
         let b = basename(h);
-        if !b.is_empty() && !b.starts_with('#') {
-            candidates.push(dir.join(b));
+        if !b.is_empty() && !b.starts_with('#') && b != h {
+            candidates.push(ctx.scope.admit(dir, b));
         }
     };
     let mut wanted_version: Option<String> = None;
@@ -456,51 +493,24 @@ fn resolve_import(
     } else {
         push(href, &mut candidates);
     }
-    candidates.dedup();
-    for cand in &candidates {
-        if !cand.is_file() {
-            continue;
-        }
-        let key = canonical(cand);
-        if ctx.stack.contains(&key) {
-            let mut chain: Vec<String> =
-                ctx.stack.iter().map(|p| p.display().to_string()).collect();
-            chain.push(key.display().to_string());
-            return Err(ImportError::Cycle { chain });
-        }
-        if let Some(c) = ctx.catalogs.get(&key) {
-            return Ok(Source_::Catalog(c.clone(), false));
-        }
-        let (text, sha) = read_source(cand)?;
-        // With --catalog a catalog beside the profile is not needed: skip
-        // parsing it (megabytes of XML for NIST's files), but still follow a
-        // profile to the profile it imports.
-        if let Some(id) = &ctx.opts.catalog
-            && !looks_like_profile(&text)
-        {
-            return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
-        }
-        match super::parse(&text, cand)? {
-            Document::Catalog(cat) => {
-                if let Some(id) = &ctx.opts.catalog {
-                    return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
-                }
-                let fw = Rc::new(super::catalog::to_native(
-                    &cat,
-                    ctx.opts.id.as_deref(),
-                    cand,
-                    &sha,
-                )?);
-                ctx.catalogs.insert(key, fw.clone());
-                return Ok(Source_::Catalog(fw, false));
+    let mut tried: Vec<String> = Vec::new();
+    let mut found: Option<PathBuf> = None;
+    let mut refused = false;
+    for c in candidates {
+        match c {
+            Candidate::Found(p) => {
+                found.get_or_insert(p);
             }
-            Document::Profile(p) => {
-                ctx.stack.push(key);
-                let s = resolve_profile(ctx, cand, &p)?;
-                ctx.stack.pop();
-                return Ok(Source_::Profile(s));
+            Candidate::Missing(p) => tried.push(p.display().to_string()),
+            Candidate::Refused { shown, reason } => {
+                refused = true;
+                tried.push(format!("{shown} (refused: {reason})"));
             }
         }
+    }
+    tried.dedup();
+    if let Some(cand) = found {
+        return read_import(ctx, cand);
     }
     // The profile may name the release it was written for (FedRAMP rev5
     // names 5.1.1); resolving against another is allowed but worth saying.
@@ -509,8 +519,9 @@ fn resolve_import(
             && *v != fw.version
         {
             ctx.notes.push(format!(
-                "{}: the profile names version {v} of its catalog; resolved against `{}` version {}",
+                "{}: the profile names version {} of its catalog; resolved against `{}` version {}",
                 file.display(),
+                crate::excerpt::text(v),
                 fw.id,
                 fw.version
             ));
@@ -533,12 +544,84 @@ fn resolve_import(
             return chosen(ctx, fw);
         }
     }
+    let rule = if refused {
+        format!(
+            "; Aegis reads a profile's imports only inside {} and never follows them elsewhere",
+            ctx.scope.describe()
+        )
+    } else {
+        String::new()
+    };
     Err(ImportError::MissingImport {
         path: file.to_path_buf(),
         href: href.to_string(),
-        tried: candidates,
-        hint: "; put the catalog beside the profile, or import it first and pass --catalog <framework-id>".into(),
+        tried,
+        hint: format!(
+            "{rule}; put the catalog beside the profile, or import it first and pass --catalog <framework-id>"
+        ),
     })
+}
+
+/// Reads the import found at `cand` (canonical, inside the scope): a
+/// catalog, or a profile resolved in turn.
+fn read_import(ctx: &mut Ctx, cand: PathBuf) -> Result<Source_, ImportError> {
+    if ctx.stack.contains(&cand) {
+        let mut chain: Vec<String> = ctx.stack.iter().map(|p| p.display().to_string()).collect();
+        chain.push(cand.display().to_string());
+        return Err(ImportError::Cycle { chain });
+    }
+    if let Some(c) = ctx.catalogs.get(&cand) {
+        return Ok(Source_::Catalog(c.clone(), false));
+    }
+    if let Some(s) = ctx.profiles.get(&cand) {
+        return Ok(Source_::Profile(s.clone()));
+    }
+    let (text, sha) = read_source(&cand)?;
+    // With --catalog a catalog beside the profile is not needed: skip
+    // parsing it (megabytes of XML for NIST's files), but still follow a
+    // profile to the profile it imports.
+    if let Some(id) = &ctx.opts.catalog
+        && !looks_like_profile(&text)
+    {
+        return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+    }
+    match super::parse(&text, &cand)? {
+        Document::Catalog(cat) => {
+            if let Some(id) = &ctx.opts.catalog {
+                return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
+            }
+            let fw = Rc::new(super::catalog::to_native(
+                &cat,
+                ctx.opts.id.as_deref(),
+                &cand,
+                &sha,
+            )?);
+            ctx.catalogs.insert(cand, fw.clone());
+            Ok(Source_::Catalog(fw, false))
+        }
+        Document::Profile(p) => {
+            if ctx.stack.len() >= MAX_PROFILE_DEPTH {
+                let mut chain: Vec<String> = ctx.stack.iter().map(|p| file_name(p)).collect();
+                chain.push(file_name(&cand));
+                return Err(ImportError::TooDeep {
+                    max: MAX_PROFILE_DEPTH,
+                    chain,
+                });
+            }
+            ctx.stack.push(cand.clone());
+            let s = resolve_profile(ctx, &cand, &p)?;
+            ctx.stack.pop();
+            ctx.profiles.insert(cand, s.clone());
+            Ok(Source_::Profile(s))
+        }
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Whether an OSCAL document's root is a profile, judged from its first
@@ -564,11 +647,18 @@ fn repo_framework(ctx: &mut Ctx, id: &str) -> Result<Rc<Framework>, ImportError>
     Ok(fw)
 }
 
-/// A baseline as an OSCAL profile importing its framework's catalog from
+/// A baseline of `fw` as an OSCAL profile importing its catalog from
 /// `catalog_href`: the selection as `with-ids`, the parameter settings as
-/// `set-parameters`, the alterations as `alters`. Importing it beside that
-/// catalog gives the same baseline back.
-pub fn to_oscal_profile(b: &BaselineFile, version: &str, catalog_href: &str) -> serde_json::Value {
+/// `set-parameters`, the alterations as `alters`, and the `last-modified`
+/// of the profile it was imported from (else the framework's). Importing it
+/// beside that catalog gives the same baseline back.
+pub fn to_oscal_profile(b: &BaselineFile, fw: &Framework, catalog_href: &str) -> serde_json::Value {
+    let version = fw.version.as_str();
+    let last_modified = b
+        .source
+        .as_ref()
+        .and_then(|s| s.last_modified.clone())
+        .unwrap_or_else(|| super::catalog::last_modified_fallback(fw));
     use super::catalog::{link_out, param_out, part_out, prop_out, uuid_from};
     use serde_json::{Map, Value, json};
     let set_parameters: Vec<Value> = b
@@ -693,7 +783,7 @@ pub fn to_oscal_profile(b: &BaselineFile, version: &str, catalog_href: &str) -> 
         "metadata".into(),
         json!({
             "title": b.title.clone().unwrap_or_else(|| b.id.0.clone()),
-            "last-modified": "1970-01-01T00:00:00Z",
+            "last-modified": last_modified,
             "version": version,
             "oscal-version": "1.1.2",
         }),

@@ -72,7 +72,7 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
                 return Err(ImportError::Xml {
                     path: path.to_path_buf(),
                     line: line_of(text, reader.error_position()),
-                    message: e.to_string(),
+                    message: crate::excerpt::message(&e.to_string()),
                 });
             }
         };
@@ -137,13 +137,22 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
                                 return Err(err(
                                     &reader,
                                     format!(
-                                        "entity reference `&{name};` is not one of XML's predefined entities; Aegis never expands entities"
+                                        "entity reference `&{};` is not one of XML's predefined entities; Aegis never expands entities",
+                                        crate::excerpt::text(&name)
                                     ),
                                 ));
                             }
                         }
                     }
-                    Err(e) => return Err(err(&reader, format!("bad character reference: {e}"))),
+                    Err(e) => {
+                        return Err(err(
+                            &reader,
+                            format!(
+                                "bad character reference: {}",
+                                crate::excerpt::message(&e.to_string())
+                            ),
+                        ));
+                    }
                 };
                 if let Some(parent) = stack.last_mut() {
                     push_text(parent, &resolved);
@@ -159,7 +168,7 @@ fn parse_tree(text: &str, path: &Path) -> Result<Elem, ImportError> {
             line: line_of(text, text.len() as u64),
             message: format!(
                 "the document ends inside <{}>",
-                stack.last().map_or("", |e| e.name.as_str())
+                crate::excerpt::text(stack.last().map_or("", |e| e.name.as_str()))
             ),
         });
     }
@@ -185,14 +194,23 @@ fn start(
     let name = local(s.name().as_ref()).to_string();
     let mut attrs = Vec::new();
     for a in s.attributes() {
-        let a = a.map_err(|e| err(format!("bad attribute on <{name}>: {e}")))?;
+        let a = a.map_err(|e| {
+            err(format!(
+                "bad attribute on <{}>: {}",
+                crate::excerpt::text(&name),
+                crate::excerpt::message(&e.to_string())
+            ))
+        })?;
         let key = a.key.as_ref().to_string();
         if key == "xmlns" || key.starts_with("xmlns:") {
             continue;
         }
         let value = a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| {
             err(format!(
-                "attribute `{key}` of <{name}>: {e}; Aegis never expands entities"
+                "attribute `{}` of <{}>: {}; Aegis never expands entities",
+                crate::excerpt::text(&key),
+                crate::excerpt::text(&name),
+                crate::excerpt::message(&e.to_string())
             ))
         })?;
         attrs.push((local(&key).to_string(), value.into_owned()));
