@@ -29,27 +29,15 @@ pub fn message(m: &str) -> String {
 }
 
 /// Characters that would move the cursor, recolour the terminal or reorder
-/// the text around them are shown as Rust escapes (`\n`, `\u{1b}`).
+/// the text around them are shown as escapes (`\n`, `\x1b`), by the same
+/// rules as every other output; only a bounded prefix is looked at, since
+/// nothing past the cap is shown.
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(4 * MAX_CHARS));
-    for c in s.chars() {
-        if c.is_control() || is_invisible_format(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-        // Nothing past the cap is shown, so nothing past it is copied.
-        if out.len() > 8 * MAX_CHARS {
-            break;
-        }
-    }
-    out
-}
-
-/// Zero-width and bidirectional formatting characters: harmless to a
-/// parser, misleading on a screen.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    let end = s
+        .char_indices()
+        .nth(8 * MAX_CHARS)
+        .map_or(s.len(), |(i, _)| i);
+    crate::output::escape::text(&s[..end]).into_owned()
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -122,7 +110,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(text("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        assert_eq!(text("a\u{1b}[31mb\nc"), "a\\x1b[31mb\\nc");
         assert_eq!(text("\u{202e}x"), "\\u{202e}x");
     }
 

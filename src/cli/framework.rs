@@ -1,6 +1,7 @@
 //! `aegis framework import|list|show|export|diff`.
 
 use crate::import::{self, ImportOptions, native, oscal::profile::Orphans};
+use crate::output::escape;
 use anyhow::{Context, bail};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -195,10 +196,29 @@ fn require_repo(repo: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints what a command shows. Titles, statements and ids come from
+/// sources anyone can write: their control characters are escaped, and on
+/// GitHub Actions the text is fenced so none of its lines can act as a
+/// workflow command.
 fn print(text: &str) {
+    emit(escape::lines(text));
+}
+
+/// Prints JSON, escaped so that it stays the same JSON.
+fn print_json(text: &str) {
+    emit(escape::json(text));
+}
+
+fn emit(safe: std::borrow::Cow<'_, str>) {
+    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let shown = if on_actions {
+        crate::output::without_commands(&safe)
+    } else {
+        safe.into_owned()
+    };
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not worth a panic.
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(shown.as_bytes());
     let _ = out.flush();
 }
 
@@ -222,7 +242,7 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
     };
     let out = import::import(&a.repo.repo, &a.file, &opts)?;
     for note in &out.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", escape::text(note));
     }
     let changed = out.written.iter().filter(|(_, c)| *c).count();
     match &out.baseline {
@@ -399,7 +419,7 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
     };
     let out = import::import(&a.repo.repo, &path, &io)?;
     for note in &out.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", escape::text(note));
     }
     match &out.baseline {
         Some(b) => eprintln!(
@@ -457,6 +477,13 @@ fn run_list(a: &RepoArg) -> anyhow::Result<u8> {
 
 /// Columns padded to their widest cell; the last column is never padded.
 fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    // A cell is one line: a line break in a title from a source is shown
+    // as `\n`, never as a new line of the table.
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|r| r.clone().map(|c| escape::text(&c).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = [0usize; N];
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -524,7 +551,7 @@ fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
             });
             let mut text = serde_json::to_string_pretty(&v)?;
             text.push('\n');
-            print(&text);
+            print_json(&text);
         }
         ShowFormat::Human => {
             let mut rows = vec![["ID".to_string(), "LABEL".into(), "TITLE".into()]];
@@ -542,16 +569,17 @@ fn run_show(a: &ShowArgs) -> anyhow::Result<u8> {
             }
             let head = match baseline {
                 Some(b) => format!(
-                    "{} {} — baseline {b}: {} controls\n\n",
+                    "{} {} — baseline {}: {} controls\n\n",
                     l.framework.id,
-                    l.framework.version,
+                    escape::text(&l.framework.version),
+                    escape::text(b),
                     controls.len()
                 ),
                 None => format!(
                     "{} {} — {}: {} controls\n\n",
                     l.framework.id,
-                    l.framework.version,
-                    l.framework.title,
+                    escape::text(&l.framework.version),
+                    escape::text(&l.framework.title),
                     controls.len()
                 ),
             };
@@ -585,10 +613,11 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
             t
         }
     };
+    let text = escape::json(&text);
     match &a.output {
         Some(p) => crate::write::write_atomic(p, text.as_bytes())
             .with_context(|| format!("cannot write {}", p.display()))?,
-        None => print(&text),
+        None => print_json(&text),
     }
     Ok(0)
 }
@@ -598,11 +627,10 @@ fn run_diff(a: &DiffArgs) -> anyhow::Result<u8> {
         threshold: a.threshold,
     };
     let d = import::diff::run(&a.repo.repo, &a.old, &a.new, &opts)?;
-    let text = match a.format {
-        DiffFormat::Human => import::diff::render_human(&d),
-        DiffFormat::Json => import::diff::render_json(&d)?,
-        DiffFormat::Markdown => import::diff::render_markdown(&d),
-    };
-    print(&text);
+    match a.format {
+        DiffFormat::Human => print(&import::diff::render_human(&d)),
+        DiffFormat::Json => print_json(&import::diff::render_json(&d)?),
+        DiffFormat::Markdown => print(&import::diff::render_markdown(&d)),
+    }
     Ok(0)
 }

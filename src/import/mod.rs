@@ -47,7 +47,7 @@ pub enum ImportError {
         message: String,
     },
     #[error(
-        "{path}:{line}: the YAML document is incomplete: {reason}; it was probably cut short (a partial download or copy), so nothing was imported: import the whole file (YAML closes nothing, so Aegis needs the document's end; see docs/frameworks.md)"
+        "{path}:{line}: the YAML document is incomplete: {reason}; it was probably cut short (a partial download or copy), so nothing was imported: import the whole file. YAML closes nothing, so Aegis needs the document's end: if you wrote the file and it is whole, end it with a line `...` (see docs/frameworks.md)"
     )]
     Truncated {
         path: PathBuf,
@@ -124,6 +124,10 @@ pub enum ImportError {
         "{path} is a symbolic link; Aegis never moves files into or out of a linked folder, nor writes through one: replace the link with the folder it points to"
     )]
     Symlink { path: PathBuf },
+    #[error(
+        "{path} leads outside the repository through a symbolic link, so it is not read; replace the link with the file or folder itself"
+    )]
+    OutsideRepo { path: PathBuf },
     #[error(
         "{catalog} holds {}, which is not a catalog part; the import replaces catalog/ as a whole, so move {} out of catalog/ (anywhere else in the framework's folder is safe) and run the import again",
         entries.join(", "),

@@ -399,6 +399,9 @@ pub fn framework_ids(repo: &Path) -> Vec<String> {
         .flatten()
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        // A linked folder is not a framework of this repository (validate
+        // does not read it either).
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter(|e| e.path().join("framework.yaml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
@@ -418,6 +421,11 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
             known: framework_ids(repo),
         });
     }
+    let root = repo.canonicalize().map_err(|source| ImportError::Read {
+        path: repo.to_path_buf(),
+        source,
+    })?;
+    inside(&root, &head)?;
     let mut fw: Framework = read_yaml(&head)?;
     let order: HashMap<&str, usize> = fw
         .groups
@@ -432,7 +440,10 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         use rayon::prelude::*;
         yaml_files(&dir.join("catalog"))
             .into_par_iter()
-            .map(|path| read_yaml::<Catalog>(&path).map(|c| (path, c)))
+            .map(|path| {
+                inside(&root, &path)?;
+                read_yaml::<Catalog>(&path).map(|c| (path, c))
+            })
             .collect::<Result<_, _>>()?
     };
     for (path, cat) in cats {
@@ -473,6 +484,7 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         });
     }
     for path in yaml_files(&dir.join("baselines")) {
+        inside(&root, &path)?;
         let b: BaselineFile = read_yaml(&path)?;
         baselines.push(b);
     }
@@ -480,6 +492,18 @@ pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
         framework: fw,
         baselines,
     })
+}
+
+/// Refuses a framework file that resolves outside the repository (`root`,
+/// canonical): a linked folder or file must not make a framework command
+/// read, and quote in an error, a file from elsewhere on the machine.
+fn inside(root: &Path, path: &Path) -> Result<(), ImportError> {
+    match path.canonicalize() {
+        Ok(real) if !real.starts_with(root) => Err(ImportError::OutsideRepo {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn yaml_files(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -14,9 +14,10 @@ fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\t')
         // Line and paragraph separators end a line for some log viewers.
         || matches!(c, '\u{2028}' | '\u{2029}')
-        // Bidirectional overrides reorder what a reader sees ("Trojan
-        // Source"): an auditor must read the bytes that are there.
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        // Bidirectional overrides and marks reorder what a reader sees
+        // ("Trojan Source"), and zero-width characters hide text: an
+        // auditor must read the characters that are there.
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 /// `s` with every unsafe character written as an escape: `\n`, `\r`,
@@ -28,6 +29,45 @@ pub fn text(s: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         push(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`text`] but keeping line breaks: for multi-line text a command
+/// prints as it is (a table, a diff of statements). Its lines must still
+/// not reach a CI log as workflow commands: see `output::without_commands`.
+pub fn lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push(&mut out, c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Serialized JSON with every unsafe character that JSON leaves raw (C1
+/// controls, bidirectional and zero-width characters, line separators)
+/// written as a `\uXXXX` escape: the same document to a JSON reader, and
+/// nothing that acts on a terminal or log. (serde_json already escapes the
+/// C0 controls; outside strings it writes none of these characters.)
+pub fn json(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) && c != '\n' {
+            // Every unsafe character is in the Basic Multilingual Plane.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
     }
     Cow::Owned(out)
 }
@@ -81,6 +121,25 @@ mod tests {
         );
         assert_eq!(text("a\u{202e}b\u{9b}"), "a\\u{202e}b\\x9b");
         assert_eq!(text("tab\tstays"), "tab\tstays");
+    }
+
+    #[test]
+    fn lines_keep_their_breaks_and_lose_the_rest() {
+        assert_eq!(lines("a\r\n\x1b[2Jb\n"), "a\\r\n\\x1b[2Jb\n");
+        assert_eq!(text("\u{200b}\u{feff}"), "\\u{200b}\\u{feff}");
+    }
+
+    #[test]
+    fn json_stays_json() {
+        let doc = serde_json::json!({"t": "a\u{202e}b\u{9b}c\u{1b}"});
+        let text = serde_json::to_string_pretty(&doc).expect("json");
+        let safe = json(&text);
+        assert!(
+            !safe.contains('\u{202e}') && !safe.contains('\u{9b}'),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still json");
+        assert_eq!(back, doc);
     }
 
     #[test]

@@ -82,5 +82,5 @@ pub fn render(report: &Report) -> String {
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
-    s
+    super::escape::json(&s).into_owned()
 }

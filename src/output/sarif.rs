@@ -234,5 +234,5 @@ pub fn render(report: &Report) -> String {
     };
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
-    s
+    super::escape::json(&s).into_owned()
 }

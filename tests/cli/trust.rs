@@ -651,3 +651,94 @@ fn help_lists_the_exit_codes() {
     assert!(out.stdout.contains("Exit codes:"), "{}", out.stdout);
     assert!(out.stdout.contains("  2  the command could not run"));
 }
+
+// ---- Framework commands print what sources say, safely ----------------------
+
+#[test]
+fn framework_commands_escape_what_catalogs_say() {
+    let dir = clean();
+    write(
+        &dir.path().join("controls/evil/framework.yaml"),
+        "schema_version: 1\nid: evil\ntitle: \"Evil\\n::error::pwn\"\nversion: \"1\"\ncontrols:\n  - id: E-1\n    title: \"\\e]0;owned\\a\\e[2J\\u202e\\n::warning::pwn\"\n",
+    );
+    let run = |args: &[&str]| {
+        Aegis::new()
+            .args(args)
+            .args(["--repo"])
+            .arg(dir.path())
+            .env("GITHUB_ACTIONS", "true")
+            .run()
+    };
+    for args in [
+        &["framework", "show", "evil"][..],
+        &["framework", "list"][..],
+        &["framework", "show", "evil", "--format", "json"][..],
+        &["framework", "export", "evil"][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(
+                !out.stdout.contains(bad),
+                "{args:?}: raw {bad:?}:\n{}",
+                out.stdout
+            );
+        }
+        // Fenced on Actions: the only workflow commands are the fence's.
+        let commands = command_lines(&out.stdout);
+        assert_eq!(commands.len(), 2, "{args:?}: {commands:?}");
+        assert!(commands[0].starts_with("::stop-commands::"));
+    }
+    let json = Aegis::new()
+        .args(["framework", "show", "evil", "--format", "json", "--repo"])
+        .arg(dir.path())
+        .run();
+    let v = json.json();
+    assert_eq!(
+        v["controls"][0]["title"],
+        "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}\n::warning::pwn"
+    );
+}
+
+#[test]
+fn framework_commands_never_read_through_a_link_out_of_the_repository() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    write(
+        &outside.path().join("secret.yaml"),
+        "token: ghp_TOPSECRETTOKEN\n",
+    );
+    let dir = clean();
+    // A catalog part linked to a file outside, and a framework folder
+    // linked outside.
+    let fw = dir.path().join("controls/fw");
+    std::fs::create_dir_all(fw.join("catalog")).expect("mkdir");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        fw.join("catalog/x.yaml"),
+    )
+    .expect("symlink");
+    write(
+        &outside.path().join("fw2/framework.yaml"),
+        "schema_version: 1\nid: fw2\ntitle: \"ghp_TOPSECRETTOKEN\"\nversion: \"1\"\n",
+    );
+    std::os::unix::fs::symlink(outside.path().join("fw2"), dir.path().join("controls/fw2"))
+        .expect("symlink");
+    for args in [
+        &["framework", "show", "fw"][..],
+        &["framework", "show", "fw2"][..],
+        &["framework", "export", "fw2"][..],
+    ] {
+        let out = Aegis::new()
+            .args(args)
+            .args(["--repo"])
+            .arg(dir.path())
+            .run();
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("outside the repository"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("TOPSECRET") && !out.stdout.contains("TOPSECRET"));
+    }
+}
