@@ -2,7 +2,8 @@
 //! touches (resolved as `aegis validate` resolves them), pairing across
 //! renumbered ids and through an official mapping, parameter changes, and
 //! both kinds of side (repository framework, file). The corpus test reads
-//! `$AEGIS_CORPUS` at run time and is skipped when it is unset.
+//! `$AEGIS_CORPUS` at run time and is listed as ignored, with the reason,
+//! when it is unset.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
