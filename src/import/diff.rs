@@ -51,7 +51,8 @@ pub fn load_side(repo: &Path, spec: &str) -> Result<Framework, ImportError> {
         }
         let (text, sha) = read_source(path)?;
         return match oscal::parse(&text, path)? {
-            oscal::Document::Catalog(c) => oscal::catalog::to_native(&c, None, path, &sha),
+            oscal::Document::Catalog(c) => oscal::catalog::to_native(&c, None, path, &sha)
+                .map_err(|e| oscal::locate_duplicate(e, &text)),
             oscal::Document::Profile(_) => Err(ImportError::Invalid {
                 path: path.to_path_buf(),
                 message: "is a profile; diff compares catalogs (import the profile and compare frameworks)".into(),

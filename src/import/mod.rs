@@ -76,6 +76,22 @@ pub enum ImportError {
     )]
     DuplicateControl { path: PathBuf, id: String },
     #[error(
+        "{path}: group id `{}` appears more than once in the catalog",
+        crate::excerpt::text(id)
+    )]
+    DuplicateGroup { path: PathBuf, id: String },
+    #[error(
+        "{path}:{line}: {what} id `{}` appears more than once in the catalog (first at line {first}); give each {what} its own id",
+        crate::excerpt::text(id)
+    )]
+    DuplicateAt {
+        path: PathBuf,
+        line: usize,
+        first: usize,
+        what: &'static str,
+        id: String,
+    },
+    #[error(
         "`{}` is not a usable framework or baseline id (lower-case letters, digits, '.', '_' and '-', starting with a letter or digit); pass --id or --baseline",
         crate::excerpt::text(.0)
     )]
@@ -358,7 +374,8 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
     let doc = oscal::parse(&text, file)?;
     match doc {
         oscal::Document::Catalog(cat) => {
-            let fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)?;
+            let fw = oscal::catalog::to_native(&cat, opts.id.as_deref(), file, &sha)
+                .map_err(|e| oscal::locate_duplicate(e, &text))?;
             write_new(repo, fw, opts)
         }
         oscal::Document::Profile(p) => {

@@ -177,10 +177,17 @@ fn part_number(path: &Path) -> usize {
         .unwrap_or(1)
 }
 
+/// At most this many lines in one part file. Block YAML has at most three
+/// values on a line (a list item's mapping, a key, a scalar), so a part
+/// stays under the loader's budget of a million values per file
+/// (`workspace::yaml::YamlLimits`), whatever `max_file_bytes` allows.
+const PART_MAX_LINES: usize = 300_000;
+
 /// A group's controls as one part file, or as several when one would be
-/// larger than `max_bytes`. The block YAML of a part is its header then
-/// each control's list item, so a control's size is what it adds; parts
-/// are filled greedily, in order, and each is checked once rendered.
+/// larger than `max_bytes` or longer than [`PART_MAX_LINES`]. The block
+/// YAML of a part is its header then each control's list item, so a
+/// control's size is what it adds; parts are filled greedily, in order,
+/// and each is checked once rendered.
 fn render_parts(
     fw: &Framework,
     dir: &str,
@@ -196,10 +203,12 @@ fn render_parts(
     };
     let first = part_name(dir, stem, 1);
     let whole = render(&first, Kind::Catalog, &part(controls.clone()))?;
-    if whole.len() as u64 <= max_bytes {
+    let line_count = |t: &str| t.matches('\n').count();
+    if whole.len() as u64 <= max_bytes && line_count(&whole) <= PART_MAX_LINES {
         return Ok(vec![(first, whole)]);
     }
     let mut sizes = Vec::with_capacity(controls.len());
+    let mut lines = Vec::with_capacity(controls.len());
     for c in &controls {
         let item = serde_saphyr::to_string(&std::slice::from_ref(c)).map_err(|e| {
             ImportError::Serialize {
@@ -208,11 +217,14 @@ fn render_parts(
             }
         })?;
         sizes.push(item.len() as u64);
+        lines.push(line_count(&item));
     }
     let header = (whole.len() as u64).saturating_sub(sizes.iter().sum());
+    let header_lines = line_count(&whole).saturating_sub(lines.iter().sum());
     let mut chunks: Vec<Vec<Control>> = vec![Vec::new()];
     let mut used = header;
-    for (c, size) in controls.into_iter().zip(sizes) {
+    let mut used_lines = header_lines;
+    for ((c, size), n) in controls.into_iter().zip(sizes).zip(lines) {
         if header + size > max_bytes {
             return Err(ImportError::TooLargeToWrite {
                 path: first.into(),
@@ -225,11 +237,13 @@ fn render_parts(
             });
         }
         let current = chunks.last().map_or(0, Vec::len);
-        if current > 0 && used + size > max_bytes {
+        if current > 0 && (used + size > max_bytes || used_lines + n > PART_MAX_LINES) {
             chunks.push(Vec::new());
             used = header;
+            used_lines = header_lines;
         }
         used += size;
+        used_lines += n;
         if let Some(last) = chunks.last_mut() {
             last.push(c);
         }

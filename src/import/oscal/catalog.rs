@@ -300,9 +300,9 @@ fn push_group(
         },
     };
     if !ids.insert(id.clone()) {
-        return Err(ImportError::Invalid {
+        return Err(ImportError::DuplicateGroup {
             path: path.to_path_buf(),
-            message: format!("group id `{}` appears twice", crate::excerpt::text(&id)),
+            id,
         });
     }
     fw.groups.push(Group {

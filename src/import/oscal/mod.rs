@@ -104,6 +104,65 @@ pub fn parse(text: &str, path: &Path) -> Result<Document, ImportError> {
     typed(root, path)
 }
 
+/// A duplicate control or group id found after parsing, placed at the
+/// line of its second occurrence in the source `text` (found by a linear
+/// scan for the id as the value of an `id` key in JSON or YAML, or an `id`
+/// attribute in XML); other errors pass through.
+pub fn locate_duplicate(e: ImportError, text: &str) -> ImportError {
+    let (path, id, what) = match e {
+        ImportError::DuplicateControl { path, id } => (path, id, "control"),
+        ImportError::DuplicateGroup { path, id } => (path, id, "group"),
+        other => return other,
+    };
+    let lines = id_lines(text, &id);
+    match (lines.first(), lines.get(1)) {
+        (Some(&first), Some(&line)) => ImportError::DuplicateAt {
+            path,
+            line,
+            first,
+            what,
+            id,
+        },
+        _ if what == "control" => ImportError::DuplicateControl { path, id },
+        _ => ImportError::DuplicateGroup { path, id },
+    }
+}
+
+/// The lines (1-based) where `id` is the value of an id, first two only.
+fn id_lines(text: &str, id: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("id") {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + 2..];
+            rest = after;
+            // `"id"` (JSON), `id:` (YAML), ` id=` (XML); not `uuid`, `param-id`.
+            let key_start = matches!(before, None | Some('"' | ' ' | '\t' | '{' | ','));
+            if !key_start {
+                continue;
+            }
+            let after = after.strip_prefix('"').unwrap_or(after).trim_start();
+            let Some(value) = after.strip_prefix([':', '=']) else {
+                continue;
+            };
+            let value = value.trim_start();
+            let bare = value.trim_start_matches(['"', '\'']);
+            if bare.starts_with(id)
+                && bare[id.len()..].starts_with(['"', '\'', ',', '}', ' ', '/', '>'])
+                || bare == id
+            {
+                found.push(n + 1);
+                if found.len() == 2 {
+                    return found;
+                }
+                break;
+            }
+        }
+    }
+    found
+}
+
 /// serde_json's message without the position it appends (the error
 /// prints line and column itself), as a short excerpt.
 pub(crate) fn json_message(e: &serde_json::Error) -> String {
@@ -433,4 +492,27 @@ pub struct OscalAdd {
     pub links: Vec<OscalLink>,
     #[serde(default)]
     pub parts: Vec<OscalPart>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_id_is_placed_at_its_second_occurrence() {
+        let json = "{\"groups\": [\n {\"id\": \"ac\", \"uuid\": \"ac\"},\n {\"param-id\": \"ac\"},\n {\"id\" : \"ac\"}]}";
+        assert_eq!(id_lines(json, "ac"), vec![2, 4]);
+        let yaml = "groups:\n  - id: ac\n    title: x\n  - id: ac-1\n  - id: 'ac'\n";
+        assert_eq!(id_lines(yaml, "ac"), vec![2, 5]);
+        let xml = "<group id=\"ac\">\n<control id=\"ac-1\"/>\n<group id='ac'>";
+        assert_eq!(id_lines(xml, "ac"), vec![1, 3]);
+        let e = locate_duplicate(
+            ImportError::DuplicateGroup {
+                path: "c.json".into(),
+                id: "ac".into(),
+            },
+            json,
+        );
+        assert!(e.to_string().starts_with("c.json:4: group id `ac`"), "{e}");
+    }
 }

@@ -590,12 +590,10 @@ fn read_import(ctx: &mut Ctx, cand: PathBuf) -> Result<Source_, ImportError> {
             if let Some(id) = &ctx.opts.catalog {
                 return Ok(Source_::Catalog(repo_framework(ctx, id)?, true));
             }
-            let fw = Rc::new(super::catalog::to_native(
-                &cat,
-                ctx.opts.id.as_deref(),
-                &cand,
-                &sha,
-            )?);
+            let fw = Rc::new(
+                super::catalog::to_native(&cat, ctx.opts.id.as_deref(), &cand, &sha)
+                    .map_err(|e| super::locate_duplicate(e, &text))?,
+            );
             ctx.catalogs.insert(cand, fw.clone());
             Ok(Source_::Catalog(fw, false))
         }
