@@ -5,6 +5,8 @@
 //! `$AEGIS_CORPUS` at run time and is listed as ignored, with the reason,
 //! when it is unset.
 
+mod common;
+use common::{corpus, need};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -651,30 +653,6 @@ fn repository_frameworks_and_files_both_work_with_repo() {
 }
 
 // ---- corpus ------------------------------------------------------------------
-
-/// The corpus root. Corpus tests are ignored (and say why) unless
-/// AEGIS_CORPUS was set when they were built (see build.rs); running them
-/// anyway without it is a mistake worth failing on.
-fn corpus() -> PathBuf {
-    match std::env::var_os("AEGIS_CORPUS") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => panic!(
-            "AEGIS_CORPUS is not set: point it at the real-data corpus (`.ci/fetch-corpus DIR` fetches it)"
-        ),
-    }
-}
-
-/// A corpus file that must exist when the corpus is configured.
-fn need(root: &Path, rel: &str) -> PathBuf {
-    let p = root.join(rel);
-    assert!(
-        p.is_file(),
-        "corpus file missing: {} (AEGIS_CORPUS={})",
-        p.display(),
-        root.display()
-    );
-    p
-}
 
 /// CISO Assistant's CSF 1.1 → 2.0 mapping set as an Aegis mapping. The
 /// set is NIST's (its provider field), hence official.

@@ -3,35 +3,13 @@
 //! copied into this repository) and are listed as ignored, with the reason,
 //! when it is unset (build.rs).
 
+mod common;
 use aegis::import::{self, ImportOptions, native, oscal, oscal::profile::Orphans};
 use aegis::model::Date;
+use common::{corpus, need};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The corpus root. Corpus tests are ignored (and say why) unless
-/// AEGIS_CORPUS was set when they were built (see build.rs); running them
-/// anyway without it is a mistake worth failing on.
-fn corpus() -> PathBuf {
-    match std::env::var_os("AEGIS_CORPUS") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => panic!(
-            "AEGIS_CORPUS is not set: point it at the real-data corpus (`.ci/fetch-corpus DIR` fetches it)"
-        ),
-    }
-}
-
-/// A corpus file that must exist when the corpus is configured.
-fn need(root: &Path, rel: &str) -> PathBuf {
-    let p = root.join(rel);
-    assert!(
-        p.is_file(),
-        "corpus file missing: {} (AEGIS_CORPUS={})",
-        p.display(),
-        root.display()
-    );
-    p
-}
 
 const V501: &str = "oscal/nist-800-53-rev5/v5.0.1";
 

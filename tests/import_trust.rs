@@ -3,29 +3,13 @@
 //! loses a file, and refuses truncated or oversized input. Tests marked
 //! "corpus" read `$AEGIS_CORPUS` and are listed as ignored when it is unset.
 
+mod common;
 use aegis::import::{self, native, oscal};
 use aegis::model::Date;
+use common::{corpus, need};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// The corpus root. Corpus tests are ignored (and say why) unless
-/// AEGIS_CORPUS was set when they were built (see build.rs); running them
-/// anyway without it is a mistake worth failing on.
-fn corpus() -> PathBuf {
-    match std::env::var_os("AEGIS_CORPUS") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => panic!(
-            "AEGIS_CORPUS is not set: point it at the real-data corpus (`.ci/fetch-corpus DIR` fetches it)"
-        ),
-    }
-}
-
-fn need(root: &Path, rel: &str) -> PathBuf {
-    let p = root.join(rel);
-    assert!(p.is_file(), "corpus file missing: {}", p.display());
-    p
-}
 
 const V501: &str = "oscal/nist-800-53-rev5/v5.0.1";
 

@@ -405,21 +405,12 @@ fn progress_bar(wanted: bool, length: Option<u64>) -> Option<indicatif::Progress
 }
 
 fn hash_file(path: &Path) -> Result<String, FetchError> {
-    let io_err = |e| FetchError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut file = File::open(path).map_err(io_err)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = file.read(&mut buf).map_err(io_err)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    crate::digest::hash_file(path)
+        .map(|(sha, _)| sha)
+        .map_err(|source| FetchError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 use crate::digest::hex;

@@ -389,17 +389,7 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
                 let files = native::render_framework_within(fw, max)?;
                 written = native::write_framework(repo, fw, &files)?;
             }
-            let rel = native::baseline_path(
-                resolved.baseline.framework.as_str(),
-                resolved.baseline.id.as_str(),
-            );
-            let text = native::render(&rel, crate::schema::Kind::Baseline, &resolved.baseline)?;
-            native::fits(
-                &rel,
-                &text,
-                max,
-                "it is the baseline's selection and settings",
-            )?;
+            let (rel, text) = native::render_baseline(&resolved.baseline, max)?;
             resolved
                 .notes
                 .extend(native::baseline_replacement_note(repo, &resolved.baseline));
@@ -441,15 +431,7 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
     let mut files = native::render_framework_within(&fw, max)?;
     for b in &baselines {
         oscal::catalog::check_framework_id(b.id.as_str())?;
-        let rel = native::baseline_path(fw.id.as_str(), b.id.as_str());
-        let text = native::render(&rel, crate::schema::Kind::Baseline, b)?;
-        native::fits(
-            &rel,
-            &text,
-            max,
-            "it is the baseline's selection and settings",
-        )?;
-        files.push((rel, text));
+        files.push(native::render_baseline(b, max)?);
     }
     let notes: Vec<String> = native::replacement_note(repo, &fw).into_iter().collect();
     let written = native::write_framework(repo, &fw, &files)?;

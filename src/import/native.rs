@@ -6,7 +6,9 @@
 //! group and any controls outside groups.
 
 use super::{ImportError, Loaded};
-use crate::model::{BaselineFile, Catalog, Control, Framework, FrameworkId, SCHEMA_VERSION};
+use crate::model::{
+    BaselineFile, Catalog, Control, Framework, FrameworkId, SCHEMA_VERSION, Source,
+};
 use crate::schema::Kind;
 use crate::workspace::yaml::{self, YamlLimits};
 use serde::Serialize;
@@ -273,22 +275,30 @@ pub fn write_one(repo: &Path, rel: &str, text: &str) -> Result<(String, bool), I
 /// silent (re-importing the same source says nothing).
 pub fn replacement_note(repo: &Path, fw: &Framework) -> Option<String> {
     let old = load(repo, fw.id.as_str()).ok()?.framework;
-    let sha = |f: &Framework| f.source.as_ref().and_then(|s| s.sha256.clone());
-    if sha(&old) == sha(fw) && old.title == fw.title {
+    if same_source(old.source.as_ref(), fw.source.as_ref()) && old.title == fw.title {
         return None;
     }
-    let from = old
-        .source
-        .as_ref()
-        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
-        .unwrap_or_else(|| "an unrecorded source".into());
     Some(format!(
         "replaced framework `{}` ({} controls, version {}, from {}); pass --id to keep both",
         old.id,
         old.controls.len(),
         crate::excerpt::text(&old.version),
-        crate::excerpt::text(&from)
+        origin(old.source.as_ref())
     ))
+}
+
+/// Whether two records came from the same source document (by its hash).
+fn same_source(a: Option<&Source>, b: Option<&Source>) -> bool {
+    let sha = |s: Option<&Source>| s.and_then(|s| s.sha256.clone());
+    sha(a) == sha(b)
+}
+
+/// Where a record came from, for a note: its document, else its URL.
+fn origin(source: Option<&Source>) -> String {
+    let from = source
+        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
+        .unwrap_or_else(|| "an unrecorded source".into());
+    crate::excerpt::text(&from)
 }
 
 /// A repository-relative path and the text to write there.
@@ -300,22 +310,30 @@ type FileText = (String, String);
 pub fn baseline_replacement_note(repo: &Path, b: &BaselineFile) -> Option<String> {
     let rel = baseline_path(b.framework.as_str(), b.id.as_str());
     let old: BaselineFile = read_yaml(&repo.join(&rel)).ok()?;
-    let sha = |x: &BaselineFile| x.source.as_ref().and_then(|s| s.sha256.clone());
-    if sha(&old) == sha(b) && old.title == b.title {
+    if same_source(old.source.as_ref(), b.source.as_ref()) && old.title == b.title {
         return None;
     }
-    let from = old
-        .source
-        .as_ref()
-        .and_then(|s| s.document.clone().or_else(|| s.url.clone()))
-        .unwrap_or_else(|| "an unrecorded source".into());
     Some(format!(
         "replaced baseline `{}@{}` ({} controls, from {}); pass --baseline to keep both",
         old.framework,
         old.id,
         old.controls.len(),
-        crate::excerpt::text(&from)
+        origin(old.source.as_ref())
     ))
+}
+
+/// A baseline's file: its path and text, refused when `aegis validate`
+/// would find it too large.
+pub fn render_baseline(b: &BaselineFile, max_bytes: u64) -> Result<FileText, ImportError> {
+    let rel = baseline_path(b.framework.as_str(), b.id.as_str());
+    let text = render(&rel, Kind::Baseline, b)?;
+    fits(
+        &rel,
+        &text,
+        max_bytes,
+        "it is the baseline's selection and settings",
+    )?;
+    Ok((rel, text))
 }
 
 /// Writes a framework's files; the caller holds the `controls/` lock.
