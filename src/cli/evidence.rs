@@ -57,7 +57,9 @@ fn run_hash(a: &HashArgs) -> anyhow::Result<u8> {
             } => {
                 recorded += 1;
                 let before = match was {
-                    Some(w) if w == sha256 => " (the hash was already right; the size was not)".into(),
+                    Some(w) if w == sha256 => {
+                        " (the hash was already right; the size was not)".into()
+                    }
                     Some(w) => format!(" (was {})", escape::text(w)),
                     None => " (was unhashed)".into(),
                 };
