@@ -338,6 +338,7 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
     let mut documents = 0usize;
     let mut nodes = 0usize;
     let mut expanded = 0usize;
+    let mut anchored_cost = 0usize;
     let mut serial = 0u64;
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| scan_error(&e, text, limits))?;
@@ -433,6 +434,18 @@ fn build(text: &str, limits: YamlLimits) -> Result<Node, YamlError> {
             })
         );
         if anchor != 0 && !stack.is_empty() {
+            // Where an anchor lives costs its depth to remember; that is
+            // budgeted like nodes, so a file of deep anchors stays linear.
+            anchored_cost = anchored_cost.saturating_add(stack.len());
+            if anchored_cost > limits.max_nodes {
+                return Err(YamlError {
+                    message:
+                        "document defines more anchors, that deep, than the safety budget allows"
+                            .into(),
+                    help: "remove the anchors (`&name`); Aegis records never need them".into(),
+                    ..too_many_aliases(pos)
+                });
+            }
             let at = if is_key {
                 Anchored::Key(node.clone())
             } else {
@@ -877,6 +890,24 @@ mod tests {
         let list = format!("x: [{}]\n", vec!["0"; 200].join(","));
         let e = parse(&list, small, Shift::default()).expect_err("budget");
         assert_eq!(e.code, Code::YamlNodeLimit);
+    }
+
+    #[test]
+    fn deep_anchors_are_budgeted() {
+        // 20,000 anchored values 60 levels down: their paths would cost
+        // 1.2 million entries to remember.
+        let mut t = String::new();
+        for i in 0..60 {
+            t.push_str(&" ".repeat(i * 2));
+            t.push_str("k:\n");
+        }
+        for i in 0..20_000 {
+            t.push_str(&" ".repeat(120));
+            t.push_str(&format!("a{i}: &x{i} v\n"));
+        }
+        let e = p(&t).expect_err("budget");
+        assert_eq!(e.code, Code::YamlAliasLimit);
+        assert!(e.message.contains("anchors"), "{}", e.message);
     }
 
     #[test]
