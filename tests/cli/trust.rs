@@ -757,3 +757,44 @@ fn framework_commands_never_read_through_a_link_out_of_the_repository() {
         assert!(!out.stderr.contains("TOPSECRET") && !out.stdout.contains("TOPSECRET"));
     }
 }
+
+#[test]
+fn a_truncated_json_source_gives_its_position_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    assert_eq!(
+        Aegis::new().args(["init", "--repo"]).arg(&repo).run().code,
+        0
+    );
+    let text = "{\"catalog\": {\"uuid\": \"11111111-1111-4111-8111-111111111111\",\n \"metadata\": {\"title\": \"T\",\n \"version\": \"1\"";
+    write(&dir.path().join("cut.json"), text);
+    let out = Aegis::new()
+        .args(["framework", "import", "cut.json", "--repo"])
+        .arg(&repo)
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: cut.json:3:"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(" at line "), "{}", out.stderr);
+}
+
+#[test]
+fn a_finding_at_the_end_of_a_huge_one_line_file_shows_a_bounded_frame() {
+    let dir = clean();
+    // 15 MiB on one line (under the 16 MiB limit), the bad value at its end.
+    let filler = "x".repeat(15 << 20);
+    write(
+        &dir.path().join("implementations/app/C-2.yaml"),
+        format!(
+            "schema_version: 1\ncontrol: C-2\nstatus: implemented\nstatement: {{a: {filler}, b: NOPE, owner: [1]}}\n"
+        ),
+    );
+    let out = validate(dir.path(), "human");
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
+    assert!(out.stdout.contains('…'), "{}", out.stdout);
+}
