@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod excerpt;
 pub mod fetch;
 pub mod import;
+pub mod ingest;
 pub mod init;
 pub mod model;
 pub mod output;

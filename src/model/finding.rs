@@ -56,15 +56,42 @@ pub struct Finding {
     pub observed: Option<Observed>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ScanResult {
     Pass,
     Fail,
     Error,
     Notapplicable,
+    #[default]
     Notchecked,
     Informational,
+}
+
+impl ScanResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanResult::Pass => "pass",
+            ScanResult::Fail => "fail",
+            ScanResult::Error => "error",
+            ScanResult::Notapplicable => "notapplicable",
+            ScanResult::Notchecked => "notchecked",
+            ScanResult::Informational => "informational",
+        }
+    }
 }
 
 /// What the scanner saw, so field-level drift can be shown.

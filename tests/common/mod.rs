@@ -1,4 +1,9 @@
-//! What the integration test binaries share: the real-data corpus.
+//! What the integration test binaries share: the real-data corpus, and
+//! MITRE's reading of HDF files for cross-checks. Not every test binary
+//! uses every helper.
+#![allow(dead_code)]
+
+pub mod hdf;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,8 @@
+//! One reader per scanner format. A new format is one file here and one
+//! line in [`READERS`]. Order matters only where two formats could claim
+//! the same file: the more specific one comes first.
+
+use super::Reader;
+
+/// Every format `aegis ingest` reads, in detection order.
+pub static READERS: &[&dyn Reader] = &[];
