@@ -98,6 +98,7 @@ fn schema_check(f: &SourceFile) -> usize {
         Kind::Exception => typed::<model::Exception>(f),
         Kind::Risk => typed::<model::Risk>(f),
         Kind::Findings => typed::<model::FindingSet>(f),
+        Kind::ReferenceTable => typed::<model::ReferenceTable>(f),
     }
 }
 
@@ -118,6 +119,7 @@ fn from_value(kind: Kind, v: Json) -> bool {
         Kind::Exception => de::<model::Exception>(v),
         Kind::Risk => de::<model::Risk>(v),
         Kind::Findings => de::<model::FindingSet>(v),
+        Kind::ReferenceTable => de::<model::ReferenceTable>(v),
     }
 }
 

@@ -54,9 +54,53 @@ fn tempfile_in(dir: &Path, target: &Path) -> std::io::Result<(std::path::PathBuf
     Err(std::io::Error::other("could not create a temporary file"))
 }
 
+/// A lock held on a directory for one writer at a time, released when
+/// dropped (or when the process ends, however it ends).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+/// Takes the lock on `dir` (created if missing), or `None` when another
+/// process holds it. On Unix the directory itself is locked, so no lock
+/// file is left in the user's tree; elsewhere a hidden `.aegis-lock` file
+/// inside it is (the repository walk skips hidden names).
+pub fn try_lock_dir(dir: &Path) -> std::io::Result<Option<DirLock>> {
+    std::fs::create_dir_all(dir)?;
+    let file = lock_handle(dir)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DirLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+#[cfg(unix)]
+fn lock_handle(dir: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(dir)
+}
+
+#[cfg(not(unix))]
+fn lock_handle(dir: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".aegis-lock"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_lock_has_one_holder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = try_lock_dir(dir.path()).expect("lock").expect("free");
+        assert!(try_lock_dir(dir.path()).expect("lock").is_none());
+        drop(first);
+        assert!(try_lock_dir(dir.path()).expect("lock").is_some());
+    }
 
     #[test]
     fn writes_and_skips_unchanged() {

@@ -245,6 +245,10 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
         eprintln!("note: {}", escape::text(note));
     }
     let changed = out.written.iter().filter(|(_, c)| *c).count();
+    if let Some(summary) = &out.summary {
+        eprintln!("{summary} ({changed} file(s) changed)");
+        return Ok(0);
+    }
     match &out.baseline {
         Some(b) => eprintln!(
             "imported baseline `{}@{b}`: {} controls ({} file(s) changed)",
@@ -346,7 +350,7 @@ fn configured_systems(repo: &Path) -> Vec<SystemPicks> {
 }
 
 fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
-    use crate::fetch::{self, Kind};
+    use crate::fetch;
     if a.list {
         let mut rows = vec![[
             "NAME".to_string(),
@@ -403,14 +407,6 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
             entry.name
         );
     }
-    if entry.kind == Kind::CciList {
-        eprintln!(
-            "fetched `{}` to {}; it is a CCI list for scanner mappings, not a framework, so nothing was imported",
-            entry.name,
-            path.display()
-        );
-        return Ok(0);
-    }
     let io = ImportOptions {
         catalog: a.catalog.clone(),
         baseline: a.baseline.clone(),
@@ -420,6 +416,10 @@ fn run_fetch(a: &FetchArgs) -> anyhow::Result<u8> {
     let out = import::import(&a.repo.repo, &path, &io)?;
     for note in &out.notes {
         eprintln!("note: {}", escape::text(note));
+    }
+    if let Some(summary) = &out.summary {
+        eprintln!("fetched `{}`; {summary}", entry.name);
+        return Ok(0);
     }
     match &out.baseline {
         Some(b) => eprintln!(

@@ -3,8 +3,10 @@
 
 mod codes;
 mod evidence;
+mod findings;
 mod framework;
 mod gate;
+mod ingest;
 mod init;
 mod schemas;
 
@@ -47,6 +49,10 @@ pub enum Command {
     Framework(framework::Args),
     /// Evidence records: record the SHA-256 and size of repository artifacts.
     Evidence(evidence::Args),
+    /// Read scanner results (XCCDF/ARF, checklists, HDF, SARIF, Nessus, Prowler, ...) into findings/.
+    Ingest(ingest::Args),
+    /// List and summarise the scan findings per system, control, target, rule and result.
+    Findings(findings::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -61,5 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Codes(args) => codes::run(&args),
         Command::Framework(args) => framework::run(&args),
         Command::Evidence(args) => evidence::run(&args),
+        Command::Ingest(args) => ingest::run(&args),
+        Command::Findings(args) => findings::run(&args),
     }
 }

@@ -104,6 +104,7 @@ codes! {
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
     MissingJustification = "missing-justification", Error, Lifecycle, "A not-applicable implementation gives no justification.";
     InvalidDateRange = "invalid-date-range", Error, Lifecycle, "Dates are in an impossible order (for example an expiry before its grant).";
+    ScanStale = "scan-stale", Error, Lifecycle, "A system has not been scanned (by any source, or by a named source) within its scan interval.";
     DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
 }
 

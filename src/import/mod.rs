@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod native;
 pub mod oscal;
+mod references;
 pub mod swap;
 
 use crate::model::{BaselineFile, Framework};
@@ -321,6 +322,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// Baselines the source defined along with the framework.
     pub baselines: Vec<String>,
+    /// What was imported, when it is not a framework or baseline (a
+    /// reference table): said instead of the framework summary.
+    pub summary: Option<String>,
 }
 
 /// Imports `file` into the repository at `repo`: an OSCAL catalog or
@@ -344,6 +348,9 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
     let file = shown.as_path();
     // Formats are told apart by their first mebibyte, as `detect_file` does.
     let head = &bytes[..bytes.len().min(1024 * 1024)];
+    if crate::ingest::cci::is_cci_list(&crate::ingest::Head::new(head)) {
+        return references::import_cci(repo, file, &bytes, opts);
+    }
     let other = match &opts.columns {
         Some(_) if sources::detect(head) == Some(sources::Format::Xlsx) => {
             Some(sources::Format::Xlsx)
@@ -401,6 +408,7 @@ fn import_locked(repo: &Path, file: &Path, opts: &ImportOptions) -> Result<Outco
                 written,
                 notes: resolved.notes,
                 baselines: Vec::new(),
+                summary: None,
             })
         }
     }
@@ -442,6 +450,7 @@ fn write_new(repo: &Path, mut fw: Framework, opts: &ImportOptions) -> Result<Out
         written,
         notes,
         baselines: baselines.iter().map(|b| b.id.0.clone()).collect(),
+        summary: None,
     })
 }
 

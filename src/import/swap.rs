@@ -21,13 +21,12 @@
 
 use super::ImportError;
 use std::ffi::OsString;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Held while an import writes into `controls/`; dropping it unlocks.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    _lock: crate::write::DirLock,
 }
 
 /// The name of a framework's stage, a hidden sibling of its folder (the
@@ -63,36 +62,16 @@ pub fn refuse_symlink(path: &Path) -> Result<(), ImportError> {
 pub fn lock(repo: &Path) -> Result<Lock, ImportError> {
     let controls = repo.join("controls");
     refuse_symlink(&controls)?;
-    std::fs::create_dir_all(&controls).map_err(write_err(&controls))?;
-    let file = lock_handle(&controls)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Lock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => Err(ImportError::Busy {
+    match crate::write::try_lock_dir(&controls) {
+        Ok(Some(lock)) => Ok(Lock { _lock: lock }),
+        Ok(None) => Err(ImportError::Busy {
             repo: repo.to_path_buf(),
         }),
-        Err(std::fs::TryLockError::Error(source)) => Err(ImportError::Write {
+        Err(source) => Err(ImportError::Write {
             path: controls,
             source,
         }),
     }
-}
-
-#[cfg(unix)]
-fn lock_handle(controls: &Path) -> Result<File, ImportError> {
-    File::open(controls).map_err(write_err(controls))
-}
-
-#[cfg(not(unix))]
-fn lock_handle(controls: &Path) -> Result<File, ImportError> {
-    // A directory cannot be opened as a file here; a hidden lock file is
-    // the fallback (the repository walk skips hidden names).
-    let path = controls.join(".aegis-lock");
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(write_err(&path))
 }
 
 /// Whether `name` (an entry of a framework's `catalog/`) is something an

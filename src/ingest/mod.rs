@@ -10,10 +10,14 @@
 //! streams its input: memory follows the number of results, never the
 //! size of the file.
 
+pub mod cci;
 pub mod detect;
 mod error;
 pub mod formats;
+pub mod map;
+pub mod run;
 pub mod scan;
+pub mod state;
 pub mod xml;
 
 pub use detect::Head;

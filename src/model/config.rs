@@ -1,7 +1,7 @@
 //! `aegis.yaml`: the organisation, its systems and what each must meet,
 //! the gate, per-code severities and safety limits.
 
-use super::{BaselineId, FrameworkId, SystemId};
+use super::{BaselineId, ControlRef, FrameworkId, Period, SystemId};
 use crate::diag::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,26 @@ pub struct Config {
     /// Safety bounds for loading repository files.
     #[serde(default)]
     pub limits: Limits,
+    /// How scan results (`aegis ingest`) are mapped to controls.
+    #[serde(default, skip_serializing_if = "FindingsSettings::is_default")]
+    pub findings: FindingsSettings,
+}
+
+/// Settings for scan findings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingsSettings {
+    /// Controls a finding counts against when none of its references maps
+    /// to a control (e.g. `nist-800-53-rev5:RA-5` for vulnerabilities);
+    /// empty leaves such findings unmapped (and reported as such).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmapped: Vec<ControlRef>,
+}
+
+impl FindingsSettings {
+    fn is_default(&self) -> bool {
+        self == &FindingsSettings::default()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -53,6 +73,14 @@ pub struct System {
     /// Systems whose implementations this system may inherit (a platform under an app).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inherits_from: Vec<SystemId>,
+    /// How often the system must be scanned (by any source): a newer scan
+    /// must exist in findings/<system>/ within this period (e.g. 7d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan_interval: Option<Period>,
+    /// How often each source must scan it, by source name (the findings
+    /// file's name: openscap, trivy, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scan_intervals: BTreeMap<String, Period>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -141,6 +141,12 @@ impl Period {
     }
 }
 
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
 impl PartialEq for Period {
     fn eq(&self, other: &Self) -> bool {
         self.1 == other.1

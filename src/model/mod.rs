@@ -22,7 +22,9 @@ pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};
 pub use exception::{Exception, Rating};
-pub use finding::{Finding, FindingSet, Observed, ScanInfo, ScanResult, ScanSource};
+pub use finding::{
+    Finding, FindingSet, MappedBy, Observed, ReferenceTable, ScanInfo, ScanResult, ScanSource,
+};
 pub use framework::{
     Alter, AlterAdd, AlterRemove, Baseline, BaselineFile, Catalog, Control, Framework, Group, Link,
     Param, ParamSetting, Part, Prop, Select, Source,

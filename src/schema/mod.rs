@@ -21,6 +21,7 @@ pub enum Kind {
     Exception,
     Risk,
     Findings,
+    ReferenceTable,
 }
 
 impl Kind {
@@ -37,6 +38,7 @@ impl Kind {
         Kind::Exception,
         Kind::Risk,
         Kind::Findings,
+        Kind::ReferenceTable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::Exception => "exception",
             Kind::Risk => "risk",
             Kind::Findings => "findings",
+            Kind::ReferenceTable => "reference-table",
         }
     }
 
@@ -76,6 +79,7 @@ impl Kind {
             Kind::Exception => generate::<model::Exception>(),
             Kind::Risk => generate::<model::Risk>(),
             Kind::Findings => generate::<model::FindingSet>(),
+            Kind::ReferenceTable => generate::<model::ReferenceTable>(),
         }
     }
 

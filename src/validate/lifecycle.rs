@@ -66,6 +66,11 @@ pub(super) fn check(ctx: &mut Ctx) {
     for ev in &repo.evidence {
         same_stem(ctx, ev.file, ev.value.id.as_str(), "evidence");
     }
+    for t in &repo.reference_tables {
+        let want = format!("{}--{}", t.value.scheme, t.value.framework);
+        same_stem(ctx, t.file, &want, "reference table");
+    }
+    scan_freshness(ctx);
     for r in &repo.risks {
         same_stem(ctx, r.file, r.value.id.as_str(), "risk");
     }
@@ -183,6 +188,93 @@ pub(super) fn check(ctx: &mut Ctx) {
                     format!("implementation for system `{s}` is under implementations/{dir}/"),
                     format!("move the file to implementations/{s}/, or remove `system:` so the directory decides"),
                 );
+            }
+        }
+    }
+}
+
+/// Systems that set a scan interval must have a scan within it: overall
+/// (`scan_interval`, any source) and per source (`scan_intervals`).
+fn scan_freshness(ctx: &mut Ctx) {
+    let repo = ctx.repo;
+    let today = ctx.opts.as_of;
+    let systems = repo
+        .config
+        .as_ref()
+        .map_or(&[][..], |c| c.systems.as_slice());
+    for (i, system) in systems.iter().enumerate() {
+        if system.scan_interval.is_none() && system.scan_intervals.is_empty() {
+            continue;
+        }
+        // (source, file, scan time) of the system's states.
+        let scans: Vec<(String, usize, Option<crate::model::Date>)> = repo
+            .findings
+            .iter()
+            .filter(|f| f.value.system == system.id)
+            .map(|f| {
+                let path = ctx.path(f.file);
+                let name = path.rsplit('/').next().unwrap_or_default();
+                let stem = name.split('.').next().unwrap_or_default().to_string();
+                let time = f
+                    .value
+                    .scan
+                    .as_ref()
+                    .and_then(|s| s.time.as_ref())
+                    .map(|w| w.date);
+                (stem, f.file, time)
+            })
+            .collect();
+        let newest = |filter: &dyn Fn(&str) -> bool| {
+            scans
+                .iter()
+                .filter(|(s, _, _)| filter(s))
+                .filter_map(|(_, file, t)| t.map(|t| (t, *file)))
+                .max()
+        };
+        let mut checks: Vec<(String, crate::model::Period, Option<String>)> = Vec::new();
+        if let Some(p) = &system.scan_interval {
+            checks.push((format!("/systems/{i}/scan_interval"), p.clone(), None));
+        }
+        for (source, p) in &system.scan_intervals {
+            let key = source.replace('~', "~0").replace('/', "~1");
+            checks.push((
+                format!("/systems/{i}/scan_intervals/{key}"),
+                p.clone(),
+                Some(source.clone()),
+            ));
+        }
+        for (pointer, period, source) in checks {
+            let by = source
+                .as_deref()
+                .map(|s| format!(" by {s}"))
+                .unwrap_or_default();
+            let found = match &source {
+                Some(s) => newest(&|x: &str| x == s),
+                None => newest(&|_: &str| true),
+            };
+            match found {
+                None => ctx.emit(
+                    Code::ScanStale,
+                    0,
+                    &pointer,
+                    format!(
+                        "system `{}` must be scanned{by} every {period}, and findings/{}/ holds no such scan",
+                        system.id, system.id
+                    ),
+                    "ingest the scanner's results with `aegis ingest FILE --system ...`".into(),
+                ),
+                Some((time, file)) if time.plus(&period) <= today => ctx.emit(
+                    Code::ScanStale,
+                    file,
+                    "/scan/time",
+                    format!(
+                        "the newest scan of system `{}`{by} is from {time}; it must be scanned every {period} (due {})",
+                        system.id,
+                        time.plus(&period)
+                    ),
+                    "run the scanner again and ingest its results with `aegis ingest`".into(),
+                ),
+                Some(_) => {}
             }
         }
     }

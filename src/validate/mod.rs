@@ -47,6 +47,7 @@ pub struct Repo {
     pub exceptions: Vec<Located<Exception>>,
     pub risks: Vec<Located<Risk>>,
     pub findings: Vec<Located<FindingSet>>,
+    pub reference_tables: Vec<Located<ReferenceTable>>,
 }
 
 enum Record {
@@ -62,6 +63,7 @@ enum Record {
     Exception(Exception),
     Risk(Risk),
     Findings(FindingSet),
+    ReferenceTable(ReferenceTable),
 }
 
 /// Everything validation found, and the model it could build.
@@ -168,6 +170,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
                 Kind::Exception => typed!(Exception),
                 Kind::Risk => typed!(Risk),
                 Kind::Findings => typed!(Findings),
+                Kind::ReferenceTable => typed!(ReferenceTable),
             }
         })
         .collect();
@@ -199,6 +202,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
             Record::Exception(v) => put!(exceptions, v),
             Record::Risk(v) => put!(risks, v),
             Record::Findings(v) => put!(findings, v),
+            Record::ReferenceTable(v) => put!(reference_tables, v),
         }
     }
     (repo, broken, diagnostics)

@@ -289,6 +289,33 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
     }
+    for t in &repo.reference_tables {
+        let fw = t.value.framework.as_str();
+        if !ctx.index.frameworks.contains_key(fw) {
+            if !ctx.broken.frameworks.contains(fw) {
+                unknown_framework(ctx, t.file, "/framework", fw, &all_frameworks);
+            }
+            continue;
+        }
+        for (key, controls) in &t.value.map {
+            let key_ptr = key.replace('~', "~0").replace('/', "~1");
+            for (i, c) in controls.iter().enumerate() {
+                let r = ControlRef(format!("{fw}:{c}"));
+                control(ctx, t.file, &format!("/map/{key_ptr}/{i}"), &r, &[]);
+            }
+        }
+    }
+    if let Some(config) = &repo.config {
+        for (i, r) in config.findings.unmapped.iter().enumerate() {
+            control(
+                ctx,
+                0,
+                &format!("/findings/unmapped/{i}"),
+                r,
+                &all_frameworks,
+            );
+        }
+    }
     type BaselineRefs = (
         String,
         usize,

@@ -40,6 +40,10 @@ pub fn classify(rel: &str) -> Classified {
     let yaml = is_yaml(name);
     match parts.as_slice() {
         ["controls", "mappings", _] if yaml => Classified::Kind(Kind::Mapping),
+        ["controls", "references", _] if yaml => Classified::Kind(Kind::ReferenceTable),
+        ["controls", "references", ..] => Classified::Unexpected(
+            "reference tables are YAML files directly under controls/references/, named <scheme>--<framework>.yaml",
+        ),
         ["controls", "mappings", ..] => Classified::Unexpected(
             "mappings are YAML files directly under controls/mappings/, named <source>--<target>.yaml",
         ),
