@@ -4,5 +4,8 @@
 
 use super::Reader;
 
+pub mod hdf;
+mod short;
+
 /// Every format `aegis ingest` reads, in detection order.
-pub static READERS: &[&dyn Reader] = &[];
+pub static READERS: &[&dyn Reader] = &[&hdf::Hdf];

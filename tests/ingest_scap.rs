@@ -1,0 +1,329 @@
+//! The SCAP-family scan readers (`hdf`, `xccdf`, `arf`, `ckl`) on real
+//! files: MITRE's, OpenSCAP's and DISA's samples from `$AEGIS_CORPUS`,
+//! read at run time and never copied here. Each file's counts are checked
+//! against what its producer states or against MITRE's reading of the same
+//! scan (Heimdall's status rules, `common::hdf`). Listed as ignored, with
+//! the reason, when the corpus is unset (build.rs).
+
+mod common;
+use aegis::ingest::{self, RuleResult, Scan, ScanResult, Severity};
+use common::{corpus, hdf, need};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Reads `path`, checking the format it was detected as.
+fn read(path: &Path, format: &str) -> Vec<Scan> {
+    let (reader, scans) =
+        ingest::read_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(reader.name(), format, "{} detected as", path.display());
+    for s in &scans {
+        assert_eq!(s.format, format);
+    }
+    scans
+}
+
+fn one(path: &Path, format: &str) -> Scan {
+    let mut scans = read(path, format);
+    assert_eq!(scans.len(), 1, "{}: one run", path.display());
+    scans.remove(0)
+}
+
+fn counts(results: &[RuleResult]) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for r in results {
+        *out.entry(r.result.as_str()).or_default() += 1;
+    }
+    out
+}
+
+fn counts_by_nist(results: &[RuleResult]) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
+    let mut out: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    for r in results {
+        for n in &r.refs.nist {
+            *out.entry(n.clone())
+                .or_default()
+                .entry(r.result.as_str())
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+fn assert_unique_ids(path: &Path, results: &[RuleResult]) {
+    let mut seen = std::collections::HashSet::new();
+    for r in results {
+        assert!(
+            seen.insert((&r.target, &r.rule_id)),
+            "{}: {} reported twice",
+            path.display(),
+            r.rule_id
+        );
+    }
+}
+
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    v.sort();
+    v
+}
+
+// ---- hdf ----------------------------------------------------------------------
+
+/// Every HDF file of the corpus, converted ones included.
+fn hdf_files(root: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for d in [
+        "scans/hdf/saf",
+        "scans/hdf/heimdall2",
+        "scans/ckl/heimdall2/hdf-output",
+    ] {
+        v.extend(files(&root.join(d), "json"));
+    }
+    assert!(v.len() >= 11, "HDF files in the corpus: {v:?}");
+    v
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_hdf_counts_match_heimdall() {
+    let root = corpus();
+    for path in hdf_files(&root) {
+        let scan = one(&path, "hdf");
+        assert_unique_ids(&path, &scan.results);
+        let ours = counts(&scan.results);
+        let theirs = hdf::counts(&path);
+        assert_eq!(ours, theirs, "{}: counts by status", path.display());
+        assert_eq!(
+            counts_by_nist(&scan.results),
+            hdf::counts_by_nist(&path),
+            "{}: counts by NIST tag",
+            path.display()
+        );
+        // Each control's own status, not only the totals.
+        let mitre = hdf::controls(&path);
+        for r in &scan.results {
+            let (status, _) = mitre
+                .get(&r.rule_id)
+                .unwrap_or_else(|| panic!("{}: {} not in MITRE's", path.display(), r.rule_id));
+            assert_eq!(
+                r.result.as_str(),
+                *status,
+                "{}: {}",
+                path.display(),
+                r.rule_id
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_hdf_details() {
+    let root = corpus();
+    // A control whose only passing result raised an exception is an error.
+    let scan = one(&need(&root, "scans/hdf/saf/red_hat_good.json"), "hdf");
+    let r = by_id(&scan, "V-71943");
+    assert_eq!(r.result, ScanResult::Error);
+    assert!(
+        r.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("NameError"))
+    );
+    assert_eq!(r.refs.nist, vec!["AC-7 a", "AC-7 b"]);
+    assert_eq!(
+        r.refs.cci,
+        vec!["CCI-000044", "CCI-002236", "CCI-002237", "CCI-002238"]
+    );
+    assert!(r.refs.other.contains(&("stig".into(), "V-71943".into())));
+    assert!(
+        r.refs
+            .other
+            .contains(&("stig-id".into(), "RHEL-07-010320".into()))
+    );
+    assert_eq!(scan.tool, "InSpec");
+    assert_eq!(scan.tool_version.as_deref(), Some("4.18.104"));
+    assert_eq!(
+        scan.profile.as_deref(),
+        Some("Red Hat Enterprise Linux 7 STIG")
+    );
+
+    // STIG Viewer severity overrides carried as tags.
+    let scan = one(
+        &need(&root, "scans/hdf/saf/RHEL7_overrides_hdf.json"),
+        "hdf",
+    );
+    let r = by_id(&scan, "V-71855");
+    assert_eq!(r.severity, Some(Severity::Medium));
+    assert_eq!(
+        r.overridden.as_deref(),
+        Some("severity low overridden to medium: This system is not important")
+    );
+    let r = by_id(&scan, "V-71859");
+    assert_eq!(r.result, ScanResult::Fail);
+    assert_eq!(r.severity, Some(Severity::Critical));
+    assert_eq!(
+        r.observed[0].actual.as_deref(),
+        Some("expected: \"true\"\n     got: \"\"\n(compared using `cmp` matcher)")
+    );
+
+    // The target InSpec names.
+    let scan = one(&need(&root, "scans/hdf/saf/rhel-8_hardened.json"), "hdf");
+    assert!(
+        scan.results
+            .iter()
+            .all(|r| r.target == "7cc1d93b-bfd7-5824-a240-129577555e24")
+    );
+    assert_eq!(scan.tool_version.as_deref(), Some("6.6.0"));
+    assert!(scan.time.is_some());
+
+    // A converted file.
+    let scan = one(
+        &need(&root, "scans/hdf/heimdall2/xccdf-openscap-rhel8-hdf.json"),
+        "hdf",
+    );
+    assert_eq!(scan.tool, "Heimdall Tools");
+    assert!(scan.results.iter().all(|r| r.target.is_empty()));
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_hdf_three_layer_overlay_is_one_result_per_control() {
+    let root = corpus();
+    let path = need(&root, "scans/hdf/heimdall2/example-3-layer-overlay.json");
+    let scan = one(&path, "hdf");
+    // 247 controls restated in three profiles, run once.
+    assert_eq!(scan.results.len(), 247);
+    assert_eq!(
+        scan.profile.as_deref(),
+        Some(
+            "second-layer-example-inspec-overlay-profile-against-1st-layer-example-inspec-overlay-profile"
+        )
+    );
+    assert_eq!(counts(&scan.results), hdf::counts(&path));
+}
+
+fn by_id<'a>(scan: &'a Scan, id: &str) -> &'a RuleResult {
+    scan.results
+        .iter()
+        .find(|r| r.rule_id == id)
+        .unwrap_or_else(|| panic!("{id} missing"))
+}
+
+/// SAF's status words for our results.
+fn saf_status(r: ScanResult) -> &'static str {
+    match r {
+        ScanResult::Pass => "passed",
+        ScanResult::Fail => "failed",
+        ScanResult::Notchecked => "skipped",
+        ScanResult::Notapplicable => "no_impact",
+        _ => "error",
+    }
+}
+
+fn saf_severity(s: Option<Severity>) -> &'static str {
+    match s {
+        Some(Severity::Critical) => "critical",
+        Some(Severity::High) => "high",
+        Some(Severity::Medium) => "medium",
+        Some(Severity::Low) => "low",
+        _ => "none",
+    }
+}
+
+/// The thresholds a SAF threshold file sets that `scan` breaks, as
+/// `status.severity.min|max` paths (`saf validate threshold`'s reading:
+/// counts of controls by status and Heimdall severity, `total` over all
+/// severities, and compliance as the rounded share of passes among
+/// passes, failures, not reviewed and errors).
+fn broken_thresholds(scan: &Scan, thresholds: &serde_json::Value) -> Vec<String> {
+    let mut n: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for r in &scan.results {
+        let s = saf_status(r.result);
+        *n.entry((s, saf_severity(r.severity))).or_default() += 1;
+        *n.entry((s, "total")).or_default() += 1;
+    }
+    let get = |s: &str, sev: &str| n.get(&(s, sev)).copied().unwrap_or(0);
+    let judged = get("passed", "total")
+        + get("failed", "total")
+        + get("skipped", "total")
+        + get("error", "total");
+    let compliance = if judged == 0 {
+        0
+    } else {
+        ((100 * get("passed", "total")) as f64 / judged as f64).round() as i64
+    };
+    let mut broken = Vec::new();
+    let obj = thresholds.as_object().expect("a mapping");
+    for (status, v) in obj {
+        let check =
+            |path: String, actual: i64, limits: &serde_json::Value, out: &mut Vec<String>| {
+                if let Some(min) = limits["min"].as_i64()
+                    && actual < min
+                {
+                    out.push(format!("{path}.min"));
+                }
+                if let Some(max) = limits["max"].as_i64()
+                    && actual > max
+                {
+                    out.push(format!("{path}.max"));
+                }
+            };
+        if status == "compliance" {
+            check(status.clone(), compliance, v, &mut broken);
+            continue;
+        }
+        for (sev, limits) in v.as_object().expect("severities") {
+            check(
+                format!("{status}.{sev}"),
+                get(status, sev),
+                limits,
+                &mut broken,
+            );
+        }
+    }
+    broken
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_hdf_meets_the_saf_thresholds_stated_for_it() {
+    let root = corpus();
+    let dir = root.join("scans/hdf/saf/thresholds");
+    let mut checked = 0;
+    for t in files(&dir, "yml") {
+        let name = t.file_name().and_then(|n| n.to_str()).expect("name");
+        let stem = name.split('.').next().expect("stem");
+        let hdf = need(&root, &format!("scans/hdf/saf/{stem}.json"));
+        let text = std::fs::read_to_string(&t).expect("read thresholds");
+        let thresholds: serde_json::Value =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let scan = one(&hdf, "hdf");
+        let broken = broken_thresholds(&scan, &thresholds);
+        if name.contains(".bad.") {
+            // SAF's own negative sample: it sets at most 2 high-severity
+            // not-applicable controls where the scan has 3.
+            assert_eq!(broken, vec!["no_impact.high.max"], "{name}");
+        } else {
+            assert!(broken.is_empty(), "{name}: broken {broken:?}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}
