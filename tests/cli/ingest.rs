@@ -30,8 +30,12 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-/// An HDF file with one control per (id, status, nist tags, cci tags, actual).
-fn hdf(controls: &[(&str, &str, &[&str], &[&str], &str)]) -> String {
+/// One control of a made-up HDF file: id, status, NIST tags, CCI tags,
+/// and the message (what the check saw).
+type Control<'a> = (&'a str, &'a str, &'a [&'a str], &'a [&'a str], &'a str);
+
+/// An HDF file with these controls.
+fn hdf(controls: &[Control]) -> String {
     let items: Vec<String> = controls
         .iter()
         .map(|(id, status, nist, cci, actual)| {
@@ -89,7 +93,13 @@ fn ingest_writes_state_once_and_reports_drift() {
     std::fs::write(
         &first,
         hdf(&[
-            ("root-login", "failed", &["AC-6(2)"], &[], "PermitRootLogin yes"),
+            (
+                "root-login",
+                "failed",
+                &["AC-6(2)"],
+                &[],
+                "PermitRootLogin yes",
+            ),
             ("accounts", "passed", &["AC-2"], &[], "ok"),
             ("settings", "failed", &[], &["CCI-000366"], "bad"),
             ("misc", "passed", &[], &[], "fine"),
@@ -101,7 +111,10 @@ fn ingest_writes_state_once_and_reports_drift() {
     let report = out.json();
     let source = &report["sources"][0];
     assert_eq!(source["findings"], 4, "{report}");
-    assert_eq!(source["drift"]["new_failures"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        source["drift"]["new_failures"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert_eq!(source["mapped_by"]["references"], 2);
     assert_eq!(source["mapped_by"]["cci"], 1);
     assert_eq!(source["mapped_by"]["unmapped"], 1);
@@ -128,7 +141,13 @@ fn ingest_writes_state_once_and_reports_drift() {
     std::fs::write(
         &second,
         hdf(&[
-            ("root-login", "passed", &["AC-6(2)"], &[], "PermitRootLogin no"),
+            (
+                "root-login",
+                "passed",
+                &["AC-6(2)"],
+                &[],
+                "PermitRootLogin no",
+            ),
             ("accounts", "failed", &["AC-2"], &[], "stale account"),
             ("settings", "failed", &[], &["CCI-000366"], "bad"),
             ("misc", "passed", &[], &[], "fine"),
@@ -153,7 +172,11 @@ fn ingest_writes_state_once_and_reports_drift() {
         .args(["--repo"])
         .arg(repo.path())
         .run();
-    assert!(human.stderr.contains("reopened (1): root-login"), "{}", human.stderr);
+    assert!(
+        human.stderr.contains("reopened (1): root-login"),
+        "{}",
+        human.stderr
+    );
 }
 
 #[test]
@@ -184,7 +207,16 @@ fn findings_summarises_per_control_as_its_contract_says() {
     assert_eq!(j["by_control"]["AC-2"]["fail"], 1);
     assert_eq!(j["by_control"]["AC-2"]["pass"], 1);
     let only = Aegis::new()
-        .args(["findings", "--format", "json", "--control", "ac-2", "--result", "fail", "--repo"])
+        .args([
+            "findings",
+            "--format",
+            "json",
+            "--control",
+            "ac-2",
+            "--result",
+            "fail",
+            "--repo",
+        ])
         .arg(repo.path())
         .run();
     assert_eq!(only.json()["findings"], 1);
