@@ -4,5 +4,16 @@
 
 use super::Reader;
 
+pub mod asff;
+mod fold;
+pub mod nessus;
+pub mod prowler_csv;
+pub mod prowler_ocsf;
+
 /// Every format `aegis ingest` reads, in detection order.
-pub static READERS: &[&dyn Reader] = &[];
+pub static READERS: &[&dyn Reader] = &[
+    &nessus::Nessus,
+    &prowler_ocsf::ProwlerOcsf,
+    &prowler_csv::ProwlerCsv,
+    &asff::Asff,
+];
