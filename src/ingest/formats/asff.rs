@@ -111,7 +111,7 @@ impl Scans {
                 NAME,
                 None,
                 format!(
-                    "finding {index} is not an ASFF finding (it has no ProductArn, or neither GeneratorId nor Id)"
+                    "finding {index} is not an ASFF finding: no ProductArn, or no GeneratorId or Id"
                 ),
             ));
         }
@@ -132,10 +132,10 @@ impl Scans {
             }
         };
         let (scan, fold) = &mut self.scans[i];
-        if let Some(t) = f.updated_at.as_deref().and_then(fold::some) {
-            if scan.time.as_deref().is_none_or(|l| t.as_str() > l) {
-                scan.time = Some(t);
-            }
+        if let Some(t) = f.updated_at.as_deref().and_then(fold::some)
+            && scan.time.as_deref().is_none_or(|l| t.as_str() > l)
+        {
+            scan.time = Some(t);
         }
         fold.add(f.into_result());
         Ok(())
@@ -277,10 +277,8 @@ impl Finding {
             .product_arn
             .as_deref()
             .is_some_and(|a| a.ends_with("/aws/guardduty"));
-        if guardduty {
-            if let Some(t) = self.types.first().and_then(|t| fold::some(t)) {
-                return t;
-            }
+        if guardduty && let Some(t) = self.types.first().and_then(|t| fold::some(t)) {
+            return t;
         }
         if let Some(v) = self
             .vulnerabilities
@@ -428,10 +426,24 @@ impl Finding {
                 Refs::push(&mut refs.cve, id);
             }
         }
+        // Security Hub's standard control findings name their standard and
+        // control in ProductFields (`StandardsArn` or `StandardsGuideArn`
+        // with `ControlId` or `RuleId`).
+        let standard = self
+            .field("StandardsArn")
+            .or_else(|| self.field("StandardsGuideArn"))
+            .and_then(|arn| {
+                arn.split_once(":::")
+                    .map(|(_, rest)| rest.split_once('/').map_or(rest, |(_, s)| s).to_string())
+            });
+        let control = self.field("ControlId").or_else(|| self.field("RuleId"));
+        if let (Some(standard), Some(control)) = (standard, control) {
+            fold::push_other(&mut refs.other, &standard, &control);
+        }
         let Some(c) = &self.compliance else {
             return refs;
         };
-        if let Some(id) = c.security_control_id.as_deref().or(None) {
+        if let Some(id) = c.security_control_id.as_deref() {
             fold::push_other(&mut refs.other, "securityhub", id);
         }
         let prowler = self.is_prowler();
@@ -493,27 +505,26 @@ fn push_related_requirement(refs: &mut Refs, req: &str, prowler: bool, standards
     if req.is_empty() {
         return;
     }
-    if req.starts_with("NIST.800-53.") {
-        if let Some((_, id)) = req.split_once(' ') {
-            Refs::push(&mut refs.nist, id);
-            return;
-        }
+    if req.starts_with("NIST.800-53.")
+        && let Some((_, id)) = req.split_once(' ')
+    {
+        Refs::push(&mut refs.nist, id);
+        return;
     }
-    if prowler {
-        if let Some(std) = standards
+    if prowler
+        && let Some(std) = standards
             .iter()
             .filter(|s| req.starts_with(**s) && req[s.len()..].starts_with(' '))
             .max_by_key(|s| s.len())
-        {
-            let mut ids: Vec<&str> = req[std.len()..].split_whitespace().collect();
-            if req.chars().count() == PROWLER_CUT {
-                ids.pop();
-            }
-            for id in ids {
-                push_requirement(refs, std, id);
-            }
-            return;
+    {
+        let mut ids: Vec<&str> = req[std.len()..].split_whitespace().collect();
+        if req.chars().count() == PROWLER_CUT {
+            ids.pop();
         }
+        for id in ids {
+            push_requirement(refs, std, id);
+        }
+        return;
     }
     if let Some((std, id)) = req.rsplit_once('/') {
         fold::push_other(&mut refs.other, std, id);
@@ -537,7 +548,7 @@ mod tests {
             r#"{{"SchemaVersion": "2018-10-08", "Id": "arn:x/{generator}", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
             "ProductName": "Security Hub", "GeneratorId": "{generator}", "AwsAccountId": "123456789012", "Types": ["Software and Configuration Checks"],
             "UpdatedAt": "2024-01-02T03:04:05.000Z", "Severity": {{"Label": "MEDIUM", "Normalized": 40}}, "Title": "T {generator}", "Description": "D",
-            "ProductFields": {{"ControlId": "IAM.5", "aws/securityhub/annotation": "Annotated."}},
+            "ProductFields": {{"StandardsArn": "arn:aws:securityhub:::standards/aws-foundational-security-best-practices/v/1.0.0", "ControlId": "IAM.5", "aws/securityhub/annotation": "Annotated."}},
             "Resources": [{{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012", "Partition": "aws", "Region": "us-east-1", "Details": {{"Other": {{"big": "x"}}}}}}],
             "Compliance": {{"Status": "{status}", "RelatedRequirements": ["NIST.800-53.r5 AC-2(1)", "CIS AWS Foundations Benchmark v1.2.0/1.1", "PCI DSS v3.2.1/8.3.1", "NIST.800-171.r2 3.1.1"],
               "StatusReasons": [{{"ReasonCode": "CONFIG_RETURNS_NOT_APPLICABLE", "Description": "Reason."}}], "SecurityControlId": "IAM.5"}},
@@ -601,6 +612,10 @@ mod tests {
         assert_eq!(
             a.refs.other,
             vec![
+                (
+                    "aws-foundational-security-best-practices/v/1.0.0".to_string(),
+                    "IAM.5".to_string()
+                ),
                 ("securityhub".to_string(), "IAM.5".to_string()),
                 (
                     "CIS AWS Foundations Benchmark v1.2.0".to_string(),

@@ -72,7 +72,11 @@ fn merge(into: &mut RuleResult, r: RuleResult) {
         (false, true) => {}
         _ => {
             if weight(r.result) > weight(into.result) {
+                // The message explains the result: it follows the worse one.
                 into.result = r.result;
+                if r.message.is_some() {
+                    into.message = r.message.clone();
+                }
             }
             into.severity = into.severity.max(r.severity);
         }

@@ -5,14 +5,18 @@
 use super::Reader;
 
 pub mod asff;
+pub mod burp;
 mod fold;
 pub mod nessus;
 pub mod prowler_csv;
 pub mod prowler_ocsf;
+pub mod zap;
 
 /// Every format `aegis ingest` reads, in detection order.
 pub static READERS: &[&dyn Reader] = &[
     &nessus::Nessus,
+    &burp::Burp,
+    &zap::Zap,
     &prowler_ocsf::ProwlerOcsf,
     &prowler_csv::ProwlerCsv,
     &asff::Asff,

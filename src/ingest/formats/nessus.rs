@@ -263,11 +263,7 @@ fn read_item<R: BufRead>(x: &mut XmlStream<R>, s: &Start) -> Result<Item, Ingest
         let text = x.text_until_end()?;
         let value = text.trim();
         match name {
-            "plugin_name" => {
-                if item.plugin_name.is_none() {
-                    item.plugin_name = fold::some(value);
-                }
-            }
+            "plugin_name" if item.plugin_name.is_none() => item.plugin_name = fold::some(value),
             "risk_factor" => item.risk_factor = fold::some(value),
             "synopsis" => item.synopsis = fold::message(value),
             "plugin_output" => item.output = fold::some(value),
@@ -684,6 +680,32 @@ Scan Start Date : 2022/3/22 14:55 EDT</plugin_output></ReportItem>
                 .to_string()
                 .contains("root")
         );
+    }
+
+    #[test]
+    fn absurd_sizes_are_clipped_or_dropped() {
+        let big = "x".repeat(3 << 20);
+        let xml = format!(
+            "<NessusClientData_v2><Report><ReportHost name=\"h\"><ReportItem pluginID=\"1\" severity=\"2\" port=\"1\" protocol=\"tcp\"><plugin_output>{}</plugin_output><synopsis>{}</synopsis></ReportItem></ReportHost></Report></NessusClientData_v2>",
+            &big[..600_000],
+            big
+        );
+        let s = read(&xml).expect("reads");
+        let r = &s[0].results[0];
+        let actual = r.observed[0].actual.as_deref().unwrap_or_default();
+        assert!(actual.chars().count() <= fold::VALUE_CHARS);
+        assert!(
+            r.message
+                .as_deref()
+                .is_none_or(|m| m.chars().count() <= fold::MESSAGE_CHARS)
+        );
+        let many: String = (0..2000)
+            .map(|i| format!("<ReportItem pluginID=\"{i}\" severity=\"0\"/>"))
+            .collect();
+        let xml = format!(
+            "<NessusClientData_v2><Report><ReportHost name=\"h\">{many}</ReportHost></Report></NessusClientData_v2>"
+        );
+        assert_eq!(read(&xml).expect("reads")[0].results.len(), 2000);
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Reader for ProwlerOcsf {
                     NAME,
                     None,
                     format!(
-                        "finding {index} is not Prowler's (its metadata.product.name is `{}`); this is another tool's OCSF or JSON",
+                        "finding {index} is not Prowler's: its metadata.product.name is `{}`",
                         crate::excerpt::text(&product)
                     ),
                 ));
@@ -100,10 +100,10 @@ impl Reader for ProwlerOcsf {
                 }
                 Some(_) => {}
                 None => {
-                    if let Some(t) = f.time_dt.as_deref().or(f.time.as_deref()) {
-                        if latest_text.as_deref().is_none_or(|l| t > l) {
-                            latest_text = Some(t.to_string());
-                        }
+                    if let Some(t) = f.time_dt.as_deref().or(f.time.as_deref())
+                        && latest_text.as_deref().is_none_or(|l| t > l)
+                    {
+                        latest_text = Some(t.to_string());
                     }
                 }
             }
@@ -530,6 +530,21 @@ mod tests {
         );
         let e = read("[1, 2]").expect_err("numbers").to_string();
         assert!(e.contains("p.ocsf.json:1"), "{e}");
+    }
+
+    #[test]
+    fn absurd_sizes_are_clipped() {
+        let big = "y".repeat(4 << 20);
+        let json = format!(
+            "[{}]",
+            finding("a", "FAIL", "New", "r").replace("detail FAIL", &big)
+        );
+        let s = read(&json).expect("reads");
+        let m = s[0].results[0].message.as_deref().unwrap_or_default();
+        assert!(m.chars().count() <= fold::MESSAGE_CHARS);
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = read(&deep).expect_err("deep").to_string();
+        assert!(e.contains("p.ocsf.json"), "{e}");
     }
 
     #[test]
