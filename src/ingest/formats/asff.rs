@@ -728,6 +728,29 @@ mod tests {
     }
 
     #[test]
+    fn not_available_is_told_apart_by_its_reason() {
+        let with = |code: &str| {
+            securityhub("a", "NOT_AVAILABLE", "NEW", "ACTIVE")
+                .replace("CONFIG_RETURNS_NOT_APPLICABLE", code)
+        };
+        for (code, want) in [
+            ("CONFIG_RETURNS_NOT_APPLICABLE", ScanResult::Notapplicable),
+            ("CONFIG_RULE_EVALUATION_ERROR", ScanResult::Error),
+            ("CONFIG_ACCESS_DENIED", ScanResult::Error),
+            ("INTERNAL_SERVICE_ERROR", ScanResult::Error),
+            ("SOMETHING_ELSE", ScanResult::Notchecked),
+        ] {
+            let s = read(&with(code)).expect("reads");
+            assert_eq!(s[0].results[0].result, want, "{code}");
+        }
+        let normalized = securityhub("a", "FAILED", "NEW", "ACTIVE")
+            .replace("\"Label\": \"MEDIUM\", ", "")
+            .replace("\"Normalized\": 40", "\"Normalized\": 95");
+        let s = read(&normalized).expect("reads");
+        assert_eq!(s[0].results[0].severity, Some(Severity::Critical));
+    }
+
+    #[test]
     fn other_json_and_broken_files_are_refused() {
         let ocsf = r#"[{"metadata": {"event_code": "x", "product": {"name": "Prowler"}}, "status_code": "FAIL"}]"#;
         let e = read(ocsf).expect_err("ocsf").to_string();

@@ -389,6 +389,29 @@ Content-Type: text/javascript]]></response>
     }
 
     #[test]
+    fn every_severity_maps() {
+        for (word, result, severity) in [
+            ("High", ScanResult::Fail, Some(Severity::High)),
+            ("Medium", ScanResult::Fail, Some(Severity::Medium)),
+            ("Low", ScanResult::Fail, Some(Severity::Low)),
+            (
+                "Information",
+                ScanResult::Informational,
+                Some(Severity::Info),
+            ),
+            ("False positive", ScanResult::Pass, None),
+        ] {
+            let xml = format!(
+                "<issues burpVersion=\"2\"><issue><type>1</type><host>h</host><severity>{word}</severity></issue></issues>"
+            );
+            let s = read(&xml).expect("reads");
+            let r = &s[0].results[0];
+            assert_eq!((r.result, r.severity), (result, severity), "{word}");
+            assert_eq!(r.overridden.is_some(), word == "False positive");
+        }
+    }
+
+    #[test]
     fn bad_exports_are_refused() {
         let e = read(&SAMPLE.replace("<severity>Medium", "<severity>Severe"))
             .expect_err("severity")

@@ -548,6 +548,26 @@ mod tests {
     }
 
     #[test]
+    fn every_prowler_status_maps() {
+        let cases = [
+            ("PASS", ScanResult::Pass, false),
+            ("SUCCESS", ScanResult::Pass, false),
+            ("FAIL", ScanResult::Fail, false),
+            ("FAILURE", ScanResult::Fail, false),
+            ("MANUAL", ScanResult::Notchecked, false),
+            ("INFO", ScanResult::Informational, false),
+            ("ERROR", ScanResult::Error, false),
+            ("WARNING", ScanResult::Notchecked, true),
+            ("MUTED", ScanResult::Notchecked, true),
+            ("OTHER", ScanResult::Notchecked, false),
+        ];
+        for (code, result, overridden) in cases {
+            let (r, o) = status(code);
+            assert_eq!((r, o.is_some()), (result, overridden), "{code}");
+        }
+    }
+
+    #[test]
     fn nist_ids_in_prowlers_display_form() {
         assert_eq!(nist_id("ac_2_1").as_deref(), Some("AC-2(1)"));
         assert_eq!(nist_id("si_4_20").as_deref(), Some("SI-4(20)"));

@@ -732,6 +732,24 @@ mod tests {
     }
 
     #[test]
+    fn every_riskcode_maps() {
+        for (risk, result, severity) in [
+            ("0", ScanResult::Informational, Severity::Info),
+            ("1", ScanResult::Fail, Severity::Low),
+            ("2", ScanResult::Fail, Severity::Medium),
+            ("3", ScanResult::Fail, Severity::High),
+        ] {
+            let json = format!(
+                r#"{{"@version": "2", "site": [{{"@name": "s", "alerts": [{{"pluginid": "1", "riskcode": "{risk}", "confidence": "3"}}]}}]}}"#
+            );
+            let s = read(&json).expect("reads");
+            let r = &s[0].results[0];
+            assert_eq!((r.result, r.severity), (result, Some(severity)), "{risk}");
+            assert!(r.overridden.is_none());
+        }
+    }
+
+    #[test]
     fn bad_reports_are_refused() {
         let e = read(&JSON.replace("\"riskcode\": 3", "\"riskcode\": 7"))
             .expect_err("risk")
