@@ -12,6 +12,7 @@
 
 pub mod cci;
 pub mod detect;
+mod encoding;
 mod error;
 pub mod formats;
 pub mod map;
@@ -79,18 +80,36 @@ pub fn read_path(path: &Path) -> Result<(&'static dyn Reader, Vec<Scan>), Ingest
             path: path.to_path_buf(),
         });
     }
-    let h = Head::new(&head);
+    // XML in a single-byte encoding is read as UTF-8, head and all.
+    let encoding = encoding::single_byte(&head).map_err(|what| IngestError::Unrecognised {
+        path: path.to_path_buf(),
+        what,
+    })?;
+    let utf8_head: Vec<u8> = match encoding {
+        Some(e) => {
+            let mut out = Vec::new();
+            encoding::ToUtf8::new(&head[..], e)
+                .read_to_end(&mut out)
+                .map_err(io)?;
+            out
+        }
+        None => head.clone(),
+    };
+    let h = Head::new(&utf8_head);
     let Some(reader) = detect(&h) else {
         return Err(IngestError::Unrecognised {
             path: path.to_path_buf(),
             what: describe_unknown(&h),
         });
     };
-    let mut input = std::io::BufReader::with_capacity(
-        256 * 1024,
-        std::io::Cursor::new(head.clone()).chain(file),
-    );
-    let scans = reader.read(&mut input, path)?;
+    let raw = std::io::Cursor::new(head).chain(file);
+    let scans = match encoding {
+        Some(e) => reader.read(&mut encoding::ToUtf8::new(raw, e), path)?,
+        None => reader.read(
+            &mut std::io::BufReader::with_capacity(256 * 1024, raw),
+            path,
+        )?,
+    };
     Ok((reader, scans))
 }
 

@@ -280,3 +280,28 @@ fn a_system_not_scanned_within_its_interval_fails_the_gate() {
     assert_eq!(late.code, 1);
     assert_eq!(late.codes(), vec!["scan-stale".to_string()]);
 }
+
+#[test]
+fn xml_in_latin_1_is_read_and_utf_16_is_refused_clearly() {
+    let repo = repo();
+    let scans = tempfile::tempdir().expect("tempdir");
+    let latin1 = scans.path().join("old.nessus");
+    let mut bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<NessusClientData_v2><Report name=\"r\"><ReportHost name=\"h\"><ReportItem port=\"0\" svc_name=\"general\" protocol=\"tcp\" severity=\"2\" pluginID=\"10\" pluginName=\"Caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b" check\" pluginFamily=\"General\"><risk_factor>Medium</risk_factor></ReportItem></ReportHost></Report></NessusClientData_v2>\n");
+    std::fs::write(&latin1, &bytes).expect("write");
+    let utf16 = scans.path().join("wide.xml");
+    std::fs::write(&utf16, [0xff, 0xfe, b'<', 0, b'a', 0, b'/', 0, b'>', 0]).expect("write");
+    let out = ingest(repo.path(), &[&latin1, &utf16]);
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["files"][0]["format"], "nessus", "{j}");
+    assert!(
+        j["files"][1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("UTF-16")),
+        "{j}"
+    );
+    let state = state_files(repo.path());
+    assert!(String::from_utf8_lossy(&state[0].1).contains("Café check"));
+}
