@@ -4,5 +4,20 @@
 
 use super::Reader;
 
+mod checkov;
+mod grype;
+mod sarif;
+mod shared;
+mod snyk;
+mod trivy;
+mod twistlock;
+
 /// Every format `aegis ingest` reads, in detection order.
-pub static READERS: &[&dyn Reader] = &[];
+pub static READERS: &[&dyn Reader] = &[
+    &sarif::Sarif,
+    &checkov::Checkov,
+    &trivy::Trivy,
+    &grype::Grype,
+    &twistlock::Twistlock,
+    &snyk::Snyk,
+];
