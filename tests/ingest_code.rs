@@ -30,7 +30,11 @@ fn ingest_as(path: &Path, format: &str) -> Vec<Scan> {
     for s in &scans {
         assert_eq!(s.format, format);
         for r in &s.results {
-            assert!(!r.rule_id.is_empty(), "{}: a result without a rule id", path.display());
+            assert!(
+                !r.rule_id.is_empty(),
+                "{}: a result without a rule id",
+                path.display()
+            );
         }
         // One result per (target, rule): state is keyed on it.
         let mut keys: Vec<(&str, &str)> = s
@@ -41,7 +45,12 @@ fn ingest_as(path: &Path, format: &str) -> Vec<Scan> {
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
-        assert_eq!(keys.len(), n, "{}: duplicate (target, rule)", path.display());
+        assert_eq!(
+            keys.len(),
+            n,
+            "{}: duplicate (target, rule)",
+            path.display()
+        );
     }
     scans
 }
@@ -63,10 +72,7 @@ fn counts(scans: &[Scan]) -> BTreeMap<ScanResult, usize> {
 /// control's: any error is an error, else any failure a failure, else any
 /// pass a pass; only not-applicable results are not applicable; anything
 /// else is not checked.
-fn per_rule(
-    scans: &[Scan],
-    key: impl Fn(&RuleResult) -> String,
-) -> BTreeMap<String, &'static str> {
+fn per_rule(scans: &[Scan], key: impl Fn(&RuleResult) -> String) -> BTreeMap<String, &'static str> {
     let mut grouped: BTreeMap<String, Vec<ScanResult>> = BTreeMap::new();
     for r in scans.iter().flat_map(|s| &s.results) {
         grouped.entry(key(r)).or_default().push(r.result);

@@ -254,7 +254,9 @@ fn check_result(check: Check, result: ScanResult) -> (RuleResult, Option<String>
                     .lowest_fixed_version
                     .get()
                     .map(str::to_string)
-                    .or_else(|| (!v.fixed_versions.0.is_empty()).then(|| v.fixed_versions.0.join(", "))),
+                    .or_else(|| {
+                        (!v.fixed_versions.0.is_empty()).then(|| v.fixed_versions.0.join(", "))
+                    }),
                 actual: v.package_version.get().map(str::to_string),
             });
         }
@@ -326,7 +328,9 @@ mod tests {
     #[test]
     fn detects_reports_lists_and_bare_summaries() {
         assert!(Checkov.detect(&Head::new(REPORT.as_bytes())));
-        assert!(Checkov.detect(&Head::new(br#"[{"check_type": "dockerfile", "results": {}}]"#)));
+        assert!(Checkov.detect(&Head::new(
+            br#"[{"check_type": "dockerfile", "results": {}}]"#
+        )));
         assert!(Checkov.detect(&Head::new(br#"{"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0, "checkov_version": "2.0.1"}"#)));
         assert!(!Checkov.detect(&Head::new(br#"{"results": [], "consoleURL": "x"}"#)));
     }
@@ -340,7 +344,14 @@ mod tests {
         let got: Vec<(&str, &str, ScanResult, Option<&str>)> = s
             .results
             .iter()
-            .map(|r| (r.target.as_str(), r.rule_id.as_str(), r.result, r.overridden.as_deref()))
+            .map(|r| {
+                (
+                    r.target.as_str(),
+                    r.rule_id.as_str(),
+                    r.result,
+                    r.overridden.as_deref(),
+                )
+            })
             .collect();
         use ScanResult::*;
         assert_eq!(
@@ -403,7 +414,13 @@ mod tests {
             "summary": {"passed": 0, "failed": 2, "skipped": 0, "parsing_errors": 0}}"#;
         let s = &read(json).expect("reads")[0];
         let targets: Vec<&str> = s.results.iter().map(|r| r.target.as_str()).collect();
-        assert_eq!(targets, vec!["/a.yaml > Pod.default.p:1-9", "/a.yaml > Pod.default.p:11-19"]);
+        assert_eq!(
+            targets,
+            vec![
+                "/a.yaml > Pod.default.p:1-9",
+                "/a.yaml > Pod.default.p:11-19"
+            ]
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@
 //! the fix versions.
 
 use super::shared::{
-    Collector, List, Num, Obj, Strings, Text, join_target, push_vuln_id, read_typed,
-    severity_word, short,
+    Collector, List, Num, Obj, Strings, Text, join_target, push_vuln_id, read_typed, severity_word,
+    short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{
@@ -124,7 +124,11 @@ impl Source {
         let from_object = |v: &serde_json::Value| -> Option<String> {
             let o = v.as_object()?;
             for key in ["userInput", "path", "name"] {
-                if let Some(s) = o.get(key).and_then(|s| s.as_str()).filter(|s| !s.is_empty()) {
+                if let Some(s) = o
+                    .get(key)
+                    .and_then(|s| s.as_str())
+                    .filter(|s| !s.is_empty())
+                {
                     return Some(s.to_string());
                 }
             }
@@ -229,7 +233,10 @@ fn matched(
 ) -> (RuleResult, Option<String>) {
     let v = m.vulnerability.0.unwrap_or_default();
     let a = m.artifact.0.unwrap_or_default();
-    let id = v.id.get().unwrap_or("unidentified vulnerability").to_string();
+    let id =
+        v.id.get()
+            .unwrap_or("unidentified vulnerability")
+            .to_string();
     let pkg = a.name.get().unwrap_or("").to_string();
     let installed = a.version.get().map(str::to_string);
 
@@ -244,7 +251,12 @@ fn matched(
         .cvss
         .0
         .iter()
-        .chain(m.related_vulnerabilities.0.iter().flat_map(|r| r.cvss.0.iter()))
+        .chain(
+            m.related_vulnerabilities
+                .0
+                .iter()
+                .flat_map(|r| r.cvss.0.iter()),
+        )
         .filter_map(|c| c.metrics.0.as_ref()?.base_score.0)
         .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
     let severity = v
@@ -355,8 +367,12 @@ mod tests {
 
     #[test]
     fn detects_grype_reports() {
-        assert!(Grype.detect(&Head::new(br#"{"matches": [{"vulnerability": {}, "matchDetails": []}]"#)));
-        assert!(Grype.detect(&Head::new(br#"{"matches": [], "source": {}, "distro": {}, "descriptor": {}}"#)));
+        assert!(Grype.detect(&Head::new(
+            br#"{"matches": [{"vulnerability": {}, "matchDetails": []}]"#
+        )));
+        assert!(Grype.detect(&Head::new(
+            br#"{"matches": [], "source": {}, "distro": {}, "descriptor": {}}"#
+        )));
         assert!(!Grype.detect(&Head::new(br#"{"matches": []}"#)));
     }
 

@@ -769,7 +769,10 @@ impl Run {
                 .map(str::to_string),
             id: self.automation.and_then(|a| a.id.take().or(a.guid.take())),
             time,
-            profile: self.policies.iter().find_map(|p| p.name.get().map(str::to_string)),
+            profile: self
+                .policies
+                .iter()
+                .find_map(|p| p.name.get().map(str::to_string)),
             results: collector.finish(),
             stated: BTreeMap::new(),
         }
@@ -1081,7 +1084,9 @@ mod tests {
 
     #[test]
     fn detects_sarif_by_its_keys() {
-        assert!(Sarif.detect(&Head::new(br#"{"$schema": "x", "version": "2.1.0", "runs": []}"#)));
+        assert!(Sarif.detect(&Head::new(
+            br#"{"$schema": "x", "version": "2.1.0", "runs": []}"#
+        )));
         assert!(Sarif.detect(&Head::new(br#"{"runs": [], "version": "2.1.0"}"#)));
         assert!(!Sarif.detect(&Head::new(br#"{"runs": []}"#)));
         assert!(Sarif.detect(&Head::new(
@@ -1092,22 +1097,48 @@ mod tests {
 
     #[test]
     fn every_kind_maps_to_a_result() {
-        let results = ["fail", "pass", "open", "review", "notApplicable", "informational"]
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!(r#"{{"ruleId": "R", "kind": "{k}", "locations": {}}}"#, loc("a.c", i as u32 + 1)))
-            .chain([format!(r#"{{"ruleId": "R", "locations": {}}}"#, loc("a.c", 9))])
-            .collect::<Vec<_>>()
-            .join(",");
+        let results = [
+            "fail",
+            "pass",
+            "open",
+            "review",
+            "notApplicable",
+            "informational",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            format!(
+                r#"{{"ruleId": "R", "kind": "{k}", "locations": {}}}"#,
+                loc("a.c", i as u32 + 1)
+            )
+        })
+        .chain([format!(
+            r#"{{"ruleId": "R", "locations": {}}}"#,
+            loc("a.c", 9)
+        )])
+        .collect::<Vec<_>>()
+        .join(",");
         let scan = one(&run(r#"{"id": "R"}"#, &results));
         let got: Vec<ScanResult> = scan.results.iter().map(|r| r.result).collect();
         use ScanResult::*;
         assert_eq!(
             got,
-            vec![Fail, Pass, Notchecked, Notchecked, Notapplicable, Informational, Fail]
+            vec![
+                Fail,
+                Pass,
+                Notchecked,
+                Notchecked,
+                Notapplicable,
+                Informational,
+                Fail
+            ]
         );
         assert_eq!(scan.results[0].target, "a.c:1");
-        assert_eq!(scan.results[0].observed[0].actual.as_deref(), Some("x = y;"));
+        assert_eq!(
+            scan.results[0].observed[0].actual.as_deref(),
+            Some("x = y;")
+        );
         assert_eq!(scan.tool, "T");
         assert_eq!(scan.tool_version.as_deref(), Some("1"));
     }
@@ -1244,7 +1275,10 @@ mod tests {
         let scan = one(json);
         assert_eq!(scan.results[0].rule_id, "S0001");
         assert_eq!(scan.results[0].target, "ns::f");
-        assert_eq!(scan.results[0].message.as_deref(), Some("Variable ptr is tainted."));
+        assert_eq!(
+            scan.results[0].message.as_deref(),
+            Some("Variable ptr is tainted.")
+        );
         assert_eq!(scan.results[1].rule_id, "C2001/sub");
         assert_eq!(scan.results[1].title.as_deref(), Some("Null deref"));
         assert_eq!(scan.results[1].target, "x.cpp");
@@ -1266,7 +1300,10 @@ mod tests {
     #[test]
     fn the_same_rule_at_the_same_place_is_one_finding() {
         let results = [
-            format!(r#"{{"ruleId": "R", "kind": "pass", "locations": {}}}"#, loc("f", 1)),
+            format!(
+                r#"{{"ruleId": "R", "kind": "pass", "locations": {}}}"#,
+                loc("f", 1)
+            ),
             format!(r#"{{"ruleId": "R", "locations": {}}}"#, loc("f", 1)),
             format!(r#"{{"ruleId": "R", "locations": {}}}"#, loc("f", 2)),
         ]
@@ -1288,7 +1325,10 @@ mod tests {
         let targets: Vec<&str> = scan.results.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(
             targets,
-            vec!["img.tar:1 (img.tar: libssl@1.0)", "img.tar:1 (img.tar: libcrypto@1.0)"]
+            vec![
+                "img.tar:1 (img.tar: libssl@1.0)",
+                "img.tar:1 (img.tar: libcrypto@1.0)"
+            ]
         );
         assert_eq!(scan.results[0].refs.cve, vec!["CVE-1"]);
     }
@@ -1300,7 +1340,9 @@ mod tests {
                 .expect("reads")
                 .is_empty()
         );
-        let scan = one(r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": null}]}"#);
+        let scan = one(
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "T"}}, "results": null}]}"#,
+        );
         assert!(scan.results.is_empty());
         let e = read(r#"{"version": "2.1.0"}"#).expect_err("no runs");
         assert!(e.to_string().contains("no `runs`"), "{e}");

@@ -10,8 +10,8 @@
 //! with [`IgnoredAny`], so memory follows what a reader keeps.
 
 use crate::ingest::{IngestError, Refs, RuleResult, ScanResult, Severity};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::BufRead;
@@ -695,7 +695,9 @@ mod tests {
         assert_eq!(p.s.0, vec!["one"]);
         assert_eq!(p.o.0, None);
         assert!(p.l.0.is_empty());
-        let p = probe(r#"{"a": {"deep": [1, 2]}, "n": [1], "s": [1, "b", {"c": 1}], "o": [1], "l": [{"x": "y"}, 3, null]}"#);
+        let p = probe(
+            r#"{"a": {"deep": [1, 2]}, "n": [1], "s": [1, "b", {"c": 1}], "o": [1], "l": [{"x": "y"}, 3, null]}"#,
+        );
         assert_eq!(p.a.get(), None);
         assert_eq!(p.n.0, None);
         assert_eq!(p.s.0, vec!["1", "b"]);
@@ -719,9 +721,20 @@ mod tests {
             r#"{{"short": "\n\n  first line  \nsecond {}"}}"#,
             "x".repeat(500)
         ));
-        assert!(p.short.0.as_deref().is_some_and(|s| s.starts_with("first line second xxx")));
-        assert_eq!(short("a\n  b\tc\n\nnext paragraph").as_deref(), Some("a b c"));
-        assert_eq!(first_line("\n  code();  \nmore").as_deref(), Some("code();"));
+        assert!(
+            p.short
+                .0
+                .as_deref()
+                .is_some_and(|s| s.starts_with("first line second xxx"))
+        );
+        assert_eq!(
+            short("a\n  b\tc\n\nnext paragraph").as_deref(),
+            Some("a b c")
+        );
+        assert_eq!(
+            first_line("\n  code();  \nmore").as_deref(),
+            Some("code();")
+        );
         let long = short(&"y".repeat(500)).expect("text");
         assert_eq!(long.chars().count(), SHORT);
         assert!(long.ends_with('…'));
@@ -780,11 +793,23 @@ mod tests {
     #[test]
     fn one_result_per_target_and_rule() {
         let mut c = Collector::default();
-        c.push(rr("img > lodash", "CVE-1", ScanResult::Fail), Some("@1".into()));
-        c.push(rr("img > lodash", "CVE-1", ScanResult::Fail), Some("@2".into()));
-        c.push(rr("img > ms", "CVE-2", ScanResult::Notchecked), Some("@1".into()));
+        c.push(
+            rr("img > lodash", "CVE-1", ScanResult::Fail),
+            Some("@1".into()),
+        );
+        c.push(
+            rr("img > lodash", "CVE-1", ScanResult::Fail),
+            Some("@2".into()),
+        );
+        c.push(
+            rr("img > ms", "CVE-2", ScanResult::Notchecked),
+            Some("@1".into()),
+        );
         c.push(rr("img > ms", "CVE-2", ScanResult::Fail), Some("@1".into()));
-        c.push(rr("img > lodash", "CVE-1", ScanResult::Pass), Some("@1".into()));
+        c.push(
+            rr("img > lodash", "CVE-1", ScanResult::Pass),
+            Some("@1".into()),
+        );
         let out = c.finish();
         let keys: Vec<(String, &str, ScanResult)> = out
             .iter()

@@ -203,7 +203,11 @@ fn project(p: Project) -> Scan {
     }
 }
 
-fn vulnerability(project: &str, v: Vulnerability, result: ScanResult) -> (RuleResult, Option<String>) {
+fn vulnerability(
+    project: &str,
+    v: Vulnerability,
+    result: ScanResult,
+) -> (RuleResult, Option<String>) {
     let id = v.id.get().unwrap_or("unidentified issue").to_string();
     let pkg = v
         .package_name
@@ -253,7 +257,9 @@ fn vulnerability(project: &str, v: Vulnerability, result: ScanResult) -> (RuleRe
     let overridden = (result == ScanResult::Notchecked).then(|| {
         let ignore = v.filtered.0.as_ref().and_then(|f| f.ignored.0.first());
         let reason = ignore.and_then(|i| i.reason.0.clone());
-        let expires = ignore.and_then(|i| i.expires.get()).map(|e| format!(" (expires {e})"));
+        let expires = ignore
+            .and_then(|i| i.expires.get())
+            .map(|e| format!(" (expires {e})"));
         clip(
             &format!(
                 "ignored in the Snyk policy{}{}",
@@ -334,8 +340,12 @@ mod tests {
     #[test]
     fn detects_snyk_projects_and_not_other_vulnerability_lists() {
         assert!(Snyk.detect(&Head::new(br#"{"vulnerabilities": [], "ok": true, "dependencyCount": 3, "packageManager": "npm"}"#)));
-        assert!(Snyk.detect(&Head::new(br#"[{"vulnerabilities": [{"upgradePath": []}]}]"#)));
-        assert!(Snyk.detect(&Head::new(br#"{"infrastructureAsCodeIssues": [], "targetFile": "a.tf"}"#)));
+        assert!(Snyk.detect(&Head::new(
+            br#"[{"vulnerabilities": [{"upgradePath": []}]}]"#
+        )));
+        assert!(Snyk.detect(&Head::new(
+            br#"{"infrastructureAsCodeIssues": [], "targetFile": "a.tf"}"#
+        )));
         assert!(!Snyk.detect(&Head::new(br#"{"vulnerabilities": [{"id": "x"}]}"#)));
     }
 
@@ -363,11 +373,36 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("goof (package-lock.json) > lodash@4.17.4", "SNYK-JS-LODASH-1", Fail, Some(Severity::Critical)),
-                ("goof (package-lock.json) > lodash@4.17.11", "SNYK-JS-LODASH-1", Fail, Some(Severity::Critical)),
-                ("goof (package-lock.json) > handlebars", "SNYK-JS-HBS-2", Fail, Some(Severity::High)),
-                ("goof (package-lock.json) > ms", "npm:ms:20151024", Notchecked, Some(Severity::Low)),
-                ("goof (package-lock.json) > qs", "npm:qs:20140806", Pass, Some(Severity::Medium)),
+                (
+                    "goof (package-lock.json) > lodash@4.17.4",
+                    "SNYK-JS-LODASH-1",
+                    Fail,
+                    Some(Severity::Critical)
+                ),
+                (
+                    "goof (package-lock.json) > lodash@4.17.11",
+                    "SNYK-JS-LODASH-1",
+                    Fail,
+                    Some(Severity::Critical)
+                ),
+                (
+                    "goof (package-lock.json) > handlebars",
+                    "SNYK-JS-HBS-2",
+                    Fail,
+                    Some(Severity::High)
+                ),
+                (
+                    "goof (package-lock.json) > ms",
+                    "npm:ms:20151024",
+                    Notchecked,
+                    Some(Severity::Low)
+                ),
+                (
+                    "goof (package-lock.json) > qs",
+                    "npm:qs:20140806",
+                    Pass,
+                    Some(Severity::Medium)
+                ),
             ]
         );
         let r = &s.results[0];
@@ -393,11 +428,16 @@ mod tests {
             {"id": "SNYK-CC-K8S-2", "severity": "low", "isIgnored": true, "msg": "spec.containers[web].resources"}],
             "targetFile": "deploy.yaml", "projectName": "infra", "ok": false}"#;
         let s = &read(iac).expect("reads")[0];
-        assert_eq!(s.results[0].target, "deploy.yaml > spec.containers[web].securityContext.privileged");
+        assert_eq!(
+            s.results[0].target,
+            "deploy.yaml > spec.containers[web].securityContext.privileged"
+        );
         assert_eq!(s.results[0].result, ScanResult::Fail);
         assert_eq!(s.results[1].result, ScanResult::Notchecked);
-        let e = read(r#"{"ok": false, "error": "Could not detect supported target files", "path": "."}"#)
-            .expect_err("error");
+        let e = read(
+            r#"{"ok": false, "error": "Could not detect supported target files", "path": "."}"#,
+        )
+        .expect_err("error");
         assert!(e.to_string().contains("Snyk reported an error"), "{e}");
         for bad in ["", "[", r#"{"matches": []}"#, "\u{0}"] {
             let e = read(bad).expect_err(bad);

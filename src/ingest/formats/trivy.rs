@@ -195,7 +195,8 @@ impl<'de> Visitor<'de> for DocSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc, A::Error> {
-        Report::deserialize(de::value::MapAccessDeserializer::new(map)).map(|r| Doc::Report(Box::new(r)))
+        Report::deserialize(de::value::MapAccessDeserializer::new(map))
+            .map(|r| Doc::Report(Box::new(r)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Doc, A::Error> {
@@ -438,10 +439,7 @@ fn vulnerability(base: &str, f: Finding) -> (RuleResult, Option<String>) {
     });
     let installed = f.installed_version.get().map(str::to_string);
     let discriminator = installed.as_ref().map(|v| format!("@{v}"));
-    let title = f
-        .title
-        .take()
-        .or_else(|| short(&format!("{id} in {pkg}")));
+    let title = f.title.take().or_else(|| short(&format!("{id} in {pkg}")));
     let result = RuleResult {
         target: join_target(&[base, &pkg]),
         rule_id: id,
@@ -461,12 +459,11 @@ fn vulnerability(base: &str, f: Finding) -> (RuleResult, Option<String>) {
 }
 
 fn misconfiguration(base: &str, f: Finding) -> (RuleResult, Option<String>) {
-    let id = f
-        .id
-        .get()
-        .or(f.avd_id.get())
-        .unwrap_or("unidentified check")
-        .to_string();
+    let id =
+        f.id.get()
+            .or(f.avd_id.get())
+            .unwrap_or("unidentified check")
+            .to_string();
     let mut refs = Refs::default();
     if let Some(avd) = f.avd_id.get()
         && avd != id
@@ -570,10 +567,16 @@ mod tests {
 
     #[test]
     fn detects_every_trivy_report_and_nothing_else() {
-        assert!(Trivy.detect(&Head::new(br#"{"SchemaVersion": 2, "ArtifactName": "x", "Results": []}"#)));
+        assert!(Trivy.detect(&Head::new(
+            br#"{"SchemaVersion": 2, "ArtifactName": "x", "Results": []}"#
+        )));
         assert!(Trivy.detect(&Head::new(br#"{"ClusterName": "c", "Resources": []}"#)));
-        assert!(Trivy.detect(&Head::new(br#"[{"Target": "x (debian 10)", "Type": "debian", "Vulnerabilities": null}]"#)));
-        assert!(!Trivy.detect(&Head::new(br#"{"Findings": [{"SchemaVersion": "2018-10-08"}]}"#)));
+        assert!(Trivy.detect(&Head::new(
+            br#"[{"Target": "x (debian 10)", "Type": "debian", "Vulnerabilities": null}]"#
+        )));
+        assert!(!Trivy.detect(&Head::new(
+            br#"{"Findings": [{"SchemaVersion": "2018-10-08"}]}"#
+        )));
         assert!(!Trivy.detect(&Head::new(br#"{"matches": [], "source": {}}"#)));
     }
 
@@ -605,14 +608,30 @@ mod tests {
         assert_eq!(scan.time.as_deref(), Some("2024-05-01T10:00:00Z"));
         let got: Vec<ScanResult> = scan.results.iter().map(|r| r.result).collect();
         use ScanResult::*;
-        assert_eq!(got, vec![Fail, Fail, Fail, Fail, Fail, Fail, Fail, Notapplicable, Fail]);
+        assert_eq!(
+            got,
+            vec![
+                Fail,
+                Fail,
+                Fail,
+                Fail,
+                Fail,
+                Fail,
+                Fail,
+                Notapplicable,
+                Fail
+            ]
+        );
         let r = &scan.results[0];
         assert_eq!(r.target, "alpine:3.19 (alpine 3.19.1) > openssl");
         assert_eq!(r.rule_id, "CVE-2024-0");
         assert_eq!(r.severity, Some(Severity::High));
         assert_eq!(r.refs.cve, vec!["CVE-2024-0"]);
         assert_eq!(r.refs.cwe, vec!["CWE-79"]);
-        assert_eq!(r.refs.other, vec![("dsa".to_string(), "DSA-1-1".to_string())]);
+        assert_eq!(
+            r.refs.other,
+            vec![("dsa".to_string(), "DSA-1-1".to_string())]
+        );
         assert_eq!(
             r.observed,
             vec![Observation {
@@ -669,7 +688,14 @@ mod tests {
         let got: Vec<(&str, &str, ScanResult, Option<&str>)> = scan
             .results
             .iter()
-            .map(|r| (r.target.as_str(), r.rule_id.as_str(), r.result, r.overridden.as_deref()))
+            .map(|r| {
+                (
+                    r.target.as_str(),
+                    r.rule_id.as_str(),
+                    r.result,
+                    r.overridden.as_deref(),
+                )
+            })
             .collect();
         use ScanResult::*;
         assert_eq!(
@@ -677,7 +703,12 @@ mod tests {
             vec![
                 ("Dockerfile", "DS002", Fail, None),
                 ("Dockerfile", "DS001", Pass, None),
-                ("Dockerfile", "DS005", Notchecked, Some("an exception in the Trivy policy")),
+                (
+                    "Dockerfile",
+                    "DS005",
+                    Notchecked,
+                    Some("an exception in the Trivy policy")
+                ),
                 ("main.tf > aws_s3_bucket.logs", "AVD-AWS-0086", Fail, None),
                 ("main.tf > aws_s3_bucket.data", "AVD-AWS-0086", Fail, None),
                 ("secret.txt:1", "github-pat", Fail, None),
@@ -689,14 +720,22 @@ mod tests {
                     Notapplicable,
                     Some("not affected: vulnerable_code_not_in_execute_path (openvex.json)")
                 ),
-                ("package-lock.json > lodash", "CVE-2023-2", Notchecked, Some("ignored (.trivyignore)")),
+                (
+                    "package-lock.json > lodash",
+                    "CVE-2023-2",
+                    Notchecked,
+                    Some("ignored (.trivyignore)")
+                ),
             ]
         );
         assert_eq!(
             scan.results[0].refs.other,
             vec![("avd".to_string(), "AVD-DS-0002".to_string())]
         );
-        assert_eq!(scan.results[5].observed[0].actual.as_deref(), Some("GITHUB_PAT=*****"));
+        assert_eq!(
+            scan.results[5].observed[0].actual.as_deref(),
+            Some("GITHUB_PAT=*****")
+        );
     }
 
     #[test]
@@ -727,7 +766,9 @@ mod tests {
 
     #[test]
     fn the_legacy_list_and_bad_input() {
-        let scan = one(r#"[{"Target": "debian (debian 10.8)", "Type": "debian", "Vulnerabilities": [{"VulnerabilityID": "CVE-2011-3374", "PkgName": "apt", "InstalledVersion": "1.8.2.2", "Severity": "LOW"}]}, {"Target": "x", "Vulnerabilities": null}]"#);
+        let scan = one(
+            r#"[{"Target": "debian (debian 10.8)", "Type": "debian", "Vulnerabilities": [{"VulnerabilityID": "CVE-2011-3374", "PkgName": "apt", "InstalledVersion": "1.8.2.2", "Severity": "LOW"}]}, {"Target": "x", "Vulnerabilities": null}]"#,
+        );
         assert_eq!(scan.results.len(), 1);
         assert_eq!(scan.results[0].target, "debian (debian 10.8) > apt");
         for bad in [

@@ -17,8 +17,8 @@
 //! failure count.
 
 use super::shared::{
-    Collector, List, Num, Obj, Short, Text, join_target, push_vuln_id, read_typed,
-    severity_word, short,
+    Collector, List, Num, Obj, Short, Text, join_target, push_vuln_id, read_typed, severity_word,
+    short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{
@@ -168,7 +168,10 @@ fn image(i: Image) -> Scan {
 }
 
 fn vulnerability(image: &str, v: Vulnerability) -> (RuleResult, Option<String>) {
-    let id = v.id.get().unwrap_or("unidentified vulnerability").to_string();
+    let id =
+        v.id.get()
+            .unwrap_or("unidentified vulnerability")
+            .to_string();
     let pkg = v.package_name.get().unwrap_or("").to_string();
     let installed = v.package_version.get().map(str::to_string);
     let status = v.status.take();
@@ -246,7 +249,9 @@ mod tests {
     #[test]
     fn detects_twistcli_output() {
         assert!(Twistlock.detect(&Head::new(REPORT.as_bytes())));
-        assert!(Twistlock.detect(&Head::new(br#"{"repository": "r", "vulnerabilities": [], "vulnerabilityDistribution": {}}"#)));
+        assert!(Twistlock.detect(&Head::new(
+            br#"{"repository": "r", "vulnerabilities": [], "vulnerabilityDistribution": {}}"#
+        )));
         assert!(!Twistlock.detect(&Head::new(br#"{"check_type": "x", "results": {}}"#)));
         assert!(!Twistlock.detect(&Head::new(br#"{"results": []}"#)));
     }
@@ -266,15 +271,41 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("registry.io/test:1a7a > nss", "CVE-2021-43529", Fail, Some(Severity::Critical)),
-                ("registry.io/test:1a7a > libxml2", "CVE-2022-1", Fail, Some(Severity::High)),
-                ("registry.io/test:1a7a > pip", "PRISMA-2022-0168", Fail, Some(Severity::Medium)),
-                ("registry.io/test:1a7a > bzip2", "CVE-2022-2", Fail, Some(Severity::Low)),
+                (
+                    "registry.io/test:1a7a > nss",
+                    "CVE-2021-43529",
+                    Fail,
+                    Some(Severity::Critical)
+                ),
+                (
+                    "registry.io/test:1a7a > libxml2",
+                    "CVE-2022-1",
+                    Fail,
+                    Some(Severity::High)
+                ),
+                (
+                    "registry.io/test:1a7a > pip",
+                    "PRISMA-2022-0168",
+                    Fail,
+                    Some(Severity::Medium)
+                ),
+                (
+                    "registry.io/test:1a7a > bzip2",
+                    "CVE-2022-2",
+                    Fail,
+                    Some(Severity::Low)
+                ),
                 ("registry.io/test:1a7a", "41", Fail, Some(Severity::High)),
             ]
         );
-        assert_eq!(s.results[1].observed[0].expected.as_deref(), Some("2.9.10-15.el8"));
-        assert_eq!(s.results[1].message.as_deref(), Some("fixed in 2.9.10-15.el8"));
+        assert_eq!(
+            s.results[1].observed[0].expected.as_deref(),
+            Some("2.9.10-15.el8")
+        );
+        assert_eq!(
+            s.results[1].message.as_deref(),
+            Some("fixed in 2.9.10-15.el8")
+        );
         assert_eq!(s.results[0].refs.cve, vec!["CVE-2021-43529"]);
         assert!(s.results[0].refs.cwe.is_empty());
         assert_eq!(
