@@ -14,15 +14,14 @@ use common::{corpus, hdf, need};
 
 use aegis::ingest::{self, Head, RuleResult, Scan, ScanResult};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// Detects `path` over the whole registry (by content, from its head as
 /// `aegis ingest` reads it) and reads it.
 fn ingest_as(path: &Path, format: &str) -> Vec<Scan> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let head = &bytes[..bytes.len().min(ingest::detect::HEAD_BYTES)];
-    let detected = ingest::detect(&Head::new(head)).map(|r| r.name());
+    let head = head_of(path);
+    let detected = ingest::detect(&Head::new(&head)).map(|r| r.name());
     assert_eq!(detected, Some(format), "{} detected as", path.display());
     let (reader, scans) =
         ingest::read_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -53,6 +52,16 @@ fn ingest_as(path: &Path, format: &str) -> Vec<Scan> {
         );
     }
     scans
+}
+
+/// The first bytes of `path`, as much as detection looks at.
+fn head_of(path: &Path) -> Vec<u8> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut head = Vec::new();
+    file.take(ingest::detect::HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    head
 }
 
 fn corpus_file(rel: &str, format: &str) -> Vec<Scan> {
@@ -358,8 +367,8 @@ corpus_test! {
     /// the ASFF reader reads: the Trivy JSON reader never claims it.
     fn corpus_trivy_asff_is_not_trivy_json() {
         let path = need(&corpus(), "scans/trivy/heimdall2/trivy-image_golang-1.12-alpine_sample.json");
-        let bytes = std::fs::read(&path).expect("read");
-        let head = Head::new(&bytes[..bytes.len().min(ingest::detect::HEAD_BYTES)]);
+        let bytes = head_of(&path);
+        let head = Head::new(&bytes);
         let claimed = ingest::detect(&head).map(|r| r.name());
         assert_ne!(claimed, Some("trivy"));
         for name in ["sarif", "checkov", "trivy", "grype", "snyk", "twistlock"] {

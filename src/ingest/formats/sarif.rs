@@ -733,8 +733,16 @@ impl Run {
             .collect();
 
         let none = RuleInfo::default();
-        let mut collector = super::shared::Collector::default();
-        for p in self.pending {
+        let mut pending = self.pending;
+        let mut collector = super::shared::Collector::with_capacity(pending.len());
+        // Taken from the back of the reversed list, so in file order, with
+        // the list let go of as it empties: the pending and the resolved
+        // forms of a million results are not held whole at once.
+        pending.reverse();
+        while let Some(p) = pending.pop() {
+            if pending.len() < pending.capacity() / 4 {
+                pending.shrink_to(pending.len() * 2);
+            }
             let rule = find_rule(&p).unwrap_or(&none);
             let discriminator = p
                 .extra

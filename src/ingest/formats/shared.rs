@@ -583,76 +583,103 @@ pub(crate) fn merge(into: &mut RuleResult, other: RuleResult) {
 /// line range): when results share a (target, rule) but differ in it,
 /// each keeps its own, appended to its target (`image > lodash@4.17.4`
 /// beside `image > lodash@4.17.11`). Results that still share a (target,
-/// rule) are folded into one by [`merge`]. The first result's place is
-/// kept, so the order is the file's.
+/// rule) are folded into the first by [`merge`], in place, so the order
+/// is the file's and no second list of results is ever built.
 #[derive(Debug, Default)]
 pub(crate) struct Collector {
-    items: Vec<(RuleResult, Option<String>)>,
+    results: Vec<RuleResult>,
+    /// (index in `results`, discriminator), for the results that have one.
+    discriminators: Vec<(usize, String)>,
 }
 
 impl Collector {
+    /// A collector for about `n` results.
+    pub fn with_capacity(n: usize) -> Self {
+        Collector {
+            results: Vec::with_capacity(n),
+            discriminators: Vec::new(),
+        }
+    }
+
     pub fn push(&mut self, result: RuleResult, discriminator: Option<String>) {
-        self.items.push((result, discriminator));
+        if let Some(d) = discriminator {
+            self.discriminators.push((self.results.len(), d));
+        }
+        self.results.push(result);
     }
 
     pub fn finish(self) -> Vec<RuleResult> {
-        let mut items = self.items;
-        let n = items.len();
-        // Group by a hash of the key, then by the key itself.
-        let mut order: Vec<(u64, usize)> = items
-            .iter()
-            .enumerate()
-            .map(|(i, (r, _))| (key_hash(&r.target, &r.rule_id), i))
-            .collect();
-        order.sort_unstable();
-        let mut suffix = vec![false; n];
-        for group in order.chunk_by(|a, b| a.0 == b.0) {
-            if group.len() < 2 {
-                continue;
-            }
-            let mut rest: Vec<usize> = group.iter().map(|&(_, i)| i).collect();
-            while let Some(first) = rest.first().copied() {
-                let (same, other): (Vec<usize>, Vec<usize>) = rest.iter().partition(|&&i| {
-                    items[i].0.target == items[first].0.target
-                        && items[i].0.rule_id == items[first].0.rule_id
-                });
-                let distinct = same.iter().any(|&i| items[i].1 != items[first].1);
-                if distinct {
-                    for &i in &same {
-                        suffix[i] = true;
-                    }
-                }
-                rest = other;
+        let Collector {
+            mut results,
+            discriminators,
+        } = self;
+        let discriminator = |i: usize| -> Option<&str> {
+            discriminators
+                .binary_search_by_key(&i, |(j, _)| *j)
+                .ok()
+                .map(|k| discriminators[k].1.as_str())
+        };
+        // Keys shared by results that differ in their discriminator: those
+        // results get it appended to their target.
+        let mut suffix: Vec<usize> = Vec::new();
+        for same in same_keys(&results) {
+            let first = discriminator(same[0]);
+            if same.iter().any(|&i| discriminator(i) != first) {
+                suffix.extend(same.iter().copied());
             }
         }
-        for (i, (r, d)) in items.iter_mut().enumerate() {
-            if suffix[i]
-                && let Some(d) = d
-            {
-                r.target.push_str(d);
+        for i in suffix {
+            if let Some(d) = discriminator(i) {
+                results[i].target.push_str(d);
             }
         }
-        // Fold what still shares a key, in file order.
-        let mut out: Vec<RuleResult> = Vec::with_capacity(n);
-        let mut seen: std::collections::HashMap<u64, Vec<usize>> =
-            std::collections::HashMap::with_capacity(n);
-        for (r, _) in items {
-            let h = key_hash(&r.target, &r.rule_id);
-            let slots = seen.entry(h).or_default();
-            match slots
-                .iter()
-                .copied()
-                .find(|&j| out[j].target == r.target && out[j].rule_id == r.rule_id)
-            {
-                Some(j) => merge(&mut out[j], r),
-                None => {
-                    slots.push(out.len());
-                    out.push(r);
-                }
+        // Fold what still shares a key into its first result.
+        let mut keep = vec![true; results.len()];
+        for same in same_keys(&results) {
+            let first = same[0];
+            for &i in &same[1..] {
+                let r = std::mem::take(&mut results[i]);
+                merge(&mut results[first], r);
+                keep[i] = false;
             }
         }
-        out
+        let mut i = 0;
+        results.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        results
     }
+}
+
+/// The groups of indices of results that share a (target, rule), each in
+/// file order; results whose key is their own are in none.
+fn same_keys(results: &[RuleResult]) -> Vec<Vec<usize>> {
+    let mut order: Vec<(u64, usize)> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (key_hash(&r.target, &r.rule_id), i))
+        .collect();
+    order.sort_unstable();
+    let mut groups = Vec::new();
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        // Equal hashes, almost always equal keys: split by the key itself.
+        let mut rest: Vec<usize> = run.iter().map(|&(_, i)| i).collect();
+        while let Some(&first) = rest.first() {
+            let (same, other): (Vec<usize>, Vec<usize>) = rest.iter().partition(|&&i| {
+                results[i].target == results[first].target
+                    && results[i].rule_id == results[first].rule_id
+            });
+            if same.len() > 1 {
+                groups.push(same);
+            }
+            rest = other;
+        }
+    }
+    groups
 }
 
 fn key_hash(target: &str, rule: &str) -> u64 {
