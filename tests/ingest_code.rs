@@ -23,6 +23,13 @@ fn ingest_as(path: &Path, format: &str) -> Vec<Scan> {
     let head = head_of(path);
     let detected = ingest::detect(&Head::new(&head)).map(|r| r.name());
     assert_eq!(detected, Some(format), "{} detected as", path.display());
+    // Detection is precise: no other reader claims the file.
+    let claims: Vec<&str> = ingest::formats::READERS
+        .iter()
+        .filter(|r| r.detect(&Head::new(&head)))
+        .map(|r| r.name())
+        .collect();
+    assert_eq!(claims, vec![format], "{} claimed by", path.display());
     let (reader, scans) =
         ingest::read_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(reader.name(), format);

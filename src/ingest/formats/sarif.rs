@@ -11,7 +11,8 @@
 //!
 //! - rule id: `ruleId`, else `rule.id`, else the id of the rule that
 //!   `rule.index`/`ruleIndex` points at; a result with no rule at all is
-//!   keyed on its message (`message.id`, else the first line of its text);
+//!   keyed on its message (`message.id`, else its text's first paragraph),
+//!   and without a message on `unidentified rule`;
 //! - target: the first location's artifact URI (or the artifact it points
 //!   at by index) and region start line, `uri:line`; without a physical
 //!   location, the logical location's name or the analysis target. The
@@ -996,7 +997,7 @@ fn resolve(
         .or_else(|| rule.id.clone())
         .or_else(|| extra.message_id.clone())
         .or_else(|| message.clone())
-        .unwrap_or_default();
+        .unwrap_or_else(|| "unidentified rule".to_string());
 
     let mut refs = rule.refs.clone();
     let mut secret = rule.secret || secret_tool;
@@ -1342,6 +1343,24 @@ mod tests {
     }
 
     #[test]
+    fn absurd_numbers_are_no_numbers() {
+        let results = r#"{"ruleId": "R", "ruleIndex": -1, "locations": [{"physicalLocation": {"artifactLocation": {"index": 4294967296}, "region": {"startLine": 1e300}}}]},
+            {"ruleIndex": 99999999999999999999, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a"}, "region": {"startLine": -3}}}]},
+            {"ruleId": "R", "properties": {"security-severity": "NaN"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "b"}, "region": {"startLine": "12"}}}]}"#;
+        let scan = one(&run(r#"{"id": "R"}"#, results));
+        let got: Vec<(&str, &str)> = scan
+            .results
+            .iter()
+            .map(|r| (r.target.as_str(), r.rule_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("", "R"), ("a", "unidentified rule"), ("b:12", "R")]
+        );
+        assert_eq!(scan.results[2].severity, Some(Severity::Medium));
+    }
+
+    #[test]
     fn runs_without_results_and_logs_without_runs() {
         assert!(
             read(r#"{"version": "2.1.0", "runs": []}"#)
@@ -1370,6 +1389,9 @@ mod tests {
             let e = read(bad).expect_err(bad);
             assert!(e.to_string().starts_with("t.sarif"), "{e}");
         }
+        let e = read(r#"{"check_type": "terraform", "results": {}, "summary": {}}"#)
+            .expect_err("another scanner's JSON");
+        assert!(e.to_string().contains("no `runs`"), "{e}");
         // Deep nesting in what is skipped is read past without recursion;
         // in what is kept, it is bounded by the types read.
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
