@@ -22,13 +22,21 @@ use std::path::Path;
 pub(crate) const SHORT: usize = 200;
 
 /// Reads one JSON document from `input` with `seed`, and refuses anything
-/// but whitespace after it.
+/// but whitespace after it. A UTF-8 byte order mark before it (as Windows
+/// tools write) is passed over.
 pub(crate) fn read_json<'de, T: DeserializeSeed<'de>>(
     input: &mut dyn BufRead,
     path: &Path,
     format: &'static str,
     seed: T,
 ) -> Result<T::Value, IngestError> {
+    let start = input.fill_buf().map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if start.starts_with(b"\xef\xbb\xbf") {
+        input.consume(3);
+    }
     let mut de = serde_json::Deserializer::from_reader(input);
     let value = seed
         .deserialize(&mut de)
@@ -779,6 +787,9 @@ mod tests {
         let mut input: &[u8] = b"{\"a\": 1} trailing";
         let e = read_typed::<Probe>(&mut input, path, "test").expect_err("trailing");
         assert!(e.to_string().contains("scan.json:1"), "{e}");
+        let mut input: &[u8] = b"\xef\xbb\xbf{\"a\": \"bom\"}\n";
+        let p = read_typed::<Probe>(&mut input, path, "test").expect("a BOM is passed over");
+        assert_eq!(p.a.get(), Some("bom"));
         let mut input: &[u8] = b"\x00\x01\x02binary";
         let e = read_typed::<Probe>(&mut input, path, "test").expect_err("binary");
         assert!(e.to_string().contains("invalid JSON"), "{e}");
