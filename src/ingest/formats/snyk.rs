@@ -16,7 +16,10 @@
 //! `identifiers` (CVE and GHSA into vulnerabilities, CWE, others under
 //! their own name). Observed: installed version and the fixed versions.
 //! IaC issues: rule id the issue id, target `file > resource path`,
-//! failures, or notchecked when `isIgnored`.
+//! failures, or notchecked when `isIgnored`. A file that holds only
+//! Snyk's error is refused with it; in a list of projects, a project Snyk
+//! could not test is one error result (`snyk-error`) and the others are
+//! read.
 
 use super::shared::{
     Collector, List, Num, Obj, OneOrMany, Short, Strings, Text, clip, join_target, push_other,
@@ -76,16 +79,34 @@ impl Reader for Snyk {
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
         let OneOrMany(projects) = read_typed::<OneOrMany<Project>>(input, path, NAME)?;
+        let several = projects.len() > 1;
         let mut scans = Vec::with_capacity(projects.len());
         for p in projects {
-            if p.vulnerabilities.is_none() && p.iac_issues.is_none() {
-                let why = match p.error.get() {
-                    Some(e) => format!("Snyk reported an error instead of results: {e}"),
-                    None => "not a Snyk report: it has no vulnerabilities".to_string(),
-                };
-                return Err(IngestError::malformed(path, NAME, None, why));
+            if p.vulnerabilities.is_some() || p.iac_issues.is_some() {
+                scans.push(project(p));
+                continue;
             }
-            scans.push(project(p));
+            match p.error.get() {
+                // One project of several that Snyk could not test: an
+                // error result for it, the others as they are.
+                Some(e) if several => scans.push(failed_project(&p, e)),
+                Some(e) => {
+                    return Err(IngestError::malformed(
+                        path,
+                        NAME,
+                        None,
+                        format!("Snyk reported an error instead of results: {e}"),
+                    ));
+                }
+                None => {
+                    return Err(IngestError::malformed(
+                        path,
+                        NAME,
+                        None,
+                        "not a Snyk report: it has no vulnerabilities",
+                    ));
+                }
+            }
         }
         Ok(scans)
     }
@@ -157,6 +178,34 @@ struct IacIssue {
     msg: Text,
     path: Strings,
     target_file: Text,
+}
+
+/// The rule id of a project Snyk could not test.
+const PROJECT_ERROR: &str = "snyk-error";
+
+/// A scan of one error result: the project Snyk could not test.
+fn failed_project(p: &Project, error: &str) -> Scan {
+    let target = p
+        .display_target_file
+        .get()
+        .or(p.target_file.get())
+        .or(p.path.get())
+        .or(p.project_name.get())
+        .unwrap_or("")
+        .to_string();
+    Scan {
+        format: NAME,
+        tool: "Snyk".into(),
+        results: vec![RuleResult {
+            target,
+            rule_id: PROJECT_ERROR.to_string(),
+            title: Some("Snyk could not test this project".to_string()),
+            result: ScanResult::Error,
+            message: short(error),
+            ..RuleResult::default()
+        }],
+        ..Scan::default()
+    }
 }
 
 fn project(p: Project) -> Scan {
@@ -439,6 +488,17 @@ mod tests {
         )
         .expect_err("error");
         assert!(e.to_string().contains("Snyk reported an error"), "{e}");
+        let mixed = read(
+            r#"[{"vulnerabilities": [], "projectName": "a", "displayTargetFile": "a/package.json"},
+                {"ok": false, "error": "Failed to get dependencies", "path": "b/pom.xml"}]"#,
+        )
+        .expect("reads");
+        assert_eq!(mixed.len(), 2);
+        let r = &mixed[1].results[0];
+        assert_eq!(
+            (r.target.as_str(), r.rule_id.as_str(), r.result),
+            ("b/pom.xml", PROJECT_ERROR, ScanResult::Error)
+        );
         for bad in ["", "[", r#"{"matches": []}"#, "\u{0}"] {
             let e = read(bad).expect_err(bad);
             assert!(e.to_string().starts_with("snyk.json"), "{e}");
