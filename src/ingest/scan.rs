@@ -151,7 +151,8 @@ impl Refs {
         }
     }
 
-    /// `CWE-79` from `79`, `CWE-79`, `cwe-79` or `CWE:79`.
+    /// `CWE-79` from `79`, `CWE-79`, `cwe-79`, `CWE:79` or `cwe-079`
+    /// (CodeQL's tags pad to three digits).
     pub fn push_cwe(&mut self, raw: &str) {
         let digits: String = raw
             .trim()
@@ -159,8 +160,8 @@ impl Refs {
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        if !digits.is_empty() {
-            Self::push(&mut self.cwe, format!("CWE-{digits}"));
+        if let Ok(n) = digits.parse::<u64>() {
+            Self::push(&mut self.cwe, format!("CWE-{n}"));
         }
     }
 
@@ -203,6 +204,7 @@ mod tests {
         r.push_cwe("CWE-79");
         r.push_cwe("79");
         r.push_cwe("cwe:89");
+        r.push_cwe("external/cwe/cwe-079");
         r.push_cci("CCI-15");
         r.push_cci("CCI-000015");
         assert_eq!(r.cwe, vec!["CWE-79", "CWE-89"]);
