@@ -4,8 +4,12 @@
 
 use super::Reader;
 
+pub mod arf;
 pub mod hdf;
+mod oval;
+mod scap;
 mod short;
+pub mod xccdf;
 
 /// Every format `aegis ingest` reads, in detection order.
-pub static READERS: &[&dyn Reader] = &[&hdf::Hdf];
+pub static READERS: &[&dyn Reader] = &[&hdf::Hdf, &xccdf::Xccdf, &arf::Arf];
