@@ -564,3 +564,94 @@ fn corpus_arf_results_take_their_asset_and_rule_definitions() {
     );
     assert!(r.refs.cce.iter().all(|c| c.starts_with("CCE-")));
 }
+
+// ---- ckl ---------------------------------------------------------------------------
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_ckl_matches_its_stated_counts_and_mitres_conversion() {
+    let root = corpus();
+    for rel in [
+        "scans/ckl/heimdall2/RHEL8V1R3.ckl",
+        "scans/ckl/heimdall2/small_ckl_overrides.ckl",
+    ] {
+        let path = need(&root, rel);
+        let scan = one(&path, "ckl");
+        assert_unique_ids(&path, &scan.results);
+        // The checklist's own statuses, counted, are its stated counts.
+        let stated: BTreeMap<&str, usize> =
+            scan.stated.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(counts(&scan.results), stated, "{rel}");
+        assert_eq!(scan.tool, "DISA STIG Viewer");
+        // Checklists carry CCIs, never NIST references.
+        assert!(scan.results.iter().all(|r| r.refs.nist.is_empty()));
+    }
+
+    let path = need(&root, "scans/ckl/heimdall2/RHEL8V1R3.ckl");
+    let hdf_path = need(
+        &root,
+        "scans/ckl/heimdall2/hdf-output/checklist-RHEL8V1R3-hdf.json",
+    );
+    let scan = one(&path, "ckl");
+    assert_eq!(scan.results.len(), 379);
+    assert_eq!(counts(&scan.results), hdf::counts(&hdf_path));
+    assert_eq!(
+        scan.profile.as_deref(),
+        Some(
+            "Red Hat Enterprise Linux 8 Security Technical Implementation Guide :: Version 1, Release: 3 Benchmark Date: 23 Jul 2021"
+        )
+    );
+    let mitre = hdf::controls(&hdf_path);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&hdf_path).expect("read")).expect("json");
+    let severities: BTreeMap<&str, &str> = doc["profiles"][0]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().expect("id"),
+                c["tags"]["severity"].as_str().expect("severity"),
+            )
+        })
+        .collect();
+    for r in &scan.results {
+        assert_eq!(r.result.as_str(), mitre[&r.rule_id].0, "{}", r.rule_id);
+        assert_eq!(
+            r.severity.map(Severity::as_str),
+            Some(severities[r.rule_id.as_str()]),
+            "{}",
+            r.rule_id
+        );
+        assert!(!r.refs.cci.is_empty(), "{}", r.rule_id);
+    }
+
+    let scan = one(
+        &need(&root, "scans/ckl/heimdall2/small_ckl_overrides.ckl"),
+        "ckl",
+    );
+    assert_eq!(scan.tool_version.as_deref(), Some("2.17"));
+    let overridden: Vec<(&str, Option<Severity>)> = scan
+        .results
+        .iter()
+        .filter(|r| r.overridden.is_some())
+        .map(|r| (r.rule_id.as_str(), r.severity))
+        .collect();
+    assert_eq!(
+        overridden,
+        vec![
+            ("V-257777", Some(Severity::Medium)),
+            ("V-257778", Some(Severity::Low)),
+            ("V-257779", Some(Severity::High)),
+        ]
+    );
+    let r = by_id(&scan, "V-257777");
+    assert_eq!(r.result, ScanResult::Notapplicable);
+    assert_eq!(
+        r.overridden.as_deref(),
+        Some("severity high overridden to medium: Testing both N/A and overidden")
+    );
+}

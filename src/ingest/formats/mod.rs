@@ -5,11 +5,13 @@
 use super::Reader;
 
 pub mod arf;
+pub mod ckl;
 pub mod hdf;
+mod json;
 mod oval;
 mod scap;
 mod short;
 pub mod xccdf;
 
 /// Every format `aegis ingest` reads, in detection order.
-pub static READERS: &[&dyn Reader] = &[&hdf::Hdf, &xccdf::Xccdf, &arf::Arf];
+pub static READERS: &[&dyn Reader] = &[&hdf::Hdf, &xccdf::Xccdf, &arf::Arf, &ckl::Ckl];
