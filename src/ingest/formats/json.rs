@@ -43,9 +43,27 @@ pub fn error(path: &Path, format: &'static str, e: serde_json::Error) -> IngestE
     IngestError::malformed(path, format, line, text)
 }
 
+/// The most of one string a reader keeps (it keeps much less of a message
+/// in the end): so a result's retained text is bounded however long the
+/// tool's output was.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+
+/// `s` cut to at most [`MAX_TEXT_BYTES`], at a character boundary.
+fn bounded(s: &str) -> &str {
+    if s.len() <= MAX_TEXT_BYTES {
+        return s;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Any JSON scalar as text (numbers and booleans written out, blank
-/// strings as nothing); null, arrays and objects are nothing. Tags are
-/// free-form, so a reader that insisted on types would refuse real files.
+/// strings as nothing, strings cut to [`MAX_TEXT_BYTES`]); null, arrays
+/// and objects are nothing. Tags are free-form, so a reader that insisted
+/// on types would refuse real files.
 #[derive(Clone, Debug, Default)]
 pub struct Text(pub Option<String>);
 
@@ -82,10 +100,10 @@ impl<'de> Deserialize<'de> for Text {
                 f.write_str("a string")
             }
             fn visit_str<E>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
+                Ok(Text(Some(bounded(v).to_string())))
             }
             fn visit_string<E>(self, v: String) -> Result<Text, E> {
-                Ok(Text(Some(v)))
+                Ok(Text(Some(bounded(&v).to_string())))
             }
             fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
                 Ok(Text(Some(v.to_string())))
@@ -130,10 +148,10 @@ impl<'de> Deserialize<'de> for Texts {
                 f.write_str("a string or a list of strings")
             }
             fn visit_str<E>(self, v: &str) -> Result<Texts, E> {
-                Ok(Texts(vec![v.to_string()]))
+                Ok(Texts(vec![bounded(v).to_string()]))
             }
             fn visit_string<E>(self, v: String) -> Result<Texts, E> {
-                Ok(Texts(vec![v]))
+                Ok(Texts(vec![bounded(&v).to_string()]))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Texts, E> {
                 Ok(Texts(vec![v.to_string()]))
@@ -216,5 +234,38 @@ impl<'de> Deserialize<'de> for Present {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_values_and_bounded_strings() {
+        let t: Vec<Text> =
+            serde_json::from_str(r#"["a", 1, 0.5, true, null, [1], {"x": 2}, "  "]"#)
+                .expect("parses");
+        let got: Vec<Option<&str>> = t.iter().map(Text::get).collect();
+        assert_eq!(
+            got,
+            vec![
+                Some("a"),
+                Some("1"),
+                Some("0.5"),
+                Some("true"),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        let long = format!("\"{}é\"", "x".repeat(MAX_TEXT_BYTES - 1));
+        let t: Text = serde_json::from_str(&long).expect("parses");
+        assert_eq!(t.0.as_deref().map(str::len), Some(MAX_TEXT_BYTES - 1));
+        let l: Texts = serde_json::from_str(r#""one""#).expect("parses");
+        assert_eq!(l.0, vec!["one"]);
+        let l: Texts = serde_json::from_str(r#"["a", null, 2]"#).expect("parses");
+        assert_eq!(l.0, vec!["a", "2"]);
     }
 }
