@@ -7,19 +7,23 @@
 //! still be attached).
 //!
 //! **Results.** `pass` and `fixed` are pass; `fail` fail; `error` error;
-//! `unknown` error (XCCDF 1.2 §6.6.4.4: the tool could not interpret the
-//! checking engine's outcome, a tool problem like `error`; MITRE's
-//! converter maps it the same way); `notapplicable` not applicable;
-//! `notchecked` not checked; `informational` informational; `notselected`
-//! not applicable, with the message that the profile did not select it
-//! (the rule was not part of the profile applied; MITRE's converter
-//! counts such rules, as not applicable, so they are kept and counted the
-//! same way). A rule-result's `override`s change it: the last one's
-//! `new-result` is the result, and `overridden` names the old result, the
-//! authority, the time and the remark. A rule reported several times in
-//! one `TestResult` (several instances, or several checks) is one result,
-//! the worst of them, as XCCDF's AND combines results: fail, then error,
-//! then not checked, then pass, then informational, then not applicable.
+//! `unknown` error (XCCDF 1.2, NISTIR 7275r4, defines it as the tool
+//! meeting some problem, such as being unable to interpret the checking
+//! engine's output: a tool problem like `error`, not a rule that was left
+//! unchecked; MITRE's converter maps it the same way); `notapplicable` not
+//! applicable; `notchecked` not checked; `informational` informational;
+//! `notselected` not applicable, with a message saying the profile did
+//! not select it (the rule was not part of the profile applied; MITRE's
+//! converter keeps such rules and counts them as not applicable, so they
+//! are kept and counted the same way). A word that is not an XCCDF result
+//! is an error, with a message saying so. A rule-result's `override`s
+//! change it: the last one's `new-result` is the result, and `overridden`
+//! names the old result, the authority, the time and the remark. A rule
+//! reported several times in one `TestResult` (several instances, or
+//! several checks, or MITRE's overlay conversions) is one result, the
+//! worst of them, in the order XCCDF's AND truth table gives (a failure
+//! decides, then an error, then not checked, then pass; informational and
+//! not applicable only when nothing else was reported).
 //!
 //! **Severity**: the rule-result's, else the rule's (`info`, `low`,
 //! `medium`, `high`; `unknown` is none).
@@ -670,6 +674,14 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
     raw.message = short::clip(&messages.join("\n"), short::LINES, MESSAGE_CHARS);
     if raw.message.is_none() && raw.word == "notselected" {
         raw.message = Some("notselected: the profile applied does not select this rule".into());
+    }
+    if raw.result.is_none() {
+        // Not an XCCDF result word: something went wrong in the tool.
+        raw.result = Some(ScanResult::Error);
+        raw.message = Some(format!(
+            "`{}` is not an XCCDF result",
+            short::line(&raw.word, 40).unwrap_or_default()
+        ));
     }
     Ok(raw)
 }

@@ -164,7 +164,12 @@ found in /etc/ssh/sshd_config</check-import>
                 ("r-info", ScanResult::Informational),
                 ("r-notsel", ScanResult::Notapplicable),
                 ("r-nc", ScanResult::Notchecked),
+                ("r-bogus", ScanResult::Error),
             ]
+        );
+        assert_eq!(
+            s.results[8].message.as_deref(),
+            Some("`maybe` is not an XCCDF result")
         );
         let r = &s.results[0];
         assert_eq!(r.target, "web01.example.org");
