@@ -424,7 +424,9 @@ fn vuln<R: BufRead>(xs: &mut XmlStream<R>, _start: &Start) -> Result<Vuln, Inges
                                 "Severity" => &mut v.severity,
                                 "Group_Title" => &mut v.group_title,
                                 "CCI_REF" | "LEGACY_ID" => {
-                                    if let Some(t) = some(text(xs)?) {
+                                    if let Some(t) = some(text(xs)?)
+                                        && v.ccis.len() + v.legacy.len() < 512
+                                    {
                                         if attribute == "CCI_REF" {
                                             v.ccis.push(t);
                                         } else {

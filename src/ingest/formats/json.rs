@@ -47,6 +47,8 @@ pub fn error(path: &Path, format: &'static str, e: serde_json::Error) -> IngestE
 /// in the end): so a result's retained text is bounded however long the
 /// tool's output was.
 pub const MAX_TEXT_BYTES: usize = 8 * 1024;
+/// The most strings kept of one list (a tag's values).
+pub const MAX_LIST: usize = 1024;
 
 /// `s` cut to at most [`MAX_TEXT_BYTES`], at a character boundary.
 fn bounded(s: &str) -> &str {
@@ -177,7 +179,9 @@ impl<'de> Deserialize<'de> for Texts {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
                 let mut out = Vec::new();
                 while let Some(t) = seq.next_element::<Text>()? {
-                    if let Some(s) = t.get() {
+                    if let Some(s) = t.get()
+                        && out.len() < MAX_LIST
+                    {
                         out.push(s.to_string());
                     }
                 }

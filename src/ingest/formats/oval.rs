@@ -213,12 +213,16 @@ fn criteria<R: BufRead>(xs: &mut XmlStream<R>, def: &mut Definition) -> Result<(
         match c.name.as_str() {
             "criteria" => criteria(xs, def)?,
             "criterion" => {
-                if let Some(t) = c.attr("test_ref") {
+                if let Some(t) = c.attr("test_ref")
+                    && def.tests.len() < 256
+                {
                     def.tests.push(t.to_string());
                 }
             }
             "extend_definition" => {
-                if let Some(d) = c.attr("definition_ref") {
+                if let Some(d) = c.attr("definition_ref")
+                    && def.extends.len() < 256
+                {
                     def.extends.push(d.to_string());
                 }
             }

@@ -215,7 +215,7 @@ fn rule<R: BufRead>(
             "check" | "complex-check" => {
                 let c = check(xs, &s)?;
                 for (_, name, _) in c.refs {
-                    if !def.checks.contains(&name) {
+                    if !def.checks.contains(&name) && def.checks.len() < 64 {
                         def.checks.push(name);
                     }
                 }
@@ -259,9 +259,25 @@ fn tail_from<'a>(id: &'a str, marker: &str) -> Option<&'a str> {
         .then_some(tail)
 }
 
+/// References kept per result, and characters per reference: a hostile
+/// file's reference lists cannot grow a result without bound.
+pub const MAX_REFS: usize = 512;
+const MAX_REF_CHARS: usize = 200;
+
+/// Whether `refs` has room for one more reference of `id`.
+pub fn room(refs: &Refs, id: &str) -> bool {
+    let n = refs.nist.len()
+        + refs.cci.len()
+        + refs.cwe.len()
+        + refs.cce.len()
+        + refs.cve.len()
+        + refs.other.len();
+    n < MAX_REFS && id.chars().count() <= MAX_REF_CHARS
+}
+
 pub fn other(refs: &mut Refs, scheme: &str, id: &str) {
     let id = id.trim();
-    if !id.is_empty() && !refs.other.iter().any(|(s, x)| s == scheme && x == id) {
+    if !id.is_empty() && room(refs, id) && !refs.other.iter().any(|(s, x)| s == scheme && x == id) {
         refs.other.push((scheme.to_string(), id.to_string()));
     }
 }
@@ -280,7 +296,7 @@ pub fn severity(word: &str) -> Option<Severity> {
 /// An `ident` by its system, else by the id's own prefix.
 pub fn ident(refs: &mut Refs, system: &str, id: &str) {
     let id = id.trim();
-    if id.is_empty() {
+    if id.is_empty() || !room(refs, id) {
         return;
     }
     let sys = system.to_ascii_lowercase();
@@ -331,7 +347,9 @@ fn reference<R: BufRead>(
             && (about.contains("800-53") || href.contains("800-53"))
         {
             for part in id.split(',') {
-                Refs::push(&mut refs.nist, part);
+                if room(refs, part) {
+                    Refs::push(&mut refs.nist, part);
+                }
             }
         }
     }
@@ -342,6 +360,9 @@ fn reference<R: BufRead>(
 pub fn reference_text(refs: &mut Refs, href: &str, text: &str) {
     let h = href.to_ascii_lowercase();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if !room(refs, part) {
+            continue;
+        }
         let upper = part.to_ascii_uppercase();
         if upper.starts_with("CCI-")
             || (h.contains("/cci") && part.chars().all(|c| c.is_ascii_digit()))
@@ -432,7 +453,9 @@ fn check_into<R: BufRead>(
     each_child(xs, |xs, s| {
         match s.name.as_str() {
             "check-content-ref" => {
-                if let Some(name) = s.attr("name") {
+                if let Some(name) = s.attr("name")
+                    && out.refs.len() < 64
+                {
                     out.refs.push((
                         system.clone(),
                         name.to_string(),
@@ -550,7 +573,9 @@ pub fn test_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<R
             "profile" => run.profile = s.attr("idref").map(str::to_string),
             "target" => run.target = some(text(xs)?),
             "target-address" => {
-                if let Some(a) = some(text(xs)?) {
+                if let Some(a) = some(text(xs)?)
+                    && run.addresses.len() < 16
+                {
                     run.addresses.push(a);
                 }
             }
@@ -598,7 +623,8 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
         version: start.attr("version").map(str::to_string),
         ..Raw::default()
     };
-    let mut overrides: Vec<Override> = Vec::new();
+    // Only the last override counts.
+    let mut last_override: Option<Override> = None;
     let mut messages: Vec<String> = Vec::new();
     each_child(xs, |xs, s| {
         match s.name.as_str() {
@@ -617,7 +643,7 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
                     Ok(())
                 })?;
                 if let Some(new) = new {
-                    overrides.push(Override {
+                    last_override = Some(Override {
                         new,
                         old,
                         authority,
@@ -650,7 +676,7 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
         authority,
         time,
         remark,
-    }) = overrides.pop()
+    }) = last_override
         && result_word(&new).is_some()
     {
         let mut s = format!(
@@ -930,6 +956,17 @@ mod tests {
                 ("https://example.org/std", "X.1"),
             ]
         );
+    }
+
+    #[test]
+    fn reference_lists_are_bounded() {
+        let mut r = Refs::default();
+        let many: Vec<String> = (0..10_000).map(|i| format!("AC-{i}")).collect();
+        reference_text(&mut r, "NIST.SP.800-53r5.pdf", &many.join(","));
+        reference_text(&mut r, "https://example.org", &"x".repeat(5000));
+        ident(&mut r, "urn:x", "more");
+        assert_eq!(r.nist.len(), MAX_REFS);
+        assert!(r.other.is_empty());
     }
 
     #[test]
