@@ -327,3 +327,331 @@ fn corpus_hdf_meets_the_saf_thresholds_stated_for_it() {
     }
     assert_eq!(checked, 3);
 }
+
+// ---- xccdf and arf ----------------------------------------------------------------
+
+/// Our word for an XCCDF result word.
+fn xccdf_word(word: &str) -> &'static str {
+    match word {
+        "pass" | "fixed" => "pass",
+        "fail" => "fail",
+        "error" | "unknown" => "error",
+        "notapplicable" | "notselected" => "notapplicable",
+        "notchecked" => "notchecked",
+        "informational" => "informational",
+        other => panic!("not an XCCDF result: {other}"),
+    }
+}
+
+/// The `<result>` words of a file's rule-results, counted from its text
+/// (not through an XML parser), and the number of rule-results.
+fn result_words(path: &Path) -> (BTreeMap<&'static str, usize>, usize) {
+    let text = std::fs::read_to_string(path).expect("read");
+    let mut words = BTreeMap::new();
+    let mut rule_results = 0;
+    for seg in text.split('<') {
+        let name_end = seg.find(['>', ' ', '\n', '\t', '/']).unwrap_or(seg.len());
+        let name = &seg[..name_end];
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if local == "rule-result" {
+            rule_results += 1;
+        } else if local == "result" && seg[name_end..].starts_with('>') {
+            *words
+                .entry(xccdf_word(seg[name_end + 1..].trim()))
+                .or_default() += 1;
+        }
+    }
+    (words, rule_results)
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_xccdf_and_arf_counts_equal_the_files_own_results() {
+    let root = corpus();
+    for (rel, format) in [
+        (
+            "scans/xccdf/heimdall2/xccdf-results-openscap-rhel7.xml",
+            "xccdf",
+        ),
+        (
+            "scans/xccdf/heimdall2/xccdf-results-openscap-rhel8.xml",
+            "xccdf",
+        ),
+        ("scans/xccdf/heimdall2/xccdf-results-scc-rhel7.xml", "xccdf"),
+        ("scans/xccdf/defectdojo/many_vuln_rhsa.xml", "xccdf"),
+        (
+            "scans/xccdf/openscap/rds_testresult-results-xccdf.xml",
+            "xccdf",
+        ),
+        ("scans/xccdf/openscap/rds_index_simple-arf.xml", "arf"),
+    ] {
+        let path = need(&root, rel);
+        let scan = one(&path, format);
+        assert_unique_ids(&path, &scan.results);
+        let (words, rule_results) = result_words(&path);
+        // One rule-result per rule in these files.
+        assert_eq!(scan.results.len(), rule_results, "{rel}: results");
+        assert_eq!(counts(&scan.results), words, "{rel}: counts by result");
+        assert!(
+            scan.results.iter().all(|r| !r.target.is_empty()),
+            "{rel}: every result names its target"
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_xccdf_matches_mitres_conversion_of_the_same_scan() {
+    let root = corpus();
+    let path = need(
+        &root,
+        "scans/xccdf/heimdall2/xccdf-results-openscap-rhel8.xml",
+    );
+    let hdf_path = need(&root, "scans/hdf/heimdall2/xccdf-openscap-rhel8-hdf.json");
+    let scan = one(&path, "xccdf");
+    let mitre = hdf::controls(&hdf_path);
+    assert_eq!(counts(&scan.results), hdf::counts(&hdf_path));
+    assert_eq!(scan.results.len(), mitre.len());
+    for r in &scan.results {
+        let (status, _) = mitre
+            .get(&r.rule_id)
+            .unwrap_or_else(|| panic!("{} not in MITRE's conversion", r.rule_id));
+        // MITRE gives informational rules impact 0: not applicable.
+        let ours = match r.result {
+            ScanResult::Informational => "notapplicable",
+            other => other.as_str(),
+        };
+        assert_eq!(ours, *status, "{}", r.rule_id);
+    }
+    // NIST tags in MITRE's conversion come from the CCIs through DISA's
+    // list; the file itself carries CCIs only, which are kept as such.
+    assert!(
+        scan.results
+            .iter()
+            .all(|r| r.refs.nist.is_empty() && !r.refs.cci.is_empty())
+    );
+    let r = by_id(&scan, "xccdf_mil.disa.stig_rule_SV-230221r743913_rule");
+    assert_eq!(r.result, ScanResult::Pass);
+    assert_eq!(r.severity, Some(Severity::High));
+    assert_eq!(r.target, "localhost");
+    assert_eq!(
+        r.title.as_deref(),
+        Some("RHEL 8 must be a vendor-supported release.")
+    );
+    for want in [
+        ("stig", "V-230221"),
+        ("stig-rule", "SV-230221r743913_rule"),
+        ("stig-id", "RHEL-08-010000"),
+        ("srg", "SRG-OS-000480-GPOS-00227"),
+    ] {
+        assert!(
+            r.refs.other.contains(&(want.0.into(), want.1.into())),
+            "{want:?}"
+        );
+    }
+    assert_eq!(scan.tool, "OpenSCAP");
+    assert_eq!(scan.tool_version.as_deref(), Some("1.3.5"));
+    assert_eq!(scan.time.as_deref(), Some("2021-11-12T11:37:31-05:00"));
+
+    // DISA's SCC.
+    let scc = one(
+        &need(&root, "scans/xccdf/heimdall2/xccdf-results-scc-rhel7.xml"),
+        "xccdf",
+    );
+    assert_eq!(scc.tool, "SCC");
+    assert_eq!(scc.tool_version.as_deref(), Some("5.4"));
+    assert_eq!(
+        scc.profile.as_deref(),
+        Some("xccdf_mil.disa.stig_profile_MAC-1_Classified")
+    );
+    assert!(scc.results.iter().all(|r| r.target == "LOCKDOWN"));
+}
+
+/// MITRE's HDF-to-XCCDF converter's result for an HDF control
+/// (`getXCCDFResult`), in our words (`unknown` is an error).
+fn reverse_mapped(control: &serde_json::Value) -> &'static str {
+    let results = control["results"].as_array().cloned().unwrap_or_default();
+    let status = |r: &serde_json::Value| r["status"].as_str().unwrap_or("").to_string();
+    // A backtrace is `error`, a missing status `unknown`: both our error.
+    if results
+        .iter()
+        .any(|r| !r["backtrace"].is_null() || status(r).is_empty())
+    {
+        "error"
+    } else if results.iter().all(|r| status(r) == "passed") {
+        "pass"
+    } else if results.iter().all(|r| status(r) == "skipped") {
+        "notchecked"
+    } else if results.iter().any(|r| status(r) == "failed") {
+        "fail"
+    } else {
+        "error"
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_xccdf_from_an_overlay_is_one_result_per_rule() {
+    // MITRE's converter wrote one rule-result per rule per overlay layer
+    // (the two outer layers, with no results, as `pass`): the rule's
+    // result is the worst of them, which is the converter's result for the
+    // control that ran.
+    let root = corpus();
+    let path = need(
+        &root,
+        "scans/xccdf/heimdall2/example-3-layer-overlay-xccdf-results.xml",
+    );
+    let source = need(&root, "scans/hdf/heimdall2/example-3-layer-overlay.json");
+    let scan = one(&path, "xccdf");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&source).expect("read")).expect("json");
+    let mut expected: BTreeMap<String, &'static str> = BTreeMap::new();
+    for p in doc["profiles"].as_array().expect("profiles") {
+        for c in p["controls"].as_array().expect("controls") {
+            if c["results"].as_array().is_some_and(|r| !r.is_empty()) {
+                let rid = c["tags"]["rid"].as_str().expect("rid");
+                expected.insert(format!("xccdf_hdf_rule_{rid}"), reverse_mapped(c));
+            }
+        }
+    }
+    assert_eq!(scan.results.len(), 247);
+    assert_eq!(scan.results.len(), expected.len());
+    for r in &scan.results {
+        assert_eq!(r.result.as_str(), expected[&r.rule_id], "{}", r.rule_id);
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_arf_results_take_their_asset_and_rule_definitions() {
+    let root = corpus();
+    let scan = one(
+        &need(&root, "scans/xccdf/openscap/rds_index_simple-arf.xml"),
+        "arf",
+    );
+    // OpenSCAP's sample evaluated no profile: every rule is notselected.
+    assert_eq!(scan.results.len(), 395);
+    assert_eq!(
+        counts(&scan.results),
+        BTreeMap::from([("notapplicable", 395)])
+    );
+    assert!(
+        scan.results
+            .iter()
+            .all(|r| r.target == "some.target.somewhere.org" && r.title.is_some())
+    );
+    assert!(scan.results.iter().all(|r| r.observed.is_empty()));
+    assert_eq!(
+        scan.id.as_deref(),
+        Some("xccdf_org.open-scap_testresult_default-profile")
+    );
+    let r = by_id(&scan, "xccdf_cdf_rule_rule-2.1.1.1.1.a");
+    assert_eq!(
+        r.title.as_deref(),
+        Some("Ensure that /tmp has its own partition or logical volume")
+    );
+    assert!(r.refs.cce.iter().all(|c| c.starts_with("CCE-")));
+}
+
+// ---- ckl ---------------------------------------------------------------------------
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_ckl_matches_its_stated_counts_and_mitres_conversion() {
+    let root = corpus();
+    for rel in [
+        "scans/ckl/heimdall2/RHEL8V1R3.ckl",
+        "scans/ckl/heimdall2/small_ckl_overrides.ckl",
+    ] {
+        let path = need(&root, rel);
+        let scan = one(&path, "ckl");
+        assert_unique_ids(&path, &scan.results);
+        // The checklist's own statuses, counted, are its stated counts.
+        let stated: BTreeMap<&str, usize> =
+            scan.stated.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(counts(&scan.results), stated, "{rel}");
+        assert_eq!(scan.tool, "DISA STIG Viewer");
+        // Checklists carry CCIs, never NIST references.
+        assert!(scan.results.iter().all(|r| r.refs.nist.is_empty()));
+    }
+
+    let path = need(&root, "scans/ckl/heimdall2/RHEL8V1R3.ckl");
+    let hdf_path = need(
+        &root,
+        "scans/ckl/heimdall2/hdf-output/checklist-RHEL8V1R3-hdf.json",
+    );
+    let scan = one(&path, "ckl");
+    assert_eq!(scan.results.len(), 379);
+    assert_eq!(counts(&scan.results), hdf::counts(&hdf_path));
+    assert_eq!(
+        scan.profile.as_deref(),
+        Some(
+            "Red Hat Enterprise Linux 8 Security Technical Implementation Guide :: Version 1, Release: 3 Benchmark Date: 23 Jul 2021"
+        )
+    );
+    let mitre = hdf::controls(&hdf_path);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&hdf_path).expect("read")).expect("json");
+    let severities: BTreeMap<&str, &str> = doc["profiles"][0]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().expect("id"),
+                c["tags"]["severity"].as_str().expect("severity"),
+            )
+        })
+        .collect();
+    for r in &scan.results {
+        assert_eq!(r.result.as_str(), mitre[&r.rule_id].0, "{}", r.rule_id);
+        assert_eq!(
+            r.severity.map(Severity::as_str),
+            Some(severities[r.rule_id.as_str()]),
+            "{}",
+            r.rule_id
+        );
+        assert!(!r.refs.cci.is_empty(), "{}", r.rule_id);
+    }
+
+    let scan = one(
+        &need(&root, "scans/ckl/heimdall2/small_ckl_overrides.ckl"),
+        "ckl",
+    );
+    assert_eq!(scan.tool_version.as_deref(), Some("2.17"));
+    let overridden: Vec<(&str, Option<Severity>)> = scan
+        .results
+        .iter()
+        .filter(|r| r.overridden.is_some())
+        .map(|r| (r.rule_id.as_str(), r.severity))
+        .collect();
+    assert_eq!(
+        overridden,
+        vec![
+            ("V-257777", Some(Severity::Medium)),
+            ("V-257778", Some(Severity::Low)),
+            ("V-257779", Some(Severity::High)),
+        ]
+    );
+    let r = by_id(&scan, "V-257777");
+    assert_eq!(r.result, ScanResult::Notapplicable);
+    assert_eq!(
+        r.overridden.as_deref(),
+        Some("severity high overridden to medium: Testing both N/A and overidden")
+    );
+}

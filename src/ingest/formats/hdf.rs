@@ -71,13 +71,13 @@
 //! kept (control code and descriptions are skipped as they are read), so
 //! memory follows the number of results.
 
+use super::json::{self, Present, Text, Texts};
 use super::short;
 use crate::ingest::detect::Head;
 use crate::ingest::{
     IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::Path;
@@ -109,11 +109,11 @@ impl Reader for Hdf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        skip_bom(input).map_err(|source| IngestError::Io {
+        json::skip_bom(input).map_err(|source| IngestError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let doc: Doc = serde_json::from_reader(input).map_err(|e| json_error(path, e))?;
+        let doc: Doc = serde_json::from_reader(input).map_err(|e| json::error(path, "hdf", e))?;
         let Some(profiles) = doc.profiles else {
             return Err(IngestError::malformed(
                 path,
@@ -128,37 +128,6 @@ impl Reader for Hdf {
             &profiles,
         )])
     }
-}
-
-fn skip_bom(input: &mut dyn BufRead) -> std::io::Result<()> {
-    let buf = input.fill_buf()?;
-    if buf.starts_with(b"\xef\xbb\xbf") {
-        input.consume(3);
-    }
-    Ok(())
-}
-
-fn json_error(path: &Path, e: serde_json::Error) -> IngestError {
-    if e.is_io() {
-        return IngestError::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        };
-    }
-    let line = (e.line() > 0).then_some(e.line());
-    let text = e.to_string();
-    // serde_json ends its message with the position, which the error
-    // already carries as a line.
-    let text = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
-    let text = if e.is_eof() {
-        format!("{text} (the file is probably cut short)")
-    } else {
-        text
-    };
-    IngestError::malformed(path, "hdf", line, text)
 }
 
 // ---- the document, as far as it is read -------------------------------------
@@ -268,182 +237,6 @@ impl Waiver {
         self.skipped_due_to_waiver
             .get()
             .is_some_and(|v| !matches!(v, "false" | "0"))
-    }
-}
-
-/// Any JSON scalar as text (numbers and booleans written out, blank
-/// strings as nothing); null, arrays and objects are nothing. Tags are
-/// free-form, so a reader that insisted on types would refuse real files.
-#[derive(Clone, Debug, Default)]
-struct Text(Option<String>);
-
-impl Text {
-    fn get(&self) -> Option<&str> {
-        self.0.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    }
-}
-
-/// A string or a list of them (tags such as `nist` are either).
-#[derive(Clone, Debug, Default)]
-struct Texts(Vec<String>);
-
-/// Whether a value is there and not JavaScript-falsy (null, false, 0, "").
-#[derive(Clone, Copy, Debug, Default)]
-struct Present(bool);
-
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Text, E> {
-                Ok(Text(Some(v)))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_none<E>(self) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_unit<E>(self) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
-                Text::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
-                drain_seq(seq)?;
-                Ok(Text(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
-                drain_map(map)?;
-                Ok(Text(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for Texts {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Texts;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Texts, E> {
-                Ok(Texts(vec![v.to_string()]))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Texts, E> {
-                Ok(Texts(vec![v]))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Texts, E> {
-                Ok(Texts(vec![v.to_string()]))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Texts, E> {
-                Ok(Texts(vec![v.to_string()]))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Texts, E> {
-                Ok(Texts(vec![v.to_string()]))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Texts, E> {
-                Ok(Texts::default())
-            }
-            fn visit_none<E>(self) -> Result<Texts, E> {
-                Ok(Texts::default())
-            }
-            fn visit_unit<E>(self) -> Result<Texts, E> {
-                Ok(Texts::default())
-            }
-            fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Texts, D::Error> {
-                Texts::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Texts, A::Error> {
-                let mut out = Vec::new();
-                while let Some(t) = seq.next_element::<Text>()? {
-                    if let Some(s) = t.get() {
-                        out.push(s.to_string());
-                    }
-                }
-                Ok(Texts(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Texts, A::Error> {
-                drain_map(map)?;
-                Ok(Texts::default())
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for Present {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Present;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Present, E> {
-                Ok(Present(!v.is_empty()))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Present, E> {
-                Ok(Present(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Present, E> {
-                Ok(Present(v != 0))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Present, E> {
-                Ok(Present(v != 0))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Present, E> {
-                Ok(Present(v != 0.0 && !v.is_nan()))
-            }
-            fn visit_none<E>(self) -> Result<Present, E> {
-                Ok(Present(false))
-            }
-            fn visit_unit<E>(self) -> Result<Present, E> {
-                Ok(Present(false))
-            }
-            fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Present, D::Error> {
-                Present::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Present, A::Error> {
-                drain_seq(seq)?;
-                Ok(Present(true))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Present, A::Error> {
-                drain_map(map)?;
-                Ok(Present(true))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 

@@ -4,25 +4,37 @@
 
 use super::Reader;
 
+pub mod arf;
 pub mod asff;
 pub mod burp;
 mod checkov;
+pub mod ckl;
 mod fold;
 mod grype;
 pub mod hdf;
+mod json;
 pub mod nessus;
+mod oval;
 pub mod prowler_csv;
 pub mod prowler_ocsf;
 mod sarif;
+mod scap;
 mod shared;
 mod short;
 mod snyk;
 mod trivy;
 mod twistlock;
+pub mod xccdf;
 pub mod zap;
 
 /// Every format `aegis ingest` reads, in detection order.
 pub static READERS: &[&dyn Reader] = &[
+    &xccdf::Xccdf,
+    &arf::Arf,
+    &ckl::Ckl,
+    &nessus::Nessus,
+    &burp::Burp,
+    &zap::Zap,
     &hdf::Hdf,
     &sarif::Sarif,
     &checkov::Checkov,
@@ -30,9 +42,6 @@ pub static READERS: &[&dyn Reader] = &[
     &grype::Grype,
     &twistlock::Twistlock,
     &snyk::Snyk,
-    &nessus::Nessus,
-    &burp::Burp,
-    &zap::Zap,
     &prowler_ocsf::ProwlerOcsf,
     &prowler_csv::ProwlerCsv,
     &asff::Asff,

@@ -1,0 +1,1010 @@
+//! What the `xccdf` and `arf` readers share: XCCDF 1.1 and 1.2 rule
+//! definitions (a `Benchmark`'s `Rule`s, with their groups, references and
+//! idents) and test results (`TestResult` and its `rule-result`s), read
+//! from one event stream, and turned into [`Scan`]s once the whole file
+//! has been seen (so a `TestResult` may come before or after the rules it
+//! names, and ARF's OVAL results, which come after the XCCDF report, can
+//! still be attached).
+//!
+//! **Results.** `pass` and `fixed` are pass; `fail` fail; `error` error;
+//! `unknown` error (XCCDF 1.2, NISTIR 7275r4, defines it as the tool
+//! meeting some problem, such as being unable to interpret the checking
+//! engine's output: a tool problem like `error`, not a rule that was left
+//! unchecked; MITRE's converter maps it the same way); `notapplicable` not
+//! applicable; `notchecked` not checked; `informational` informational;
+//! `notselected` not applicable, with a message saying the profile did
+//! not select it (the rule was not part of the profile applied; MITRE's
+//! converter keeps such rules and counts them as not applicable, so they
+//! are kept and counted the same way). A word that is not an XCCDF result
+//! is an error, with a message saying so. A rule-result's `override`s
+//! change it: the last one's `new-result` is the result, and `overridden`
+//! names the old result, the authority, the time and the remark. A rule
+//! reported several times in one `TestResult` (several instances, or
+//! several checks, or MITRE's overlay conversions) is one result, the
+//! worst of them, in the order XCCDF's AND truth table gives (a failure
+//! decides, then an error, then not checked, then pass; informational and
+//! not applicable only when nothing else was reported).
+//!
+//! **Severity**: the rule-result's, else the rule's (`info`, `low`,
+//! `medium`, `high`; `unknown` is none).
+//!
+//! **References**: `ident`s by system (CCE, CCI, CVE, CWE, DISA legacy ids
+//! as `stig-legacy`); `reference`s by their `href` as the SCAP Security
+//! Guide writes them: NIST SP 800-53 (`nist`; comma-separated lists split),
+//! NIST SP 800-171, DISA CCI and SRG, STIG ids, PCI DSS, CIS benchmarks and
+//! controls, HIPAA, ISO 27001, COBIT, ISA 62443, NERC CIP, CJIS, OSPP,
+//! ANSSI; Dublin Core references (`dc:identifier` under a `dc:title` or
+//! `dc:source` naming 800-53) as NIST; any other reference as
+//! `(href, text)`. DISA's STIG benchmarks also give the vulnerability id
+//! from the group (`stig`, V-), the rule id (`stig-rule`, SV-), the rule's
+//! `version` (`stig-id`) and the SRG from the group title (`srg`).
+//!
+//! **Observed**: SCE checks' output (`check-import import-name="stdout"`,
+//! and `stderr` when not empty) as the script's observed value; OVAL
+//! values come from ARF (see [`super::oval`]).
+//!
+//! **Run**: the `TestResult`'s `target` (else the host name or FQDN fact,
+//! else its first address) is each result's target; the tool and its
+//! version from the `test-system` CPE (`cpe:/a:redhat:openscap:1.3.5` is
+//! OpenSCAP 1.3.5, `cpe:/a:spawar:scc:5.4` is SCC 5.4), else OpenSCAP's
+//! scanner facts; the time is the `end-time`, else the `start-time`; the
+//! profile is the `profile` idref, else the benchmark id (the
+//! `TestResult`'s `benchmark` or the enclosing `Benchmark`), else the
+//! benchmark's `href`. The XCCDF
+//! `score` and rule weights are not part of the scan model and are not
+//! kept.
+
+use super::short;
+use crate::ingest::xml::{Start, XmlEvent, XmlStream};
+use crate::ingest::{IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
+use std::collections::HashMap;
+use std::io::BufRead;
+
+/// Observations kept per rule.
+pub const MAX_OBSERVED: usize = 5;
+/// Characters kept of a rule-result message.
+const MESSAGE_CHARS: usize = 400;
+
+// ---- walking the stream -------------------------------------------------------
+
+/// Calls `f` for each child element of the element whose `Start` was just
+/// returned, then returns at its end with the element's own text. `f` may
+/// read the child or leave it: what it leaves is skipped.
+pub fn each_child<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    mut f: impl FnMut(&mut XmlStream<R>, Start) -> Result<(), IngestError>,
+) -> Result<String, IngestError> {
+    let depth = xs.depth();
+    let mut text = String::new();
+    loop {
+        match xs.next_event()? {
+            Some(XmlEvent::Start(s)) => {
+                f(xs, s)?;
+                while xs.depth() > depth {
+                    xs.skip()?;
+                }
+            }
+            Some(XmlEvent::End(_)) => return Ok(text),
+            Some(XmlEvent::Text(t)) => {
+                if text.len() < 64 * 1024 {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&t);
+                }
+            }
+            None => return Err(xs.error("the document ends inside an element")),
+        }
+    }
+}
+
+/// The text of the element whose `Start` was just returned, trimmed.
+pub fn text<R: BufRead>(xs: &mut XmlStream<R>) -> Result<String, IngestError> {
+    Ok(xs.text_until_end()?.trim().to_string())
+}
+
+fn some(s: String) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+// ---- rule definitions -----------------------------------------------------------
+
+/// What a `Benchmark` says about one rule.
+#[derive(Clone, Debug, Default)]
+pub struct RuleDef {
+    pub title: Option<String>,
+    pub severity: Option<Severity>,
+    pub refs: Refs,
+    /// OVAL definition ids its checks name.
+    pub checks: Vec<String>,
+}
+
+/// The rule definitions of every `Benchmark` read so far.
+#[derive(Debug, Default)]
+pub struct Defs {
+    pub rules: HashMap<String, RuleDef>,
+    /// The first benchmark's id.
+    pub benchmark: Option<String>,
+}
+
+/// Reads a `Benchmark` whose `Start` was just returned: its rules go into
+/// `defs`, its `TestResult`s into `runs`.
+pub fn benchmark<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    defs: &mut Defs,
+    runs: &mut Vec<Run>,
+) -> Result<(), IngestError> {
+    if defs.benchmark.is_none() {
+        defs.benchmark = start.attr("id").map(str::to_string);
+    }
+    let bench_id = start.attr("id").map(str::to_string);
+    each_child(xs, |xs, s| match s.name.as_str() {
+        "Group" => group(xs, &s, defs),
+        "Rule" => rule(xs, &s, &Group::default(), defs),
+        "TestResult" => {
+            let mut run = test_result(xs, &s)?;
+            if run.benchmark.is_none() {
+                run.benchmark = bench_id.clone();
+            }
+            runs.push(run);
+            Ok(())
+        }
+        _ => Ok(()),
+    })?;
+    Ok(())
+}
+
+/// The group a rule sits in (the innermost).
+#[derive(Clone, Debug, Default)]
+struct Group {
+    id: Option<String>,
+    title: Option<String>,
+}
+
+fn group<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    defs: &mut Defs,
+) -> Result<(), IngestError> {
+    let mut g = Group {
+        id: start.attr("id").map(str::to_string),
+        title: None,
+    };
+    // One unique borrow, so the title can be set and the group lent.
+    let g = &mut g;
+    each_child(xs, |xs, s| match s.name.as_str() {
+        "title" if g.title.is_none() => {
+            g.title = some(text(xs)?);
+            Ok(())
+        }
+        "Group" => group(xs, &s, defs),
+        "Rule" => rule(xs, &s, g, defs),
+        _ => Ok(()),
+    })?;
+    Ok(())
+}
+
+fn rule<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    group: &Group,
+    defs: &mut Defs,
+) -> Result<(), IngestError> {
+    let Some(id) = start.attr("id").map(str::to_string) else {
+        xs.skip()?;
+        return Ok(());
+    };
+    let mut def = RuleDef {
+        severity: start.attr("severity").and_then(severity),
+        ..RuleDef::default()
+    };
+    let mut version = None;
+    each_child(xs, |xs, s| {
+        match s.name.as_str() {
+            "title" if def.title.is_none() => {
+                def.title = short::line(&text(xs)?, 500);
+            }
+            "ident" => {
+                let system = s.attr("system").unwrap_or("").to_string();
+                ident(&mut def.refs, &system, &text(xs)?);
+            }
+            "reference" => reference(xs, &s, &mut def.refs)?,
+            "version" => version = some(text(xs)?),
+            "check" | "complex-check" => {
+                let c = check(xs, &s)?;
+                for (_, name, _) in c.refs {
+                    if !def.checks.contains(&name) && def.checks.len() < 64 {
+                        def.checks.push(name);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    disa_ids(&mut def.refs, &id, group, version.as_deref());
+    defs.rules.insert(id, def);
+    Ok(())
+}
+
+/// DISA's ids from a STIG benchmark's group and rule.
+fn disa_ids(refs: &mut Refs, rule_id: &str, group: &Group, version: Option<&str>) {
+    if let Some(gid) = &group.id
+        && let Some(v) = tail_from(gid, "V-")
+    {
+        other(refs, "stig", v);
+    }
+    if let Some(sv) = tail_from(rule_id, "SV-") {
+        other(refs, "stig-rule", sv);
+        if let Some(v) = version {
+            other(refs, "stig-id", v);
+        }
+    }
+    if let Some(t) = &group.title
+        && t.starts_with("SRG-")
+    {
+        other(refs, "srg", t);
+    }
+}
+
+/// `V-230221` from `xccdf_mil.disa.stig_group_V-230221`: the part from the
+/// last `marker` when a digit follows it.
+fn tail_from<'a>(id: &'a str, marker: &str) -> Option<&'a str> {
+    let i = id.rfind(marker)?;
+    let tail = &id[i..];
+    tail[marker.len()..]
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then_some(tail)
+}
+
+/// References kept per result, and characters per reference: a hostile
+/// file's reference lists cannot grow a result without bound.
+pub const MAX_REFS: usize = 512;
+const MAX_REF_CHARS: usize = 200;
+
+/// Whether `refs` has room for one more reference of `id`.
+pub fn room(refs: &Refs, id: &str) -> bool {
+    let n = refs.nist.len()
+        + refs.cci.len()
+        + refs.cwe.len()
+        + refs.cce.len()
+        + refs.cve.len()
+        + refs.other.len();
+    n < MAX_REFS && id.chars().count() <= MAX_REF_CHARS
+}
+
+pub fn other(refs: &mut Refs, scheme: &str, id: &str) {
+    let id = id.trim();
+    if !id.is_empty() && room(refs, id) && !refs.other.iter().any(|(s, x)| s == scheme && x == id) {
+        refs.other.push((scheme.to_string(), id.to_string()));
+    }
+}
+
+/// XCCDF's severity words.
+pub fn severity(word: &str) -> Option<Severity> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "info" | "informational" => Some(Severity::Info),
+        "low" => Some(Severity::Low),
+        "medium" => Some(Severity::Medium),
+        "high" => Some(Severity::High),
+        _ => None,
+    }
+}
+
+/// An `ident` by its system, else by the id's own prefix.
+pub fn ident(refs: &mut Refs, system: &str, id: &str) {
+    let id = id.trim();
+    if id.is_empty() || !room(refs, id) {
+        return;
+    }
+    let sys = system.to_ascii_lowercase();
+    let upper = id.to_ascii_uppercase();
+    if sys.contains("cci") || upper.starts_with("CCI-") {
+        refs.push_cci(id);
+    } else if sys.contains("cce") || upper.starts_with("CCE-") {
+        Refs::push(&mut refs.cce, id);
+    } else if sys.contains("cve") || upper.starts_with("CVE-") {
+        Refs::push(&mut refs.cve, id);
+    } else if sys.contains("cwe") || upper.starts_with("CWE-") {
+        refs.push_cwe(id);
+    } else if sys.contains("legacy") {
+        other(refs, "stig-legacy", id);
+    } else {
+        other(refs, if system.is_empty() { "ident" } else { system }, id);
+    }
+}
+
+/// A `reference`: its `href` says what the text is.
+fn reference<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    refs: &mut Refs,
+) -> Result<(), IngestError> {
+    let href = start.attr("href").unwrap_or("").trim().to_string();
+    // Dublin Core children, by local name.
+    let mut dc: Vec<(String, String)> = Vec::new();
+    let own = each_child(xs, |xs, s| {
+        let t = text(xs)?;
+        if !t.is_empty() {
+            dc.push((s.name.clone(), t));
+        }
+        Ok(())
+    })?;
+    let own = own.trim();
+    if !own.is_empty() {
+        reference_text(refs, &href, own);
+    }
+    if !dc.is_empty() {
+        let get = |k: &str| dc.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let about = ["title", "source", "subject", "publisher", "type"]
+            .iter()
+            .filter_map(|k| get(k))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(id) = get("identifier")
+            && (about.contains("800-53") || href.contains("800-53"))
+        {
+            for part in id.split(',') {
+                if room(refs, part) {
+                    Refs::push(&mut refs.nist, part);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The text of a reference whose `href` is `href`.
+pub fn reference_text(refs: &mut Refs, href: &str, text: &str) {
+    let h = href.to_ascii_lowercase();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if !room(refs, part) {
+            continue;
+        }
+        let upper = part.to_ascii_uppercase();
+        if upper.starts_with("CCI-")
+            || (h.contains("/cci") && part.chars().all(|c| c.is_ascii_digit()))
+        {
+            refs.push_cci(part);
+        } else if upper.starts_with("SRG-") {
+            other(refs, "srg", part);
+        } else if h.contains("800-53") {
+            Refs::push(&mut refs.nist, part);
+        } else if h.contains("800-171") {
+            other(refs, "nist-800-171", part);
+        } else if h.contains("cswp") || h.contains("cybersecurity-framework") {
+            other(refs, "nist-csf", part);
+        } else if h.contains("cyber.mil") || h.contains("disa.mil") {
+            other(refs, "stig-id", part);
+        } else if h.contains("pcisecuritystandards") {
+            other(
+                refs,
+                if h.contains("v4") {
+                    "pcidss4"
+                } else {
+                    "pcidss"
+                },
+                part,
+            );
+        } else if h.contains("cisecurity.org/controls") {
+            other(refs, "cis-csc", part);
+        } else if h.contains("cisecurity") {
+            other(refs, "cis", part);
+        } else if h.contains("gpo.gov") || h.contains("hhs.gov") {
+            other(refs, "hipaa", part);
+        } else if h.contains("iso.org") {
+            other(refs, "iso27001", part);
+        } else if h.contains("isaca.org") {
+            other(refs, "cobit5", part);
+        } else if h.contains("isa.org") {
+            other(refs, "isa-62443", part);
+        } else if h.contains("nerc.com") {
+            other(refs, "nerc-cip", part);
+        } else if h.contains("fbi.gov") {
+            other(refs, "cjis", part);
+        } else if h.contains("niap-ccevs") {
+            other(refs, "ospp", part);
+        } else if h.contains("ssi.gouv.fr") {
+            other(refs, "anssi", part);
+        } else if href.is_empty() {
+            other(refs, "reference", part);
+        } else {
+            other(refs, href, part);
+        }
+    }
+}
+
+/// A `check` (or each check of a `complex-check`): OVAL definition refs
+/// as `(system, name, href)`, and SCE output.
+#[derive(Debug, Default)]
+struct Check {
+    refs: Vec<(String, String, String)>,
+    observed: Vec<Observation>,
+}
+
+fn check<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Check, IngestError> {
+    let mut out = Check::default();
+    check_into(xs, start, &mut out)?;
+    Ok(out)
+}
+
+fn check_into<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    out: &mut Check,
+) -> Result<(), IngestError> {
+    if start.name == "complex-check" {
+        each_child(xs, |xs, s| {
+            if s.name == "check" || s.name == "complex-check" {
+                check_into(xs, &s, out)?;
+            }
+            Ok(())
+        })?;
+        return Ok(());
+    }
+    let system = start.attr("system").unwrap_or("").to_string();
+    let sce = system
+        .to_ascii_lowercase()
+        .contains("open-scap.org/page/sce");
+    let mut script = None;
+    let mut imports: Vec<(String, String)> = Vec::new();
+    each_child(xs, |xs, s| {
+        match s.name.as_str() {
+            "check-content-ref" => {
+                if let Some(name) = s.attr("name")
+                    && out.refs.len() < 64
+                {
+                    out.refs.push((
+                        system.clone(),
+                        name.to_string(),
+                        s.attr("href").unwrap_or("").to_string(),
+                    ));
+                }
+                if script.is_none() {
+                    script = s.attr("href").map(str::to_string);
+                }
+            }
+            "check-import" if sce => {
+                let which = s.attr("import-name").unwrap_or("").to_string();
+                let t = xs.text_until_end()?;
+                imports.push((which, t));
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let script = script.unwrap_or_else(|| "SCE check".to_string());
+    for (which, t) in imports {
+        let Some(actual) = short::message(&t) else {
+            continue;
+        };
+        let name = match which.as_str() {
+            "stdout" => script.clone(),
+            "stderr" => format!("{script} (stderr)"),
+            _ => continue,
+        };
+        out.observed.push(Observation {
+            name,
+            expected: None,
+            actual: Some(actual),
+        });
+    }
+    Ok(())
+}
+
+// ---- test results -----------------------------------------------------------------
+
+/// One `TestResult`, as read; turned into a [`Scan`] by [`Run::finish`].
+#[derive(Debug, Default)]
+pub struct Run {
+    pub id: Option<String>,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    test_system: Option<String>,
+    scanner: Option<String>,
+    scanner_version: Option<String>,
+    pub benchmark: Option<String>,
+    benchmark_href: Option<String>,
+    profile: Option<String>,
+    target: Option<String>,
+    host_name: Option<String>,
+    addresses: Vec<String>,
+    /// The asset the run names (`target-id-ref`).
+    pub asset_ref: Option<String>,
+    pub results: Vec<Raw>,
+}
+
+/// One `rule-result`, as read.
+#[derive(Debug, Default)]
+pub struct Raw {
+    pub idref: String,
+    pub result: Option<ScanResult>,
+    word: String,
+    overridden: Option<String>,
+    severity: Option<Severity>,
+    version: Option<String>,
+    refs: Refs,
+    message: Option<String>,
+    /// OVAL definition refs of its checks: (system, name, href).
+    pub checks: Vec<(String, String, String)>,
+    pub observed: Vec<Observation>,
+}
+
+impl Raw {
+    /// Whether the rule's check ran (so an engine's values belong to it).
+    pub fn evaluated(&self) -> bool {
+        matches!(
+            self.word.as_str(),
+            "pass" | "fail" | "error" | "unknown" | "fixed" | "informational"
+        )
+    }
+}
+
+/// XCCDF's result words, as our results.
+pub fn result_word(word: &str) -> Option<ScanResult> {
+    Some(match word.trim() {
+        "pass" | "fixed" => ScanResult::Pass,
+        "fail" => ScanResult::Fail,
+        "error" | "unknown" => ScanResult::Error,
+        "notapplicable" | "notselected" => ScanResult::Notapplicable,
+        "notchecked" => ScanResult::Notchecked,
+        "informational" => ScanResult::Informational,
+        _ => return None,
+    })
+}
+
+/// Reads a `TestResult` whose `Start` was just returned.
+pub fn test_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Run, IngestError> {
+    let mut run = Run {
+        id: start.attr("id").map(str::to_string),
+        start_time: start.attr("start-time").map(str::to_string),
+        end_time: start.attr("end-time").map(str::to_string),
+        test_system: start.attr("test-system").map(str::to_string),
+        ..Run::default()
+    };
+    each_child(xs, |xs, s| {
+        match s.name.as_str() {
+            "benchmark" => {
+                run.benchmark = s.attr("id").map(str::to_string);
+                run.benchmark_href = s.attr("href").map(str::to_string);
+            }
+            "profile" => run.profile = s.attr("idref").map(str::to_string),
+            "target" => run.target = some(text(xs)?),
+            "target-address" => {
+                if let Some(a) = some(text(xs)?)
+                    && run.addresses.len() < 16
+                {
+                    run.addresses.push(a);
+                }
+            }
+            "target-id-ref" => run.asset_ref = s.attr("name").map(str::to_string),
+            "target-facts" => {
+                each_child(xs, |xs, f| {
+                    let name = f.attr("name").unwrap_or("").to_string();
+                    let value = some(text(xs)?);
+                    if name.ends_with(":scanner:name") {
+                        run.scanner = value;
+                    } else if name.ends_with(":scanner:version") {
+                        run.scanner_version = value;
+                    } else if (name.ends_with(":host_name") || name.ends_with(":fqdn"))
+                        && run.host_name.is_none()
+                    {
+                        run.host_name = value;
+                    }
+                    Ok(())
+                })?;
+            }
+            "rule-result" => {
+                let r = rule_result(xs, &s)?;
+                run.results.push(r);
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(run)
+}
+
+/// An `override` of a rule-result.
+struct Override {
+    new: String,
+    old: Option<String>,
+    authority: Option<String>,
+    time: Option<String>,
+    remark: Option<String>,
+}
+
+fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, IngestError> {
+    let mut raw = Raw {
+        idref: start.attr("idref").unwrap_or("").trim().to_string(),
+        severity: start.attr("severity").and_then(severity),
+        version: start.attr("version").map(str::to_string),
+        ..Raw::default()
+    };
+    // Only the last override counts.
+    let mut last_override: Option<Override> = None;
+    let mut messages: Vec<String> = Vec::new();
+    each_child(xs, |xs, s| {
+        match s.name.as_str() {
+            "result" => raw.word = text(xs)?,
+            "override" => {
+                let time = s.attr("time").or(s.attr("date")).map(str::to_string);
+                let authority = s.attr("authority").map(str::to_string);
+                let (mut old, mut new, mut remark) = (None, None, None);
+                each_child(xs, |xs, c| {
+                    match c.name.as_str() {
+                        "old-result" => old = some(text(xs)?),
+                        "new-result" => new = some(text(xs)?),
+                        "remark" => remark = some(text(xs)?),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                if let Some(new) = new {
+                    last_override = Some(Override {
+                        new,
+                        old,
+                        authority,
+                        time,
+                        remark,
+                    });
+                }
+            }
+            "ident" => {
+                let system = s.attr("system").unwrap_or("").to_string();
+                ident(&mut raw.refs, &system, &text(xs)?);
+            }
+            "message" => {
+                if let Some(m) = some(text(xs)?) {
+                    messages.push(m);
+                }
+            }
+            "check" | "complex-check" => {
+                let c = check(xs, &s)?;
+                raw.checks.extend(c.refs);
+                raw.observed.extend(c.observed);
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if let Some(Override {
+        new,
+        old,
+        authority,
+        time,
+        remark,
+    }) = last_override
+        && result_word(&new).is_some()
+    {
+        let mut s = format!(
+            "overridden from {} to {new}",
+            old.as_deref().unwrap_or(&raw.word)
+        );
+        if let Some(a) = authority {
+            s.push_str(&format!(" by {a}"));
+        }
+        if let Some(t) = time {
+            s.push_str(&format!(" on {t}"));
+        }
+        if let Some(r) = remark {
+            s.push_str(": ");
+            s.push_str(&r);
+        }
+        raw.overridden = short::message(&s);
+        raw.word = new;
+    }
+    raw.result = result_word(&raw.word);
+    raw.message = short::clip(&messages.join("\n"), short::LINES, MESSAGE_CHARS);
+    if raw.message.is_none() && raw.word == "notselected" {
+        raw.message = Some("notselected: the profile applied does not select this rule".into());
+    }
+    if raw.result.is_none() {
+        // Not an XCCDF result word: something went wrong in the tool.
+        raw.result = Some(ScanResult::Error);
+        raw.message = Some(format!(
+            "`{}` is not an XCCDF result",
+            short::line(&raw.word, 40).unwrap_or_default()
+        ));
+    }
+    Ok(raw)
+}
+
+/// The worse of two results, as XCCDF's AND combines them.
+fn rank(r: ScanResult) -> u8 {
+    match r {
+        ScanResult::Fail => 0,
+        ScanResult::Error => 1,
+        ScanResult::Notchecked => 2,
+        ScanResult::Pass => 3,
+        ScanResult::Informational => 4,
+        ScanResult::Notapplicable => 5,
+    }
+}
+
+impl Run {
+    /// The target its results ran against.
+    pub fn target(&self) -> Option<&str> {
+        self.target
+            .as_deref()
+            .or(self.host_name.as_deref())
+            .or(self.addresses.first().map(String::as_str))
+    }
+
+    /// The OVAL definitions whose results would be observed values for
+    /// its evaluated rules: each rule-result's own check, else its rule's.
+    pub fn wanted_definitions<'a>(&'a self, defs: &'a Defs) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        for r in self.results.iter().filter(|r| r.evaluated()) {
+            if r.checks.is_empty() {
+                if let Some(d) = defs.rules.get(&r.idref) {
+                    out.extend(d.checks.iter().map(String::as_str));
+                }
+            } else {
+                out.extend(r.checks.iter().map(|(_, n, _)| n.as_str()));
+            }
+        }
+        out
+    }
+
+    /// The scan: rule definitions applied, results merged by rule,
+    /// `observe` asked for each evaluated rule's values from its check
+    /// engine, `target` (an ARF asset) used when given.
+    pub fn finish(
+        self,
+        format: &'static str,
+        defs: &Defs,
+        target: Option<String>,
+        observe: &dyn Fn(&Raw, Option<&RuleDef>) -> Vec<Observation>,
+    ) -> Scan {
+        let target = target
+            .or_else(|| self.target().map(str::to_string))
+            .unwrap_or_default();
+        let (tool, tool_version) = tool_of(
+            self.test_system.as_deref(),
+            self.scanner.as_deref(),
+            self.scanner_version.as_deref(),
+        );
+        let mut results: Vec<RuleResult> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for raw in self.results {
+            let Some(result) = raw.result else {
+                continue;
+            };
+            if raw.idref.is_empty() {
+                continue;
+            }
+            let def = defs.rules.get(&raw.idref);
+            let mut observed = raw.observed.clone();
+            observed.extend(observe(&raw, def));
+            let mut refs = def.map(|d| d.refs.clone()).unwrap_or_default();
+            merge_refs(&mut refs, &raw.refs);
+            if let Some(v) = &raw.version
+                && tail_from(&raw.idref, "SV-").is_some()
+            {
+                other(&mut refs, "stig-id", v);
+            }
+            let r = RuleResult {
+                target: target.clone(),
+                rule_id: raw.idref.clone(),
+                title: def.and_then(|d| d.title.clone()),
+                result,
+                severity: raw.severity.or(def.and_then(|d| d.severity)),
+                refs,
+                observed,
+                message: raw.message,
+                overridden: raw.overridden,
+            };
+            match at.get(&raw.idref) {
+                Some(&i) => merge(&mut results[i], r),
+                None => {
+                    at.insert(raw.idref, results.len());
+                    results.push(r);
+                }
+            }
+        }
+        for r in &mut results {
+            r.observed.truncate(MAX_OBSERVED);
+        }
+        Scan {
+            format,
+            tool,
+            tool_version,
+            id: self.id,
+            time: self.end_time.or(self.start_time),
+            profile: self.profile.or(self.benchmark).or(self.benchmark_href),
+            results,
+            stated: Default::default(),
+        }
+    }
+}
+
+fn merge_refs(into: &mut Refs, from: &Refs) {
+    for n in &from.nist {
+        Refs::push(&mut into.nist, n.as_str());
+    }
+    for c in &from.cci {
+        Refs::push(&mut into.cci, c.as_str());
+    }
+    for c in &from.cwe {
+        Refs::push(&mut into.cwe, c.as_str());
+    }
+    for c in &from.cce {
+        Refs::push(&mut into.cce, c.as_str());
+    }
+    for c in &from.cve {
+        Refs::push(&mut into.cve, c.as_str());
+    }
+    for (s, id) in &from.other {
+        other(into, s, id);
+    }
+}
+
+/// A second result for the same rule: the worse one decides.
+fn merge(into: &mut RuleResult, r: RuleResult) {
+    if rank(r.result) < rank(into.result) {
+        into.result = r.result;
+        if r.message.is_some() {
+            into.message = r.message;
+        }
+    }
+    if into.overridden.is_none() {
+        into.overridden = r.overridden;
+    }
+    if into.severity.is_none() {
+        into.severity = r.severity;
+    }
+    merge_refs(&mut into.refs, &r.refs);
+    for o in r.observed {
+        if into.observed.len() >= MAX_OBSERVED {
+            break;
+        }
+        if !into.observed.contains(&o) {
+            into.observed.push(o);
+        }
+    }
+}
+
+/// The tool from the `test-system` CPE (2.2 `cpe:/a:vendor:product:version`
+/// or 2.3 `cpe:2.3:a:vendor:product:version`), else the scanner facts.
+fn tool_of(
+    cpe: Option<&str>,
+    scanner: Option<&str>,
+    scanner_version: Option<&str>,
+) -> (String, Option<String>) {
+    if let Some(cpe) = cpe {
+        let parts: Vec<&str> = if let Some(rest) = cpe.strip_prefix("cpe:2.3:") {
+            rest.split(':').collect()
+        } else if let Some(rest) = cpe.strip_prefix("cpe:/") {
+            rest.split(':').collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(product) = parts.get(2).filter(|p| !p.is_empty()) {
+            let name = match product.to_ascii_lowercase().as_str() {
+                "openscap" => "OpenSCAP".to_string(),
+                "scc" => "SCC".to_string(),
+                _ => product.to_string(),
+            };
+            let version = parts
+                .get(3)
+                .filter(|v| !v.is_empty() && **v != "*" && **v != "-")
+                .map(|v| v.to_string());
+            return (name, version);
+        }
+    }
+    match scanner {
+        Some(s) => (s.to_string(), scanner_version.map(str::to_string)),
+        None => ("XCCDF".to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_by_href() {
+        let mut r = Refs::default();
+        reference_text(
+            &mut r,
+            "http://nvlpubs.nist.gov/nistpubs/SpecialPublications/NIST.SP.800-53r4.pdf",
+            "AC-2(1), AC-7(a)",
+        );
+        reference_text(&mut r, "http://iase.disa.mil/cci/index.html", "366");
+        reference_text(&mut r, "https://public.cyber.mil/stigs/cci/", "CCI-000018");
+        reference_text(
+            &mut r,
+            "https://public.cyber.mil/stigs/srg-stig-tools/",
+            "SRG-OS-000480-GPOS-00227",
+        );
+        reference_text(
+            &mut r,
+            "https://public.cyber.mil/stigs/downloads/?_dl_facet_stigs=operating-systems",
+            "RHEL-08-010000",
+        );
+        reference_text(
+            &mut r,
+            "https://www.pcisecuritystandards.org/documents/PCI_DSS_v3-2-1.pdf",
+            "Req-2.2.4",
+        );
+        reference_text(
+            &mut r,
+            "https://www.cisecurity.org/benchmark/red_hat_linux/",
+            "5.2.10",
+        );
+        reference_text(&mut r, "https://www.cisecurity.org/controls/", "1, 12");
+        reference_text(&mut r, "https://example.org/std", "X.1");
+        assert_eq!(r.nist, vec!["AC-2(1)", "AC-7(a)"]);
+        assert_eq!(r.cci, vec!["CCI-000366", "CCI-000018"]);
+        let other: Vec<(&str, &str)> = r
+            .other
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(
+            other,
+            vec![
+                ("srg", "SRG-OS-000480-GPOS-00227"),
+                ("stig-id", "RHEL-08-010000"),
+                ("pcidss", "Req-2.2.4"),
+                ("cis", "5.2.10"),
+                ("cis-csc", "1"),
+                ("cis-csc", "12"),
+                ("https://example.org/std", "X.1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn reference_lists_are_bounded() {
+        let mut r = Refs::default();
+        let many: Vec<String> = (0..10_000).map(|i| format!("AC-{i}")).collect();
+        reference_text(&mut r, "NIST.SP.800-53r5.pdf", &many.join(","));
+        reference_text(&mut r, "https://example.org", &"x".repeat(5000));
+        ident(&mut r, "urn:x", "more");
+        assert_eq!(r.nist.len(), MAX_REFS);
+        assert!(r.other.is_empty());
+    }
+
+    #[test]
+    fn idents_by_system_and_prefix() {
+        let mut r = Refs::default();
+        ident(&mut r, "http://cce.mitre.org", "CCE-26970-4");
+        ident(&mut r, "http://cyber.mil/cci", "CCI-000048");
+        ident(&mut r, "http://cyber.mil/legacy", "V-71859");
+        ident(&mut r, "http://cve.mitre.org", "CVE-2005-3629");
+        ident(&mut r, "", "CWE-79");
+        ident(&mut r, "urn:other", "X-1");
+        assert_eq!(r.cce, vec!["CCE-26970-4"]);
+        assert_eq!(r.cci, vec!["CCI-000048"]);
+        assert_eq!(r.cve, vec!["CVE-2005-3629"]);
+        assert_eq!(r.cwe, vec!["CWE-79"]);
+        assert_eq!(
+            r.other,
+            vec![
+                ("stig-legacy".to_string(), "V-71859".to_string()),
+                ("urn:other".to_string(), "X-1".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn tools_from_cpes_and_facts() {
+        assert_eq!(
+            tool_of(Some("cpe:/a:redhat:openscap:1.3.5"), None, None),
+            ("OpenSCAP".into(), Some("1.3.5".into()))
+        );
+        assert_eq!(
+            tool_of(Some("cpe:2.3:a:spawar:scc:5.4:*:*:*:*:*:*:*"), None, None),
+            ("SCC".into(), Some("5.4".into()))
+        );
+        assert_eq!(
+            tool_of(None, Some("OpenSCAP"), Some("1.2.17")),
+            ("OpenSCAP".into(), Some("1.2.17".into()))
+        );
+        assert_eq!(tool_of(None, None, None), ("XCCDF".into(), None));
+    }
+}
