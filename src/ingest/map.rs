@@ -97,8 +97,12 @@ impl<'a> Mapper<'a> {
         let mut out = Vec::new();
         for raw in refs {
             let id = super::cci::control_of(raw).unwrap_or_else(|| raw.trim().to_string());
-            if let Some(r) = order.iter().find_map(|fw| self.control(fw, &id)) {
-                out.push(r);
+            if let Some(found) = order
+                .iter()
+                .map(|fw| self.controls(fw, &id))
+                .find(|v| !v.is_empty())
+            {
+                out.extend(found);
             }
         }
         sorted(out)
@@ -128,9 +132,7 @@ impl<'a> Mapper<'a> {
         for t in use_tables {
             for id in ids.clone() {
                 for control in t.map.get(id).into_iter().flatten() {
-                    if let Some(r) = self.control(t.framework.as_str(), control) {
-                        out.push(r);
-                    }
+                    out.extend(self.controls(t.framework.as_str(), control));
                 }
             }
         }
@@ -138,11 +140,29 @@ impl<'a> Mapper<'a> {
     }
 
     /// `framework:control` with the control as the framework writes it,
-    /// when the framework has it.
-    fn control(&self, framework: &str, id: &str) -> Option<ControlRef> {
-        let fw = self.index.frameworks.get(framework)?;
-        let c = &fw.controls[fw.control(id)?];
-        Some(ControlRef(format!("{framework}:{}", c.display())))
+    /// when the framework has it. A withdrawn control counts as the
+    /// controls it moved to or was incorporated into (a scanner written
+    /// for an older revision names what is now elsewhere); one withdrawn
+    /// without a successor maps to nothing.
+    fn controls(&self, framework: &str, id: &str) -> Vec<ControlRef> {
+        let Some(fw) = self.index.frameworks.get(framework) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut todo: Vec<usize> = fw.control(id).into_iter().collect();
+        let mut seen = std::collections::HashSet::new();
+        while let Some(i) = todo.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            let c = &fw.controls[i];
+            if c.withdrawn {
+                todo.extend(c.replaced_by.iter().filter_map(|r| fw.control(r.as_str())));
+            } else {
+                out.push(ControlRef(format!("{framework}:{}", c.display())));
+            }
+        }
+        out
     }
 }
 

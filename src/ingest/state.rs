@@ -11,7 +11,8 @@ use crate::model::{
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A finding's identity within a source's state.
+/// A finding's identity within a source's state: target and rule. (The
+/// profile only scopes what a scan covers.)
 pub type Key = (String, String);
 
 /// A result ready to fold: the reader's result and how it was mapped.
@@ -78,6 +79,7 @@ pub fn fold(
             state.insert(key, f);
         }
     }
+    let profile = scan.profile.clone();
     // The results of this scan, one per key (the worst when a file repeats one).
     let mut fresh: BTreeMap<Key, Mapped> = BTreeMap::new();
     for m in mapped {
@@ -92,7 +94,8 @@ pub fn fold(
     }
     let targets: BTreeSet<&String> = fresh.keys().map(|(t, _)| t).collect();
     let mut unseen: BTreeSet<String> = BTreeSet::new();
-    // What was there and is not in this scan.
+    // What was there and is not in this scan: only records of a target this
+    // scan covered, under the same profile, are its business.
     let old_keys: Vec<Key> = state.keys().cloned().collect();
     for key in old_keys {
         if fresh.contains_key(&key) {
@@ -105,6 +108,9 @@ pub fn fold(
         let Some(f) = state.get_mut(&key) else {
             continue;
         };
+        if f.profile != profile {
+            continue;
+        }
         if f.result == ScanResult::Fail {
             // A scanner that reports only what is wrong (vulnerabilities,
             // alerts) stops reporting what was fixed.
@@ -120,7 +126,7 @@ pub fn fold(
         }
     }
     for (key, m) in fresh {
-        let new = finding(m, time.clone());
+        let new = finding(m, time.clone(), profile.clone());
         match state.get(&key) {
             None => {
                 if new.result == ScanResult::Fail {
@@ -190,7 +196,7 @@ fn rank(r: ScanResult) -> u8 {
     }
 }
 
-fn finding(m: Mapped, time: Option<When>) -> Finding {
+fn finding(m: Mapped, time: Option<When>, profile: Option<String>) -> Finding {
     let r = m.result;
     let mut references: Vec<String> = Vec::new();
     let push = |scheme: &str, ids: &[String], out: &mut Vec<String>| {
@@ -219,6 +225,7 @@ fn finding(m: Mapped, time: Option<When>) -> Finding {
     observed.dedup();
     Finding {
         target: (!r.target.is_empty()).then_some(r.target),
+        profile,
         rule_id: r.rule_id,
         title: r.title,
         result: r.result,

@@ -59,6 +59,11 @@ pub struct Finding {
     /// The host, image, account or resource the rule ran against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// The benchmark, STIG or profile the rule belongs to, when the scan
+    /// names one: a later scan of another profile on the same target
+    /// leaves this record alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     pub rule_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
