@@ -77,14 +77,25 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// Every HDF file of the corpus, converted ones included.
 fn hdf_files(root: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for d in [
-        "scans/hdf/saf",
-        "scans/hdf/heimdall2",
-        "scans/ckl/heimdall2/hdf-output",
-    ] {
+    for d in ["scans/hdf/saf", "scans/hdf/heimdall2"] {
         v.extend(files(&root.join(d), "json"));
     }
-    assert!(v.len() >= 11, "HDF files in the corpus: {v:?}");
+    // MITRE's conversions of every other scanner's samples are HDF too.
+    let scans = root.join("scans");
+    for kind in std::fs::read_dir(&scans).expect("scans").flatten() {
+        for origin in std::fs::read_dir(kind.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let out = origin.path().join("hdf-output");
+            if out.is_dir() {
+                v.extend(files(&out, "json"));
+            }
+        }
+    }
+    v.sort();
+    assert!(v.len() >= 22, "HDF files in the corpus: {v:?}");
     v
 }
 
@@ -654,4 +665,113 @@ fn corpus_ckl_matches_its_stated_counts_and_mitres_conversion() {
         r.overridden.as_deref(),
         Some("severity high overridden to medium: Testing both N/A and overidden")
     );
+}
+
+// ---- bad input ------------------------------------------------------------------
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+#[test]
+fn bad_input_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let err = |p: &Path| match ingest::read_path(p) {
+        Ok((r, _)) => panic!("{} read as {}", p.display(), r.name()),
+        Err(e) => e,
+    };
+    let p = write(d, "empty.xml", b"");
+    assert!(matches!(err(&p), ingest::IngestError::Empty { .. }));
+    let p = write(d, "blank.json", b"  \n\t ");
+    assert!(matches!(err(&p), ingest::IngestError::Empty { .. }));
+    let p = write(
+        d,
+        "garbage.ckl",
+        &[0xff, 0xfe, 0x00, 0x9c, 0x42, 0x00, 0xc3],
+    );
+    assert!(matches!(err(&p), ingest::IngestError::Unrecognised { .. }));
+    let p = write(
+        d,
+        "other.xml",
+        b"<Benchmark xmlns=\"urn:not-xccdf\"><TestResult/></Benchmark>",
+    );
+    assert!(matches!(err(&p), ingest::IngestError::Unrecognised { .. }));
+    let p = write(d, "sarif.json", br#"{"version": "2.1.0", "runs": []}"#);
+    assert!(matches!(err(&p), ingest::IngestError::Unrecognised { .. }));
+    let p = write(
+        d,
+        "entities.ckl",
+        b"<?xml version=\"1.0\"?>\n<!DOCTYPE CHECKLIST [<!ENTITY x \"y\">]>\n<CHECKLIST>&x;</CHECKLIST>",
+    );
+    assert!(matches!(err(&p), ingest::IngestError::XmlEntities { .. }));
+
+    // Each format cut short: an error naming the file, the format and a line.
+    for (name, text, format) in [
+        (
+            "cut.json",
+            "{\"platform\": {}, \"profiles\": [{\"name\": \"p\", \"controls\": [{\"id\": \"C\",\n",
+            "hdf",
+        ),
+        (
+            "cut.xml",
+            "<Benchmark xmlns=\"http://checklists.nist.gov/xccdf/1.2\" id=\"b\">\n<TestResult id=\"t\">\n",
+            "xccdf",
+        ),
+        (
+            "cut-arf.xml",
+            "<arf:asset-report-collection xmlns:arf=\"http://scap.nist.gov/schema/asset-reporting-format/1.1\">\n<arf:reports>\n",
+            "arf",
+        ),
+        ("cut.ckl", "<CHECKLIST>\n<ASSET>\n", "ckl"),
+        (
+            "cut.cklb",
+            "{\"title\": \"x\", \"stigs\": [{\"stig_name\": \"S\", \"rules\": [\n",
+            "ckl",
+        ),
+    ] {
+        let p = write(d, name, text.as_bytes());
+        match err(&p) {
+            ingest::IngestError::Malformed {
+                path,
+                format: f,
+                line: Some(_),
+                ..
+            } => {
+                assert_eq!(path, p);
+                assert_eq!(f, format, "{name}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn corpus_samples_cut_in_half_are_refused() {
+    let root = corpus();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (rel, format) in [
+        ("scans/hdf/saf/red_hat_good.json", "hdf"),
+        ("scans/xccdf/heimdall2/xccdf-results-scc-rhel7.xml", "xccdf"),
+        ("scans/xccdf/openscap/rds_index_simple-arf.xml", "arf"),
+        ("scans/ckl/heimdall2/RHEL8V1R3.ckl", "ckl"),
+    ] {
+        let bytes = std::fs::read(need(&root, rel)).expect("read");
+        let p = write(dir.path(), "half", &bytes[..bytes.len() / 2]);
+        match ingest::read_path(&p) {
+            Err(ingest::IngestError::Malformed {
+                format: f,
+                line: Some(_),
+                ..
+            }) => assert_eq!(f, format, "{rel}"),
+            Err(other) => panic!("{rel}: {other}"),
+            Ok(_) => panic!("{rel}: half a file was read"),
+        }
+    }
 }

@@ -129,7 +129,7 @@ impl Reader for Arf {
         while xs.next_event()?.is_some() {}
 
         let Ctx {
-            defs,
+            mut defs,
             runs,
             assets,
             about,
@@ -143,7 +143,7 @@ impl Reader for Arf {
                 def.map(|d| d.checks.iter().map(String::as_str).collect())
                     .unwrap_or_default()
             } else {
-                raw.checks.iter().map(|(_, n, _)| n.as_str()).collect()
+                raw.checks.iter().map(String::as_str).collect()
             };
             names
                 .iter()
@@ -152,16 +152,18 @@ impl Reader for Arf {
                 .cloned()
                 .collect()
         };
+        let n = runs.len();
         Ok(runs
             .into_iter()
-            .map(|(report, run)| {
+            .enumerate()
+            .map(|(i, (report, run))| {
                 let asset = report
                     .as_ref()
                     .and_then(|r| about.get(r))
                     .and_then(|ids| ids.iter().find_map(|id| assets.get(id)))
                     .or_else(|| run.asset_ref.as_ref().and_then(|id| assets.get(id)))
                     .and_then(Asset::name);
-                run.finish("arf", &defs, asset, &observe)
+                run.finish("arf", &mut defs, i + 1 == n, asset, &observe)
             })
             .collect())
     }

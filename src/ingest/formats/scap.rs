@@ -57,6 +57,7 @@
 use super::short;
 use crate::ingest::xml::{Start, XmlEvent, XmlStream};
 use crate::ingest::{IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::BufRead;
 
@@ -207,14 +208,14 @@ fn rule<R: BufRead>(
                 def.title = short::line(&text(xs)?, 500);
             }
             "ident" => {
-                let system = s.attr("system").unwrap_or("").to_string();
-                ident(&mut def.refs, &system, &text(xs)?);
+                let id = text(xs)?;
+                ident(&mut def.refs, s.attr("system").unwrap_or(""), &id);
             }
             "reference" => reference(xs, &s, &mut def.refs)?,
             "version" => version = some(text(xs)?),
             "check" | "complex-check" => {
                 let c = check(xs, &s)?;
-                for (_, name, _) in c.refs {
+                for name in c.refs {
                     if !def.checks.contains(&name) && def.checks.len() < 64 {
                         def.checks.push(name);
                     }
@@ -282,6 +283,18 @@ pub fn other(refs: &mut Refs, scheme: &str, id: &str) {
     }
 }
 
+/// Whether `hay` contains the lower-case ASCII `needle`, ignoring case.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Whether `s` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
 /// XCCDF's severity words.
 pub fn severity(word: &str) -> Option<Severity> {
     match word.trim().to_ascii_lowercase().as_str() {
@@ -299,17 +312,16 @@ pub fn ident(refs: &mut Refs, system: &str, id: &str) {
     if id.is_empty() || !room(refs, id) {
         return;
     }
-    let sys = system.to_ascii_lowercase();
-    let upper = id.to_ascii_uppercase();
-    if sys.contains("cci") || upper.starts_with("CCI-") {
+    let is = |word: &str, prefix: &str| contains_ci(system, word) || starts_with_ci(id, prefix);
+    if is("cci", "CCI-") {
         refs.push_cci(id);
-    } else if sys.contains("cce") || upper.starts_with("CCE-") {
+    } else if is("cce", "CCE-") {
         Refs::push(&mut refs.cce, id);
-    } else if sys.contains("cve") || upper.starts_with("CVE-") {
+    } else if is("cve", "CVE-") {
         Refs::push(&mut refs.cve, id);
-    } else if sys.contains("cwe") || upper.starts_with("CWE-") {
+    } else if is("cwe", "CWE-") {
         refs.push_cwe(id);
-    } else if sys.contains("legacy") {
+    } else if contains_ci(system, "legacy") {
         other(refs, "stig-legacy", id);
     } else {
         other(refs, if system.is_empty() { "ident" } else { system }, id);
@@ -363,12 +375,11 @@ pub fn reference_text(refs: &mut Refs, href: &str, text: &str) {
         if !room(refs, part) {
             continue;
         }
-        let upper = part.to_ascii_uppercase();
-        if upper.starts_with("CCI-")
+        if starts_with_ci(part, "CCI-")
             || (h.contains("/cci") && part.chars().all(|c| c.is_ascii_digit()))
         {
             refs.push_cci(part);
-        } else if upper.starts_with("SRG-") {
+        } else if starts_with_ci(part, "SRG-") {
             other(refs, "srg", part);
         } else if h.contains("800-53") {
             Refs::push(&mut refs.nist, part);
@@ -416,11 +427,11 @@ pub fn reference_text(refs: &mut Refs, href: &str, text: &str) {
     }
 }
 
-/// A `check` (or each check of a `complex-check`): OVAL definition refs
-/// as `(system, name, href)`, and SCE output.
+/// A `check` (or each check of a `complex-check`): the names its
+/// `check-content-ref`s give (OVAL definition ids), and SCE output.
 #[derive(Debug, Default)]
 struct Check {
-    refs: Vec<(String, String, String)>,
+    refs: Vec<String>,
     observed: Vec<Observation>,
 }
 
@@ -444,10 +455,9 @@ fn check_into<R: BufRead>(
         })?;
         return Ok(());
     }
-    let system = start.attr("system").unwrap_or("").to_string();
-    let sce = system
-        .to_ascii_lowercase()
-        .contains("open-scap.org/page/sce");
+    let sce = start
+        .attr("system")
+        .is_some_and(|s| contains_ci(s, "open-scap.org/page/sce"));
     let mut script = None;
     let mut imports: Vec<(String, String)> = Vec::new();
     each_child(xs, |xs, s| {
@@ -456,11 +466,7 @@ fn check_into<R: BufRead>(
                 if let Some(name) = s.attr("name")
                     && out.refs.len() < 64
                 {
-                    out.refs.push((
-                        system.clone(),
-                        name.to_string(),
-                        s.attr("href").unwrap_or("").to_string(),
-                    ));
+                    out.refs.push(name.to_string());
                 }
                 if script.is_none() {
                     script = s.attr("href").map(str::to_string);
@@ -527,8 +533,8 @@ pub struct Raw {
     version: Option<String>,
     refs: Refs,
     message: Option<String>,
-    /// OVAL definition refs of its checks: (system, name, href).
-    pub checks: Vec<(String, String, String)>,
+    /// The names its checks refer to (OVAL definition ids).
+    pub checks: Vec<String>,
     pub observed: Vec<Observation>,
 }
 
@@ -653,8 +659,8 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
                 }
             }
             "ident" => {
-                let system = s.attr("system").unwrap_or("").to_string();
-                ident(&mut raw.refs, &system, &text(xs)?);
+                let id = text(xs)?;
+                ident(&mut raw.refs, s.attr("system").unwrap_or(""), &id);
             }
             "message" => {
                 if let Some(m) = some(text(xs)?) {
@@ -743,7 +749,7 @@ impl Run {
                     out.extend(d.checks.iter().map(String::as_str));
                 }
             } else {
-                out.extend(r.checks.iter().map(|(_, n, _)| n.as_str()));
+                out.extend(r.checks.iter().map(String::as_str));
             }
         }
         out
@@ -751,11 +757,14 @@ impl Run {
 
     /// The scan: rule definitions applied, results merged by rule,
     /// `observe` asked for each evaluated rule's values from its check
-    /// engine, `target` (an ARF asset) used when given.
+    /// engine, `target` (an ARF asset) used when given. `last` says no other
+    /// run of the file needs the rule definitions, so they are moved into
+    /// the results rather than copied.
     pub fn finish(
         self,
         format: &'static str,
-        defs: &Defs,
+        defs: &mut Defs,
+        last: bool,
         target: Option<String>,
         observe: &dyn Fn(&Raw, Option<&RuleDef>) -> Vec<Observation>,
     ) -> Scan {
@@ -776,31 +785,49 @@ impl Run {
             if raw.idref.is_empty() {
                 continue;
             }
-            let def = defs.rules.get(&raw.idref);
-            let mut observed = raw.observed.clone();
-            observed.extend(observe(&raw, def));
-            let mut refs = def.map(|d| d.refs.clone()).unwrap_or_default();
-            merge_refs(&mut refs, &raw.refs);
-            if let Some(v) = &raw.version
-                && tail_from(&raw.idref, "SV-").is_some()
+            let def: Option<Cow<'_, RuleDef>> = if last {
+                defs.rules.remove(&raw.idref).map(Cow::Owned)
+            } else {
+                defs.rules.get(&raw.idref).map(Cow::Borrowed)
+            };
+            let extra = observe(&raw, def.as_deref());
+            let Raw {
+                idref,
+                severity,
+                version,
+                refs: raw_refs,
+                message,
+                overridden,
+                mut observed,
+                ..
+            } = raw;
+            observed.extend(extra);
+            let (title, def_severity, mut refs) = match def {
+                Some(Cow::Owned(d)) => (d.title, d.severity, d.refs),
+                Some(Cow::Borrowed(d)) => (d.title.clone(), d.severity, d.refs.clone()),
+                None => (None, None, Refs::default()),
+            };
+            merge_refs(&mut refs, raw_refs);
+            if let Some(v) = &version
+                && tail_from(&idref, "SV-").is_some()
             {
                 other(&mut refs, "stig-id", v);
             }
             let r = RuleResult {
                 target: target.clone(),
-                rule_id: raw.idref.clone(),
-                title: def.and_then(|d| d.title.clone()),
+                rule_id: idref.clone(),
+                title,
                 result,
-                severity: raw.severity.or(def.and_then(|d| d.severity)),
+                severity: severity.or(def_severity),
                 refs,
                 observed,
-                message: raw.message,
-                overridden: raw.overridden,
+                message,
+                overridden,
             };
-            match at.get(&raw.idref) {
+            match at.get(&idref) {
                 Some(&i) => merge(&mut results[i], r),
                 None => {
-                    at.insert(raw.idref, results.len());
+                    at.insert(idref, results.len());
                     results.push(r);
                 }
             }
@@ -821,24 +848,29 @@ impl Run {
     }
 }
 
-fn merge_refs(into: &mut Refs, from: &Refs) {
-    for n in &from.nist {
-        Refs::push(&mut into.nist, n.as_str());
+/// `from`'s references added to `into`, moved.
+fn merge_refs(into: &mut Refs, from: Refs) {
+    if into.is_empty() {
+        *into = from;
+        return;
     }
-    for c in &from.cci {
-        Refs::push(&mut into.cci, c.as_str());
+    for n in from.nist {
+        Refs::push(&mut into.nist, n);
     }
-    for c in &from.cwe {
-        Refs::push(&mut into.cwe, c.as_str());
+    for c in from.cci {
+        Refs::push(&mut into.cci, c);
     }
-    for c in &from.cce {
-        Refs::push(&mut into.cce, c.as_str());
+    for c in from.cwe {
+        Refs::push(&mut into.cwe, c);
     }
-    for c in &from.cve {
-        Refs::push(&mut into.cve, c.as_str());
+    for c in from.cce {
+        Refs::push(&mut into.cce, c);
     }
-    for (s, id) in &from.other {
-        other(into, s, id);
+    for c in from.cve {
+        Refs::push(&mut into.cve, c);
+    }
+    for (s, id) in from.other {
+        other(into, &s, &id);
     }
 }
 
@@ -856,7 +888,7 @@ fn merge(into: &mut RuleResult, r: RuleResult) {
     if into.severity.is_none() {
         into.severity = r.severity;
     }
-    merge_refs(&mut into.refs, &r.refs);
+    merge_refs(&mut into.refs, r.refs);
     for o in r.observed {
         if into.observed.len() >= MAX_OBSERVED {
             break;

@@ -61,9 +61,11 @@ impl Reader for Xccdf {
         }
         // The rest of the document (checks it is well formed and whole).
         while xs.next_event()?.is_some() {}
+        let n = runs.len();
         Ok(runs
             .into_iter()
-            .map(|r| r.finish("xccdf", &defs, None, &|_, _| Vec::new()))
+            .enumerate()
+            .map(|(i, r)| r.finish("xccdf", &mut defs, i + 1 == n, None, &|_, _| Vec::new()))
             .collect())
     }
 }
