@@ -699,7 +699,7 @@ fn bad_input_is_refused_naming_the_file() {
         b"<Benchmark xmlns=\"urn:not-xccdf\"><TestResult/></Benchmark>",
     );
     assert!(matches!(err(&p), ingest::IngestError::Unrecognised { .. }));
-    let p = write(d, "sarif.json", br#"{"version": "2.1.0", "runs": []}"#);
+    let p = write(d, "other.json", br#"{"version": "2.1.0", "items": []}"#);
     assert!(matches!(err(&p), ingest::IngestError::Unrecognised { .. }));
     let p = write(
         d,
