@@ -101,7 +101,8 @@ type Read = Result<(&'static dyn Reader, Vec<Scan>), IngestError>;
 
 /// Ingests `inputs` (files or directories) into the repository at `repo`.
 pub fn run(repo: &Path, inputs: &[PathBuf], opts: &Options) -> Result<Report, RunError> {
-    let ws = crate::workspace::load(repo)?;
+    // The findings are read below, part by part, as the state to fold into.
+    let ws = crate::workspace::load_except(repo, &[Kind::Findings])?;
     let outcome = crate::validate::index_only(&ws);
     let Some(config) = outcome.repo.config.as_ref() else {
         return Err(RunError::BadConfig);
@@ -214,20 +215,24 @@ pub fn run(repo: &Path, inputs: &[PathBuf], opts: &Options) -> Result<Report, Ru
         let mut state = old;
         let mut total = Drift::default();
         let mut mapped_by: BTreeMap<String, usize> = BTreeMap::new();
-        for (time, file, scan) in scans {
-            let mapped: Vec<Mapped> = scan
-                .results
-                .iter()
+        for (time, file, mut scan) in scans {
+            let results = std::mem::take(&mut scan.results);
+            let mapped: Vec<Mapped> = results
+                .into_par_iter()
                 .map(|r| {
-                    let (controls, how) = mapper.map(r, system_model);
-                    *mapped_by.entry(mapped_name(how).to_string()).or_default() += 1;
+                    let (controls, how) = mapper.map(&r, system_model);
                     Mapped {
-                        result: r.clone(),
+                        result: r,
                         controls,
                         mapped_by: how,
                     }
                 })
                 .collect();
+            for m in &mapped {
+                *mapped_by
+                    .entry(mapped_name(m.mapped_by).to_string())
+                    .or_default() += 1;
+            }
             let (next, drift) = state::fold(state, &system, &scan, mapped, Some(file), time);
             merge_drift(&mut total, drift);
             state = Some(next);
@@ -264,7 +269,7 @@ fn mapped_name(m: MappedBy) -> &'static str {
 fn merge_drift(total: &mut Drift, d: Drift) {
     // A later scan of the same source supersedes what an earlier one said
     // about the same finding; lists keep the latest word on each.
-    let keys: Vec<_> = d
+    let keys: std::collections::HashSet<_> = d
         .new_failures
         .iter()
         .chain(&d.fixed)
@@ -397,36 +402,22 @@ fn part_name(stem: &str, n: usize) -> String {
 /// none. A state that does not read back is an error: it is never
 /// overwritten by a guess.
 fn read_state(repo: &Path, stem: &str, limits: &Limits) -> Result<Option<FindingSet>, String> {
-    let mut set: Option<FindingSet> = None;
+    let mut rels = Vec::new();
     for n in 1.. {
         let rel = part_name(stem, n);
-        let path = repo.join(&rel);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        match std::fs::symlink_metadata(repo.join(&rel)) {
+            Ok(_) => rels.push(rel),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
             Err(e) => return Err(format!("cannot read {rel}: {e}")),
-        };
-        let ylimits = YamlLimits {
-            max_depth: limits.max_depth,
-            ..YamlLimits::default()
-        };
-        let node = yaml::parse(
-            text.trim_start_matches('\u{feff}'),
-            ylimits,
-            Default::default(),
-        )
-        .map_err(|e| {
-            format!(
-                "{rel}:{}:{}: {}; fix or remove it (run `aegis validate`), then ingest again",
-                e.pos.line, e.pos.column, e.message
-            )
-        })?;
-        let part: FindingSet = serde_json::from_value(node.to_json()).map_err(|e| {
-            format!(
-                "{rel} is not a valid findings file ({}); fix or remove it (run `aegis validate`), then ingest again",
-                crate::excerpt::message(&e.to_string())
-            )
-        })?;
+        }
+    }
+    let parts: Vec<Result<FindingSet, String>> = rels
+        .par_iter()
+        .map(|rel| read_part(repo, rel, limits))
+        .collect();
+    let mut set: Option<FindingSet> = None;
+    for part in parts {
+        let part = part?;
         match &mut set {
             None => set = Some(part),
             Some(s) => s.findings.extend(part.findings),
@@ -435,59 +426,107 @@ fn read_state(repo: &Path, stem: &str, limits: &Limits) -> Result<Option<Finding
     Ok(set)
 }
 
+/// One part of a state, parsed under the repository's limits like every
+/// file `aegis validate` reads.
+fn read_part(repo: &Path, rel: &str, limits: &Limits) -> Result<FindingSet, String> {
+    let path = repo.join(rel);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "{rel} is a symbolic link; Aegis never reads state through one: make it a regular file"
+        ));
+    }
+    let bytes = crate::workspace::read_bounded(&path, limits.max_file_bytes)
+        .map_err(|e| format!("cannot read {rel}: {e}"))?
+        .ok_or_else(|| {
+            format!(
+                "{rel} is over limits.max_file_bytes ({} bytes); Aegis writes parts within it: split or remove it, then ingest again",
+                limits.max_file_bytes
+            )
+        })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{rel} is not UTF-8; fix or remove it, then ingest again"))?;
+    let ylimits = YamlLimits {
+        max_depth: limits.max_depth,
+        ..YamlLimits::default()
+    };
+    let node = yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        ylimits,
+        Default::default(),
+    )
+    .map_err(|e| {
+        format!(
+            "{rel}:{}:{}: {}; fix or remove it (run `aegis validate`), then ingest again",
+            e.pos.line, e.pos.column, e.message
+        )
+    })?;
+    serde_json::from_value(node.to_json()).map_err(|e| {
+        format!(
+            "{rel} is not a valid findings file ({}); fix or remove it (run `aegis validate`), then ingest again",
+            crate::excerpt::message(&e.to_string())
+        )
+    })
+}
+
 /// The state as part files, each within the size limit `aegis validate`
 /// applies and the loader's budget of values per file.
+///
+/// Each finding is rendered once, in parallel, as a one-item block
+/// sequence: that is exactly its text under `findings:` (the last key,
+/// written at the left margin), so parts are cut and joined from those
+/// texts without rendering the state again.
 fn render_parts(stem: &str, set: &FindingSet, max_bytes: u64) -> Vec<(String, String)> {
     const MAX_LINES: usize = 300_000;
-    let render = |rel: &str, s: &FindingSet| {
-        crate::import::native::render(rel, Kind::Findings, s).unwrap_or_default()
-    };
-    let first = part_name(stem, 1);
-    let whole = render(&first, set);
-    if whole.len() as u64 <= max_bytes && whole.matches('\n').count() <= MAX_LINES {
-        return vec![(first, whole)];
-    }
-    let mut chunks: Vec<Vec<crate::model::Finding>> = vec![Vec::new()];
-    let (mut bytes, mut lines) = (0u64, 0usize);
-    let header = render(
-        &first,
-        &FindingSet {
+    let header = |rel: &str| {
+        let empty = FindingSet {
+            schema_version: set.schema_version,
+            system: set.system.clone(),
+            source: set.source.clone(),
+            scan: set.scan.clone(),
             findings: Vec::new(),
-            ..set.clone()
-        },
-    );
-    for f in &set.findings {
-        let item = serde_saphyr::to_string(&std::slice::from_ref(f)).unwrap_or_default();
+        };
+        crate::import::native::render(rel, Kind::Findings, &empty).unwrap_or_default()
+    };
+    let items: Vec<String> = set
+        .findings
+        .par_iter()
+        .map(|f| serde_saphyr::to_string(&std::slice::from_ref(f)).unwrap_or_default())
+        .collect();
+    let first = part_name(stem, 1);
+    let head = header(&first);
+    // Cut points: a part is full when the next finding would take it past
+    // the byte or line limit (a part always takes at least one finding).
+    let mut cuts: Vec<std::ops::Range<usize>> = Vec::new();
+    let fixed = (head.len() + FINDINGS_KEY.len()) as u64;
+    let (mut begin, mut bytes, mut lines) = (0usize, fixed, 0usize);
+    for (i, item) in items.iter().enumerate() {
         let (b, l) = (item.len() as u64, item.matches('\n').count());
-        let full = !chunks.last().is_some_and(Vec::is_empty)
-            && (header.len() as u64 + bytes + b > max_bytes || lines + l > MAX_LINES);
-        if full {
-            chunks.push(Vec::new());
-            bytes = 0;
-            lines = 0;
+        if i > begin && (bytes + b > max_bytes || lines + l > MAX_LINES) {
+            cuts.push(begin..i);
+            (begin, bytes, lines) = (i, fixed, 0);
         }
         bytes += b;
         lines += l;
-        if let Some(c) = chunks.last_mut() {
-            c.push(f.clone());
-        }
     }
-    chunks
-        .into_iter()
+    cuts.push(begin..items.len());
+    cuts.into_iter()
         .enumerate()
-        .map(|(i, findings)| {
-            let rel = part_name(stem, i + 1);
-            let text = render(
-                &rel,
-                &FindingSet {
-                    findings,
-                    ..set.clone()
-                },
-            );
+        .map(|(n, range)| {
+            let rel = part_name(stem, n + 1);
+            let mut text = if n == 0 { head.clone() } else { header(&rel) };
+            if !range.is_empty() {
+                text.push_str(FINDINGS_KEY);
+                for item in &items[range] {
+                    text.push_str(item);
+                }
+            }
             (rel, text)
         })
         .collect()
 }
+
+/// The key the findings follow in a state file.
+const FINDINGS_KEY: &str = "findings:\n";
 
 /// Writes the parts (each atomically, only when changed) and removes
 /// parts the state no longer needs.
@@ -532,5 +571,81 @@ mod tests {
         assert!(scan_time("2021-08-17").is_some());
         assert!(scan_time("Thu Feb 10 10:44:26 2022").is_some());
         assert!(scan_time("yesterday").is_none());
+    }
+
+    fn sample_set(n: usize) -> FindingSet {
+        use crate::model::{ControlRef, Finding, Observed, ScanInfo, ScanResult, ScanSource};
+        let when: When = "2024-05-01T10:00:00Z".parse().expect("a time");
+        let findings = (0..n)
+            .map(|i| Finding {
+                target: Some(format!("host-{}", i % 3)),
+                profile: (i % 2 == 0).then(|| "stig: \"rhel\"".to_string()),
+                rule_id: format!("rule-{i:04}"),
+                title: Some("a title: with # and\nnew line".into()),
+                result: if i % 4 == 0 {
+                    ScanResult::Fail
+                } else {
+                    ScanResult::Pass
+                },
+                severity: Some("high".into()),
+                controls: vec![ControlRef("sp800-53r5:ac-2".into())],
+                mapped_by: MappedBy::Cci,
+                references: vec!["cci:CCI-000015".into(), "- leading dash".into()],
+                observed: vec![Observed {
+                    name: "key: value".into(),
+                    expected: Some("".into()),
+                    actual: Some("  padded ".into()),
+                }],
+                overridden: (i % 5 == 0).then(|| "notapplicable".into()),
+                message: Some("multi\nline\n\ttext".into()),
+                since: Some(when.clone()),
+                fixed: None,
+            })
+            .collect();
+        FindingSet {
+            schema_version: 1,
+            system: SystemId("app".into()),
+            source: ScanSource {
+                tool: "OpenSCAP".into(),
+                version: Some("1.3.5".into()),
+                format: Some("xccdf".into()),
+            },
+            scan: Some(ScanInfo {
+                id: Some("scan".into()),
+                time: Some(when),
+                profile: None,
+                file: Some("a.xml".into()),
+            }),
+            findings,
+        }
+    }
+
+    #[test]
+    fn parts_joined_from_findings_read_as_a_whole_render() {
+        for n in [0, 1, 7] {
+            let set = sample_set(n);
+            let parts = render_parts("findings/app/openscap", &set, u64::MAX);
+            assert_eq!(parts.len(), 1);
+            let whole =
+                crate::import::native::render("findings/app/openscap.yaml", Kind::Findings, &set)
+                    .expect("renders");
+            assert_eq!(parts[0].1, whole, "{n} findings");
+        }
+    }
+
+    #[test]
+    fn parts_stay_within_the_byte_limit_and_read_back_to_the_state() {
+        let set = sample_set(40);
+        let parts = render_parts("findings/app/openscap", &set, 4_000);
+        assert!(parts.len() > 3, "{} parts", parts.len());
+        assert_eq!(parts[1].0, "findings/app/openscap.2.yaml");
+        let mut back = Vec::new();
+        for (_, text) in &parts {
+            assert!(text.len() <= 4_000, "{} bytes", text.len());
+            let part: FindingSet = serde_saphyr::from_str(text).expect("parses");
+            assert_eq!(part.system, set.system);
+            back.extend(part.findings);
+        }
+        assert_eq!(back, set.findings);
     }
 }

@@ -56,6 +56,13 @@ pub const CONFIG_FILE: &str = "aegis.yaml";
 
 /// Loads the repository at `root`.
 pub fn load(root: &Path) -> Result<Workspace, LoadError> {
+    load_except(root, &[])
+}
+
+/// Loads the repository at `root` without the files of the kinds in
+/// `skip` (a command that reads one kind itself, such as `aegis ingest`
+/// with its findings, does not parse them twice).
+pub fn load_except(root: &Path, skip: &[Kind]) -> Result<Workspace, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NotADirectory(root.to_path_buf()));
     }
@@ -100,6 +107,7 @@ pub fn load(root: &Path) -> Result<Workspace, LoadError> {
     let (found, mut diagnostics) = layout::walk(&canonical);
     let mut files: Vec<SourceFile> = found
         .par_iter()
+        .filter(|(_, kind)| !skip.contains(kind))
         .map(|(rel, kind)| read_file(&canonical, rel, *kind, &limits))
         .collect();
     files.insert(0, config);
@@ -230,7 +238,7 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
     file
 }
 
-fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+pub(crate) fn read_bounded(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     // Sized from the open handle: one read instead of a doubling series.
