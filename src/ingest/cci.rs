@@ -5,7 +5,7 @@
 //! `controls/references/cci--<framework>.yaml` that ingest maps through.
 
 use super::IngestError;
-use super::xml::{XmlEvent, XmlStream};
+use super::xml::XmlEvent;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
@@ -21,52 +21,56 @@ pub type CciList = BTreeMap<String, Vec<(String, String)>>;
 
 /// Reads the list, keeping the references to NIST SP 800-53 revisions.
 pub fn read(input: &mut dyn BufRead, path: &Path) -> Result<CciList, IngestError> {
-    let mut xml = XmlStream::new(input, path, "DISA CCI list");
-    let mut out = CciList::new();
-    let mut current: Option<String> = None;
-    while let Some(e) = xml.next_event()? {
-        match e {
-            XmlEvent::Start(s) if s.name == "cci_item" => {
-                let Some(id) = s.attr("id") else {
-                    return Err(xml.error("a cci_item has no id"));
-                };
-                let mut refs = super::Refs::default();
-                refs.push_cci(id);
-                current = refs.cci.into_iter().next();
-            }
-            XmlEvent::Start(s) if s.name == "reference" => {
-                let (Some(cci), Some(title), Some(index)) =
-                    (current.as_ref(), s.attr("title"), s.attr("index"))
-                else {
-                    continue;
-                };
-                if !title.contains("800-53") || title.contains("800-53A") {
-                    continue;
+    super::xml::pipe(input, path, "DISA CCI list", |xml| {
+        let mut out = CciList::new();
+        let mut current: Option<String> = None;
+        // The depth inside the current cci_item: an end that leaves it ends it.
+        let mut item_depth = 0;
+        while let Some(e) = xml.next_event()? {
+            match e {
+                XmlEvent::Start(s) if s.name == "cci_item" => {
+                    let Some(id) = s.attr("id") else {
+                        return Err(xml.error("a cci_item has no id"));
+                    };
+                    let mut refs = super::Refs::default();
+                    refs.push_cci(id);
+                    current = refs.cci.into_iter().next();
+                    item_depth = xml.depth();
                 }
-                let Some(revision) = s.attr("version") else {
-                    continue;
-                };
-                if let Some(control) = control_of(index) {
-                    let list = out.entry(cci.clone()).or_default();
-                    let item = (revision.to_string(), control);
-                    if !list.contains(&item) {
-                        list.push(item);
+                XmlEvent::Start(s) if s.name == "reference" => {
+                    let (Some(cci), Some(title), Some(index)) =
+                        (current.as_ref(), s.attr("title"), s.attr("index"))
+                    else {
+                        continue;
+                    };
+                    if !title.contains("800-53") || title.contains("800-53A") {
+                        continue;
+                    }
+                    let Some(revision) = s.attr("version") else {
+                        continue;
+                    };
+                    if let Some(control) = control_of(index) {
+                        let list = out.entry(cci.clone()).or_default();
+                        let item = (revision.to_string(), control);
+                        if !list.contains(&item) {
+                            list.push(item);
+                        }
                     }
                 }
+                XmlEvent::End if xml.depth() < item_depth => current = None,
+                _ => {}
             }
-            XmlEvent::End(name) if name == "cci_item" => current = None,
-            _ => {}
         }
-    }
-    if out.is_empty() {
-        return Err(IngestError::malformed(
-            path,
-            "DISA CCI list",
-            None,
-            "no cci_item references NIST SP 800-53",
-        ));
-    }
-    Ok(out)
+        if out.is_empty() {
+            return Err(IngestError::malformed(
+                path,
+                "DISA CCI list",
+                None,
+                "no cci_item references NIST SP 800-53",
+            ));
+        }
+        Ok(out)
+    })
 }
 
 /// The control an 800-53 reference index names: `AC-2 (1) (a)` →

@@ -84,88 +84,89 @@ impl Reader for Arf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        let mut xs = XmlStream::new(input, path, "arf");
-        let root = match xs.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(xs.error("no root element")),
-        };
-        if root.name != "asset-report-collection" {
-            return Err(xs.error(format!(
-                "the root element is <{}>, not an ARF asset-report-collection",
-                crate::excerpt::text(&root.name)
-            )));
-        }
-        let mut ctx = Ctx::default();
-        each_child(&mut xs, |xs, s| {
-            match s.name.as_str() {
-                "relationships" => relationships(xs, &mut ctx)?,
-                "report-requests" => descend(xs, &mut ctx, None)?,
-                "assets" => {
-                    each_child(xs, |xs, a| {
-                        if a.name == "asset"
-                            && let Some(id) = a.attr("id")
-                        {
-                            let id = id.to_string();
-                            let mut asset = Asset::default();
-                            computing_device(xs, &mut asset)?;
-                            ctx.assets.insert(id, asset);
-                        }
-                        Ok(())
-                    })?;
-                }
-                "reports" => {
-                    each_child(xs, |xs, r| {
-                        if r.name == "report" {
-                            let id = r.attr("id").map(str::to_string);
-                            descend(xs, &mut ctx, id.as_deref())?;
-                        }
-                        Ok(())
-                    })?;
-                }
-                _ => {}
-            }
-            Ok(())
-        })?;
-        while xs.next_event()?.is_some() {}
-
-        let Ctx {
-            mut defs,
-            runs,
-            assets,
-            about,
-            observed,
-        } = ctx;
-        let observe = |raw: &scap::Raw, def: Option<&scap::RuleDef>| {
-            if !raw.evaluated() {
-                return Vec::new();
-            }
-            let names: Vec<&str> = if raw.checks.is_empty() {
-                def.map(|d| d.checks.iter().map(String::as_str).collect())
-                    .unwrap_or_default()
-            } else {
-                raw.checks.iter().map(String::as_str).collect()
+        crate::ingest::xml::pipe(input, path, "arf", |xs| {
+            let root = match xs.next_event()? {
+                Some(XmlEvent::Start(s)) => s,
+                _ => return Err(xs.error("no root element")),
             };
-            names
-                .iter()
-                .filter_map(|n| observed.by_definition.get(*n))
-                .flatten()
-                .cloned()
-                .collect()
-        };
-        let n = runs.len();
-        Ok(runs
-            .into_iter()
-            .enumerate()
-            .map(|(i, (report, run))| {
-                let asset = report
-                    .as_ref()
-                    .and_then(|r| about.get(r))
-                    .and_then(|ids| ids.iter().find_map(|id| assets.get(id)))
-                    .or_else(|| run.asset_ref.as_ref().and_then(|id| assets.get(id)))
-                    .and_then(Asset::name);
-                run.finish("arf", &mut defs, i + 1 == n, asset, &observe)
-            })
-            .collect())
+            if root.name != "asset-report-collection" {
+                return Err(xs.error(format!(
+                    "the root element is <{}>, not an ARF asset-report-collection",
+                    crate::excerpt::text(&root.name)
+                )));
+            }
+            let mut ctx = Ctx::default();
+            each_child(xs, |xs, s| {
+                match s.name.as_str() {
+                    "relationships" => relationships(xs, &mut ctx)?,
+                    "report-requests" => descend(xs, &mut ctx, None)?,
+                    "assets" => {
+                        each_child(xs, |xs, a| {
+                            if a.name == "asset"
+                                && let Some(id) = a.attr("id")
+                            {
+                                let id = id.to_string();
+                                let mut asset = Asset::default();
+                                computing_device(xs, &mut asset)?;
+                                ctx.assets.insert(id, asset);
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    "reports" => {
+                        each_child(xs, |xs, r| {
+                            if r.name == "report" {
+                                let id = r.attr("id").map(str::to_string);
+                                descend(xs, &mut ctx, id.as_deref())?;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })?;
+            while xs.next_event()?.is_some() {}
+
+            let Ctx {
+                mut defs,
+                runs,
+                assets,
+                about,
+                observed,
+            } = ctx;
+            let observe = |raw: &scap::Raw, def: Option<&scap::RuleDef>| {
+                if !raw.evaluated() {
+                    return Vec::new();
+                }
+                let names: Vec<&str> = if raw.checks.is_empty() {
+                    def.map(|d| d.checks.iter().map(String::as_str).collect())
+                        .unwrap_or_default()
+                } else {
+                    raw.checks.iter().map(String::as_str).collect()
+                };
+                names
+                    .iter()
+                    .filter_map(|n| observed.by_definition.get(*n))
+                    .flatten()
+                    .cloned()
+                    .collect()
+            };
+            let n = runs.len();
+            Ok(runs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (report, run))| {
+                    let asset = report
+                        .as_ref()
+                        .and_then(|r| about.get(r))
+                        .and_then(|ids| ids.iter().find_map(|id| assets.get(id)))
+                        .or_else(|| run.asset_ref.as_ref().and_then(|id| assets.get(id)))
+                        .and_then(Asset::name);
+                    run.finish("arf", &mut defs, i + 1 == n, asset, &observe)
+                })
+                .collect())
+        })
     }
 }
 
@@ -244,12 +245,12 @@ fn descend<R: BufRead>(
         match s.name.as_str() {
             "Benchmark" => {
                 let mut runs = Vec::new();
-                scap::benchmark(xs, &s, &mut ctx.defs, &mut runs)?;
+                scap::benchmark(xs, s, &mut ctx.defs, &mut runs)?;
                 ctx.runs
                     .extend(runs.into_iter().map(|r| (report.map(str::to_string), r)));
             }
             "TestResult" => {
-                let run = scap::test_result(xs, &s)?;
+                let run = scap::test_result(xs, s)?;
                 ctx.runs.push((report.map(str::to_string), run));
             }
             "oval_results" => {

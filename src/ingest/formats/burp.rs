@@ -37,45 +37,46 @@ impl Reader for Burp {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        let mut x = XmlStream::new(input, path, NAME);
-        let root = match x.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(x.error("the document has no root element")),
-        };
-        if root.name != ROOT || root.prefix.is_some() {
-            return Err(x.error(format!(
-                "the root element is <{}>, not <{ROOT}>",
-                crate::excerpt::text(&root.name)
-            )));
-        }
-        if let Some(ns) = root.attr("xmlns") {
-            return Err(x.error(format!(
-                "<{ROOT}> is in the namespace {}; Burp writes it in none",
-                crate::excerpt::text(ns)
-            )));
-        }
-        let mut fold = Fold::default();
-        while let Some(child) = next_child(&mut x)? {
-            if child.name != "issue" {
-                x.skip()?;
-                continue;
+        crate::ingest::xml::pipe(input, path, NAME, |x| {
+            let root = match x.next_event()? {
+                Some(XmlEvent::Start(s)) => s,
+                _ => return Err(x.error("the document has no root element")),
+            };
+            if root.name != ROOT || root.prefix().is_some() {
+                return Err(x.error(format!(
+                    "the root element is <{}>, not <{ROOT}>",
+                    crate::excerpt::text(&root.name)
+                )));
             }
-            let line = x.line();
-            let issue = read_issue(&mut x)?;
-            fold.add(issue.into_result().map_err(|m| {
-                IngestError::malformed(path, NAME, Some(line), format!("the <issue> here {m}"))
-            })?);
-        }
-        Ok(vec![Scan {
-            format: NAME,
-            tool: "Burp Suite".into(),
-            tool_version: root.attr("burpVersion").and_then(fold::some),
-            id: None,
-            time: root.attr("exportTime").and_then(fold::some),
-            profile: None,
-            results: fold.finish(),
-            stated: Default::default(),
-        }])
+            if let Some(ns) = root.attr("xmlns") {
+                return Err(x.error(format!(
+                    "<{ROOT}> is in the namespace {}; Burp writes it in none",
+                    crate::excerpt::text(ns)
+                )));
+            }
+            let mut fold = Fold::default();
+            while let Some(child) = next_child(x)? {
+                if child.name != "issue" {
+                    x.skip()?;
+                    continue;
+                }
+                let line = x.line();
+                let issue = read_issue(x)?;
+                fold.add(issue.into_result().map_err(|m| {
+                    IngestError::malformed(path, NAME, Some(line), format!("the <issue> here {m}"))
+                })?);
+            }
+            Ok(vec![Scan {
+                format: NAME,
+                tool: "Burp Suite".into(),
+                tool_version: root.attr("burpVersion").and_then(fold::some),
+                id: None,
+                time: root.attr("exportTime").and_then(fold::some),
+                profile: None,
+                results: fold.finish(),
+                stated: Default::default(),
+            }])
+        })
     }
 }
 
@@ -84,7 +85,7 @@ fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestE
         match x.next_event()? {
             Some(XmlEvent::Start(s)) => return Ok(Some(s)),
             Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End(_)) | None => return Ok(None),
+            Some(XmlEvent::End) | None => return Ok(None),
         }
     }
 }

@@ -310,54 +310,55 @@ fn read_ckl(
     path: &Path,
     tool: (String, Option<String>),
 ) -> Result<Vec<Scan>, IngestError> {
-    let mut xs = XmlStream::new(input, path, "ckl");
-    let root = match xs.next_event()? {
-        Some(XmlEvent::Start(s)) => s,
-        _ => return Err(xs.error("no root element")),
-    };
-    if root.name != "CHECKLIST" {
-        return Err(xs.error(format!(
-            "the root element is <{}>, not a STIG Viewer CHECKLIST",
-            crate::excerpt::text(&root.name)
-        )));
-    }
-    let mut target = Target::default();
-    let mut scans = Vec::new();
-    each_child(&mut xs, |xs, s| {
-        match s.name.as_str() {
-            "ASSET" => {
-                each_child(xs, |xs, a| {
-                    let v = Some(text(xs)?).filter(|t| !t.is_empty());
-                    match a.name.as_str() {
-                        "HOST_NAME" => target.host_name = v,
-                        "HOST_FQDN" => target.fqdn = v,
-                        "HOST_IP" => target.ip = v,
-                        "WEB_OR_DATABASE" => {
-                            target.web_or_database =
-                                v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
-                        }
-                        "WEB_DB_SITE" => target.site = v,
-                        "WEB_DB_INSTANCE" => target.instance = v,
-                        _ => {}
-                    }
-                    Ok(())
-                })?;
-            }
-            "STIGS" => {
-                let name = target.name();
-                each_child(xs, |xs, i| {
-                    if i.name == "iSTIG" {
-                        scans.push(istig(xs, &tool, &name)?);
-                    }
-                    Ok(())
-                })?;
-            }
-            _ => {}
+    crate::ingest::xml::pipe(input, path, "ckl", |xs| {
+        let root = match xs.next_event()? {
+            Some(XmlEvent::Start(s)) => s,
+            _ => return Err(xs.error("no root element")),
+        };
+        if root.name != "CHECKLIST" {
+            return Err(xs.error(format!(
+                "the root element is <{}>, not a STIG Viewer CHECKLIST",
+                crate::excerpt::text(&root.name)
+            )));
         }
-        Ok(())
-    })?;
-    while xs.next_event()?.is_some() {}
-    Ok(scans)
+        let mut target = Target::default();
+        let mut scans = Vec::new();
+        each_child(xs, |xs, s| {
+            match s.name.as_str() {
+                "ASSET" => {
+                    each_child(xs, |xs, a| {
+                        let v = Some(text(xs)?).filter(|t| !t.is_empty());
+                        match a.name.as_str() {
+                            "HOST_NAME" => target.host_name = v,
+                            "HOST_FQDN" => target.fqdn = v,
+                            "HOST_IP" => target.ip = v,
+                            "WEB_OR_DATABASE" => {
+                                target.web_or_database =
+                                    v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                            }
+                            "WEB_DB_SITE" => target.site = v,
+                            "WEB_DB_INSTANCE" => target.instance = v,
+                            _ => {}
+                        }
+                        Ok(())
+                    })?;
+                }
+                "STIGS" => {
+                    let name = target.name();
+                    each_child(xs, |xs, i| {
+                        if i.name == "iSTIG" {
+                            scans.push(istig(xs, &tool, &name)?);
+                        }
+                        Ok(())
+                    })?;
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        while xs.next_event()?.is_some() {}
+        Ok(scans)
+    })
 }
 
 fn istig<R: BufRead>(
@@ -388,7 +389,7 @@ fn istig<R: BufRead>(
                     Ok(())
                 })?;
             }
-            "VULN" => vulns.push(vuln(xs, &s)?),
+            "VULN" => vulns.push(vuln(xs, s)?),
             _ => {}
         }
         Ok(())

@@ -36,68 +36,69 @@ impl Reader for Nessus {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        let mut x = XmlStream::new(input, path, NAME);
-        let root = match x.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(x.error("the document has no root element")),
-        };
-        if root.name != ROOT || root.prefix.is_some() {
-            return Err(x.error(format!(
-                "the root element is <{}>, not <{ROOT}>",
-                crate::excerpt::text(&root.name)
-            )));
-        }
-        if let Some(ns) = root.attr("xmlns") {
-            return Err(x.error(format!(
-                "<{ROOT}> is in the namespace {}; Nessus writes it in none",
-                crate::excerpt::text(ns)
-            )));
-        }
-        check_cm_namespace(&x, &root)?;
-        let mut scan = Scan {
-            format: NAME,
-            tool: "Nessus".into(),
-            ..Default::default()
-        };
-        let mut fold = Fold::default();
-        let mut end: Option<(i64, String)> = None;
-        let mut end_text: Option<String> = None;
-        while let Some(child) = next_child(&mut x)? {
-            match child.name.as_str() {
-                "Policy" => scan.profile = read_policy(&mut x)?,
-                "Report" => {
-                    check_cm_namespace(&x, &child)?;
-                    if scan.id.is_none() {
-                        scan.id = child.attr("name").and_then(fold::some);
-                    }
-                    while let Some(host) = next_child(&mut x)? {
-                        if host.name != "ReportHost" {
-                            x.skip()?;
-                            continue;
-                        }
-                        let h = read_host(&mut x, &host, &mut fold)?;
-                        if scan.tool_version.is_none() {
-                            scan.tool_version = h.version;
-                        }
-                        match h.end_timestamp {
-                            Some(ts) if end.as_ref().is_none_or(|(t, _)| ts > *t) => {
-                                if let Some(text) = fold::epoch(ts) {
-                                    end = Some((ts, text));
-                                }
-                            }
-                            _ => {}
-                        }
-                        if h.end_text.is_some() {
-                            end_text = h.end_text;
-                        }
-                    }
-                }
-                _ => x.skip()?,
+        crate::ingest::xml::pipe(input, path, NAME, |x| {
+            let root = match x.next_event()? {
+                Some(XmlEvent::Start(s)) => s,
+                _ => return Err(x.error("the document has no root element")),
+            };
+            if root.name != ROOT || root.prefix().is_some() {
+                return Err(x.error(format!(
+                    "the root element is <{}>, not <{ROOT}>",
+                    crate::excerpt::text(&root.name)
+                )));
             }
-        }
-        scan.time = end.map(|(_, t)| t).or(end_text);
-        scan.results = fold.finish();
-        Ok(vec![scan])
+            if let Some(ns) = root.attr("xmlns") {
+                return Err(x.error(format!(
+                    "<{ROOT}> is in the namespace {}; Nessus writes it in none",
+                    crate::excerpt::text(ns)
+                )));
+            }
+            check_cm_namespace(x, &root)?;
+            let mut scan = Scan {
+                format: NAME,
+                tool: "Nessus".into(),
+                ..Default::default()
+            };
+            let mut fold = Fold::default();
+            let mut end: Option<(i64, String)> = None;
+            let mut end_text: Option<String> = None;
+            while let Some(child) = next_child(x)? {
+                match child.name.as_str() {
+                    "Policy" => scan.profile = read_policy(x)?,
+                    "Report" => {
+                        check_cm_namespace(x, &child)?;
+                        if scan.id.is_none() {
+                            scan.id = child.attr("name").and_then(fold::some);
+                        }
+                        while let Some(host) = next_child(x)? {
+                            if host.name != "ReportHost" {
+                                x.skip()?;
+                                continue;
+                            }
+                            let h = read_host(x, &host, &mut fold)?;
+                            if scan.tool_version.is_none() {
+                                scan.tool_version = h.version;
+                            }
+                            match h.end_timestamp {
+                                Some(ts) if end.as_ref().is_none_or(|(t, _)| ts > *t) => {
+                                    if let Some(text) = fold::epoch(ts) {
+                                        end = Some((ts, text));
+                                    }
+                                }
+                                _ => {}
+                            }
+                            if h.end_text.is_some() {
+                                end_text = h.end_text;
+                            }
+                        }
+                    }
+                    _ => x.skip()?,
+                }
+            }
+            scan.time = end.map(|(_, t)| t).or(end_text);
+            scan.results = fold.finish();
+            Ok(vec![scan])
+        })
     }
 }
 
@@ -120,7 +121,7 @@ fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestE
         match x.next_event()? {
             Some(XmlEvent::Start(s)) => return Ok(Some(s)),
             Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End(_)) | None => return Ok(None),
+            Some(XmlEvent::End) | None => return Ok(None),
         }
     }
 }

@@ -138,7 +138,7 @@ fn system<R: BufRead>(
                             let id = i.attr("id").unwrap_or("");
                             if needed_items.contains(id) {
                                 let id = id.to_string();
-                                let item = item(xs, &i)?;
+                                let item = item(xs, i)?;
                                 items.insert(id, item);
                             }
                             Ok(())

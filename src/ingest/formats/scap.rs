@@ -73,19 +73,20 @@ const MESSAGE_CHARS: usize = 400;
 /// read the child or leave it: what it leaves is skipped.
 pub fn each_child<R: BufRead>(
     xs: &mut XmlStream<R>,
-    mut f: impl FnMut(&mut XmlStream<R>, Start) -> Result<(), IngestError>,
+    mut f: impl FnMut(&mut XmlStream<R>, &Start) -> Result<(), IngestError>,
 ) -> Result<String, IngestError> {
     let depth = xs.depth();
     let mut text = String::new();
     loop {
         match xs.next_event()? {
             Some(XmlEvent::Start(s)) => {
-                f(xs, s)?;
+                f(xs, &s)?;
+                xs.recycle(s);
                 while xs.depth() > depth {
                     xs.skip()?;
                 }
             }
-            Some(XmlEvent::End(_)) => return Ok(text),
+            Some(XmlEvent::End) => return Ok(text),
             Some(XmlEvent::Text(t)) => {
                 if text.len() < 64 * 1024 {
                     if !text.is_empty() {
@@ -101,12 +102,17 @@ pub fn each_child<R: BufRead>(
 
 /// The text of the element whose `Start` was just returned, trimmed.
 pub fn text<R: BufRead>(xs: &mut XmlStream<R>) -> Result<String, IngestError> {
-    Ok(xs.text_until_end()?.trim().to_string())
+    // Each text node comes trimmed, and they are joined with single spaces.
+    xs.text_until_end()
 }
 
 fn some(s: String) -> Option<String> {
     let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    if t.len() == s.len() {
+        (!s.is_empty()).then_some(s)
+    } else {
+        (!t.is_empty()).then(|| t.to_string())
+    }
 }
 
 // ---- rule definitions -----------------------------------------------------------
@@ -142,10 +148,10 @@ pub fn benchmark<R: BufRead>(
     }
     let bench_id = start.attr("id").map(str::to_string);
     each_child(xs, |xs, s| match s.name.as_str() {
-        "Group" => group(xs, &s, defs),
-        "Rule" => rule(xs, &s, &Group::default(), defs),
+        "Group" => group(xs, s, defs),
+        "Rule" => rule(xs, s, &Group::default(), defs),
         "TestResult" => {
-            let mut run = test_result(xs, &s)?;
+            let mut run = test_result(xs, s)?;
             if run.benchmark.is_none() {
                 run.benchmark = bench_id.clone();
             }
@@ -180,8 +186,8 @@ fn group<R: BufRead>(
             g.title = some(text(xs)?);
             Ok(())
         }
-        "Group" => group(xs, &s, defs),
-        "Rule" => rule(xs, &s, g, defs),
+        "Group" => group(xs, s, defs),
+        "Rule" => rule(xs, s, g, defs),
         _ => Ok(()),
     })?;
     Ok(())
@@ -211,10 +217,10 @@ fn rule<R: BufRead>(
                 let id = text(xs)?;
                 ident(&mut def.refs, s.attr("system").unwrap_or(""), &id);
             }
-            "reference" => reference(xs, &s, &mut def.refs)?,
+            "reference" => reference(xs, s, &mut def.refs)?,
             "version" => version = some(text(xs)?),
             "check" | "complex-check" => {
-                let c = check(xs, &s)?;
+                let c = check(xs, s)?;
                 for name in c.refs {
                     if !def.checks.contains(&name) && def.checks.len() < 64 {
                         def.checks.push(name);
@@ -285,9 +291,17 @@ pub fn other(refs: &mut Refs, scheme: &str, id: &str) {
 
 /// Whether `hay` contains the lower-case ASCII `needle`, ignoring case.
 fn contains_ci(hay: &str, needle: &str) -> bool {
+    // Systems and hrefs are nearly always lower case already.
+    if !hay.bytes().any(|b| b.is_ascii_uppercase()) {
+        return hay.contains(needle);
+    }
+    let n = needle.as_bytes();
+    let Some(first) = n.first() else {
+        return true;
+    };
     hay.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        .windows(n.len())
+        .any(|w| w[0].eq_ignore_ascii_case(first) && w.eq_ignore_ascii_case(n))
 }
 
 /// Whether `s` starts with `prefix`, ignoring ASCII case.
@@ -449,7 +463,7 @@ fn check_into<R: BufRead>(
     if start.name == "complex-check" {
         each_child(xs, |xs, s| {
             if s.name == "check" || s.name == "complex-check" {
-                check_into(xs, &s, out)?;
+                check_into(xs, s, out)?;
             }
             Ok(())
         })?;
@@ -520,6 +534,10 @@ pub struct Run {
     /// The asset the run names (`target-id-ref`).
     pub asset_ref: Option<String>,
     pub results: Vec<Raw>,
+    /// Where each rule's result is in `results`: a rule reported again is
+    /// folded in as it is read, so a file that repeats results is read in
+    /// memory that does not grow with it.
+    at: HashMap<String, usize>,
 }
 
 /// One `rule-result`, as read.
@@ -536,15 +554,51 @@ pub struct Raw {
     /// The names its checks refer to (OVAL definition ids).
     pub checks: Vec<String>,
     pub observed: Vec<Observation>,
+    evaluated: bool,
 }
 
 impl Raw {
     /// Whether the rule's check ran (so an engine's values belong to it).
     pub fn evaluated(&self) -> bool {
-        matches!(
-            self.word.as_str(),
-            "pass" | "fail" | "error" | "unknown" | "fixed" | "informational"
-        )
+        self.evaluated
+    }
+
+    /// Another result of the same rule in the same run, folded in as
+    /// [`merge`] folds finished results: the worse result decides.
+    fn absorb(&mut self, other: Raw) {
+        if let (Some(a), Some(b)) = (self.result, other.result)
+            && rank(b) < rank(a)
+        {
+            self.result = other.result;
+            self.word = other.word;
+            if other.message.is_some() {
+                self.message = other.message;
+            }
+        }
+        self.evaluated |= other.evaluated;
+        if self.overridden.is_none() {
+            self.overridden = other.overridden;
+        }
+        if self.severity.is_none() {
+            self.severity = other.severity;
+        }
+        if self.version.is_none() {
+            self.version = other.version;
+        }
+        merge_refs(&mut self.refs, other.refs);
+        for c in other.checks {
+            if self.checks.len() < 64 && !self.checks.contains(&c) {
+                self.checks.push(c);
+            }
+        }
+        for o in other.observed {
+            if self.observed.len() >= MAX_OBSERVED {
+                break;
+            }
+            if !self.observed.contains(&o) {
+                self.observed.push(o);
+            }
+        }
     }
 }
 
@@ -603,8 +657,14 @@ pub fn test_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<R
                 })?;
             }
             "rule-result" => {
-                let r = rule_result(xs, &s)?;
-                run.results.push(r);
+                let r = rule_result(xs, s)?;
+                match run.at.get(&r.idref) {
+                    Some(&i) => run.results[i].absorb(r),
+                    None => {
+                        run.at.insert(r.idref.clone(), run.results.len());
+                        run.results.push(r);
+                    }
+                }
             }
             _ => {}
         }
@@ -668,8 +728,12 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
                 }
             }
             "check" | "complex-check" => {
-                let c = check(xs, &s)?;
-                raw.checks.extend(c.refs);
+                let c = check(xs, s)?;
+                for name in c.refs {
+                    if raw.checks.len() < 64 && !raw.checks.contains(&name) {
+                        raw.checks.push(name);
+                    }
+                }
                 raw.observed.extend(c.observed);
             }
             _ => {}
@@ -703,6 +767,10 @@ fn rule_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<Raw, 
         raw.word = new;
     }
     raw.result = result_word(&raw.word);
+    raw.evaluated = matches!(
+        raw.word.as_str(),
+        "pass" | "fail" | "error" | "unknown" | "fixed" | "informational"
+    );
     raw.message = short::clip(&messages.join("\n"), short::LINES, MESSAGE_CHARS);
     if raw.message.is_none() && raw.word == "notselected" {
         raw.message = Some("notselected: the profile applied does not select this rule".into());

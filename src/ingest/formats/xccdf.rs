@@ -12,7 +12,7 @@
 
 use super::scap::{self, Defs};
 use crate::ingest::detect::Head;
-use crate::ingest::xml::{XmlEvent, XmlStream};
+use crate::ingest::xml::{self, XmlEvent, XmlStream};
 use crate::ingest::{IngestError, Reader, Scan};
 use std::io::BufRead;
 use std::path::Path;
@@ -42,32 +42,35 @@ impl Reader for Xccdf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        let mut xs = XmlStream::new(input, path, "xccdf");
-        let root = match xs.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(xs.error("no root element")),
-        };
-        let mut defs = Defs::default();
-        let mut runs = Vec::new();
-        match root.name.as_str() {
-            "Benchmark" => scap::benchmark(&mut xs, &root, &mut defs, &mut runs)?,
-            "TestResult" => runs.push(scap::test_result(&mut xs, &root)?),
-            other => {
-                return Err(xs.error(format!(
-                    "the root element is <{}>, not an XCCDF Benchmark or TestResult",
-                    crate::excerpt::text(other)
-                )));
-            }
-        }
-        // The rest of the document (checks it is well formed and whole).
-        while xs.next_event()?.is_some() {}
-        let n = runs.len();
-        Ok(runs
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| r.finish("xccdf", &mut defs, i + 1 == n, None, &|_, _| Vec::new()))
-            .collect())
+        xml::pipe(input, path, "xccdf", read_results)
     }
+}
+
+fn read_results<R: BufRead>(xs: &mut XmlStream<R>) -> Result<Vec<Scan>, IngestError> {
+    let root = match xs.next_event()? {
+        Some(XmlEvent::Start(s)) => s,
+        _ => return Err(xs.error("no root element")),
+    };
+    let mut defs = Defs::default();
+    let mut runs = Vec::new();
+    match root.name.as_str() {
+        "Benchmark" => scap::benchmark(xs, &root, &mut defs, &mut runs)?,
+        "TestResult" => runs.push(scap::test_result(xs, &root)?),
+        other => {
+            return Err(xs.error(format!(
+                "the root element is <{}>, not an XCCDF Benchmark or TestResult",
+                crate::excerpt::text(other)
+            )));
+        }
+    }
+    // The rest of the document (checks it is well formed and whole).
+    while xs.next_event()?.is_some() {}
+    let n = runs.len();
+    Ok(runs
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.finish("xccdf", &mut defs, i + 1 == n, None, &|_, _| Vec::new()))
+        .collect())
 }
 
 #[cfg(test)]

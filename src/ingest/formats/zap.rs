@@ -455,65 +455,66 @@ fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestE
         match x.next_event()? {
             Some(XmlEvent::Start(s)) => return Ok(Some(s)),
             Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End(_)) | None => return Ok(None),
+            Some(XmlEvent::End) | None => return Ok(None),
         }
     }
 }
 
 fn read_xml(input: &mut dyn BufRead, path: &Path) -> Result<Report, IngestError> {
-    let mut x = XmlStream::new(input, path, NAME);
-    let root = match x.next_event()? {
-        Some(XmlEvent::Start(s)) => s,
-        _ => return Err(x.error("the document has no root element")),
-    };
-    if root.name != ROOT {
-        return Err(x.error(format!(
-            "the root element is <{}>, not <{ROOT}>",
-            crate::excerpt::text(&root.name)
-        )));
-    }
-    if let Some(ns) = root.attr("xmlns") {
-        return Err(x.error(format!(
-            "<{ROOT}> is in the namespace {}; ZAP writes it in none",
-            crate::excerpt::text(ns)
-        )));
-    }
-    let mut report = Report {
-        program: root.attr("programName").and_then(fold::some),
-        version: root.attr("version").and_then(fold::some),
-        generated: root.attr("generated").and_then(fold::some),
-        created: root.attr("created").and_then(fold::some),
-        sites: Vec::new(),
-    };
-    while let Some(child) = next_child(&mut x)? {
-        if child.name != "site" {
-            x.skip()?;
-            continue;
-        }
-        let mut site = Site {
-            name: child
-                .attr("name")
-                .and_then(fold::some)
-                .or_else(|| child.attr("host").and_then(fold::some))
-                .unwrap_or_default(),
-            alerts: Vec::new(),
+    crate::ingest::xml::pipe(input, path, NAME, |x| {
+        let root = match x.next_event()? {
+            Some(XmlEvent::Start(s)) => s,
+            _ => return Err(x.error("the document has no root element")),
         };
-        while let Some(part) = next_child(&mut x)? {
-            if part.name != "alerts" {
+        if root.name != ROOT {
+            return Err(x.error(format!(
+                "the root element is <{}>, not <{ROOT}>",
+                crate::excerpt::text(&root.name)
+            )));
+        }
+        if let Some(ns) = root.attr("xmlns") {
+            return Err(x.error(format!(
+                "<{ROOT}> is in the namespace {}; ZAP writes it in none",
+                crate::excerpt::text(ns)
+            )));
+        }
+        let mut report = Report {
+            program: root.attr("programName").and_then(fold::some),
+            version: root.attr("version").and_then(fold::some),
+            generated: root.attr("generated").and_then(fold::some),
+            created: root.attr("created").and_then(fold::some),
+            sites: Vec::new(),
+        };
+        while let Some(child) = next_child(x)? {
+            if child.name != "site" {
                 x.skip()?;
                 continue;
             }
-            while let Some(item) = next_child(&mut x)? {
-                if item.name != "alertitem" {
+            let mut site = Site {
+                name: child
+                    .attr("name")
+                    .and_then(fold::some)
+                    .or_else(|| child.attr("host").and_then(fold::some))
+                    .unwrap_or_default(),
+                alerts: Vec::new(),
+            };
+            while let Some(part) = next_child(x)? {
+                if part.name != "alerts" {
                     x.skip()?;
                     continue;
                 }
-                site.alerts.push(read_alert(&mut x)?);
+                while let Some(item) = next_child(x)? {
+                    if item.name != "alertitem" {
+                        x.skip()?;
+                        continue;
+                    }
+                    site.alerts.push(read_alert(x)?);
+                }
             }
+            report.sites.push(site);
         }
-        report.sites.push(site);
-    }
-    Ok(report)
+        Ok(report)
+    })
 }
 
 fn read_alert<R: BufRead>(x: &mut XmlStream<R>) -> Result<Alert, IngestError> {
