@@ -617,6 +617,40 @@ impl<R: BufRead> XmlStream<R> {
         Ok(())
     }
 
+    /// The next child element of the element whose content is being read,
+    /// or `None` at its end (text between children is passed over).
+    pub fn next_child(&mut self) -> Result<Option<Start>, IngestError> {
+        loop {
+            match self.next_event()? {
+                Some(XmlEvent::Start(s)) => return Ok(Some(s)),
+                Some(XmlEvent::Text(_)) => {}
+                Some(XmlEvent::End) | None => return Ok(None),
+            }
+        }
+    }
+
+    /// The document's root element, which must be `<name>` in no namespace,
+    /// as `writer` (the tool, for the message) writes it.
+    pub fn root_in_no_namespace(&mut self, name: &str, writer: &str) -> Result<Start, IngestError> {
+        let root = match self.next_event()? {
+            Some(XmlEvent::Start(s)) => s,
+            _ => return Err(self.error("the document has no root element")),
+        };
+        if root.name != name || root.prefix().is_some() {
+            return Err(self.error(format!(
+                "the root element is <{}>, not <{name}>",
+                crate::excerpt::text(&root.name)
+            )));
+        }
+        if let Some(ns) = root.attr("xmlns") {
+            return Err(self.error(format!(
+                "<{name}> is in the namespace {}; {writer} writes it in none",
+                crate::excerpt::text(ns)
+            )));
+        }
+        Ok(root)
+    }
+
     /// The text inside the element whose `Start` was just returned (all of
     /// its text, nested elements' text included, joined), reading to its end.
     pub fn text_until_end(&mut self) -> Result<String, IngestError> {

@@ -5,7 +5,7 @@
 //! `docs/ingest/burp.md`.
 
 use super::fold::{self, Fold};
-use crate::ingest::xml::{Start, XmlEvent, XmlStream};
+use crate::ingest::xml::XmlStream;
 use crate::ingest::{
     Head, IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
@@ -38,24 +38,9 @@ impl Reader for Burp {
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
         crate::ingest::xml::pipe(input, path, NAME, |x| {
-            let root = match x.next_event()? {
-                Some(XmlEvent::Start(s)) => s,
-                _ => return Err(x.error("the document has no root element")),
-            };
-            if root.name != ROOT || root.prefix().is_some() {
-                return Err(x.error(format!(
-                    "the root element is <{}>, not <{ROOT}>",
-                    crate::excerpt::text(&root.name)
-                )));
-            }
-            if let Some(ns) = root.attr("xmlns") {
-                return Err(x.error(format!(
-                    "<{ROOT}> is in the namespace {}; Burp writes it in none",
-                    crate::excerpt::text(ns)
-                )));
-            }
+            let root = x.root_in_no_namespace(ROOT, "Burp")?;
             let mut fold = Fold::default();
-            while let Some(child) = next_child(x)? {
+            while let Some(child) = x.next_child()? {
                 if child.name != "issue" {
                     x.skip()?;
                     continue;
@@ -80,16 +65,6 @@ impl Reader for Burp {
     }
 }
 
-fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestError> {
-    loop {
-        match x.next_event()? {
-            Some(XmlEvent::Start(s)) => return Ok(Some(s)),
-            Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End) | None => return Ok(None),
-        }
-    }
-}
-
 #[derive(Default)]
 struct Issue {
     kind: Option<String>,
@@ -107,7 +82,7 @@ struct Issue {
 
 fn read_issue<R: BufRead>(x: &mut XmlStream<R>) -> Result<Issue, IngestError> {
     let mut i = Issue::default();
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         match child.name.as_str() {
             "type" => i.kind = fold::some(&x.text_until_end()?),
             "name" => i.name = fold::some(&x.text_until_end()?),
@@ -121,7 +96,7 @@ fn read_issue<R: BufRead>(x: &mut XmlStream<R>) -> Result<Issue, IngestError> {
             "confidence" => i.confidence = fold::some(&x.text_until_end()?),
             "vulnerabilityClassifications" => i.classifications = fold::some(&x.text_until_end()?),
             "requestresponse" if i.request.is_none() && i.response.is_none() => {
-                while let Some(part) = next_child(x)? {
+                while let Some(part) = x.next_child()? {
                     let base64 = part.attr("base64") == Some("true");
                     match part.name.as_str() {
                         "request" => i.request = first_line(&x.text_until_end()?, base64),

@@ -6,7 +6,7 @@
 //! `docs/ingest/nessus.md`.
 
 use super::fold::{self, Fold};
-use crate::ingest::xml::{Start, XmlEvent, XmlStream};
+use crate::ingest::xml::{Start, XmlStream};
 use crate::ingest::{
     Head, IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
@@ -37,22 +37,7 @@ impl Reader for Nessus {
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
         crate::ingest::xml::pipe(input, path, NAME, |x| {
-            let root = match x.next_event()? {
-                Some(XmlEvent::Start(s)) => s,
-                _ => return Err(x.error("the document has no root element")),
-            };
-            if root.name != ROOT || root.prefix().is_some() {
-                return Err(x.error(format!(
-                    "the root element is <{}>, not <{ROOT}>",
-                    crate::excerpt::text(&root.name)
-                )));
-            }
-            if let Some(ns) = root.attr("xmlns") {
-                return Err(x.error(format!(
-                    "<{ROOT}> is in the namespace {}; Nessus writes it in none",
-                    crate::excerpt::text(ns)
-                )));
-            }
+            let root = x.root_in_no_namespace(ROOT, "Nessus")?;
             check_cm_namespace(x, &root)?;
             let mut scan = Scan {
                 format: NAME,
@@ -62,7 +47,7 @@ impl Reader for Nessus {
             let mut fold = Fold::default();
             let mut end: Option<(i64, String)> = None;
             let mut end_text: Option<String> = None;
-            while let Some(child) = next_child(x)? {
+            while let Some(child) = x.next_child()? {
                 match child.name.as_str() {
                     "Policy" => scan.profile = read_policy(x)?,
                     "Report" => {
@@ -70,7 +55,7 @@ impl Reader for Nessus {
                         if scan.id.is_none() {
                             scan.id = child.attr("name").and_then(fold::some);
                         }
-                        while let Some(host) = next_child(x)? {
+                        while let Some(host) = x.next_child()? {
                             if host.name != "ReportHost" {
                                 x.skip()?;
                                 continue;
@@ -114,21 +99,9 @@ fn check_cm_namespace<R: BufRead>(x: &XmlStream<R>, s: &Start) -> Result<(), Ing
     }
 }
 
-/// The next child element of the element whose content is being read,
-/// or `None` at its end.
-fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestError> {
-    loop {
-        match x.next_event()? {
-            Some(XmlEvent::Start(s)) => return Ok(Some(s)),
-            Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End) | None => return Ok(None),
-        }
-    }
-}
-
 fn read_policy<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<String>, IngestError> {
     let mut name = None;
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         if child.name == "policyName" {
             name = fold::some(&x.text_until_end()?);
         } else {
@@ -158,10 +131,10 @@ fn read_host<R: BufRead>(
         end_text: None,
         version: None,
     };
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         match child.name.as_str() {
             "HostProperties" => {
-                while let Some(tag) = next_child(x)? {
+                while let Some(tag) = x.next_child()? {
                     let name = tag.attr("name").unwrap_or_default().to_string();
                     let value = x.text_until_end()?;
                     match name.as_str() {
@@ -233,7 +206,7 @@ fn read_item<R: BufRead>(x: &mut XmlStream<R>, s: &Start) -> Result<Item, Ingest
         severity,
         ..Default::default()
     };
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         let name = child.name.as_str();
         let keep = matches!(
             name,

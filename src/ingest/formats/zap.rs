@@ -6,7 +6,7 @@
 //! observations. See `docs/ingest/zap.md`.
 
 use super::fold::{self, Fold};
-use crate::ingest::xml::{Start, XmlEvent, XmlStream};
+use crate::ingest::xml::XmlStream;
 use crate::ingest::{
     Head, IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
@@ -450,34 +450,9 @@ where
 
 // ---- XML ----
 
-fn next_child<R: BufRead>(x: &mut XmlStream<R>) -> Result<Option<Start>, IngestError> {
-    loop {
-        match x.next_event()? {
-            Some(XmlEvent::Start(s)) => return Ok(Some(s)),
-            Some(XmlEvent::Text(_)) => {}
-            Some(XmlEvent::End) | None => return Ok(None),
-        }
-    }
-}
-
 fn read_xml(input: &mut dyn BufRead, path: &Path) -> Result<Report, IngestError> {
     crate::ingest::xml::pipe(input, path, NAME, |x| {
-        let root = match x.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(x.error("the document has no root element")),
-        };
-        if root.name != ROOT {
-            return Err(x.error(format!(
-                "the root element is <{}>, not <{ROOT}>",
-                crate::excerpt::text(&root.name)
-            )));
-        }
-        if let Some(ns) = root.attr("xmlns") {
-            return Err(x.error(format!(
-                "<{ROOT}> is in the namespace {}; ZAP writes it in none",
-                crate::excerpt::text(ns)
-            )));
-        }
+        let root = x.root_in_no_namespace(ROOT, "ZAP")?;
         let mut report = Report {
             program: root.attr("programName").and_then(fold::some),
             version: root.attr("version").and_then(fold::some),
@@ -485,7 +460,7 @@ fn read_xml(input: &mut dyn BufRead, path: &Path) -> Result<Report, IngestError>
             created: root.attr("created").and_then(fold::some),
             sites: Vec::new(),
         };
-        while let Some(child) = next_child(x)? {
+        while let Some(child) = x.next_child()? {
             if child.name != "site" {
                 x.skip()?;
                 continue;
@@ -498,12 +473,12 @@ fn read_xml(input: &mut dyn BufRead, path: &Path) -> Result<Report, IngestError>
                     .unwrap_or_default(),
                 alerts: Vec::new(),
             };
-            while let Some(part) = next_child(x)? {
+            while let Some(part) = x.next_child()? {
                 if part.name != "alerts" {
                     x.skip()?;
                     continue;
                 }
-                while let Some(item) = next_child(x)? {
+                while let Some(item) = x.next_child()? {
                     if item.name != "alertitem" {
                         x.skip()?;
                         continue;
@@ -520,10 +495,10 @@ fn read_xml(input: &mut dyn BufRead, path: &Path) -> Result<Report, IngestError>
 fn read_alert<R: BufRead>(x: &mut XmlStream<R>) -> Result<Alert, IngestError> {
     let mut a = Alert::default();
     let mut lone = Instance::default();
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         match child.name.as_str() {
             "instances" => {
-                while let Some(inst) = next_child(x)? {
+                while let Some(inst) = x.next_child()? {
                     if inst.name == "instance" {
                         a.instances.push(read_instance(x)?);
                     } else {
@@ -532,12 +507,12 @@ fn read_alert<R: BufRead>(x: &mut XmlStream<R>) -> Result<Alert, IngestError> {
                 }
             }
             "tags" => {
-                while let Some(tag) = next_child(x)? {
+                while let Some(tag) = x.next_child()? {
                     if tag.name != "tag" {
                         x.skip()?;
                         continue;
                     }
-                    while let Some(part) = next_child(x)? {
+                    while let Some(part) = x.next_child()? {
                         if part.name == "tag" {
                             if let Some(t) = fold::some(&x.text_until_end()?) {
                                 a.tags.push(t);
@@ -578,7 +553,7 @@ fn read_alert<R: BufRead>(x: &mut XmlStream<R>) -> Result<Alert, IngestError> {
 
 fn read_instance<R: BufRead>(x: &mut XmlStream<R>) -> Result<Instance, IngestError> {
     let mut i = Instance::default();
-    while let Some(child) = next_child(x)? {
+    while let Some(child) = x.next_child()? {
         match child.name.as_str() {
             "uri" => i.uri = fold::some(&x.text_until_end()?),
             "method" => i.method = fold::some(&x.text_until_end()?),
