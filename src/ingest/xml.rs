@@ -629,23 +629,35 @@ impl<R: BufRead> XmlStream<R> {
         }
     }
 
-    /// The document's root element, which must be `<name>` in no namespace,
-    /// as `writer` (the tool, for the message) writes it.
-    pub fn root_in_no_namespace(&mut self, name: &str, writer: &str) -> Result<Start, IngestError> {
+    /// The document's root element, which must have the local name `name`;
+    /// `what` says what that is, for the error (`an ARF
+    /// asset-report-collection`).
+    pub fn root(&mut self, name: &str, what: &str) -> Result<Start, IngestError> {
         let root = match self.next_event()? {
             Some(XmlEvent::Start(s)) => s,
             _ => return Err(self.error("the document has no root element")),
         };
-        if root.name != name || root.prefix().is_some() {
+        if root.name != name {
             return Err(self.error(format!(
-                "the root element is <{}>, not <{name}>",
+                "the root element is <{}>, not {what}",
                 crate::excerpt::text(&root.name)
             )));
         }
-        if let Some(ns) = root.attr("xmlns") {
+        Ok(root)
+    }
+
+    /// The document's root element, which must be `<name>` in no namespace,
+    /// as `writer` (the tool, for the message) writes it.
+    pub fn root_in_no_namespace(&mut self, name: &str, writer: &str) -> Result<Start, IngestError> {
+        let root = self.root(name, &format!("<{name}>"))?;
+        let namespace = match root.prefix() {
+            Some(prefix) => Some(format!("of the prefix {prefix}:")),
+            None => root.attr("xmlns").map(str::to_string),
+        };
+        if let Some(ns) = namespace {
             return Err(self.error(format!(
                 "<{name}> is in the namespace {}; {writer} writes it in none",
-                crate::excerpt::text(ns)
+                crate::excerpt::text(&ns)
             )));
         }
         Ok(root)
@@ -949,5 +961,28 @@ mod tests {
             panic!("a start");
         };
         assert_eq!(s.attrs().count(), 2);
+    }
+
+    #[test]
+    fn roots_are_checked_by_name_and_namespace() {
+        let root = |xml: &str| {
+            let mut xs = XmlStream::new(xml.as_bytes(), Path::new("t.xml"), "test");
+            xs.root_in_no_namespace("R", "Tool").map(|s| s.name)
+        };
+        assert_eq!(root("<R a=\"1\"/>").expect("reads"), "R");
+        let message = |r: Result<String, IngestError>| match r {
+            Err(IngestError::Malformed { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            message(root("<Other/>")),
+            "the root element is <Other>, not <R>"
+        );
+        assert_eq!(
+            message(root("<R xmlns=\"urn:x\"/>")),
+            "<R> is in the namespace urn:x; Tool writes it in none"
+        );
+        assert!(message(root("<p:R xmlns:p=\"urn:x\"/>")).contains("prefix p:"));
+        assert_eq!(message(root("  ")), "the document has no root element");
     }
 }

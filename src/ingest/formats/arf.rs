@@ -27,7 +27,7 @@
 use super::oval::{self, Observed};
 use super::scap::{self, Defs, Run, each_child, text};
 use crate::ingest::detect::Head;
-use crate::ingest::xml::{XmlEvent, XmlStream};
+use crate::ingest::xml::XmlStream;
 use crate::ingest::{IngestError, Reader, Scan};
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
@@ -85,16 +85,7 @@ impl Reader for Arf {
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
         crate::ingest::xml::pipe(input, path, "arf", |xs| {
-            let root = match xs.next_event()? {
-                Some(XmlEvent::Start(s)) => s,
-                _ => return Err(xs.error("no root element")),
-            };
-            if root.name != "asset-report-collection" {
-                return Err(xs.error(format!(
-                    "the root element is <{}>, not an ARF asset-report-collection",
-                    crate::excerpt::text(&root.name)
-                )));
-            }
+            xs.root("asset-report-collection", "an ARF asset-report-collection")?;
             let mut ctx = Ctx::default();
             each_child(xs, |xs, s| {
                 match s.name.as_str() {

@@ -46,7 +46,7 @@ use super::json::{self, Text, Texts};
 use super::scap::{each_child, other, text};
 use super::short;
 use crate::ingest::detect::{Head, Syntax};
-use crate::ingest::xml::{Start, XmlEvent, XmlStream};
+use crate::ingest::xml::{Start, XmlStream};
 use crate::ingest::{
     IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
@@ -311,16 +311,7 @@ fn read_ckl(
     tool: (String, Option<String>),
 ) -> Result<Vec<Scan>, IngestError> {
     crate::ingest::xml::pipe(input, path, "ckl", |xs| {
-        let root = match xs.next_event()? {
-            Some(XmlEvent::Start(s)) => s,
-            _ => return Err(xs.error("no root element")),
-        };
-        if root.name != "CHECKLIST" {
-            return Err(xs.error(format!(
-                "the root element is <{}>, not a STIG Viewer CHECKLIST",
-                crate::excerpt::text(&root.name)
-            )));
-        }
+        xs.root("CHECKLIST", "a STIG Viewer CHECKLIST")?;
         let mut target = Target::default();
         let mut scans = Vec::new();
         each_child(xs, |xs, s| {

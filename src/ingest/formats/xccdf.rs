@@ -49,7 +49,7 @@ impl Reader for Xccdf {
 fn read_results<R: BufRead>(xs: &mut XmlStream<R>) -> Result<Vec<Scan>, IngestError> {
     let root = match xs.next_event()? {
         Some(XmlEvent::Start(s)) => s,
-        _ => return Err(xs.error("no root element")),
+        _ => return Err(xs.error("the document has no root element")),
     };
     let mut defs = Defs::default();
     let mut runs = Vec::new();
