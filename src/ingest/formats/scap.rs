@@ -591,14 +591,7 @@ impl Raw {
                 self.checks.push(c);
             }
         }
-        for o in other.observed {
-            if self.observed.len() >= MAX_OBSERVED {
-                break;
-            }
-            if !self.observed.contains(&o) {
-                self.observed.push(o);
-            }
-        }
+        add_observed(&mut self.observed, other.observed);
     }
 }
 
@@ -942,6 +935,18 @@ fn merge_refs(into: &mut Refs, from: Refs) {
     }
 }
 
+/// `from`'s observations not already in `into`, up to the number kept.
+fn add_observed(into: &mut Vec<Observation>, from: Vec<Observation>) {
+    for o in from {
+        if into.len() >= MAX_OBSERVED {
+            break;
+        }
+        if !into.contains(&o) {
+            into.push(o);
+        }
+    }
+}
+
 /// A second result for the same rule: the worse one decides.
 fn merge(into: &mut RuleResult, r: RuleResult) {
     if rank(r.result) < rank(into.result) {
@@ -957,14 +962,7 @@ fn merge(into: &mut RuleResult, r: RuleResult) {
         into.severity = r.severity;
     }
     merge_refs(&mut into.refs, r.refs);
-    for o in r.observed {
-        if into.observed.len() >= MAX_OBSERVED {
-            break;
-        }
-        if !into.observed.contains(&o) {
-            into.observed.push(o);
-        }
-    }
+    add_observed(&mut into.observed, r.observed);
 }
 
 /// The tool from the `test-system` CPE (2.2 `cpe:/a:vendor:product:version`
