@@ -40,7 +40,8 @@ fn escape(s: &str) -> String {
     crate::output::escape::text(&s[..end]).into_owned()
 }
 
-fn clip(s: &str, max: usize) -> String {
+/// `s` cut to `max` characters, with an ellipsis when cut.
+pub(crate) fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some(_) => {

@@ -151,6 +151,37 @@ impl Refs {
         }
     }
 
+    /// Adds (scheme, id), trimmed, to `other` unless one is blank or the
+    /// pair is there already.
+    pub fn push_other(&mut self, scheme: &str, id: &str) {
+        let (scheme, id) = (scheme.trim(), id.trim());
+        if scheme.is_empty() || id.is_empty() {
+            return;
+        }
+        if !self.other.iter().any(|(s, i)| s == scheme && i == id) {
+            self.other.push((scheme.to_string(), id.to_string()));
+        }
+    }
+
+    /// Adds every reference of `from` not already here (two results of
+    /// one rule folded into one).
+    pub fn absorb(&mut self, from: Refs) {
+        for (list, ids) in [
+            (&mut self.nist, from.nist),
+            (&mut self.cci, from.cci),
+            (&mut self.cwe, from.cwe),
+            (&mut self.cce, from.cce),
+            (&mut self.cve, from.cve),
+        ] {
+            for id in ids {
+                Self::push(list, id);
+            }
+        }
+        for (scheme, id) in from.other {
+            self.push_other(&scheme, &id);
+        }
+    }
+
     /// `CWE-79` from `79`, `CWE-79`, `cwe-79`, `CWE:79` or `cwe-079`
     /// (CodeQL's tags pad to three digits).
     pub fn push_cwe(&mut self, raw: &str) {

@@ -438,13 +438,13 @@ impl Finding {
             });
         let control = self.field("ControlId").or_else(|| self.field("RuleId"));
         if let (Some(standard), Some(control)) = (standard, control) {
-            fold::push_other(&mut refs.other, &standard, &control);
+            refs.push_other(&standard, &control);
         }
         let Some(c) = &self.compliance else {
             return refs;
         };
         if let Some(id) = c.security_control_id.as_deref() {
-            fold::push_other(&mut refs.other, "securityhub", id);
+            refs.push_other("securityhub", id);
         }
         let prowler = self.is_prowler();
         let standards: Vec<&str> = c
@@ -527,11 +527,11 @@ fn push_related_requirement(refs: &mut Refs, req: &str, prowler: bool, standards
         return;
     }
     if let Some((std, id)) = req.rsplit_once('/') {
-        fold::push_other(&mut refs.other, std, id);
+        refs.push_other(std, id);
     } else if let Some((std, id)) = req.split_once(' ').filter(|(s, _)| s.starts_with("NIST.")) {
-        fold::push_other(&mut refs.other, std, id);
+        refs.push_other(std, id);
     } else {
-        fold::push_other(&mut refs.other, "RelatedRequirements", req);
+        refs.push_other("RelatedRequirements", req);
     }
 }
 

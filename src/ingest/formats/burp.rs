@@ -188,7 +188,7 @@ fn push_classifications(refs: &mut Refs, html: &str) {
             && !n.is_empty()
             && n.chars().all(|c| c.is_ascii_digit())
         {
-            fold::push_other(&mut refs.other, "CAPEC", n);
+            refs.push_other("CAPEC", n);
         }
     }
 }

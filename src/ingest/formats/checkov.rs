@@ -16,8 +16,8 @@
 //! vulnerability id; Checkov gives no CWE or NIST reference for a check.
 
 use super::shared::{
-    Collector, List, Num, Obj, OneOrMany, Short, Strings, Text, join_target, push_other,
-    push_vuln_id, read_typed, severity_word, short,
+    Collector, List, Num, Obj, OneOrMany, Short, Strings, Text, join_target, push_vuln_id,
+    read_typed, severity_word, short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult};
@@ -233,12 +233,12 @@ fn check_result(check: Check, result: ScanResult) -> (RuleResult, Option<String>
     };
     let mut refs = Refs::default();
     if let Some(bc) = check.bc_check_id.get() {
-        push_other(&mut refs, "prisma", bc);
+        refs.push_other("prisma", bc);
     }
     for (benchmark, sections) in check.benchmarks.0.iter().flatten() {
         for s in &sections.0 {
             if let Some(name) = s.name.get() {
-                push_other(&mut refs, benchmark, name);
+                refs.push_other(benchmark, name);
             }
         }
     }

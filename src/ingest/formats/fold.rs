@@ -2,7 +2,8 @@
 //! folded to one per (target, rule), short excerpts of the tool's text,
 //! JSON read element by element, and the target of a cloud resource.
 
-use crate::ingest::{IngestError, Observation, RuleResult, ScanResult};
+use super::shared::weight;
+use crate::ingest::{IngestError, Observation, RuleResult};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -42,20 +43,6 @@ impl Fold {
     }
 }
 
-/// How much a result weighs when two results of one rule on one target
-/// are folded: a failure anywhere is a failure; then an error, then a
-/// check not made, then a pass.
-fn weight(r: ScanResult) -> u8 {
-    match r {
-        ScanResult::Fail => 5,
-        ScanResult::Error => 4,
-        ScanResult::Notchecked => 3,
-        ScanResult::Pass => 2,
-        ScanResult::Informational => 1,
-        ScanResult::Notapplicable => 0,
-    }
-}
-
 /// Folds `r` into `into`. A result the file overrides (suppressed, muted,
 /// a false positive) gives way to one it does not: the fold is overridden
 /// only when every part of it is.
@@ -87,25 +74,7 @@ fn merge(into: &mut RuleResult, r: RuleResult) {
     if into.message.is_none() {
         into.message = r.message;
     }
-    let refs = r.refs;
-    for id in refs.nist {
-        crate::ingest::Refs::push(&mut into.refs.nist, id);
-    }
-    for id in refs.cci {
-        crate::ingest::Refs::push(&mut into.refs.cci, id);
-    }
-    for id in refs.cwe {
-        crate::ingest::Refs::push(&mut into.refs.cwe, id);
-    }
-    for id in refs.cce {
-        crate::ingest::Refs::push(&mut into.refs.cce, id);
-    }
-    for id in refs.cve {
-        crate::ingest::Refs::push(&mut into.refs.cve, id);
-    }
-    for pair in refs.other {
-        push_other(&mut into.refs.other, &pair.0, &pair.1);
-    }
+    into.refs.absorb(r.refs);
     for o in r.observed {
         push_observation(&mut into.observed, o);
     }
@@ -118,28 +87,9 @@ pub(crate) fn push_observation(list: &mut Vec<Observation>, o: Observation) {
     }
 }
 
-/// Adds (scheme, id) to `other` unless it is there already.
-pub(crate) fn push_other(other: &mut Vec<(String, String)>, scheme: &str, id: &str) {
-    let (scheme, id) = (scheme.trim(), id.trim());
-    if scheme.is_empty() || id.is_empty() {
-        return;
-    }
-    if !other.iter().any(|(s, i)| s == scheme && i == id) {
-        other.push((scheme.to_string(), id.to_string()));
-    }
-}
-
 /// `s` trimmed and cut to `max` characters (an ellipsis marks the cut).
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    let s = s.trim();
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some(_) => {
-            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-            out.push('…');
-            out
-        }
-    }
+    crate::excerpt::clip(s.trim(), max)
 }
 
 /// A short message from the tool's text: `None` when empty.
@@ -432,7 +382,7 @@ impl<'de> Visitor<'de> for Lenient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::Severity;
+    use crate::ingest::{ScanResult, Severity};
 
     fn result(target: &str, rule: &str, r: ScanResult) -> RuleResult {
         RuleResult {

@@ -3,9 +3,10 @@
 //! data) never make a real file unreadable, and serde errors turned into
 //! ingest errors with their line.
 
+use super::shared::{drain_map, drain_seq};
 use crate::ingest::IngestError;
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -82,16 +83,6 @@ pub struct Texts(pub Vec<String>);
 /// Whether a value is there and not JavaScript-falsy (null, false, 0, "").
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Present(pub bool);
-
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
-}
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

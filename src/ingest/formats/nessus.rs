@@ -245,7 +245,7 @@ fn read_item<R: BufRead>(x: &mut XmlStream<R>, s: &Start) -> Result<Item, Ingest
             "cwe" => item.refs.push_cwe(value),
             "xref" => push_xref(&mut item.refs, value),
             "iava" | "iavb" | "iavt" | "bid" | "cert" | "msft" => {
-                fold::push_other(&mut item.refs.other, &name.to_ascii_uppercase(), value)
+                item.refs.push_other(&name.to_ascii_uppercase(), value)
             }
             "compliance-check-name" => item.check_name = fold::some(value),
             "compliance-check-id" => item.check_id = fold::some(value),
@@ -267,7 +267,7 @@ fn push_xref(refs: &mut Refs, raw: &str) {
     match scheme.trim().to_ascii_uppercase().as_str() {
         "CWE" => refs.push_cwe(id),
         "CVE" => Refs::push(&mut refs.cve, raw.trim()),
-        s => fold::push_other(&mut refs.other, s, id),
+        s => refs.push_other(s, id),
     }
 }
 
@@ -424,7 +424,7 @@ fn push_compliance_references(refs: &mut Refs, raw: &str) -> Option<Severity> {
                 "CAT" => cat = Severity::from_word(&format!("cat {value}")),
                 // The CIS profile level is not a reference.
                 "LEVEL" => {}
-                _ => fold::push_other(&mut refs.other, &key, value),
+                _ => refs.push_other(&key, value),
             }
         }
     }

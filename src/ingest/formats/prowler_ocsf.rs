@@ -337,7 +337,7 @@ pub(super) fn push_requirement(refs: &mut Refs, framework: &str, id: &str) {
             nist_id(id).unwrap_or_else(|| id.to_string()),
         );
     } else {
-        fold::push_other(&mut refs.other, framework, id);
+        refs.push_other(framework, id);
     }
 }
 

@@ -38,7 +38,7 @@
 //!   that is itself a CVE or GHSA id. Never message text.
 
 use super::shared::{
-    Line, List, Num, Obj, Short, Strings, Text, clip, push_other, push_vuln_id, read_json, short,
+    Line, List, Num, Obj, Short, Strings, Text, clip, push_vuln_id, read_json, short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{
@@ -850,7 +850,7 @@ impl<'a> TaxonomyNames<'a> {
             }
             Some("cci") => refs.push_cci(id),
             Some("cce") => Refs::push(&mut refs.cce, id),
-            Some(n) => push_other(refs, n, id),
+            Some(n) => refs.push_other(n, id),
             None if id.to_ascii_uppercase().starts_with("CWE-") => refs.push_cwe(id),
             None => {}
         }
@@ -935,8 +935,8 @@ fn tag_refs(tag: &str, refs: &mut Refs) {
         };
         match scheme {
             "cwe" => refs.push_cwe(id),
-            "owasp" => push_other(refs, "owasp", &owasp_id(id)),
-            _ => push_other(refs, scheme, &t["external/".len() + scheme.len() + 1..]),
+            "owasp" => refs.push_other("owasp", &owasp_id(id)),
+            _ => refs.push_other(scheme, &t["external/".len() + scheme.len() + 1..]),
         }
     } else if lower.starts_with("cwe")
         && lower[3..]
@@ -949,7 +949,7 @@ fn tag_refs(tag: &str, refs: &mut Refs) {
             .trim_start_matches([' ', '-', ':', '_', '/'])
             .starts_with(|c: char| c.is_ascii_alphanumeric())
     {
-        push_other(refs, "owasp", &owasp_id(&lower[5..]));
+        refs.push_other("owasp", &owasp_id(&lower[5..]));
     } else if (lower.starts_with("cve-") || lower.starts_with("ghsa-"))
         && !t.contains(char::is_whitespace)
     {

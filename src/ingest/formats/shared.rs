@@ -90,13 +90,13 @@ fn bare(e: &serde_json::Error) -> String {
 }
 
 /// Reads past the rest of a sequence.
-fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+pub(crate) fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// Reads past the rest of a map.
-fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+pub(crate) fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
 }
@@ -469,17 +469,7 @@ pub(crate) fn first_line(s: &str) -> Option<String> {
     Some(clip(line, SHORT))
 }
 
-/// `s` cut to `max` characters, with an ellipsis when cut.
-pub(crate) fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some(_) => {
-            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-            out.push('…');
-            out
-        }
-    }
-}
+pub(crate) use crate::excerpt::clip;
 
 /// The parts of a target joined as `outer > inner` (an image and a
 /// package in it, a file and a resource in it); blank parts are left out.
@@ -490,17 +480,6 @@ pub(crate) fn join_target(parts: &[&str]) -> String {
         .filter(|p| !p.is_empty())
         .collect();
     parts.join(" > ")
-}
-
-/// Adds `(scheme, id)` to the other references unless it is there.
-pub(crate) fn push_other(refs: &mut Refs, scheme: &str, id: &str) {
-    let (scheme, id) = (scheme.trim(), id.trim());
-    if scheme.is_empty() || id.is_empty() {
-        return;
-    }
-    if !refs.other.iter().any(|(s, i)| s == scheme && i == id) {
-        refs.other.push((scheme.to_string(), id.to_string()));
-    }
 }
 
 /// A vulnerability id as a reference: CVE and GHSA ids into `cve`, others
@@ -523,7 +502,7 @@ pub(crate) fn push_vuln_id(refs: &mut Refs, id: &str) {
             .filter(|s| !s.is_empty() && s.len() < id.len())
             .unwrap_or("id")
             .to_ascii_lowercase();
-        push_other(refs, &scheme, id);
+        refs.push_other(&scheme, id);
     }
 }
 
@@ -562,24 +541,7 @@ pub(crate) fn merge(into: &mut RuleResult, other: RuleResult) {
     } else {
         (std::mem::take(into), other)
     };
-    for id in lose.refs.nist {
-        Refs::push(&mut keep.refs.nist, id);
-    }
-    for id in lose.refs.cci {
-        Refs::push(&mut keep.refs.cci, id);
-    }
-    for id in lose.refs.cwe {
-        Refs::push(&mut keep.refs.cwe, id);
-    }
-    for id in lose.refs.cce {
-        Refs::push(&mut keep.refs.cce, id);
-    }
-    for id in lose.refs.cve {
-        Refs::push(&mut keep.refs.cve, id);
-    }
-    for (scheme, id) in lose.refs.other {
-        push_other(&mut keep.refs, &scheme, &id);
-    }
+    keep.refs.absorb(lose.refs);
     keep.severity = severity;
     *into = keep;
 }

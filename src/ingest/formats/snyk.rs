@@ -22,8 +22,8 @@
 //! read.
 
 use super::shared::{
-    Collector, List, Num, Obj, OneOrMany, Short, Strings, Text, clip, join_target, push_other,
-    push_vuln_id, read_typed, severity_word, short,
+    Collector, List, Num, Obj, OneOrMany, Short, Strings, Text, clip, join_target, push_vuln_id,
+    read_typed, severity_word, short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{
@@ -271,7 +271,7 @@ fn vulnerability(
             match scheme.to_ascii_uppercase().as_str() {
                 "CVE" | "GHSA" => push_vuln_id(&mut refs, i),
                 "CWE" => refs.push_cwe(i),
-                _ => push_other(&mut refs, &scheme.to_ascii_lowercase(), i),
+                _ => refs.push_other(&scheme.to_ascii_lowercase(), i),
             }
         }
     }

@@ -32,8 +32,8 @@
 //!   all marked overridden with the statement and its source.
 
 use super::shared::{
-    Collector, Line, List, Num, Obj, Short, Strings, Text, join_target, push_other, push_vuln_id,
-    read_json, severity_word, short,
+    Collector, Line, List, Num, Obj, Short, Strings, Text, join_target, push_vuln_id, read_json,
+    severity_word, short,
 };
 use crate::ingest::detect::Head;
 use crate::ingest::{
@@ -468,7 +468,7 @@ fn misconfiguration(base: &str, f: Finding) -> (RuleResult, Option<String>) {
     if let Some(avd) = f.avd_id.get()
         && avd != id
     {
-        push_other(&mut refs, "avd", avd);
+        refs.push_other("avd", avd);
     }
     let cause = f.cause_metadata.0.unwrap_or_default();
     let (result, overridden) = match f.status.get().map(str::to_ascii_uppercase).as_deref() {

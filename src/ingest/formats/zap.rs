@@ -199,7 +199,7 @@ impl Alert {
             refs.push_cwe(&cwe);
         }
         if let Some(wasc) = self.wascid.as_deref().and_then(positive) {
-            fold::push_other(&mut refs.other, "WASC", &wasc);
+            refs.push_other("WASC", &wasc);
         }
         for tag in &self.tags {
             push_tag(&mut refs, tag);
@@ -274,15 +274,13 @@ fn push_tag(refs: &mut Refs, tag: &str) {
         refs.push_cwe(n);
     } else if let Some(rest) = tag.strip_prefix("OWASP_") {
         match rest.split_once('_') {
-            Some((year, item)) => {
-                fold::push_other(&mut refs.other, &format!("OWASP Top 10 {year}"), item)
-            }
-            None => fold::push_other(&mut refs.other, "OWASP", rest),
+            Some((year, item)) => refs.push_other(&format!("OWASP Top 10 {year}"), item),
+            None => refs.push_other("OWASP", rest),
         }
     } else if tag.starts_with("WSTG-") {
-        fold::push_other(&mut refs.other, "OWASP WSTG", tag);
+        refs.push_other("OWASP WSTG", tag);
     } else {
-        fold::push_other(&mut refs.other, "ZAP tag", tag);
+        refs.push_other("ZAP tag", tag);
     }
 }
 
