@@ -273,7 +273,7 @@ impl<R: BufRead> Tokenizer<R> {
             Event::Start(s) => {
                 self.opening()?;
                 self.flush_text(out);
-                self.start(&s, out)?;
+                self.start(&s, out);
                 self.open += 1;
             }
             Event::Empty(s) => {
@@ -282,7 +282,7 @@ impl<R: BufRead> Tokenizer<R> {
                 }
                 self.seen_root = true;
                 self.flush_text(out);
-                self.start(&s, out)?;
+                self.start(&s, out);
                 out.events.push(Raw::End { line: self.line });
             }
             Event::End(_) => {
@@ -425,7 +425,7 @@ impl<R: BufRead> Tokenizer<R> {
     }
 
     /// An element's start, into `out`.
-    fn start(&mut self, s: &BytesStart, out: &mut Batch) -> Result<(), IngestError> {
+    fn start(&self, s: &BytesStart, out: &mut Batch) {
         let name_len = s.name().as_ref().len();
         let tag = out.push_str(s.as_ref());
         out.events.push(Raw::Start {
@@ -433,7 +433,6 @@ impl<R: BufRead> Tokenizer<R> {
             name_len,
             line: self.line,
         });
-        Ok(())
     }
 
     fn push_text(&mut self, t: &str) {

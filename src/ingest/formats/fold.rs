@@ -171,13 +171,10 @@ pub(crate) fn json_reader<'a>(
     input: &'a mut dyn BufRead,
     path: &Path,
 ) -> Result<serde_json::Deserializer<serde_json::de::IoRead<&'a mut dyn BufRead>>, IngestError> {
-    let buf = input.fill_buf().map_err(|source| IngestError::Io {
+    super::json::skip_bom(input).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    if buf.starts_with(b"\xef\xbb\xbf") {
-        input.consume(3);
-    }
     Ok(serde_json::Deserializer::from_reader(input))
 }
 

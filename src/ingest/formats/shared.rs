@@ -30,13 +30,10 @@ pub(crate) fn read_json<'de, T: DeserializeSeed<'de>>(
     format: &'static str,
     seed: T,
 ) -> Result<T::Value, IngestError> {
-    let start = input.fill_buf().map_err(|source| IngestError::Io {
+    super::json::skip_bom(input).map_err(|source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    if start.starts_with(b"\xef\xbb\xbf") {
-        input.consume(3);
-    }
     let mut de = serde_json::Deserializer::from_reader(input);
     let value = seed
         .deserialize(&mut de)
