@@ -5,6 +5,7 @@
 //! stage (gaps, later) judges it, and `output::render` reports it.
 
 pub mod cli;
+pub mod crosswalk;
 pub mod diag;
 pub mod digest;
 pub mod evidence;

@@ -33,7 +33,9 @@ pub use id::{
     BaselineId, ControlId, EvidenceId, ExceptionId, FrameworkId, PolicyId, RiskId, SystemId,
 };
 pub use implementation::{ImplStatus, Implementation};
-pub use mapping::{Decision, Mapping, Provenance, ProvenanceKind, Relation, RelationKind};
+pub use mapping::{
+    Decision, Mapping, Provenance, ProvenanceKind, Rationale, Relation, RelationKind,
+};
 pub use policy::{Approval, ApprovalLedger, Approver, PolicyFront, PolicyStatus};
 pub use risk::{Risk, Treatment};
 
