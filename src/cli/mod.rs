@@ -2,6 +2,7 @@
 //! only; the work happens in the pipeline stages.
 
 mod codes;
+mod crosswalk;
 mod evidence;
 mod findings;
 mod framework;
@@ -47,6 +48,8 @@ pub enum Command {
     Codes(codes::Args),
     /// Import, fetch, list, show, export and compare frameworks (OSCAL catalogs and profiles, and more).
     Framework(framework::Args),
+    /// Mappings between frameworks: import official crosswalks, infer, suggest, show.
+    Crosswalk(crosswalk::Args),
     /// Evidence records: record the SHA-256 and size of repository artifacts.
     Evidence(evidence::Args),
     /// Read scanner results (XCCDF/ARF, checklists, HDF, SARIF, Nessus, Prowler, ...) into findings/.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),
         Command::Framework(args) => framework::run(&args),
+        Command::Crosswalk(args) => crosswalk::run(&args),
         Command::Evidence(args) => evidence::run(&args),
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),

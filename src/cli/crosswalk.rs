@@ -1,0 +1,65 @@
+//! `aegis crosswalk`: mappings between frameworks.
+
+use crate::output::escape;
+use crate::validate;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// List the mapping files: source, target, provenance and how many pairs each holds.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The compliance repository (the directory holding aegis.yaml).
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<u8> {
+    match &args.command {
+        Sub::List(a) => run_list(a),
+    }
+}
+
+fn run_list(a: &ListArgs) -> anyhow::Result<u8> {
+    let ws = crate::workspace::load(&a.repo)?;
+    let outcome = validate::index_only(&ws);
+    let mut out = String::new();
+    let mut rows: Vec<_> = outcome
+        .repo
+        .mappings
+        .iter()
+        .map(|m| {
+            let pairs: usize = m.value.relationships.iter().map(|r| r.targets.len()).sum();
+            let path = ws.files.get(m.file).map_or("", |f| f.path.as_str());
+            (path, &m.value, pairs)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, m, pairs) in &rows {
+        let _ = writeln!(
+            out,
+            "{}  {} -> {}  {}  {} pair(s), {} decision(s)",
+            escape::text(path),
+            escape::text(m.source.as_str()),
+            escape::text(m.target.as_str()),
+            m.provenance.kind.as_str(),
+            pairs,
+            m.decisions.len()
+        );
+    }
+    if rows.is_empty() {
+        out.push_str("no mapping files under controls/mappings/\n");
+    }
+    print!("{out}");
+    Ok(0)
+}
