@@ -92,6 +92,28 @@ pub fn scaffold(dir: &Path, org: &str, today: Date) -> Result<Vec<String>, InitE
         })?;
         written.push((*rel).to_string());
     }
+    // The starter's gaps (its policy awaits a first approval, two controls
+    // cite no evidence yet) are recorded in the ratchet, so the gate passes
+    // today and fails as soon as anything gets worse.
+    let run = crate::pipeline::check(
+        dir,
+        today,
+        crate::pipeline::CheckOptions {
+            write_ratchet: true,
+        },
+    );
+    let ratchet = dir.join("aegis-ratchet.json");
+    if !ratchet.is_file() {
+        let why = match run {
+            Err(e) => e.to_string(),
+            Ok(_) => "the gate could not record its counts".to_string(),
+        };
+        return Err(InitError::Write {
+            path: ratchet,
+            source: std::io::Error::other(why),
+        });
+    }
+    written.push("aegis-ratchet.json".to_string());
     for (name, text) in crate::schema::files() {
         let rel = format!("schemas/{name}");
         let path = dir.join(&rel);

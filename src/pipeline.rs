@@ -1,5 +1,7 @@
-//! The pipeline every gate runs: load → validate → (assess) → output.
+//! The pipeline every gate runs: load → validate → assess → output.
 
+use crate::assess::gate::{self, Failure, Ratchet};
+use crate::assess::{self, Assessment};
 use crate::diag::{self, Code, Diagnostic, Overrides, Pos, Severity, Summary, Weakened};
 use crate::model::Date;
 use crate::validate::{self, Outcome};
@@ -17,6 +19,10 @@ pub struct Run {
     pub gate: Severity,
     /// The codes aegis.yaml lowers or switches off, for every summary.
     pub weakened: Vec<Weakened>,
+    /// The gap engine's result, when the run assessed (`aegis check`).
+    pub assessment: Option<Assessment>,
+    /// The numbers the gate wanted and did not get.
+    pub failures: Vec<Failure>,
 }
 
 impl Run {
@@ -27,9 +33,35 @@ impl Run {
 
 /// Loads and validates the repository at `root`, judging dates as of `as_of`.
 pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
+    run(root, as_of, None)
+}
+
+/// What `aegis check` adds to validation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckOptions {
+    /// Record today's counts in the ratchet file instead of judging by it.
+    pub write_ratchet: bool,
+}
+
+/// Validates, then assesses gaps and judges them against the thresholds
+/// and the ratchet: the full gate.
+pub fn check(root: &Path, as_of: Date, opts: CheckOptions) -> Result<Run, LoadError> {
+    run(root, as_of, Some(opts))
+}
+
+fn run(root: &Path, as_of: Date, check: Option<CheckOptions>) -> Result<Run, LoadError> {
     let workspace = workspace::load(root)?;
     let outcome = validate::run(&workspace, &validate::Options { as_of });
     let mut diagnostics = outcome.diagnostics.clone();
+    let mut assessment = None;
+    let mut failures = Vec::new();
+    if let (Some(opts), Some(config)) = (check, &outcome.repo.config) {
+        let a = assess::gaps::assess(&workspace, &outcome, &outcome.diagnostics, as_of);
+        let ratchet = ratchet(&workspace, config, &a, opts, &mut diagnostics);
+        failures = gate::judge(&a, config, ratchet.as_ref());
+        diagnostics.extend(failures.iter().map(|f| failure(&workspace, f)));
+        assessment = Some(a);
+    }
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
     let (diagnostics, counts) = diag::finish(diagnostics, &overrides);
     let summary = Summary::new(workspace.files.len(), counts);
@@ -40,7 +72,148 @@ pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
         summary,
         gate,
         weakened,
+        assessment,
+        failures,
     })
+}
+
+/// A failed number, reported at the system's selection in aegis.yaml.
+fn failure(ws: &Workspace, f: &Failure) -> Diagnostic {
+    let config_file = &ws.files[0];
+    let pos = config_file
+        .tree
+        .as_ref()
+        .map_or(Pos::START, |t| t.locate(&f.pointer));
+    let what = match f.measure.as_str() {
+        "coverage" => "coverage".to_string(),
+        "gaps" => "gaps".to_string(),
+        m => format!("gaps for `{}`", m.trim_start_matches("gaps:")),
+    };
+    let (help, by) = match f.rule.as_str() {
+        "ratchet" => (
+            format!(
+                "close the new gaps (`aegis gaps --system {}`); if the change is accepted, run `aegis check --write-baseline` and commit the ratchet file",
+                f.system
+            ),
+            "the ratchet file".to_string(),
+        ),
+        "default" => (
+            format!(
+                "close the gaps (`aegis gaps --system {}` lists them), cover them with exceptions, or set thresholds under `gate.thresholds` in aegis.yaml",
+                f.system
+            ),
+            "the gate (no thresholds set, so no gap is allowed)".to_string(),
+        ),
+        rule => (
+            format!(
+                "close the gaps (`aegis gaps --system {}` lists them), or change `{rule}` in aegis.yaml",
+                f.system
+            ),
+            format!("`{rule}`"),
+        ),
+    };
+    Diagnostic::new(
+        Code::GapThreshold,
+        &config_file.path,
+        pos,
+        format!(
+            "system `{}`, {}: {what} {} where {by} needs {}",
+            f.system, f.selection, f.got, f.needed
+        ),
+    )
+    .help(help)
+}
+
+/// Reads the ratchet file, or writes it when asked. A ratchet that cannot
+/// be read is reported, and the gate then judges by the thresholds.
+fn ratchet(
+    ws: &Workspace,
+    config: &crate::model::Config,
+    a: &Assessment,
+    opts: CheckOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Ratchet> {
+    let rel = config.gate.ratchet.as_str();
+    let bad_path = {
+        let p = Path::new(rel);
+        rel.is_empty()
+            || p.is_absolute()
+            || p.components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    };
+    let report = |code: Code, message: String, help: &str| {
+        let config_file = &ws.files[0];
+        let pos = config_file
+            .tree
+            .as_ref()
+            .map_or(Pos::START, |t| t.locate("/gate/ratchet"));
+        Diagnostic::new(code, &config_file.path, pos, message).help(help)
+    };
+    if bad_path {
+        diagnostics.push(report(
+            Code::PathEscapesRepo,
+            format!("gate.ratchet `{rel}` is not a plain path inside the repository"),
+            "name a file inside the repository, e.g. aegis-ratchet.json",
+        ));
+        return None;
+    }
+    let path = ws.root.join(rel);
+    if opts.write_ratchet {
+        let r = Ratchet::of(a);
+        if let Err(e) = crate::write::write_if_changed(&path, r.to_json().as_bytes()) {
+            diagnostics.push(report(
+                Code::IoError,
+                format!("cannot write the ratchet file `{rel}`: {e}"),
+                "check the directory's permissions",
+            ));
+        }
+        return Some(r);
+    }
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Ok(m) if !m.file_type().is_file() => {
+            diagnostics.push(report(
+                Code::PathEscapesRepo,
+                format!("the ratchet file `{rel}` is not a regular file"),
+                "replace it with the file `aegis check --write-baseline` writes",
+            ));
+            return None;
+        }
+        Ok(m) if m.len() > ws.limits.max_file_bytes => {
+            diagnostics.push(report(
+                Code::FileTooLarge,
+                format!("the ratchet file `{rel}` is {} bytes", m.len()),
+                "rewrite it with `aegis check --write-baseline`",
+            ));
+            return None;
+        }
+        _ => {}
+    }
+    let parsed = std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice::<Ratchet>(&b).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(r) if r.version == 1 => Some(r),
+        Ok(r) => {
+            diagnostics.push(report(
+                Code::UnsupportedSchemaVersion,
+                format!(
+                    "the ratchet file `{rel}` has version {}; this build reads 1",
+                    r.version
+                ),
+                "rewrite it with `aegis check --write-baseline`",
+            ));
+            None
+        }
+        Err(e) => {
+            diagnostics.push(report(
+                Code::InvalidValue,
+                format!("cannot read the ratchet file `{rel}`: {e}"),
+                "rewrite it with `aegis check --write-baseline`, or restore it from git",
+            ));
+            None
+        }
+    }
 }
 
 /// The severity changes aegis.yaml asks for. Protected codes are never

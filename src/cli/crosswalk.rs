@@ -15,6 +15,8 @@ pub struct Args {
 pub enum Sub {
     /// List the mapping files: source, target, provenance and how many pairs each holds.
     List(ListArgs),
+    /// How two frameworks relate: coverage, and every link with its type, strength and path.
+    Show(super::crosswalk_show::ShowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +29,7 @@ pub struct ListArgs {
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::List(a) => run_list(a),
+        Sub::Show(a) => super::crosswalk_show::run(a),
     }
 }
 

@@ -74,10 +74,44 @@ impl GateArgs {
     }
 }
 
+/// `aegis check`: the gate's arguments, and the ratchet.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Record today's gap counts in the ratchet file (gate.ratchet in
+    /// aegis.yaml, aegis-ratchet.json by default); later runs fail only when
+    /// a count gets worse. Commit the file.
+    #[arg(long)]
+    pub write_baseline: bool,
+}
+
 pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
+    run_with(args, None)
+}
+
+pub fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
+    let code = run_with(
+        &args.gate,
+        Some(pipeline::CheckOptions {
+            write_ratchet: args.write_baseline,
+        }),
+    )?;
+    if args.write_baseline {
+        eprintln!(
+            "recorded today's gap counts in the ratchet file (gate.ratchet in aegis.yaml); commit it"
+        );
+    }
+    Ok(code)
+}
+
+fn run_with(args: &GateArgs, check: Option<pipeline::CheckOptions>) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(Date::today_utc);
     let repo = args.repo();
-    let run = pipeline::validate(repo, as_of)?;
+    let run = match check {
+        Some(opts) => pipeline::check(repo, as_of, opts)?,
+        None => pipeline::validate(repo, as_of)?,
+    };
     let report = Report {
         diagnostics: &run.diagnostics,
         summary: run.summary,
@@ -85,6 +119,7 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
         gate: run.gate,
         path_prefix: checkout_prefix(repo),
         weakened: &run.weakened,
+        gaps: run.assessment.as_ref(),
     };
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

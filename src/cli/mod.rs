@@ -3,9 +3,11 @@
 
 mod codes;
 mod crosswalk;
+mod crosswalk_show;
 mod evidence;
 mod findings;
 mod framework;
+mod gaps;
 mod gate;
 mod ingest;
 mod init;
@@ -38,8 +40,10 @@ pub struct Cli {
 pub enum Command {
     /// Check every file of a compliance repository: schema, references, evidence, dates.
     Validate(GateArgs),
-    /// The CI gate: validate (and, later, assess gaps) against the thresholds in aegis.yaml.
-    Check(GateArgs),
+    /// The CI gate: validate, assess gaps per system and baseline, and judge them against the thresholds in aegis.yaml.
+    Check(gate::CheckArgs),
+    /// The gaps per system and baseline: every control's status and what falls short, with --explain.
+    Gaps(gaps::Args),
     /// Scaffold a new compliance repository that passes `aegis check`.
     Init(init::Args),
     /// Write the JSON Schemas of every file kind (for editors and pre-commit).
@@ -62,9 +66,9 @@ pub enum Command {
 /// at or above the gate). Errors (exit 2) mean the command could not run.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        // `check` is validate + assess; until the gap engine joins the
-        // pipeline, both run the same stages.
-        Command::Validate(args) | Command::Check(args) => gate::run(&args),
+        Command::Validate(args) => gate::run(&args),
+        Command::Check(args) => gate::run_check(&args),
+        Command::Gaps(args) => gaps::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),

@@ -8,3 +8,8 @@
 //! suggestions a person accepted or rejected (`aegis crosswalk
 //! accept|reject`); `<source>--<target>.inferred.yaml` holds inferred
 //! relationships someone chose to keep.
+
+pub mod compose;
+pub mod graph;
+
+pub use graph::{Edge, Graph, Link, Node};

@@ -13,6 +13,7 @@ pub enum Stage {
     Reference,
     Evidence,
     Lifecycle,
+    Assess,
 }
 
 impl Stage {
@@ -23,6 +24,7 @@ impl Stage {
             Stage::Reference => "reference",
             Stage::Evidence => "evidence",
             Stage::Lifecycle => "lifecycle",
+            Stage::Assess => "assess",
         }
     }
 }
@@ -106,6 +108,7 @@ codes! {
     InvalidDateRange = "invalid-date-range", Error, Lifecycle, "Dates are in an impossible order (for example an expiry before its grant).";
     ScanStale = "scan-stale", Error, Lifecycle, "A system has not been scanned (by any source, or by a named source) within its scan interval.";
     DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
+    GapThreshold = "gap-threshold", Error, Assess, "A system's gaps for a framework or baseline are worse than the gate allows (a threshold in aegis.yaml, the ratchet file, or no gap at all).";
 }
 
 impl Code {

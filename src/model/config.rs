@@ -98,14 +98,58 @@ pub struct Gate {
     /// The lowest severity that fails the build.
     #[serde(default = "default_fail_on")]
     pub fail_on: Severity,
+    /// How many gaps `aegis check` allows, per system and selection. With
+    /// none, every gap fails the gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Threshold>,
+    /// The ratchet file `aegis check --write-baseline` writes (relative to
+    /// the repository): once it records a selection's counts, the gate
+    /// fails that selection only when a count gets worse.
+    #[serde(default = "default_ratchet")]
+    pub ratchet: String,
 }
 
 impl Default for Gate {
     fn default() -> Self {
         Gate {
             fail_on: default_fail_on(),
+            thresholds: Vec::new(),
+            ratchet: default_ratchet(),
         }
     }
+}
+
+fn default_ratchet() -> String {
+    "aegis-ratchet.json".to_string()
+}
+
+/// What the gate allows for the selections it matches. Every threshold
+/// that matches a selection applies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// The system it applies to; every system when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemId>,
+    /// The framework it applies to; every framework when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<FrameworkId>,
+    /// The baseline it applies to; every baseline when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineId>,
+    /// The lowest coverage allowed, in percent of the selection's controls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub min_coverage: Option<f64>,
+    /// The most gaps allowed, per reason (`missing`, `evidence-stale`, ...)
+    /// or in `total`. A threshold that sets neither this nor
+    /// `min_coverage` allows no gap at all.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub max_gaps: BTreeMap<String, usize>,
+    /// The reasons that count against `total` (every reason when absent);
+    /// gaps for other reasons are reported but do not fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Vec<String>>,
 }
 
 fn default_fail_on() -> Severity {

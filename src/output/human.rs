@@ -18,6 +18,13 @@ pub fn render(report: &Report, color: bool) -> String {
         let shown = Shown::of(d, report.source(&d.file));
         let _ = writeln!(out, "{}\n", renderer.render(&[shown.group(d)]));
     }
+    if let Some(a) = report.gaps {
+        out.push_str("gaps:\n");
+        for line in super::gaps::summary(a).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
     let s = report.summary;
     let verdict = if s.fails(report.gate) {
         "failed"

@@ -10,6 +10,9 @@ struct Document<'a> {
     version: u32,
     diagnostics: Vec<Item<'a>>,
     summary: Summary<'a>,
+    /// The gap engine's result (`aegis check` only; added within contract v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gaps: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -49,6 +52,7 @@ struct WeakenedItem<'a> {
 pub fn render(report: &Report) -> String {
     let doc = Document {
         version: 1,
+        gaps: report.gaps.map(super::gaps::json_value),
         diagnostics: report
             .diagnostics
             .iter()

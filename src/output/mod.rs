@@ -1,6 +1,7 @@
 //! Stage 4, output: one pure function per format over sorted diagnostics.
 
 pub mod escape;
+pub mod gaps;
 mod github;
 mod human;
 mod json;
@@ -36,6 +37,8 @@ pub struct Report<'a> {
     pub path_prefix: String,
     /// The codes aegis.yaml lowers or switches off, named in every summary.
     pub weakened: &'a [Weakened],
+    /// What the gap engine found (`aegis check`); `None` for `validate`.
+    pub gaps: Option<&'a crate::assess::Assessment>,
 }
 
 impl Report<'_> {

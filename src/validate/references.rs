@@ -244,7 +244,10 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for ledger in &repo.approvals {
         for (i, a) in ledger.value.approvals.iter().enumerate() {
-            if !policy_ids.contains(a.policy.as_str()) {
+            // A policy that exists but does not parse has its own diagnostic.
+            if !policy_ids.contains(a.policy.as_str())
+                && !ctx.broken.policies.contains(a.policy.as_str())
+            {
                 ctx.emit(
                     Code::UnknownPolicy,
                     ledger.file,

@@ -17,6 +17,9 @@ struct Expect {
     /// Repository-relative; a value ending in `/` matches any file below it.
     file: String,
     line: u32,
+    /// The command that reports it: `validate` (the default) or `check`.
+    #[serde(default)]
+    command: Option<String>,
     /// Further diagnostics the defect rightly causes; nothing else may appear.
     #[serde(default)]
     also: Vec<Spot>,
@@ -148,7 +151,14 @@ fn check_fixture(name: &str, timeout: Duration) -> Vec<String> {
     let dir = copy_fixture(&format!("bad/{name}"));
     prepare(name, dir.path());
     let out = Aegis::new()
-        .args(["validate", ".", "--format", "json", "--as-of", AS_OF])
+        .args([
+            expect.command.as_deref().unwrap_or("validate"),
+            ".",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+        ])
         .current_dir(dir.path())
         .timeout(timeout)
         .run();
@@ -292,9 +302,19 @@ fn every_code_has_a_human_report_snapshot() {
         let name = code.as_str();
         let dir = copy_fixture(&format!("bad/{name}"));
         prepare(name, dir.path());
+        let command = expectation(name)
+            .command
+            .unwrap_or_else(|| "validate".into());
         let out = Aegis::new()
             .args([
-                "validate", ".", "--format", "human", "--color", "never", "--as-of", AS_OF,
+                command.as_str(),
+                ".",
+                "--format",
+                "human",
+                "--color",
+                "never",
+                "--as-of",
+                AS_OF,
             ])
             .current_dir(dir.path())
             .redact(dir.path(), "[TEMP]")

@@ -159,7 +159,7 @@ fn clean_repository_exits_0() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(
         out.stdout,
-        "passed: 0 errors, 0 warnings, 0 notes in 8 files\n"
+        "passed: 0 errors, 0 warnings, 0 notes in 9 files\n"
     );
 }
 
