@@ -284,6 +284,9 @@ impl<'a> Graph<'a> {
                 found.push(self.link_of(&[twin]));
             }
         }
+        // A written relationship between two controls stands, even when
+        // it does not cover: an inference never overrides it.
+        let written: BTreeSet<Node> = found.iter().map(|l| l.from).collect();
         found.retain(|l| l.covers);
         if found.is_empty() {
             for &e1 in self.out.get(&target).into_iter().flatten() {
@@ -295,6 +298,7 @@ impl<'a> Graph<'a> {
                     let x = self.edges[e2].to;
                     if x.framework == target.framework
                         || x.framework == hub.framework
+                        || written.contains(&x)
                         || self.unrelated(x, target)
                         || !met(x)
                     {

@@ -4,6 +4,7 @@ mod harness;
 
 mod check;
 mod codes;
+mod gaps;
 mod ingest;
 mod init;
 mod schemas;

@@ -1,0 +1,307 @@
+//! `aegis gaps` and the gate over gaps in `aegis check`: statuses and
+//! reasons, crosswalk paths (written and inferred), thresholds and the
+//! ratchet.
+
+use crate::harness::{AS_OF, Aegis, copy_fixture, fixtures};
+use std::path::Path;
+
+/// The example's records are dated up to 2026-10; judge them a little later.
+const EXAMPLE_AS_OF: &str = "2026-12-01";
+
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas")
+}
+
+fn gaps(repo: &Path, as_of: &str, extra: &[&str]) -> crate::harness::Output {
+    Aegis::new()
+        .args(["gaps", "--as-of", as_of, "--repo"])
+        .arg(repo)
+        .args(extra)
+        .run()
+}
+
+fn check(repo: &Path, extra: &[&str]) -> crate::harness::Output {
+    Aegis::new()
+        .args(["check", "--as-of", AS_OF, "--format", "json", "--repo"])
+        .arg(repo)
+        .args(extra)
+        .run()
+}
+
+#[test]
+fn the_example_shows_every_baseline_control_with_its_status() {
+    let out = gaps(&example(), EXAMPLE_AS_OF, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    crate::snapshot!("gaps_example_human", out.stdout);
+    let json = gaps(&example(), EXAMPLE_AS_OF, &["--format", "json"]);
+    let j = json.json();
+    assert_eq!(j["version"], 1);
+    let ledger = &j["systems"][1];
+    assert_eq!(ledger["id"], "ledger");
+    // Every control of the baseline is counted, not only those written down.
+    assert_eq!(ledger["baselines"][0]["controls"], 11);
+    let acme = &ledger["baselines"][1];
+    assert_eq!(acme["framework"], "acme-msa");
+    assert_eq!(acme["controls"], 5);
+    let statuses = acme["statuses"].as_array().expect("statuses");
+    let acme1 = statuses
+        .iter()
+        .find(|s| s["control"] == "ACME-1")
+        .expect("ACME-1");
+    assert_eq!(acme1["status"], "crosswalk");
+    assert_eq!(acme1["via"][0]["from"], "northwind-baseline:IAM-2");
+    assert_eq!(acme1["via"][0]["type"], "superset-of");
+    assert_eq!(
+        acme1["via"][0]["mapping"],
+        "controls/mappings/northwind-baseline--acme-msa.yaml"
+    );
+    let gap_ids: Vec<&str> = acme["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .filter_map(|g| g["control"].as_str())
+        .collect();
+    assert_eq!(gap_ids, ["ACME-3", "ACME-5"]);
+    crate::snapshot!("gaps_example_json", json.stdout);
+}
+
+#[test]
+fn explain_says_why_step_by_step() {
+    let out = gaps(
+        &example(),
+        EXAMPLE_AS_OF,
+        &["--system", "ledger", "--explain", "acme-msa:ACME-3"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    crate::snapshot!("gaps_explain_acme_3", out.stdout);
+    let out = gaps(&example(), EXAMPLE_AS_OF, &["--explain", "NOPE-9"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("NOPE-9"), "{}", out.stderr);
+}
+
+#[test]
+fn csv_and_markdown_list_the_gaps_with_their_poam_ids() {
+    let csv = gaps(
+        &example(),
+        EXAMPLE_AS_OF,
+        &["--format", "csv", "--gaps-only", "--system", "ledger"],
+    );
+    let mut lines = csv.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("system,framework,baseline,control,status,gap,reasons,details,exceptions,poam,via")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().all(|r| r.contains("POAM-")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("ledger,acme-msa,,ACME-5,missing,yes,missing,"))
+    );
+    let md = gaps(
+        &example(),
+        EXAMPLE_AS_OF,
+        &["--format", "markdown", "--gaps-only"],
+    );
+    assert!(md.stdout.starts_with("# Gaps\n"));
+    assert!(md.stdout.contains("| ACME-5 | missing |"), "{}", md.stdout);
+}
+
+#[test]
+fn poam_ids_stay_the_same_from_run_to_run() {
+    let a = gaps(&example(), EXAMPLE_AS_OF, &["--format", "json"]);
+    let b = gaps(&example(), "2026-12-02", &["--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn inference_through_a_hub_meets_a_control_and_never_overrides_a_written_judgement() {
+    let repo = fixtures().join("repos/hub");
+    let j = gaps(&repo, AS_OF, &["--format", "json"]).json();
+    let statuses = j["systems"][0]["baselines"][0]["statuses"]
+        .as_array()
+        .expect("statuses")
+        .clone();
+    let of = |id: &str| {
+        statuses
+            .iter()
+            .find(|s| s["control"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    // law:L-1 equal hub:H-1, and S-1 subset-of H-1: L-1 covers S-1.
+    let s1 = of("S-1");
+    assert_eq!(s1["status"], "crosswalk");
+    assert_eq!(s1["inferred"], true);
+    assert_eq!(s1["via"].as_array().map(Vec::len), Some(2));
+    assert_eq!(s1["via"][0]["from"], "law:L-1");
+    assert_eq!(s1["via"][1]["to"], "std:S-1");
+    // L-2 only intersects H-2: nothing certain follows for S-2.
+    assert_eq!(of("S-2")["status"], "missing");
+    // Through the hub L-3 would cover S-3, but a person wrote that they
+    // only intersect, and that stands.
+    assert_eq!(of("S-3")["status"], "missing");
+    assert_eq!(of("S-4")["status"], "missing");
+    let show = Aegis::new()
+        .args([
+            "crosswalk",
+            "show",
+            "law",
+            "std",
+            "--format",
+            "json",
+            "--repo",
+        ])
+        .arg(&repo)
+        .run();
+    let links = show.json()["links"].clone();
+    assert_eq!(links[0]["source"], "L-1");
+    assert_eq!(links[0]["provenance"], "inferred");
+    assert_eq!(links[0]["type"], "superset-of");
+    assert_eq!(links[0]["strength"], 7, "weakest link");
+    assert_eq!(links[1]["provenance"], "manual");
+    assert_eq!(links.as_array().map(Vec::len), Some(2));
+    let written_only = Aegis::new()
+        .args([
+            "crosswalk",
+            "show",
+            "law",
+            "std",
+            "--no-inferred",
+            "--format",
+            "csv",
+            "--repo",
+        ])
+        .arg(&repo)
+        .run();
+    assert_eq!(
+        written_only.stdout.lines().count(),
+        2,
+        "{}",
+        written_only.stdout
+    );
+}
+
+#[test]
+fn with_no_thresholds_every_gap_fails_the_gate() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let config = dir.path().join("aegis.yaml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    let bare = text.split("gate:").next().expect("head").to_string();
+    std::fs::write(&config, &bare).expect("write");
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    let d = out.diagnostics();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].message
+            .contains("gaps 1 where the gate (no thresholds set, so no gap is allowed) needs <= 0"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!(
+        out.json()["gaps"]["systems"][0]["baselines"][0]["gaps"][0]["control"],
+        "C-2"
+    );
+}
+
+#[test]
+fn thresholds_say_what_they_needed_and_what_they_got() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let config = dir.path().join("aegis.yaml");
+    let head = std::fs::read_to_string(&config).expect("read");
+    let head = head.split("gate:").next().expect("head").to_string();
+    let with = |gate: &str| {
+        std::fs::write(&config, format!("{head}gate:\n  thresholds:\n{gate}")).expect("write");
+        check(dir.path(), &[])
+    };
+    assert_eq!(with("    - min_coverage: 50\n").code, 0);
+    let out = with("    - min_coverage: 50\n      max_gaps: {missing: 0}\n");
+    assert_eq!(out.code, 1);
+    let m = &out.diagnostics()[0].message;
+    assert!(
+        m.contains("gaps for `missing` 1 where `gate.thresholds[0]` needs <= 0"),
+        "{m}"
+    );
+    // Only evidence reasons fail here, and the gap is a missing control.
+    assert_eq!(with("    - fail_on: [evidence-stale]\n").code, 0);
+    // A threshold for another system does not apply; the default does.
+    let out = with("    - system: other\n      min_coverage: 0\n");
+    assert_eq!(out.code, 1);
+    // SARIF and GitHub carry the same numbers.
+    let sarif = Aegis::new()
+        .args(["check", ".", "--as-of", AS_OF, "--format", "sarif"])
+        .current_dir(dir.path())
+        .run();
+    assert!(sarif.stdout.contains("needs <= 0"), "{}", sarif.stdout);
+    let github = Aegis::new()
+        .args(["check", ".", "--as-of", AS_OF, "--format", "github"])
+        .current_dir(dir.path())
+        .run();
+    assert!(
+        github.stdout.contains("::error file=aegis.yaml"),
+        "{}",
+        github.stdout
+    );
+    assert!(github.stdout.contains("needs <= 0"), "{}", github.stdout);
+}
+
+#[test]
+fn the_ratchet_fails_only_when_a_count_gets_worse() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let config = dir.path().join("aegis.yaml");
+    let head = std::fs::read_to_string(&config).expect("read");
+    let head = head.split("gate:").next().expect("head").to_string();
+    std::fs::write(&config, &head).expect("write");
+    assert_eq!(check(dir.path(), &[]).code, 1);
+    let wrote = check(dir.path(), &["--write-baseline"]);
+    assert_eq!(wrote.code, 0, "{}", wrote.stdout);
+    let ratchet = std::fs::read_to_string(dir.path().join("aegis-ratchet.json")).expect("ratchet");
+    crate::snapshot!("gaps_ratchet_file", ratchet);
+    assert_eq!(check(dir.path(), &[]).code, 0, "no worse than recorded");
+    // Worse: the one implementation loses its evidence.
+    let imp = dir.path().join("implementations/app/C-1.yaml");
+    let text = std::fs::read_to_string(&imp).expect("read");
+    std::fs::write(&imp, text.replace("evidence: [config-export]\n", "")).expect("write");
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    let messages: Vec<String> = out.diagnostics().into_iter().map(|d| d.message).collect();
+    assert_eq!(
+        messages,
+        [
+            "system `app`, fw: coverage 0.0% where the ratchet file needs >= 50.0%",
+            "system `app`, fw: gaps 2 where the ratchet file needs <= 1",
+            "system `app`, fw: gaps for `evidence-missing` 1 where the ratchet file needs <= 0",
+        ]
+        .map(String::from)
+    );
+    // A damaged ratchet is reported, and the gate falls back to its thresholds.
+    std::fs::write(dir.path().join("aegis-ratchet.json"), "{not json").expect("write");
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.codes().contains(&"invalid-value".to_string()),
+        "{:?}",
+        out.codes()
+    );
+    assert!(out.codes().contains(&"gap-threshold".to_string()));
+}
+
+#[test]
+fn a_ratchet_path_outside_the_repository_is_refused() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let config = dir.path().join("aegis.yaml");
+    let head = std::fs::read_to_string(&config).expect("read");
+    let head = head.split("gate:").next().expect("head").to_string();
+    std::fs::write(
+        &config,
+        format!("{head}gate:\n  ratchet: ../outside.json\n"),
+    )
+    .expect("write");
+    let out = check(dir.path(), &["--write-baseline"]);
+    assert!(
+        out.codes().contains(&"path-escapes-repo".to_string()),
+        "{:?}",
+        out.codes()
+    );
+    assert!(!dir.path().join("../outside.json").exists());
+}
