@@ -70,6 +70,10 @@ struct Args {
     as_of: String,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Baselines each system selects: high, then moderate, then low (1 to 3;
+    /// with 3 a `low` baseline is written too).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=3))]
+    selections: u8,
 }
 
 const FW: &str = "acme-scf";
@@ -609,10 +613,13 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         let _ = writeln!(t, "  - id: {id}\n    name: {name}");
         let _ = writeln!(t, "    description: {}", sentence(&mut rng));
         let _ = writeln!(t, "    owner: {}", q(rng.pick(TEAMS)));
-        let _ = writeln!(
-            t,
-            "    frameworks:\n      - framework: {FW}\n        baseline: high"
-        );
+        t.push_str("    frameworks:\n");
+        for b in ["high", "moderate", "low"]
+            .iter()
+            .take(usize::from(args.selections))
+        {
+            let _ = writeln!(t, "      - framework: {FW}\n        baseline: {b}");
+        }
         if i > 0 && inherits(i) {
             let _ = writeln!(t, "    inherits_from: [platform]");
         }
@@ -696,25 +703,32 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         w.put(&rel, &t)?;
     }
 
-    for (id, title, all) in [
+    let mut baselines = vec![
         ("high", "High impact", true),
         ("moderate", "Moderate impact", false),
-    ] {
+    ];
+    if args.selections >= 3 {
+        baselines.push(("low", "Low impact", false));
+    }
+    for (id, title, all) in baselines {
+        // Low: every other base control of moderate.
+        let keep = |i: usize, c: &&Ctl| all || (c.parent.is_none() && (id != "low" || i % 2 == 0));
         let rel = format!("controls/{FW}/baselines/{id}.yaml");
         let mut t = modeline(&rel, "baseline");
         let _ = writeln!(
             t,
             "schema_version: 1\nframework: {FW}\nid: {id}\ntitle: {title}\ncontrols:"
         );
-        for c in &usable {
-            if all || c.parent.is_none() {
+        for (i, c) in usable.iter().enumerate() {
+            if keep(i, c) {
                 let _ = writeln!(t, "  - {}", c.id);
             }
         }
         let params: Vec<&String> = usable
             .iter()
-            .filter(|c| all || c.parent.is_none())
-            .flat_map(|c| &c.params)
+            .enumerate()
+            .filter(|(i, c)| keep(*i, c))
+            .flat_map(|(_, c)| &c.params)
             .collect();
         if !params.is_empty() {
             t.push_str("parameters:\n");
