@@ -712,7 +712,9 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
     }
     for (id, title, all) in baselines {
         // Low: every other base control of moderate.
-        let keep = |i: usize, c: &&Ctl| all || (c.parent.is_none() && (id != "low" || i % 2 == 0));
+        let keep = |i: usize, c: &&Ctl| {
+            all || (c.parent.is_none() && (id != "low" || i.is_multiple_of(2)))
+        };
         let rel = format!("controls/{FW}/baselines/{id}.yaml");
         let mut t = modeline(&rel, "baseline");
         let _ = writeln!(
