@@ -5,7 +5,7 @@
 use super::poam;
 use crate::crosswalk::{Graph, Link, Node};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Date, ImplStatus, PolicyStatus, ReviewStatus, ScanResult};
+use crate::model::{Date, ImplStatus, PolicyStatus, ProvenanceKind, ReviewStatus, ScanResult};
 use crate::validate::{Outcome, Resolved};
 use crate::workspace::Workspace;
 use rayon::prelude::*;
@@ -467,12 +467,7 @@ pub fn assess(
     let mut failing: HashMap<(&str, Node), usize> = HashMap::new();
     for set in &repo.findings {
         let system = set.value.system.as_str();
-        let context: Vec<String> = config
-            .systems
-            .iter()
-            .find(|s| s.id.as_str() == system)
-            .map(|s| s.frameworks.iter().map(|f| f.framework.0.clone()).collect())
-            .unwrap_or_default();
+        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
         let mut cache: HashMap<&str, Option<Node>> = HashMap::new();
         for f in &set.value.findings {
             if f.result != ScanResult::Fail {
@@ -505,12 +500,7 @@ pub fn assess(
     for ex in &repo.exceptions {
         let e = &ex.value;
         let system = e.system.as_str();
-        let context: Vec<String> = config
-            .systems
-            .iter()
-            .find(|s| s.id.as_str() == system)
-            .map(|s| s.frameworks.iter().map(|f| f.framework.0.clone()).collect())
-            .unwrap_or_default();
+        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
         for c in &e.controls {
             let Resolved::Found { framework, control } = outcome.index.resolve(c, &context) else {
                 continue;
@@ -645,7 +635,15 @@ impl Ctx<'_> {
             None => match self.graph.covered_by(n, |x| self.met(system, x)) {
                 Some(link) => {
                     cs.status = Status::Crosswalk;
-                    cs.inferred = link.inferred();
+                    // A relationship kept in an `inferred` file is as
+                    // inferred as one found on the fly.
+                    cs.inferred = link.inferred()
+                        || link.path.iter().any(|&e| {
+                            self.graph
+                                .edges
+                                .get(e)
+                                .is_some_and(|e| e.provenance == ProvenanceKind::Inferred)
+                        });
                     cs.via = self.steps(&link);
                 }
                 None => {

@@ -17,6 +17,8 @@ pub enum Sub {
     List(ListArgs),
     /// How two frameworks relate: coverage, and every link with its type, strength and path.
     Show(super::crosswalk_show::ShowArgs),
+    /// Keep the relationships inferred through hub frameworks in <from>--<to>.inferred.yaml, for review.
+    Infer(super::crosswalk_infer::InferArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::List(a) => run_list(a),
         Sub::Show(a) => super::crosswalk_show::run(a),
+        Sub::Infer(a) => super::crosswalk_infer::run(a),
     }
 }
 

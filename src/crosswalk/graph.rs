@@ -68,6 +68,12 @@ impl<'a> Graph<'a> {
     /// Every relationship of every mapping that resolves; the rest is
     /// reported by validation (`unknown-control`, `unknown-framework`).
     pub fn build(outcome: &'a Outcome) -> Graph<'a> {
+        Graph::build_without(outcome, &[])
+    }
+
+    /// The graph without the mapping files at these workspace positions
+    /// (a file about to be rewritten from the others).
+    pub fn build_without(outcome: &'a Outcome, skip: &[usize]) -> Graph<'a> {
         let index = &outcome.index;
         let frameworks: Vec<&str> = index.frameworks.keys().map(String::as_str).collect();
         let mut g = Graph {
@@ -77,7 +83,12 @@ impl<'a> Graph<'a> {
             out: HashMap::new(),
             unrelated: BTreeSet::new(),
         };
-        for m in &outcome.repo.mappings {
+        for m in outcome
+            .repo
+            .mappings
+            .iter()
+            .filter(|m| !skip.contains(&m.file))
+        {
             let (Some(src_fw), Some(tgt_fw)) = (
                 g.framework(m.value.source.as_str()),
                 g.framework(m.value.target.as_str()),
@@ -156,10 +167,11 @@ impl<'a> Graph<'a> {
     }
 
     pub fn framework_id(&self, n: Node) -> &'a str {
-        self.frameworks
-            .get(n.framework as usize)
-            .copied()
-            .unwrap_or("")
+        self.framework_id_of(n.framework)
+    }
+
+    pub fn framework_id_of(&self, fw: u32) -> &'a str {
+        self.frameworks.get(fw as usize).copied().unwrap_or("")
     }
 
     /// The control id users see (the publisher's label when there is one).

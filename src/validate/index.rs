@@ -138,6 +138,10 @@ impl Index {
         if hits.is_empty() {
             hits = search(&mut self.frameworks.keys());
         }
+        // A context may name one framework more than once (a system
+        // selecting two of its baselines); that is still one framework.
+        let mut seen = std::collections::HashSet::new();
+        hits.retain(|(name, _)| seen.insert(name.clone()));
         match hits.len() {
             0 => {
                 let suggestion = context

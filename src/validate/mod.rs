@@ -11,6 +11,7 @@ mod references;
 pub mod schema;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
+pub(crate) use references::implementation_context;
 
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::model::*;

@@ -27,10 +27,19 @@ pub(super) fn system_of_file(path: &str, imp: &Implementation) -> String {
 /// looked up in first: those the system selects in aegis.yaml. `None` when
 /// aegis.yaml does not define the system; the caller then searches every
 /// framework (and validation reports the unknown system).
-pub(super) fn implementation_context(repo: &Repo, system: &str) -> Option<Vec<String>> {
+pub(crate) fn implementation_context(repo: &Repo, system: &str) -> Option<Vec<String>> {
     let config = repo.config.as_ref()?;
     let s = config.systems.iter().find(|s| s.id.as_str() == system)?;
-    Some(s.frameworks.iter().map(|f| f.framework.0.clone()).collect())
+    // A system may select several baselines of one framework; each
+    // framework is searched once, or every short id would look ambiguous.
+    let mut seen = std::collections::HashSet::new();
+    Some(
+        s.frameworks
+            .iter()
+            .map(|f| f.framework.0.clone())
+            .filter(|f| seen.insert(f.clone()))
+            .collect(),
+    )
 }
 
 pub(super) fn check(ctx: &mut Ctx) {

@@ -305,3 +305,81 @@ fn a_ratchet_path_outside_the_repository_is_refused() {
     );
     assert!(!dir.path().join("../outside.json").exists());
 }
+
+#[test]
+fn inferred_relationships_can_be_kept_in_a_file_and_stay_labelled() {
+    let dir = copy_fixture("repos/hub");
+    let infer = |extra: &[&str]| {
+        Aegis::new()
+            .args(["crosswalk", "infer", "law", "std", "--repo"])
+            .arg(dir.path())
+            .args(extra)
+            .run()
+    };
+    let dry = infer(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        !dir.path()
+            .join("controls/mappings/law--std.inferred.yaml")
+            .exists()
+    );
+    let out = infer(&[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let file = dir.path().join("controls/mappings/law--std.inferred.yaml");
+    let text = std::fs::read_to_string(&file).expect("written");
+    crate::snapshot!("crosswalk_infer_law_std", text);
+    // Rewritten from the other mappings, never from itself: unchanged.
+    assert!(infer(&[]).stderr.contains("unchanged"));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), text);
+    let v = Aegis::new()
+        .args(["validate", ".", "--as-of", AS_OF, "--format", "json"])
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    let j = gaps(dir.path(), AS_OF, &["--format", "json"]).json();
+    let s1 = j["systems"][0]["baselines"][0]["statuses"][0].clone();
+    assert_eq!(s1["control"], "S-1");
+    assert_eq!(s1["status"], "crosswalk");
+    assert_eq!(s1["inferred"], true);
+    assert_eq!(s1["via"][0]["provenance"], "inferred");
+    let none = Aegis::new()
+        .args(["crosswalk", "infer", "std", "law", "--via", "law", "--repo"])
+        .arg(dir.path())
+        .run();
+    assert_eq!(none.code, 2);
+}
+
+#[test]
+fn a_system_selecting_two_baselines_of_one_framework_resolves_short_ids() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let fw = dir.path().join("controls/fw/framework.yaml");
+    let mut text = std::fs::read_to_string(&fw).expect("read");
+    text.push_str(
+        "baselines:\n  - id: low\n    controls: [C-1]\n  - id: high\n    controls: [C-1, C-2]\n",
+    );
+    std::fs::write(&fw, text).expect("write");
+    let config = dir.path().join("aegis.yaml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    let head = text.split("gate:").next().expect("head");
+    std::fs::write(
+        &config,
+        head.replace(
+            "      - framework: fw\n",
+            "      - framework: fw\n        baseline: low\n      - framework: fw\n        baseline: high\n",
+        ),
+    )
+    .expect("write");
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.codes(),
+        vec!["gap-threshold".to_string()],
+        "{}",
+        out.stdout
+    );
+    let j = out.json();
+    let sels = &j["gaps"]["systems"][0]["baselines"];
+    assert_eq!(sels[0]["baseline"], "low");
+    assert_eq!(sels[0]["satisfied"], 1);
+    assert_eq!(sels[1]["baseline"], "high");
+    assert_eq!(sels[1]["gaps"][0]["control"], "C-2");
+}
