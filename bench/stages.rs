@@ -306,6 +306,17 @@ pub fn run(repo: &Path, as_of: &str, repeat: usize) -> Result<(), String> {
                 }),
             );
             let outcome = validate::run(&ws, &validate::Options { as_of });
+            add(
+                "  assess::gaps::assess (the gap engine, after validation)",
+                time(repeat, || {
+                    aegis::assess::gaps::assess(&ws, &outcome, &outcome.diagnostics, as_of)
+                }),
+            );
+            let assessed = aegis::assess::gaps::assess(&ws, &outcome, &outcome.diagnostics, as_of);
+            add(
+                "    gaps JSON contract (render)",
+                time(repeat, || aegis::output::gaps::json(&assessed)),
+            );
             let t = Instant::now();
             drop(outcome);
             drop(ws);
