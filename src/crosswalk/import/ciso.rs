@@ -213,6 +213,7 @@ fn mark_inverses(sets: &mut [Set]) {
                         .get(&(t.clone(), s.clone()))
                         .is_some_and(|(r2, rat2, str2)| match (&r.0, r2) {
                             (Ok(a), Ok(b)) => a.inverse() == *b && r.1 == *rat2 && r.2 == *str2,
+                            (Err(a), Err(b)) => a == b,
                             _ => false,
                         })
                 });
