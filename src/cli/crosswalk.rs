@@ -19,6 +19,9 @@ pub enum Sub {
     Show(super::crosswalk_show::ShowArgs),
     /// Keep the relationships inferred through hub frameworks in <from>--<to>.inferred.yaml, for review.
     Infer(super::crosswalk_infer::InferArgs),
+    /// Import official crosswalks (CISO Assistant, OSCAL mapping-collection, trestle CSV,
+    /// NIST workbooks, DISA's CCI list) into controls/mappings/.
+    Import(super::crosswalk_import::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +36,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Sub::List(a) => run_list(a),
         Sub::Show(a) => super::crosswalk_show::run(a),
         Sub::Infer(a) => super::crosswalk_infer::run(a),
+        Sub::Import(a) => super::crosswalk_import::run(a),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod codes;
 mod crosswalk;
+mod crosswalk_import;
 mod crosswalk_infer;
 mod crosswalk_show;
 mod evidence;

@@ -11,5 +11,6 @@
 
 pub mod compose;
 pub mod graph;
+pub mod import;
 
 pub use graph::{Edge, Graph, Link, Node};

@@ -4,6 +4,7 @@ mod harness;
 
 mod check;
 mod codes;
+mod crosswalk;
 mod gaps;
 mod ingest;
 mod init;
