@@ -659,6 +659,35 @@ impl Ctx<'_> {
                         }
                         None => "no implementation, and no control of another framework that meets it through the crosswalk".into(),
                     };
+                    // What the system does that touches it, for whoever
+                    // closes the gap: implemented controls whose mapping
+                    // overlaps it without covering it.
+                    let partly: Vec<String> = self
+                        .graph
+                        .written_into(n, |x| self.met(system, x))
+                        .iter()
+                        .filter(|l| !l.covers)
+                        .map(|l| {
+                            format!(
+                                "{}:{} ({})",
+                                self.graph.framework_id(l.from),
+                                self.graph.display(l.from),
+                                l.kind.as_str()
+                            )
+                        })
+                        .collect();
+                    let detail = match partly.len() {
+                        0 => detail,
+                        n if n <= 5 => format!(
+                            "{detail}; partly addressed through the crosswalk by {}",
+                            partly.join(", ")
+                        ),
+                        n => format!(
+                            "{detail}; partly addressed through the crosswalk by {} and {} more",
+                            partly[..5].join(", "),
+                            n - 5
+                        ),
+                    };
                     cs.reasons.push(Gap {
                         reason: Reason::Missing,
                         detail,

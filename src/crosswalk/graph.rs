@@ -283,6 +283,21 @@ impl<'a> Graph<'a> {
         })
     }
 
+    /// The written relationships into `target` from controls `met` accepts
+    /// (of other frameworks), covering or not, in edge order.
+    pub fn written_into(&self, target: Node, met: impl Fn(Node) -> bool) -> Vec<Link> {
+        self.out
+            .get(&target)
+            .into_iter()
+            .flatten()
+            .filter_map(|&e| {
+                let twin = self.edges.get(e)?.twin;
+                let x = self.edges.get(twin)?.from;
+                (x.framework != target.framework && met(x)).then(|| self.link_of(&[twin]))
+            })
+            .collect()
+    }
+
     /// The best link by which some control `met` accepts covers `target`:
     /// a written edge before an inferred one, official and manual before
     /// suggested, stronger before weaker.
