@@ -33,6 +33,10 @@ pub struct ShowArgs {
     /// Leave out links inferred through a hub framework.
     #[arg(long)]
     pub no_inferred: bool,
+    /// Show the coverage matrix instead of the links: source groups
+    /// (families, categories) against target groups, counting links.
+    #[arg(long)]
+    pub matrix: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// The compliance repository (the directory holding aegis.yaml).
@@ -191,6 +195,25 @@ pub fn run(a: &ShowArgs) -> anyhow::Result<u8> {
         by_type,
         links: rows,
     };
+    if a.matrix {
+        let m = matrix(&outcome, &g, &doc)?;
+        let text = match a.format {
+            Format::Human => m.human(),
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(&m)?;
+                s.push('\n');
+                s
+            }
+            Format::Csv => m.csv()?,
+            Format::Markdown => m.markdown(),
+        };
+        match &a.output {
+            Some(path) => crate::write::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            None => page(&text, a.format == Format::Human),
+        }
+        return Ok(0);
+    }
     let text = match a.format {
         Format::Human => human(&doc),
         Format::Json => {
@@ -359,13 +382,7 @@ fn csv(d: &Doc) -> anyhow::Result<String> {
             r.covers.to_string(),
             path.join(" then "),
         ]
-        .map(|f| {
-            if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-                format!("'{f}")
-            } else {
-                f
-            }
-        });
+        .map(|f| escape::csv_cell(&f).into_owned());
         w.write_record(&row)?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
@@ -425,4 +442,179 @@ fn page(text: &str, human: bool) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+}
+
+/// Links counted by source group and target group.
+#[derive(Serialize)]
+struct Matrix {
+    version: u32,
+    from: String,
+    to: String,
+    rows: Vec<String>,
+    columns: Vec<String>,
+    /// `cells[r][c]`: links from controls of row group r to controls of
+    /// column group c.
+    cells: Vec<Vec<usize>>,
+}
+
+/// Where controls that belong to no group are counted.
+const NO_GROUP: &str = "(none)";
+
+/// Each framework's control → group, from its files (framework.yaml and
+/// catalog parts); controls with no group fall under `(none)`.
+fn groups_of(
+    outcome: &validate::Outcome,
+    framework: &str,
+) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let framework_controls = outcome
+        .repo
+        .frameworks
+        .iter()
+        .filter(|f| f.value.id.as_str() == framework)
+        .flat_map(|f| f.value.controls.iter());
+    let catalog_controls = outcome
+        .repo
+        .catalogs
+        .iter()
+        .filter(|c| c.value.framework.as_str() == framework)
+        .flat_map(|c| c.value.controls.iter());
+    for c in framework_controls.chain(catalog_controls) {
+        let label = c.label.as_deref().unwrap_or(c.id.as_str());
+        let group = c.group.clone().unwrap_or_else(|| NO_GROUP.into());
+        out.insert(label.to_string(), group.clone());
+        out.insert(c.id.as_str().to_string(), group);
+    }
+    out
+}
+
+fn matrix(outcome: &validate::Outcome, _g: &Graph, d: &Doc) -> anyhow::Result<Matrix> {
+    let from_groups = groups_of(outcome, d.from);
+    let to_groups = groups_of(outcome, d.to);
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut rows = std::collections::BTreeSet::new();
+    let mut cols = std::collections::BTreeSet::new();
+    for r in &d.links {
+        let rg = from_groups
+            .get(&r.source)
+            .cloned()
+            .unwrap_or_else(|| NO_GROUP.into());
+        let cg = to_groups
+            .get(&r.target)
+            .cloned()
+            .unwrap_or_else(|| NO_GROUP.into());
+        rows.insert(rg.clone());
+        cols.insert(cg.clone());
+        *counts.entry((rg, cg)).or_default() += 1;
+    }
+    let rows: Vec<String> = rows.into_iter().collect();
+    let columns: Vec<String> = cols.into_iter().collect();
+    let cells = rows
+        .iter()
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| counts.get(&(r.clone(), c.clone())).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    Ok(Matrix {
+        version: 1,
+        from: d.from.to_string(),
+        to: d.to.to_string(),
+        rows,
+        columns,
+        cells,
+    })
+}
+
+impl Matrix {
+    fn human(&self) -> String {
+        let width = self
+            .columns
+            .iter()
+            .map(|c| c.chars().count().min(10))
+            .max()
+            .unwrap_or(1)
+            .max(3);
+        let first = self
+            .rows
+            .iter()
+            .map(|r| r.chars().count().min(16))
+            .max()
+            .unwrap_or(1)
+            .max(4);
+        let clip = |s: &str, w: usize| -> String {
+            let t: String = escape::text(s).chars().take(w).collect();
+            format!("{t:>w$}")
+        };
+        let mut out = format!(
+            "links from {} (rows) to {} (columns), by group\n",
+            escape::text(&self.from),
+            escape::text(&self.to)
+        );
+        let _ = write!(out, "{}", clip("", first));
+        for c in &self.columns {
+            let _ = write!(out, " {}", clip(c, width));
+        }
+        out.push('\n');
+        for (r, row) in self.rows.iter().zip(&self.cells) {
+            let _ = write!(out, "{}", clip(r, first));
+            for n in row {
+                let cell = if *n == 0 {
+                    ".".to_string()
+                } else {
+                    n.to_string()
+                };
+                let _ = write!(out, " {cell:>width$}");
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn csv(&self) -> anyhow::Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec![format!("{} \\ {}", self.from, self.to)];
+        header.extend(self.columns.iter().cloned());
+        w.write_record(header.iter().map(|h| escape::csv_cell(h).into_owned()))?;
+        for (r, row) in self.rows.iter().zip(&self.cells) {
+            let mut rec = vec![escape::csv_cell(r).into_owned()];
+            rec.extend(row.iter().map(|n| n.to_string()));
+            w.write_record(&rec)?;
+        }
+        Ok(String::from_utf8(w.into_inner()?)?)
+    }
+
+    fn markdown(&self) -> String {
+        let cell = |s: &str| {
+            escape::text(s)
+                .replace('|', "\\|")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let mut out = format!(
+            "# Crosswalk coverage {} → {}\n\n| {} \\ {} |",
+            cell(&self.from),
+            cell(&self.to),
+            cell(&self.from),
+            cell(&self.to)
+        );
+        for c in &self.columns {
+            let _ = write!(out, " {} |", cell(c));
+        }
+        out.push_str("\n| --- |");
+        for _ in &self.columns {
+            out.push_str(" ---: |");
+        }
+        out.push('\n');
+        for (r, row) in self.rows.iter().zip(&self.cells) {
+            let _ = write!(out, "| {} |", cell(r));
+            for n in row {
+                let _ = write!(out, " {n} |");
+            }
+            out.push('\n');
+        }
+        out
+    }
 }

@@ -108,6 +108,16 @@ pub fn line_with_range(
     (out, start..end)
 }
 
+/// A CSV cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
+/// tab, carriage return first) is prefixed with `'`, so it stays text.
+pub fn csv_cell(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -336,21 +336,12 @@ pub fn csv(a: &Assessment, only_gaps: bool) -> String {
                     c.poam.as_deref().unwrap_or(""),
                     &via.join(" "),
                 ]
-                .map(|f| spreadsheet_safe(f).into_owned());
+                .map(|f| escape::csv_cell(f).into_owned());
                 let _ = w.write_record(&row);
             }
         }
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
-/// A cell a spreadsheet would run as a formula is prefixed with `'`.
-fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{s}"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
 }
 
 /// Markdown for a pull request or the repository: a table per selection.

@@ -383,3 +383,37 @@ fn a_system_selecting_two_baselines_of_one_framework_resolves_short_ids() {
     assert_eq!(sels[1]["baseline"], "high");
     assert_eq!(sels[1]["gaps"][0]["control"], "C-2");
 }
+
+#[test]
+fn crosswalk_show_gives_a_coverage_matrix_by_group() {
+    let out = Aegis::new()
+        .args([
+            "crosswalk",
+            "show",
+            "northwind-baseline",
+            "acme-msa",
+            "--matrix",
+            "--format",
+            "json",
+            "--repo",
+        ])
+        .arg(example())
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let m = out.json();
+    assert_eq!(m["rows"], serde_json::json!(["dat", "iam", "log", "vul"]));
+    assert_eq!(m["columns"], serde_json::json!(["(none)"]));
+    assert_eq!(m["cells"], serde_json::json!([[1], [1], [1], [1]]));
+    let human = Aegis::new()
+        .args([
+            "crosswalk",
+            "show",
+            "northwind-baseline",
+            "acme-msa",
+            "--matrix",
+            "--repo",
+        ])
+        .arg(example())
+        .run();
+    crate::snapshot!("crosswalk_show_matrix", human.stdout);
+}
