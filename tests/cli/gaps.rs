@@ -417,3 +417,72 @@ fn crosswalk_show_gives_a_coverage_matrix_by_group() {
         .run();
     crate::snapshot!("crosswalk_show_matrix", human.stdout);
 }
+
+#[test]
+fn failing_findings_evidence_problems_and_unapproved_policies_are_reasons() {
+    let dir = copy_fixture("bad/gap-threshold");
+    let root = dir.path();
+    let config = root.join("aegis.yaml");
+    let head = std::fs::read_to_string(&config).expect("read");
+    let head = head.split("gate:").next().expect("head").to_string();
+    std::fs::write(&config, &head).expect("write");
+    std::fs::create_dir_all(root.join("findings/app")).expect("mkdir");
+    std::fs::write(
+        root.join("findings/app/scanner.yaml"),
+        "schema_version: 1\nsystem: app\nsource:\n  tool: scanner\nfindings:\n  - target: host-1\n    rule_id: r-1\n    result: fail\n    controls: [fw:C-1]\n    mapped_by: references\n  - target: host-2\n    rule_id: r-1\n    result: fail\n    controls: [fw:C-1]\n    mapped_by: references\n  - target: host-1\n    rule_id: r-2\n    result: pass\n    controls: [fw:C-2]\n    mapped_by: references\n",
+    )
+    .expect("write");
+    // Evidence rejected in review, and a draft policy linked to C-1.
+    let ev = root.join("evidence/config-export.yaml");
+    let mut text = std::fs::read_to_string(&ev).expect("read");
+    text.push_str("review:\n  status: rejected\n");
+    std::fs::write(&ev, text).expect("write");
+    std::fs::create_dir_all(root.join("policies")).expect("mkdir");
+    std::fs::write(
+        root.join("policies/ops.md"),
+        "---\nschema_version: 1\nid: ops\ntitle: Operations\nversion: \"1\"\nowner: \"@ops\"\nstatus: draft\ncontrols: [fw:C-1]\n---\n\n# Operations\n",
+    )
+    .expect("write");
+    let j = gaps(root, AS_OF, &["--format", "json"]).json();
+    let c1 = j["systems"][0]["baselines"][0]["gaps"][0].clone();
+    assert_eq!(c1["control"], "C-1");
+    assert_eq!(
+        c1["reasons"],
+        serde_json::json!(["evidence-rejected", "policy-unapproved", "findings-fail"])
+    );
+    let statuses = j["systems"][0]["baselines"][0]["statuses"].clone();
+    let details: Vec<&str> = statuses[0]["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(|r| r["detail"].as_str())
+        .collect();
+    assert!(
+        details.contains(&"2 failing scan finding(s) map to it"),
+        "{details:?}"
+    );
+    assert!(details.contains(&"policy `ops` is a draft"), "{details:?}");
+    // An exception in force covers C-2's gap: shown, not counted.
+    std::fs::create_dir_all(root.join("exceptions")).expect("mkdir");
+    std::fs::write(
+        root.join("exceptions/EX-1.yaml"),
+        "schema_version: 1\nid: EX-1\ncontrols: [fw:C-2]\nsystem: app\njustification: Waiting for the vendor.\nrisk_rating: low\napprover: \"@lead\"\ngranted: 2026-05-01\nexpires: 2026-12-31\n",
+    )
+    .expect("write");
+    let j = gaps(root, AS_OF, &["--format", "json"]).json();
+    let sel = &j["systems"][0]["baselines"][0];
+    assert_eq!(sel["gaps"].as_array().map(Vec::len), Some(1));
+    assert_eq!(sel["excepted"][0]["control"], "C-2");
+    assert_eq!(
+        sel["excepted"][0]["exceptions"],
+        serde_json::json!(["EX-1"])
+    );
+    // Once it expires, it is a gap of its own.
+    let j = gaps(root, "2027-01-15", &["--format", "json"]).json();
+    let sel = &j["systems"][0]["baselines"][0];
+    assert_eq!(sel["gaps"][1]["control"], "C-2");
+    assert_eq!(
+        sel["gaps"][1]["reasons"],
+        serde_json::json!(["missing", "exception-expired"])
+    );
+}
