@@ -47,13 +47,7 @@ pub struct ShowArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Csv,
-    Markdown,
-}
+use super::TableFormat as Format;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum KindArg {
@@ -207,11 +201,7 @@ pub fn run(a: &ShowArgs) -> anyhow::Result<u8> {
             Format::Csv => m.csv()?,
             Format::Markdown => m.markdown(),
         };
-        match &a.output {
-            Some(path) => crate::write::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?,
-            None => page(&text, a.format == Format::Human),
-        }
+        show(a, &text)?;
         return Ok(0);
     }
     let text = match a.format {
@@ -224,12 +214,18 @@ pub fn run(a: &ShowArgs) -> anyhow::Result<u8> {
         Format::Csv => csv(&doc)?,
         Format::Markdown => markdown(&doc),
     };
-    match &a.output {
-        Some(path) => crate::write::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => page(&text, a.format == Format::Human),
-    }
+    show(a, &text)?;
     Ok(0)
+}
+
+fn show(a: &ShowArgs, text: &str) -> anyhow::Result<()> {
+    match &a.output {
+        Some(path) => super::deliver(Some(path), text),
+        None => {
+            page(text, a.format == Format::Human);
+            Ok(())
+        }
+    }
 }
 
 fn keep(g: &Graph, l: &Link, a: &ShowArgs) -> bool {
@@ -389,12 +385,7 @@ fn csv(d: &Doc) -> anyhow::Result<String> {
 }
 
 fn markdown(d: &Doc) -> String {
-    let cell = |s: &str| {
-        escape::text(s)
-            .replace('|', "\\|")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let cell = escape::markdown_cell;
     let mut out = format!(
         "# Crosswalk {} → {}\n\n{} of {} source controls linked; {} of {} target controls reached.\n\n| source | target | type | provenance | strength | covers | path |\n| --- | --- | --- | --- | --- | --- | --- |\n",
         cell(d.from),
@@ -587,12 +578,7 @@ impl Matrix {
     }
 
     fn markdown(&self) -> String {
-        let cell = |s: &str| {
-            escape::text(s)
-                .replace('|', "\\|")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
+        let cell = escape::markdown_cell;
         let mut out = format!(
             "# Crosswalk coverage {} → {}\n\n| {} \\ {} |",
             cell(&self.from),

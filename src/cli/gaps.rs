@@ -6,7 +6,6 @@ use crate::model::Date;
 use crate::output::gaps;
 use crate::pipeline;
 use anyhow::{Context, bail};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -36,13 +35,7 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Csv,
-    Markdown,
-}
+use super::TableFormat as Format;
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     let as_of = args.as_of.unwrap_or_else(Date::today_utc);
@@ -71,15 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             Format::Markdown => gaps::markdown(&a, args.gaps_only),
         },
     };
-    match &args.output {
-        Some(path) => crate::write::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    }
+    super::deliver(args.output.as_deref(), &text)?;
     Ok(0)
 }
 

@@ -3,8 +3,7 @@
 use crate::model::Date;
 use crate::output::{self, Format, Report};
 use crate::pipeline;
-use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -145,16 +144,7 @@ fn run_with(args: &GateArgs, check: Option<pipeline::CheckOptions>) -> anyhow::R
         }
         None => output::render(Format::Human, &report, color),
     };
-    match &args.output {
-        Some(path) => crate::write::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`aegis validate | head`) is not an error worth a panic.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    }
+    super::deliver(args.output.as_deref(), &text)?;
     let failed = run.failed();
     // The process ends here; freeing every text, tree and record first
     // costs a quarter of a second on a large repository and buys nothing.

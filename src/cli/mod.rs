@@ -81,3 +81,29 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Findings(args) => findings::run(&args),
     }
 }
+
+/// Writes a command's report to `output` (atomically) or to standard output.
+fn deliver(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    match output {
+        Some(path) => crate::write::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`aegis gaps | head`) is not an error worth a panic.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+/// The formats of tabular reports (`gaps`, `crosswalk show`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    Human,
+    Json,
+    Csv,
+    Markdown,
+}

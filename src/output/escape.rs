@@ -118,6 +118,27 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text made inert in a Markdown table cell: control characters shown,
+/// markup characters and HTML escaped, pipes kept inside the cell.
+pub fn markdown_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in text(s).chars() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '!' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

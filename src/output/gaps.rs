@@ -352,8 +352,8 @@ pub fn markdown(a: &Assessment, only_gaps: bool) -> String {
             let _ = writeln!(
                 out,
                 "## {}\n\n{}\n",
-                md(&format!("{} — {}", s.id, sel.label())),
-                md(&selection_line(&s.id, sel))
+                escape::markdown_cell(&format!("{} — {}", s.id, sel.label())),
+                escape::markdown_cell(&selection_line(&s.id, sel))
             );
             out.push_str("| control | status | reasons | POA&M |\n| --- | --- | --- | --- |\n");
             for c in &sel.controls {
@@ -375,34 +375,13 @@ pub fn markdown(a: &Assessment, only_gaps: bool) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} |",
-                    md(&c.control),
-                    md(&status),
-                    md(&reasons.join("; ")),
-                    md(c.poam.as_deref().unwrap_or(""))
+                    escape::markdown_cell(&c.control),
+                    escape::markdown_cell(&status),
+                    escape::markdown_cell(&reasons.join("; ")),
+                    escape::markdown_cell(c.poam.as_deref().unwrap_or(""))
                 );
             }
             out.push('\n');
-        }
-    }
-    out
-}
-
-/// Text made inert in a Markdown table cell: control characters shown,
-/// markup characters and HTML escaped, pipes kept inside the cell.
-fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in escape::text(s).chars() {
-        match ch {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
-            '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '!' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            c => out.push(c),
         }
     }
     out

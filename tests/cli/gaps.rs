@@ -28,6 +28,17 @@ fn check(repo: &Path, extra: &[&str]) -> crate::harness::Output {
         .run()
 }
 
+/// The gap-threshold fixture (two controls, C-2 unimplemented) with no
+/// `gate:` section, and its aegis.yaml text without one.
+fn bare() -> (tempfile::TempDir, String) {
+    let dir = copy_fixture("bad/gap-threshold");
+    let config = dir.path().join("aegis.yaml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    let head = text.split("gate:").next().expect("head").to_string();
+    std::fs::write(&config, &head).expect("write");
+    (dir, head)
+}
+
 #[test]
 fn the_example_shows_every_baseline_control_with_its_status() {
     let out = gaps(&example(), EXAMPLE_AS_OF, &[]);
@@ -183,11 +194,7 @@ fn inference_through_a_hub_meets_a_control_and_never_overrides_a_written_judgeme
 
 #[test]
 fn with_no_thresholds_every_gap_fails_the_gate() {
-    let dir = copy_fixture("bad/gap-threshold");
-    let config = dir.path().join("aegis.yaml");
-    let text = std::fs::read_to_string(&config).expect("read");
-    let bare = text.split("gate:").next().expect("head").to_string();
-    std::fs::write(&config, &bare).expect("write");
+    let (dir, _) = bare();
     let out = check(dir.path(), &[]);
     assert_eq!(out.code, 1);
     let d = out.diagnostics();
@@ -206,10 +213,8 @@ fn with_no_thresholds_every_gap_fails_the_gate() {
 
 #[test]
 fn thresholds_say_what_they_needed_and_what_they_got() {
-    let dir = copy_fixture("bad/gap-threshold");
+    let (dir, head) = bare();
     let config = dir.path().join("aegis.yaml");
-    let head = std::fs::read_to_string(&config).expect("read");
-    let head = head.split("gate:").next().expect("head").to_string();
     let with = |gate: &str| {
         std::fs::write(&config, format!("{head}gate:\n  thresholds:\n{gate}")).expect("write");
         check(dir.path(), &[])
@@ -247,11 +252,7 @@ fn thresholds_say_what_they_needed_and_what_they_got() {
 
 #[test]
 fn the_ratchet_fails_only_when_a_count_gets_worse() {
-    let dir = copy_fixture("bad/gap-threshold");
-    let config = dir.path().join("aegis.yaml");
-    let head = std::fs::read_to_string(&config).expect("read");
-    let head = head.split("gate:").next().expect("head").to_string();
-    std::fs::write(&config, &head).expect("write");
+    let (dir, _) = bare();
     assert_eq!(check(dir.path(), &[]).code, 1);
     let wrote = check(dir.path(), &["--write-baseline"]);
     assert_eq!(wrote.code, 0, "{}", wrote.stdout);
@@ -288,10 +289,8 @@ fn the_ratchet_fails_only_when_a_count_gets_worse() {
 
 #[test]
 fn a_ratchet_path_outside_the_repository_is_refused() {
-    let dir = copy_fixture("bad/gap-threshold");
+    let (dir, head) = bare();
     let config = dir.path().join("aegis.yaml");
-    let head = std::fs::read_to_string(&config).expect("read");
-    let head = head.split("gate:").next().expect("head").to_string();
     std::fs::write(
         &config,
         format!("{head}gate:\n  ratchet: ../outside.json\n"),
@@ -351,18 +350,15 @@ fn inferred_relationships_can_be_kept_in_a_file_and_stay_labelled() {
 
 #[test]
 fn a_system_selecting_two_baselines_of_one_framework_resolves_short_ids() {
-    let dir = copy_fixture("bad/gap-threshold");
+    let (dir, head) = bare();
     let fw = dir.path().join("controls/fw/framework.yaml");
     let mut text = std::fs::read_to_string(&fw).expect("read");
     text.push_str(
         "baselines:\n  - id: low\n    controls: [C-1]\n  - id: high\n    controls: [C-1, C-2]\n",
     );
     std::fs::write(&fw, text).expect("write");
-    let config = dir.path().join("aegis.yaml");
-    let text = std::fs::read_to_string(&config).expect("read");
-    let head = text.split("gate:").next().expect("head");
     std::fs::write(
-        &config,
+        dir.path().join("aegis.yaml"),
         head.replace(
             "      - framework: fw\n",
             "      - framework: fw\n        baseline: low\n      - framework: fw\n        baseline: high\n",
@@ -420,12 +416,8 @@ fn crosswalk_show_gives_a_coverage_matrix_by_group() {
 
 #[test]
 fn failing_findings_evidence_problems_and_unapproved_policies_are_reasons() {
-    let dir = copy_fixture("bad/gap-threshold");
+    let (dir, _) = bare();
     let root = dir.path();
-    let config = root.join("aegis.yaml");
-    let head = std::fs::read_to_string(&config).expect("read");
-    let head = head.split("gate:").next().expect("head").to_string();
-    std::fs::write(&config, &head).expect("write");
     std::fs::create_dir_all(root.join("findings/app")).expect("mkdir");
     std::fs::write(
         root.join("findings/app/scanner.yaml"),
