@@ -8,3 +8,5 @@
 //! suggestions a person accepted or rejected (`aegis crosswalk
 //! accept|reject`); `<source>--<target>.inferred.yaml` holds inferred
 //! relationships someone chose to keep.
+
+pub mod suggest;

@@ -82,7 +82,9 @@ pub struct Relation {
 }
 
 /// What a relationship was judged on (NIST IR 8477).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rationale {
     /// The words of the two requirements.

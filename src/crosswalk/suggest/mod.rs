@@ -1,0 +1,263 @@
+//! Suggestions: for each control of one framework, the controls of another
+//! it most likely maps to, from three kinds of evidence combined:
+//!
+//! - the words (`bm25`): the source's text as a query over the target's
+//!   titles, statements, guidance and objectives, and the reverse;
+//! - the repository's other mappings (`bridge`): paths from the source to
+//!   the target through third frameworks;
+//! - the frameworks' structure (`structure`): parents, enhancements,
+//!   siblings and related controls.
+//!
+//! Each signal is scaled to 1 at its best candidate for the source, the
+//! three are summed with the weights in [`Weights::default`] (chosen on a
+//! held-out official mapping, see bench/README.md), smoothed over the
+//! target's structure and ranked. Pairs already mapped in either direction
+//! (any provenance) or already accepted or rejected are never offered.
+
+mod bm25;
+mod bridge;
+mod document;
+mod structure;
+mod text;
+
+pub use bm25::{FieldParams, Params as TextParams};
+pub use bridge::Params as BridgeParams;
+pub use structure::Params as StructureParams;
+
+use crate::validate::{Index, Repo};
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// How the signals are read and combined.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    pub text: TextParams,
+    pub bridge: BridgeParams,
+    pub structure: StructureParams,
+    /// Weight of the source's words as a query over the target's text.
+    pub forward: f64,
+    /// Weight of the target's words as a query over the source's text.
+    pub reverse: f64,
+    /// Weight of the paths through other mappings.
+    pub paths: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        let field = |weight, b| FieldParams { weight, b };
+        Weights {
+            text: TextParams {
+                k1: 1.2,
+                k3: 1.5,
+                fields: [
+                    field(3.0, 0.5),
+                    field(1.5, 0.75),
+                    field(0.6, 0.75),
+                    field(0.6, 0.75),
+                    field(0.6, 0.5),
+                ],
+                query_fields: [2.0, 1.0, 0.5, 0.5, 0.6],
+            },
+            bridge: BridgeParams {
+                subset: 0.9,
+                intersects: 0.7,
+                fanout: 0.5,
+                hop_decay: 0.5,
+                max_hops: 3,
+            },
+            structure: StructureParams {
+                from_children: 0.4,
+                from_parent: 0.1,
+                from_related: 0.1,
+                seed_parent: 0.5,
+                seed_children: 0.3,
+                seed_siblings: 0.2,
+            },
+            forward: 1.0,
+            reverse: 0.5,
+            paths: 1.5,
+        }
+    }
+}
+
+/// The ranked candidates of the source controls, by position in the
+/// index's catalog order.
+#[derive(Debug, PartialEq)]
+pub struct Suggestions {
+    pub sources: Vec<SourceSuggestions>,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct SourceSuggestions {
+    pub source: usize,
+    /// (target, score), best first; scores rounded to four decimals and
+    /// ties in catalog order.
+    pub candidates: Vec<(usize, f64)>,
+}
+
+/// What to suggest for.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub top: usize,
+    /// Only these source controls (positions); all when `None`.
+    pub only: Option<&'a [usize]>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SuggestError {
+    #[error("framework `{0}` is not in the repository")]
+    UnknownFramework(String),
+    #[error("suggestions map one framework to another; FROM and TO are both `{0}`")]
+    SameFramework(String),
+}
+
+/// Ranks the controls of `req.to` for each live control of `req.from`.
+/// Withdrawn controls are neither sources nor candidates.
+pub fn suggest(
+    repo: &Repo,
+    index: &Index,
+    req: &Request,
+    w: &Weights,
+) -> Result<Suggestions, SuggestError> {
+    if req.from == req.to {
+        return Err(SuggestError::SameFramework(req.from.into()));
+    }
+    let entry = |id: &str| {
+        index
+            .frameworks
+            .get(id)
+            .ok_or_else(|| SuggestError::UnknownFramework(id.into()))
+    };
+    let (fe, te) = (entry(req.from)?, entry(req.to)?);
+    let (sdocs, tdocs) = rayon::join(
+        || document::read(repo, req.from, fe, &text::Tokenizer::default()),
+        || document::read(repo, req.to, te, &text::Tokenizer::default()),
+    );
+    let (sdocs, tdocs) = (sdocs.docs, tdocs.docs);
+
+    let mut vocab = bm25::Vocabulary::default();
+    let sbags: Vec<bm25::Bag> = sdocs.iter().map(|d| bm25::bag(d, &mut vocab)).collect();
+    let tbags: Vec<bm25::Bag> = tdocs.iter().map(|d| bm25::bag(d, &mut vocab)).collect();
+    let all: Vec<&bm25::Bag> = sbags.iter().chain(&tbags).collect();
+    let idf = bm25::idf(&all, vocab.len());
+    let (savg, tavg) = (bm25::average_lengths(&sbags), bm25::average_lengths(&tbags));
+    let tp = &w.text;
+    let target_docs: Vec<bm25::Vector> = tbags
+        .iter()
+        .map(|b| bm25::doc_vector(b, &tavg, tp))
+        .collect();
+    let target_queries: Vec<bm25::Vector> = tbags
+        .iter()
+        .map(|b| bm25::query_vector(b, &idf, tp))
+        .collect();
+    let forward = bm25::Inverted::build(&target_docs, vocab.len());
+    let reverse = bm25::Inverted::build(&target_queries, vocab.len());
+
+    let graph = bridge::Graph::build(&repo.mappings, index, &w.bridge);
+    let from_range = graph.range(req.from, sdocs.len());
+    let to_range = graph.range(req.to, tdocs.len());
+    let known = known_pairs(repo, index, req.from, req.to);
+
+    let sources: Vec<usize> = match req.only {
+        Some(only) => only.to_vec(),
+        None => (0..sdocs.len()).collect(),
+    };
+    let sources: Vec<usize> = sources
+        .into_iter()
+        .filter(|&s| sdocs.get(s).is_some_and(|d| !d.withdrawn))
+        .collect();
+    let out = sources
+        .par_iter()
+        .map_init(bridge::Scratch::default, |scratch, &s| {
+            let n = tdocs.len();
+            let mut text = vec![0.0; n];
+            forward.dot(&bm25::query_vector(&sbags[s], &idf, tp), &mut text);
+            let mut back = vec![0.0; n];
+            reverse.dot(&bm25::doc_vector(&sbags[s], &savg, tp), &mut back);
+            let mut paths = vec![0.0; n];
+            if let (Some(from), Some(to)) = (&from_range, &to_range) {
+                let mut seeds = Vec::new();
+                structure::seeds(&sdocs, s, &w.structure, &mut seeds);
+                for seed in &mut seeds {
+                    seed.0 += from.start;
+                }
+                graph.walk(&seeds, from, to, &w.bridge, scratch, &mut paths);
+            }
+            let mut combined = vec![0.0; n];
+            for (signal, weight) in [(&text, w.forward), (&back, w.reverse), (&paths, w.paths)] {
+                let max = signal.iter().copied().fold(0.0, f64::max);
+                if max > 0.0 && weight > 0.0 {
+                    for (c, v) in combined.iter_mut().zip(signal) {
+                        *c += weight * v / max;
+                    }
+                }
+            }
+            let mut smoothed = vec![0.0; n];
+            structure::smooth(&tdocs, &combined, &w.structure, &mut smoothed);
+            SourceSuggestions {
+                source: s,
+                candidates: rank(&smoothed, &tdocs, |t| known.contains(&(s, t)), req.top),
+            }
+        })
+        .collect();
+    Ok(Suggestions { sources: out })
+}
+
+/// The `top` best live, unknown targets with a score above zero; scores
+/// rounded so that equal printed scores are ties, which catalog order
+/// breaks.
+fn rank(
+    scores: &[f64],
+    docs: &[document::Doc],
+    known: impl Fn(usize) -> bool,
+    top: usize,
+) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = scores
+        .iter()
+        .enumerate()
+        .filter(|&(t, &v)| v > 0.0 && !docs[t].withdrawn && !known(t))
+        .map(|(t, &v)| (t, round4(v)))
+        .filter(|&(_, v)| v > 0.0)
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(top);
+    out
+}
+
+fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+/// Pairs (source, target) already mapped between the two frameworks in
+/// either direction, whatever the provenance, or already decided.
+fn known_pairs(repo: &Repo, index: &Index, from: &str, to: &str) -> HashSet<(usize, usize)> {
+    let mut out = HashSet::new();
+    let (Some(fe), Some(te)) = (index.frameworks.get(from), index.frameworks.get(to)) else {
+        return out;
+    };
+    for m in &repo.mappings {
+        let m = &m.value;
+        let forward = m.source.as_str() == from && m.target.as_str() == to;
+        let backward = m.source.as_str() == to && m.target.as_str() == from;
+        if !forward && !backward {
+            continue;
+        }
+        let mut add = |a: &str, b: &str| {
+            let (s, t) = if forward { (a, b) } else { (b, a) };
+            if let (Some(s), Some(t)) = (fe.control(s), te.control(t)) {
+                out.insert((s, t));
+            }
+        };
+        for r in &m.relationships {
+            for t in &r.targets {
+                add(r.source.as_str(), t.as_str());
+            }
+        }
+        for d in &m.decisions {
+            add(d.source.as_str(), d.target.as_str());
+        }
+    }
+    out
+}
