@@ -5,7 +5,7 @@
 //! use everywhere ("security" in two security catalogs) weighs little even
 //! when the target framework is small.
 
-use super::document::{Doc, FIELDS};
+use super::document::{Doc, FIELDS, N_FIELDS};
 use std::collections::HashMap;
 
 /// How much a field counts (`weight`) and how much its length
@@ -23,9 +23,9 @@ pub struct Params {
     /// Saturation of a term repeated in the query.
     pub k3: f64,
     /// Per field, in `document::FIELDS` order.
-    pub fields: [FieldParams; 5],
+    pub fields: [FieldParams; N_FIELDS],
     /// Per field, how much the source's words in it count in the query.
-    pub query_fields: [f64; 5],
+    pub query_fields: [f64; N_FIELDS],
 }
 
 /// Terms interned as numbers, shared by both frameworks' documents.
@@ -52,8 +52,8 @@ impl Vocabulary {
 /// A document's interned terms: per field, (term, count) sorted by term.
 #[derive(Debug, Default)]
 pub struct Bag {
-    pub fields: [Vec<(u32, u32)>; 5],
-    pub lengths: [usize; 5],
+    pub fields: [Vec<(u32, u32)>; N_FIELDS],
+    pub lengths: [usize; N_FIELDS],
 }
 
 pub fn bag(doc: &Doc, vocab: &mut Vocabulary) -> Bag {
@@ -103,8 +103,8 @@ pub fn idf(bags: &[&Bag], vocab_len: usize) -> Vec<f64> {
 }
 
 /// Average field lengths of one framework's documents.
-pub fn average_lengths(bags: &[Bag]) -> [f64; 5] {
-    let mut avg = [0f64; 5];
+pub fn average_lengths(bags: &[Bag]) -> [f64; N_FIELDS] {
+    let mut avg = [0f64; N_FIELDS];
     for b in bags {
         for (a, l) in avg.iter_mut().zip(b.lengths) {
             *a += l as f64;
@@ -131,7 +131,7 @@ fn merge(mut items: Vec<(u32, f64)>, finish: impl Fn(u32, f64) -> f64) -> Vector
 
 /// The document side of BM25F: fields merged with their weights and
 /// length normalisation, then saturated.
-pub fn doc_vector(b: &Bag, avg: &[f64; 5], p: &Params) -> Vector {
+pub fn doc_vector(b: &Bag, avg: &[f64; N_FIELDS], p: &Params) -> Vector {
     let mut items = Vec::new();
     for (slot, fp) in p.fields.iter().enumerate() {
         if fp.weight <= 0.0 {

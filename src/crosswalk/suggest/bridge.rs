@@ -92,6 +92,20 @@ impl Graph {
         Graph { starts, adj }
     }
 
+    /// The controls mapped to `node`, with their edge weights.
+    pub fn neighbours(&self, node: usize) -> &[(u32, f64)] {
+        self.adj.get(node).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The framework a node belongs to, and its position there.
+    pub fn locate(&self, node: usize) -> Option<(&str, usize)> {
+        self.starts
+            .iter()
+            .filter(|&(_, &start)| start <= node)
+            .max_by_key(|&(_, &start)| start)
+            .map(|(id, &start)| (id.as_str(), node - start))
+    }
+
     /// The node range of framework `id`.
     pub fn range(&self, id: &str, len: usize) -> Option<std::ops::Range<usize>> {
         self.starts.get(id).map(|&s| s..s + len)

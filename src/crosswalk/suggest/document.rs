@@ -6,6 +6,7 @@
 use super::text::Tokenizer;
 use crate::model::{Control, Framework, Group, Part};
 use crate::validate::{FrameworkEntry, Repo};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// The fields a control's words are indexed under; each has its own
@@ -20,14 +21,20 @@ pub enum Field {
     /// CSF subcategory says "networks are monitored", its category says
     /// "continuous monitoring".
     Context,
+    /// The titles and statements of the controls other mappings pair it
+    /// with: how other frameworks say the same thing.
+    Mapped,
 }
 
-pub const FIELDS: [Field; 5] = [
+pub const N_FIELDS: usize = 6;
+
+pub const FIELDS: [Field; N_FIELDS] = [
     Field::Title,
     Field::Statement,
     Field::Guidance,
     Field::Objective,
     Field::Context,
+    Field::Mapped,
 ];
 
 impl Field {
@@ -40,7 +47,7 @@ impl Field {
 /// framework's control list.
 #[derive(Debug, Default)]
 pub struct Doc {
-    pub terms: [Vec<String>; 5],
+    pub terms: [Vec<String>; N_FIELDS],
     pub withdrawn: bool,
     /// The control's group (family), numbered within the framework.
     pub group: Option<u32>,
@@ -101,30 +108,33 @@ fn groups_of<'r>(repo: &'r Repo, id: &str) -> HashMap<&'r str, &'r Group> {
 }
 
 /// Reads the documents of framework `id`.
-pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry, tok: &Tokenizer) -> Docs {
+pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry) -> Docs {
     let controls = controls_in_order(repo, id, entry);
     let groups = groups_of(repo, id);
-    let mut group_ids: HashMap<&str, u32> = HashMap::new();
     let mut docs: Vec<Doc> = controls
-        .iter()
+        .par_iter()
         .zip(&entry.controls)
-        .map(|(c, e)| {
+        .map_init(Tokenizer::default, |tok, (c, e)| {
             let mut doc = Doc {
                 withdrawn: e.withdrawn,
                 ..Doc::default()
             };
             doc.terms[Field::Title.slot()] = tok.terms(&e.title);
             if let Some(c) = c {
-                if let Some(g) = c.group.as_deref() {
-                    let n = group_ids.len() as u32;
-                    doc.group = Some(*group_ids.entry(g).or_insert(n));
-                }
                 fill(&mut doc, c, tok);
                 doc.terms[Field::Context.slot()] = tok.terms(&group_context(c, &groups));
             }
             doc
         })
         .collect();
+    let mut group_ids: HashMap<&str, u32> = HashMap::new();
+    let tok = Tokenizer::default();
+    for (i, c) in controls.iter().enumerate() {
+        if let Some(g) = c.and_then(|c| c.group.as_deref()) {
+            let n = group_ids.len() as u32;
+            docs[i].group = Some(*group_ids.entry(g).or_insert(n));
+        }
+    }
     for (i, c) in controls.iter().enumerate() {
         let Some(c) = c else { continue };
         if let Some(p) = c.parent.as_ref().and_then(|p| entry.control(p.as_str()))
@@ -150,7 +160,7 @@ pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry, tok: &Tokenizer) -> D
 }
 
 fn fill(doc: &mut Doc, c: &Control, tok: &Tokenizer) {
-    let mut text: [String; 5] = Default::default();
+    let mut text: [String; N_FIELDS] = Default::default();
     if let Some(s) = &c.statement {
         push(&mut text[Field::Statement.slot()], s);
     }
@@ -168,7 +178,7 @@ fn fill(doc: &mut Doc, c: &Control, tok: &Tokenizer) {
     for part in &c.parts {
         collect_part(part, field_of(&part.name), &mut text);
     }
-    for f in FIELDS.into_iter().filter(|f| *f != Field::Title) {
+    for f in [Field::Statement, Field::Guidance, Field::Objective] {
         doc.terms[f.slot()] = tok.terms(&text[f.slot()]);
     }
 }
@@ -187,7 +197,7 @@ fn field_of(name: &str) -> Field {
     }
 }
 
-fn collect_part(part: &Part, field: Field, text: &mut [String; 5]) {
+fn collect_part(part: &Part, field: Field, text: &mut [String; N_FIELDS]) {
     let out = &mut text[field.slot()];
     if let Some(t) = &part.title {
         push(out, t);

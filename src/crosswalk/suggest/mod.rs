@@ -17,6 +17,7 @@
 mod bm25;
 mod bridge;
 mod document;
+mod expand;
 mod structure;
 mod text;
 
@@ -26,7 +27,7 @@ pub use structure::Params as StructureParams;
 
 use crate::validate::{Index, Repo};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// How the signals are read and combined.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,16 +48,17 @@ impl Default for Weights {
         let field = |weight, b| FieldParams { weight, b };
         Weights {
             text: TextParams {
-                k1: 1.2,
+                k1: 2.4,
                 k3: 1.5,
                 fields: [
-                    field(3.0, 0.5),
-                    field(1.5, 0.75),
+                    field(1.5, 0.5),
+                    field(0.94, 0.75),
+                    field(0.75, 0.75),
                     field(0.6, 0.75),
-                    field(0.6, 0.75),
-                    field(0.6, 0.5),
+                    field(0.24, 0.5),
+                    field(1.0, 0.75),
                 ],
-                query_fields: [2.0, 1.0, 0.5, 0.5, 0.6],
+                query_fields: [0.16, 0.5, 0.5, 0.5, 0.6, 1.0],
             },
             bridge: BridgeParams {
                 subset: 0.9,
@@ -66,16 +68,16 @@ impl Default for Weights {
                 max_hops: 3,
             },
             structure: StructureParams {
-                from_children: 0.4,
-                from_parent: 0.1,
-                from_related: 0.1,
+                from_children: 0.5,
+                from_parent: 0.0,
+                from_related: 0.05,
                 seed_parent: 0.5,
                 seed_children: 0.3,
                 seed_siblings: 0.2,
             },
-            forward: 1.0,
-            reverse: 0.5,
-            paths: 1.5,
+            forward: 2.0,
+            reverse: 0.0,
+            paths: 0.4,
         }
     }
 }
@@ -131,11 +133,40 @@ pub fn suggest(
             .ok_or_else(|| SuggestError::UnknownFramework(id.into()))
     };
     let (fe, te) = (entry(req.from)?, entry(req.to)?);
-    let (sdocs, tdocs) = rayon::join(
-        || document::read(repo, req.from, fe, &text::Tokenizer::default()),
-        || document::read(repo, req.to, te, &text::Tokenizer::default()),
-    );
-    let (sdocs, tdocs) = (sdocs.docs, tdocs.docs);
+    let graph = bridge::Graph::build(&repo.mappings, index, &w.bridge);
+    let from_range = graph.range(req.from, fe.controls.len());
+    let to_range = graph.range(req.to, te.controls.len());
+    let mut wanted: std::collections::BTreeSet<String> =
+        [req.from, req.to].map(String::from).into();
+    for r in from_range.iter().chain(&to_range) {
+        wanted.extend(expand::neighbour_frameworks(&graph, r));
+    }
+    let mut docs: BTreeMap<String, Vec<document::Doc>> = wanted
+        .into_par_iter()
+        .filter_map(|id| {
+            let entry = index.frameworks.get(&id)?;
+            let docs = document::read(repo, &id, entry).docs;
+            Some((id, docs))
+        })
+        .collect();
+    let mapped: Vec<(String, Vec<Vec<String>>)> = [(req.from, &from_range), (req.to, &to_range)]
+        .into_iter()
+        .filter_map(|(id, r)| {
+            Some((
+                id.to_string(),
+                expand::mapped_terms(&graph, r.as_ref()?, &docs),
+            ))
+        })
+        .collect();
+    for (id, terms) in mapped {
+        if let Some(d) = docs.get_mut(&id) {
+            for (doc, t) in d.iter_mut().zip(terms) {
+                doc.terms[document::Field::Mapped.slot()] = t;
+            }
+        }
+    }
+    let sdocs = docs.remove(req.from).unwrap_or_default();
+    let tdocs = docs.remove(req.to).unwrap_or_default();
 
     let mut vocab = bm25::Vocabulary::default();
     let sbags: Vec<bm25::Bag> = sdocs.iter().map(|d| bm25::bag(d, &mut vocab)).collect();
@@ -155,9 +186,6 @@ pub fn suggest(
     let forward = bm25::Inverted::build(&target_docs, vocab.len());
     let reverse = bm25::Inverted::build(&target_queries, vocab.len());
 
-    let graph = bridge::Graph::build(&repo.mappings, index, &w.bridge);
-    let from_range = graph.range(req.from, sdocs.len());
-    let to_range = graph.range(req.to, tdocs.len());
     let known = known_pairs(repo, index, req.from, req.to);
 
     let sources: Vec<usize> = match req.only {
