@@ -15,6 +15,9 @@ pub struct Args {
 pub enum Sub {
     /// List the mapping files: source, target, provenance and how many pairs each holds.
     List(ListArgs),
+    /// Import official crosswalks (CISO Assistant, OSCAL mapping-collection, trestle CSV,
+    /// NIST workbooks, DISA's CCI list) into controls/mappings/.
+    Import(super::crosswalk_import::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +30,7 @@ pub struct ListArgs {
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::List(a) => run_list(a),
+        Sub::Import(a) => super::crosswalk_import::run(a),
     }
 }
 

@@ -200,12 +200,12 @@ fn require_repo(repo: &Path) -> anyhow::Result<()> {
 /// sources anyone can write: their control characters are escaped, and on
 /// GitHub Actions the text is fenced so none of its lines can act as a
 /// workflow command.
-fn print(text: &str) {
+pub(super) fn print(text: &str) {
     emit(escape::lines(text));
 }
 
 /// Prints JSON, escaped so that it stays the same JSON.
-fn print_json(text: &str) {
+pub(super) fn print_json(text: &str) {
     emit(escape::json(text));
 }
 

@@ -3,6 +3,7 @@
 
 mod codes;
 mod crosswalk;
+mod crosswalk_import;
 mod evidence;
 mod findings;
 mod framework;

@@ -9,4 +9,5 @@
 //! accept|reject`); `<source>--<target>.inferred.yaml` holds inferred
 //! relationships someone chose to keep.
 
+pub mod import;
 pub mod suggest;

@@ -10,7 +10,7 @@
 pub mod diff;
 pub mod native;
 pub mod oscal;
-mod references;
+pub(crate) mod references;
 pub mod swap;
 
 use crate::model::{BaselineFile, Framework};

@@ -441,6 +441,26 @@ pub fn framework_ids(repo: &Path) -> Vec<String> {
     ids
 }
 
+/// Reads only `framework.yaml` of framework `id`: its id, title, version
+/// and source, without the catalog parts (for commands that pick a
+/// framework before they need its controls).
+pub fn load_head(repo: &Path, id: &str) -> Result<Framework, ImportError> {
+    let head = repo.join(framework_dir(id)).join("framework.yaml");
+    if !head.is_file() {
+        return Err(ImportError::UnknownFramework {
+            id: id.to_string(),
+            repo: repo.to_path_buf(),
+            known: framework_ids(repo),
+        });
+    }
+    let root = repo.canonicalize().map_err(|source| ImportError::Read {
+        path: repo.to_path_buf(),
+        source,
+    })?;
+    inside(&root, &head)?;
+    read_yaml(&head)
+}
+
 /// Reads framework `id` of the repository at `repo`, with its catalog parts
 /// (in the order of the groups they hold) and baselines.
 pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {

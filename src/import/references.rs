@@ -102,37 +102,7 @@ fn table_for(
     file: &Path,
     sha: &str,
 ) -> (ReferenceTable, usize) {
-    // Withdrawn controls are left out: a finding must count against a
-    // control someone implements.
-    let by_key: HashMap<String, String> = fw
-        .controls
-        .iter()
-        .filter(|c| !c.withdrawn)
-        .flat_map(|c| {
-            let shown = c.label.clone().unwrap_or_else(|| c.id.0.clone());
-            [
-                c.id.0.as_str(),
-                c.label.as_deref().unwrap_or(c.id.0.as_str()),
-            ]
-            .map(|k| (normalize_control_id(k), shown.clone()))
-        })
-        .collect();
-    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut missing = 0;
-    for (cci, refs) in list {
-        for (rev, control) in refs.iter().filter(|(r, _)| r == revision) {
-            debug_assert_eq!(rev, revision);
-            match by_key.get(&normalize_control_id(control)) {
-                Some(shown) => {
-                    let v = map.entry(cci.clone()).or_default();
-                    if !v.contains(shown) {
-                        v.push(shown.clone());
-                    }
-                }
-                None => missing += 1,
-            }
-        }
-    }
+    let (map, missing) = table_map(fw, revision, list);
     let table = ReferenceTable {
         schema_version: SCHEMA_VERSION,
         scheme: "cci".into(),
@@ -144,5 +114,61 @@ fn table_for(
         }),
         map,
     };
-    (table, missing)
+    (table, missing.len())
+}
+
+/// A reference the table leaves out: the CCI, the control the list names,
+/// and whether `fw` has that control withdrawn (else it has none).
+pub(crate) struct Missing {
+    pub cci: String,
+    pub control: String,
+    pub withdrawn: bool,
+}
+
+/// Each CCI → the controls of `fw` (as it writes them) the list names for
+/// `revision`, and the references it leaves out.
+pub(crate) fn table_map(
+    fw: &Framework,
+    revision: &str,
+    list: &crate::ingest::cci::CciList,
+) -> (BTreeMap<String, Vec<String>>, Vec<Missing>) {
+    // Withdrawn controls are left out: a finding must count against a
+    // control someone implements.
+    let by_key: HashMap<String, (String, bool)> = fw
+        .controls
+        .iter()
+        .flat_map(|c| {
+            let shown = c.label.clone().unwrap_or_else(|| c.id.0.clone());
+            [
+                c.id.0.as_str(),
+                c.label.as_deref().unwrap_or(c.id.0.as_str()),
+            ]
+            .map(|k| (normalize_control_id(k), (shown.clone(), c.withdrawn)))
+        })
+        .collect();
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for (cci, refs) in list {
+        for (_, control) in refs.iter().filter(|(r, _)| r == revision) {
+            match by_key.get(&normalize_control_id(control)) {
+                Some((shown, false)) => {
+                    let v = map.entry(cci.clone()).or_default();
+                    if !v.contains(shown) {
+                        v.push(shown.clone());
+                    }
+                }
+                Some((_, true)) => missing.push(Missing {
+                    cci: cci.clone(),
+                    control: control.clone(),
+                    withdrawn: true,
+                }),
+                None => missing.push(Missing {
+                    cci: cci.clone(),
+                    control: control.clone(),
+                    withdrawn: false,
+                }),
+            }
+        }
+    }
+    (map, missing)
 }

@@ -4,10 +4,10 @@
 //! returns a native [`Framework`]; writing it is the caller's business.
 
 mod ciso;
-mod common;
+pub(crate) mod common;
 mod complianceascode;
 mod prowler;
-mod table;
+pub(crate) mod table;
 
 pub use ciso::read_ciso_assistant;
 pub use complianceascode::read_complianceascode;

@@ -268,18 +268,8 @@ pub(crate) fn xlsx_from_bytes(
     bytes: Vec<u8>,
     opts: &TableOptions,
 ) -> Result<Framework, SourceError> {
-    check_zip(path, &bytes)?;
     let sha = sha256_hex(&bytes);
-    let mut book: calamine::Xlsx<_> =
-        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
-            SourceError::syntax(
-                path,
-                format!(
-                    "not a readable XLSX workbook: {}",
-                    crate::excerpt::message(&e.to_string())
-                ),
-            )
-        })?;
+    let mut book = open_book(path, bytes)?;
     let names = book.sheet_names();
     let wanted: Vec<String> = match &opts.sheet {
         Some(s) => {
@@ -301,6 +291,40 @@ pub(crate) fn xlsx_from_bytes(
         sheets.push((name, grid));
     }
     read_grid(path, opts, sheets, sha)
+}
+
+/// The workbook in `bytes`, once its zip directory has passed `check_zip`.
+fn open_book(
+    path: &Path,
+    bytes: Vec<u8>,
+) -> Result<calamine::Xlsx<std::io::Cursor<Vec<u8>>>, SourceError> {
+    check_zip(path, &bytes)?;
+    calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        SourceError::syntax(
+            path,
+            format!(
+                "not a readable XLSX workbook: {}",
+                crate::excerpt::message(&e.to_string())
+            ),
+        )
+    })
+}
+
+/// One sheet of a workbook: its name and its non-empty rows (1-based row
+/// number, cells as text).
+pub(crate) type SheetRows = (String, Vec<(usize, Vec<String>)>);
+
+/// Every sheet of the XLSX workbook `bytes` (read from `path`), under the
+/// same zip-bomb and size guards as a framework sheet: for readers of
+/// other kinds of workbook (crosswalks).
+pub(crate) fn workbook_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<SheetRows>, SourceError> {
+    let mut book = open_book(path, bytes)?;
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        let grid = read_sheet(path, &mut book, &name)?;
+        out.push((name, grid.rows));
+    }
+    Ok(out)
 }
 
 /// The widest sheet read: column AMJ. Framework sheets use a few dozen

@@ -4,6 +4,7 @@ mod harness;
 
 mod check;
 mod codes;
+mod crosswalk;
 mod ingest;
 mod init;
 mod schemas;

@@ -30,3 +30,35 @@ pub fn need(root: &Path, rel: &str) -> PathBuf {
     );
     p
 }
+
+/// A minimal zip (an XLSX as far as a signature goes) holding one stored
+/// sheet whose central directory claims `claimed` uncompressed bytes: a
+/// zip bomb's shape, without its size.
+pub fn zip_claiming(claimed: u32) -> Vec<u8> {
+    let name = b"xl/worksheets/sheet1.xml";
+    let name_len = (name.len() as u16).to_le_bytes();
+    let mut z = Vec::new();
+    // Local header: version, flags, method, time, date, crc, sizes, name.
+    z.extend_from_slice(b"PK\x03\x04");
+    z.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    z.extend_from_slice(&[0; 12]);
+    z.extend_from_slice(&name_len);
+    z.extend_from_slice(&[0, 0]);
+    z.extend_from_slice(name);
+    let directory = z.len() as u32;
+    // Central directory entry: the claimed size is what a guard must see.
+    z.extend_from_slice(b"PK\x01\x02");
+    z.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    z.extend_from_slice(&[0; 8]);
+    z.extend_from_slice(&claimed.to_le_bytes());
+    z.extend_from_slice(&name_len);
+    z.extend_from_slice(&[0; 16]);
+    z.extend_from_slice(name);
+    let directory_len = z.len() as u32 - directory;
+    z.extend_from_slice(b"PK\x05\x06");
+    z.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    z.extend_from_slice(&directory_len.to_le_bytes());
+    z.extend_from_slice(&directory.to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z
+}
