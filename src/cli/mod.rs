@@ -4,6 +4,7 @@
 mod codes;
 mod crosswalk;
 mod crosswalk_import;
+mod crosswalk_suggest;
 mod evidence;
 mod findings;
 mod framework;

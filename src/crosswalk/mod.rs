@@ -9,5 +9,6 @@
 //! accept|reject`); `<source>--<target>.inferred.yaml` holds inferred
 //! relationships someone chose to keep.
 
+pub mod decide;
 pub mod import;
 pub mod suggest;
