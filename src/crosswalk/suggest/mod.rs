@@ -292,3 +292,100 @@ fn known_pairs(repo: &Repo, index: &Index, from: &str, to: &str) -> HashSet<(usi
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tests/fixtures/repos/suggest: `ops` and `sec`, both mapped to `hub`.
+    fn fixture() -> crate::validate::Outcome {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/repos/suggest");
+        let ws = crate::workspace::load(&root).expect("fixture repository");
+        crate::validate::index_only(&ws)
+    }
+
+    fn ranking(o: &crate::validate::Outcome, w: &Weights) -> Vec<(String, Vec<String>)> {
+        let req = Request {
+            from: "ops",
+            to: "sec",
+            top: 10,
+            only: None,
+        };
+        let s = suggest(&o.repo, &o.index, &req, w).expect("suggest");
+        let (fe, te) = (&o.index.frameworks["ops"], &o.index.frameworks["sec"]);
+        s.sources
+            .iter()
+            .map(|x| {
+                let c = x
+                    .candidates
+                    .iter()
+                    .map(|&(t, _)| te.controls[t].display().to_string())
+                    .collect();
+                (fe.controls[x.source].display().to_string(), c)
+            })
+            .collect()
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn signals_combine_into_exact_rankings() {
+        let o = fixture();
+        assert_eq!(
+            ranking(&o, &Weights::default()),
+            [
+                ("ID-1".to_string(), names(&["SEC-1", "SEC-2", "SEC-1(1)"])),
+                ("ID-2".to_string(), names(&["SEC-1"])),
+                ("RC-1".to_string(), names(&["SEC-3", "SEC-4"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_bridge_alone_finds_what_shares_no_words() {
+        let o = fixture();
+        let w = Weights {
+            forward: 0.0,
+            ..Weights::default()
+        };
+        // RC-1 reaches SEC-3 and SEC-4 only through `hub` (H1); the text
+        // weight off, they tie and catalog order breaks the tie.
+        let r = ranking(&o, &w);
+        assert_eq!(r[2], ("RC-1".to_string(), names(&["SEC-3", "SEC-4"])));
+        let s = suggest(
+            &o.repo,
+            &o.index,
+            &Request {
+                from: "ops",
+                to: "sec",
+                top: 10,
+                only: Some(&[2]),
+            },
+            &w,
+        )
+        .expect("suggest");
+        assert_eq!(s.sources[0].candidates[0].1, s.sources[0].candidates[1].1);
+    }
+
+    #[test]
+    fn same_and_unknown_frameworks_are_refused() {
+        let o = fixture();
+        let req = |from, to| Request {
+            from,
+            to,
+            top: 10,
+            only: None,
+        };
+        assert_eq!(
+            suggest(&o.repo, &o.index, &req("ops", "ops"), &Weights::default()),
+            Err(SuggestError::SameFramework("ops".into()))
+        );
+        assert_eq!(
+            suggest(&o.repo, &o.index, &req("ops", "nope"), &Weights::default()),
+            Err(SuggestError::UnknownFramework("nope".into()))
+        );
+    }
+}
