@@ -107,8 +107,18 @@ fn groups_of<'r>(repo: &'r Repo, id: &str) -> HashMap<&'r str, &'r Group> {
     out
 }
 
+/// How much of each control to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Every field and the structure.
+    Full,
+    /// Title and statement only: a neighbour framework's controls lend
+    /// only these to document expansion.
+    Brief,
+}
+
 /// Reads the documents of framework `id`.
-pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry) -> Docs {
+pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry, depth: Depth) -> Docs {
     let controls = controls_in_order(repo, id, entry);
     let groups = groups_of(repo, id);
     let mut docs: Vec<Doc> = controls
@@ -121,12 +131,17 @@ pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry) -> Docs {
             };
             doc.terms[Field::Title.slot()] = tok.terms(&e.title);
             if let Some(c) = c {
-                fill(&mut doc, c, tok);
-                doc.terms[Field::Context.slot()] = tok.terms(&group_context(c, &groups));
+                fill(&mut doc, c, tok, depth);
+                if depth == Depth::Full {
+                    doc.terms[Field::Context.slot()] = tok.terms(&group_context(c, &groups));
+                }
             }
             doc
         })
         .collect();
+    if depth == Depth::Brief {
+        return Docs { docs };
+    }
     let mut group_ids: HashMap<&str, u32> = HashMap::new();
     let tok = Tokenizer::default();
     for (i, c) in controls.iter().enumerate() {
@@ -159,7 +174,7 @@ pub fn read(repo: &Repo, id: &str, entry: &FrameworkEntry) -> Docs {
     Docs { docs }
 }
 
-fn fill(doc: &mut Doc, c: &Control, tok: &Tokenizer) {
+fn fill(doc: &mut Doc, c: &Control, tok: &Tokenizer, depth: Depth) {
     let mut text: [String; N_FIELDS] = Default::default();
     if let Some(s) = &c.statement {
         push(&mut text[Field::Statement.slot()], s);
@@ -176,7 +191,10 @@ fn fill(doc: &mut Doc, c: &Control, tok: &Tokenizer) {
         }
     }
     for part in &c.parts {
-        collect_part(part, field_of(&part.name), &mut text);
+        let field = field_of(&part.name);
+        if depth == Depth::Full || field == Field::Statement {
+            collect_part(part, field, &mut text);
+        }
     }
     for f in [Field::Statement, Field::Guidance, Field::Objective] {
         doc.terms[f.slot()] = tok.terms(&text[f.slot()]);

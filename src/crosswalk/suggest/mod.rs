@@ -148,7 +148,12 @@ pub fn suggest(
         .into_par_iter()
         .filter_map(|id| {
             let entry = index.frameworks.get(&id)?;
-            let docs = document::read(repo, &id, entry).docs;
+            let depth = if id == req.from || id == req.to {
+                document::Depth::Full
+            } else {
+                document::Depth::Brief
+            };
+            let docs = document::read(repo, &id, entry, depth).docs;
             Some((id, docs))
         })
         .collect();
