@@ -119,14 +119,12 @@ pub fn append_item(
             let line_end = text[e.key_pos.offset..]
                 .find('\n')
                 .map_or(text.len(), |i| e.key_pos.offset + i);
-            let line = &text[line_start..line_end];
             let after_key = &text[e.key_pos.offset + e.key_pos.len..line_end];
             let value = after_key.trim_start().strip_prefix(':').unwrap_or("");
             let value = value.split(" #").next().unwrap_or("").trim();
             if line_start != e.key_pos.offset || !matches!(value, "" | "[]" | "~" | "null") {
                 return Err(EditError::NotSequence(key.into()));
             }
-            let _ = line;
             let mut t = String::with_capacity(text.len() + item.len());
             t.push_str(&text[..line_start]);
             t.push_str(key);
