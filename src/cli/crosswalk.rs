@@ -22,6 +22,14 @@ pub enum Sub {
     /// Import official crosswalks (CISO Assistant, OSCAL mapping-collection, trestle CSV,
     /// NIST workbooks, DISA's CCI list) into controls/mappings/.
     Import(super::crosswalk_import::ImportArgs),
+    /// Rank candidate target controls for each control of FROM, from their text, the
+    /// repository's other mappings and the frameworks' structure.
+    Suggest(super::crosswalk_suggest::SuggestArgs),
+    /// Accept a suggested pair: recorded as a relationship and a decision in
+    /// controls/mappings/FROM--TO.suggested.yaml.
+    Accept(super::crosswalk_suggest::DecideArgs),
+    /// Reject a suggested pair: recorded as a decision, so it is not suggested again.
+    Reject(super::crosswalk_suggest::DecideArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -37,6 +45,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Sub::Show(a) => super::crosswalk_show::run(a),
         Sub::Infer(a) => super::crosswalk_infer::run(a),
         Sub::Import(a) => super::crosswalk_import::run(a),
+        Sub::Suggest(a) => super::crosswalk_suggest::run_suggest(a),
+        Sub::Accept(a) => super::crosswalk_suggest::run_decide(a, true),
+        Sub::Reject(a) => super::crosswalk_suggest::run_decide(a, false),
     }
 }
 

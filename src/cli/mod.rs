@@ -6,6 +6,7 @@ mod crosswalk;
 mod crosswalk_import;
 mod crosswalk_infer;
 mod crosswalk_show;
+mod crosswalk_suggest;
 mod evidence;
 mod findings;
 mod framework;

@@ -10,7 +10,9 @@
 //! relationships someone chose to keep.
 
 pub mod compose;
+pub mod decide;
 pub mod graph;
 pub mod import;
+pub mod suggest;
 
 pub use graph::{Edge, Graph, Link, Node};

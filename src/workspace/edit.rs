@@ -12,6 +12,8 @@ pub enum EditError {
     NotBlockMapping,
     #[error("`{0}` is not a single-line value, so it cannot be replaced in place")]
     NotScalar(String),
+    #[error("`{0}` is not a block list (`- item` lines), so an item cannot be added in place")]
+    NotSequence(String),
 }
 
 /// `text` with the top-level key `key` set to `value` (already YAML: a
@@ -72,6 +74,139 @@ pub fn set_scalar(
     Ok(out)
 }
 
+/// `text` with `item` (YAML of one mapping, as a serializer writes it at
+/// column 0) appended to the block sequence under the top-level key `key`.
+/// The sequence's own indentation is kept; a missing key (or an empty
+/// `[]` or null value) becomes a block sequence, added after the key
+/// `after` (or at the end). Nothing else in the text changes.
+pub fn append_item(
+    text: &str,
+    tree: &Node,
+    key: &str,
+    item: &str,
+    after: &str,
+) -> Result<String, EditError> {
+    let Value::Map(map) = &tree.value else {
+        return Err(EditError::NotBlockMapping);
+    };
+    if text.as_bytes().get(tree.pos.offset) == Some(&b'{') {
+        return Err(EditError::NotBlockMapping);
+    }
+    let entry = map.find(key);
+    let items = match entry.map(|e| &e.value.value) {
+        Some(Value::Seq(items)) if !items.is_empty() => Some(items),
+        Some(Value::Seq(_)) | Some(Value::Null) | None => None,
+        Some(_) => return Err(EditError::NotSequence(key.into())),
+    };
+    if let Some(items) = items {
+        let first = &items[0];
+        let line_start = text[..first.pos.offset].rfind('\n').map_or(0, |i| i + 1);
+        let lead = &text[line_start..first.pos.offset];
+        // A block item's line is spaces, the dash, a space; a flow list
+        // (`[a, b]`) is not one to add a line to.
+        let indent = lead.len() - lead.trim_start_matches(' ').len();
+        if !lead[indent..].starts_with('-') {
+            return Err(EditError::NotSequence(key.into()));
+        }
+        let last = &items[items.len() - 1];
+        let at = line_end(text, span_end(last), last.pos.offset);
+        return Ok(insert(text, at, &block_item(item, indent)));
+    }
+    // No items: drop an empty `[]` or null value, then add the block below.
+    let (text, at) = match entry {
+        Some(e) => {
+            let line_start = text[..e.key_pos.offset].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[e.key_pos.offset..]
+                .find('\n')
+                .map_or(text.len(), |i| e.key_pos.offset + i);
+            let after_key = &text[e.key_pos.offset + e.key_pos.len..line_end];
+            let value = after_key.trim_start().strip_prefix(':').unwrap_or("");
+            let value = value.split(" #").next().unwrap_or("").trim();
+            if line_start != e.key_pos.offset || !matches!(value, "" | "[]" | "~" | "null") {
+                return Err(EditError::NotSequence(key.into()));
+            }
+            let mut t = String::with_capacity(text.len() + item.len());
+            t.push_str(&text[..line_start]);
+            t.push_str(key);
+            t.push_str(":\n");
+            let at = t.len();
+            t.push_str(
+                text[line_end..]
+                    .strip_prefix('\n')
+                    .unwrap_or(&text[line_end..]),
+            );
+            (t, at)
+        }
+        None => {
+            let at = match map.find(after) {
+                Some(e) => line_end(text, span_end(&e.value), e.key_pos.offset),
+                None => text.len(),
+            };
+            let mut t = String::with_capacity(text.len() + key.len() + 2);
+            t.push_str(&text[..at]);
+            if !t.is_empty() && !t.ends_with('\n') {
+                t.push('\n');
+            }
+            t.push_str(key);
+            t.push_str(":\n");
+            let at2 = t.len();
+            t.push_str(&text[at..]);
+            (t, at2)
+        }
+    };
+    Ok(insert(&text, at, &block_item(item, 0)))
+}
+
+/// Where `node` and everything in it ends: a block mapping's own span may
+/// stop at its first entry.
+fn span_end(node: &Node) -> usize {
+    let own = node.pos.offset + node.pos.len;
+    match &node.value {
+        Value::Seq(items) => items.iter().map(span_end).fold(own, usize::max),
+        Value::Map(map) => map
+            .iter()
+            .map(|e| span_end(&e.value).max(e.key_pos.offset + e.key_pos.len))
+            .fold(own, usize::max),
+        _ => own,
+    }
+}
+
+/// The offset just past the line on which a value ending at `end` ends.
+fn line_end(text: &str, end: usize, floor: usize) -> usize {
+    let end = end.min(text.len());
+    let from = end.saturating_sub(1).max(floor).min(text.len());
+    text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
+}
+
+fn insert(text: &str, at: usize, block: &str) -> String {
+    let mut out = String::with_capacity(text.len() + block.len() + 1);
+    out.push_str(&text[..at]);
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(block);
+    out.push_str(&text[at..]);
+    out
+}
+
+/// `item` as a sequence item at `indent`: `- ` before its first line,
+/// two more spaces before the others.
+fn block_item(item: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::with_capacity(item.len() + 16);
+    for (i, line) in item.lines().enumerate() {
+        out.push_str(&pad);
+        if i == 0 {
+            out.push_str("- ");
+        } else if !line.is_empty() {
+            out.push_str("  ");
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +252,63 @@ mod tests {
         assert_eq!(
             set("id: a\nsize:\n  - 1\n", "size", "1"),
             Err(EditError::NotScalar("size".into()))
+        );
+    }
+
+    fn append(text: &str, key: &str) -> Result<String, EditError> {
+        let tree = parse(text, YamlLimits::default(), Default::default()).expect("yaml");
+        append_item(text, &tree, key, "source: a\ntargets:\n- b\n", "provenance")
+    }
+
+    #[test]
+    fn appends_to_a_block_list_keeping_its_indentation_and_comments() {
+        let text =
+            "# head\nsource: x\nrelationships:\n  - source: c  # kept\n    targets: [d]\nnote: z\n";
+        assert_eq!(
+            append(text, "relationships").expect("edit"),
+            "# head\nsource: x\nrelationships:\n  - source: c  # kept\n    targets: [d]\n  - source: a\n    targets:\n    - b\nnote: z\n"
+        );
+        let text = "relationships:\n- source: c\n  targets:\n  - d";
+        assert_eq!(
+            append(text, "relationships").expect("edit"),
+            "relationships:\n- source: c\n  targets:\n  - d\n- source: a\n  targets:\n  - b\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_list_becomes_a_block() {
+        let text = "source: x\nprovenance:\n  kind: suggested\nend: 1\n";
+        assert_eq!(
+            append(text, "decisions").expect("edit"),
+            "source: x\nprovenance:\n  kind: suggested\ndecisions:\n- source: a\n  targets:\n  - b\nend: 1\n"
+        );
+        assert_eq!(
+            append(
+                "source: x\ndecisions: []  # none yet\nend: 1\n",
+                "decisions"
+            )
+            .expect("edit"),
+            "source: x\ndecisions:\n- source: a\n  targets:\n  - b\nend: 1\n"
+        );
+        assert_eq!(
+            append("source: x\ndecisions:\n", "decisions").expect("edit"),
+            "source: x\ndecisions:\n- source: a\n  targets:\n  - b\n"
+        );
+    }
+
+    #[test]
+    fn refuses_a_list_it_cannot_extend_in_place() {
+        assert_eq!(
+            append("decisions: [a, b]\n", "decisions"),
+            Err(EditError::NotSequence("decisions".into()))
+        );
+        assert_eq!(
+            append("decisions: 3\n", "decisions"),
+            Err(EditError::NotSequence("decisions".into()))
+        );
+        assert_eq!(
+            append("{decisions: []}", "decisions"),
+            Err(EditError::NotBlockMapping)
         );
     }
 }

@@ -5,6 +5,7 @@ mod harness;
 mod check;
 mod codes;
 mod crosswalk;
+mod crosswalk_suggest;
 mod gaps;
 mod ingest;
 mod init;
