@@ -96,6 +96,101 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
     }
     check_cycles(ctx);
+    check_thresholds(ctx, &system_names);
+}
+
+/// A threshold that names a reason, system, framework or baseline that
+/// does not exist would silently never apply, and a misspelt reason under
+/// `max_gaps` would relax the gate: each is reported.
+fn check_thresholds(ctx: &mut Ctx, system_names: &[String]) {
+    let Some(config) = ctx.repo.config.as_ref() else {
+        return;
+    };
+    let reasons: Vec<String> = crate::assess::Reason::ALL
+        .iter()
+        .map(|r| r.as_str().to_string())
+        .collect();
+    let reason_help =
+        |ctx: &Ctx, name: &str, extra: &str| match ctx.index.hints.did_you_mean(name, &reasons) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the reasons are {}{extra}", reasons.join(", ")),
+        };
+    for (i, t) in config.gate.thresholds.iter().enumerate() {
+        let at = format!("/gate/thresholds/{i}");
+        for key in t.max_gaps.keys() {
+            if key != "total" && crate::assess::Reason::from_name(key).is_none() {
+                let pos = ctx.key_pos(0, &format!("{at}/max_gaps"), key);
+                let help = reason_help(ctx, key, ", and `total`");
+                ctx.emit_at(
+                    Code::InvalidValue,
+                    0,
+                    pos,
+                    format!("`max_gaps` names `{key}`, which is not a gap reason"),
+                    help,
+                );
+            }
+        }
+        for (j, name) in t.fail_on.iter().flatten().enumerate() {
+            if crate::assess::Reason::from_name(name).is_none() {
+                let help = reason_help(ctx, name, "");
+                ctx.emit(
+                    Code::InvalidValue,
+                    0,
+                    &format!("{at}/fail_on/{j}"),
+                    format!("`fail_on` names `{name}`, which is not a gap reason"),
+                    help,
+                );
+            }
+        }
+        if let Some(sys) = &t.system
+            && !ctx.has_system(sys.as_str())
+        {
+            ctx.emit(
+                Code::UnknownSystem,
+                0,
+                &format!("{at}/system"),
+                format!("the threshold is for system `{sys}`, which is not defined"),
+                unknown_system_help(ctx, sys.as_str(), system_names),
+            );
+        }
+        if let Some(fw) = &t.framework {
+            match ctx.index.frameworks.get(fw.as_str()) {
+                None => {
+                    let known: Vec<String> = ctx.index.frameworks.keys().cloned().collect();
+                    let help = match ctx.index.hints.did_you_mean(fw.as_str(), &known) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("frameworks: {}", known.join(", ")),
+                    };
+                    ctx.emit(
+                        Code::UnknownFramework,
+                        0,
+                        &format!("{at}/framework"),
+                        format!("the threshold is for framework `{fw}`, which does not exist"),
+                        help,
+                    );
+                }
+                Some(entry) => {
+                    if let Some(b) = &t.baseline
+                        && !entry.baselines.contains_key(b.as_str())
+                    {
+                        let known: Vec<String> = entry.baselines.keys().cloned().collect();
+                        let help = if known.is_empty() {
+                            format!("framework `{fw}` defines no baselines; remove `baseline:`")
+                        } else {
+                            format!("baselines of `{fw}`: {}", known.join(", "))
+                        };
+                        ctx.emit(
+                            Code::UnknownBaseline,
+                            0,
+                            &format!("{at}/baseline"),
+                            format!("framework `{fw}` has no baseline `{b}`"),
+                            help,
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn unknown_system_help(ctx: &Ctx, id: &str, names: &[String]) -> String {

@@ -478,3 +478,36 @@ fn failing_findings_evidence_problems_and_unapproved_policies_are_reasons() {
         serde_json::json!(["missing", "exception-expired"])
     );
 }
+
+#[test]
+fn a_misspelt_threshold_is_reported_not_silently_ignored() {
+    let (dir, head) = bare();
+    std::fs::write(
+        dir.path().join("aegis.yaml"),
+        format!(
+            "{head}gate:\n  thresholds:\n    - system: ap\n      framework: fw\n      baseline: nope\n      max_gaps:\n        mising: 5\n      fail_on: [evidence-stal]\n"
+        ),
+    )
+    .expect("write");
+    let out = Aegis::new()
+        .args(["validate", ".", "--as-of", AS_OF, "--format", "json"])
+        .current_dir(dir.path())
+        .run();
+    let found: Vec<(String, u32, String)> = out
+        .diagnostics()
+        .into_iter()
+        .map(|d| (d.code, d.line, d.help.unwrap_or_default()))
+        .collect();
+    let want = [
+        ("unknown-system", 11, "did you mean `app`?"),
+        (
+            "unknown-baseline",
+            13,
+            "framework `fw` defines no baselines; remove `baseline:`",
+        ),
+        ("invalid-value", 15, "did you mean `missing`?"),
+        ("invalid-value", 16, "did you mean `evidence-stale`?"),
+    ]
+    .map(|(c, l, h)| (c.to_string(), l, h.to_string()));
+    assert_eq!(found, want);
+}
