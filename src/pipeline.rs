@@ -158,6 +158,19 @@ fn ratchet(
         return None;
     }
     let path = ws.root.join(rel);
+    // A directory on the way may be a link out of the repository.
+    let inside = path
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .is_none_or(|p| p.starts_with(ws.root_canonical()));
+    if !inside {
+        diagnostics.push(report(
+            Code::PathEscapesRepo,
+            format!("gate.ratchet `{rel}` leads out of the repository through a symbolic link"),
+            "name a file inside the repository, e.g. aegis-ratchet.json",
+        ));
+        return None;
+    }
     if opts.write_ratchet {
         let r = Ratchet::of(a);
         if let Err(e) = crate::write::write_if_changed(&path, r.to_json().as_bytes()) {

@@ -7,6 +7,11 @@ use crate::model::{ProvenanceKind, Rationale, RelationKind};
 use crate::validate::{Index, Outcome};
 use std::collections::{BTreeSet, HashMap};
 
+/// Inference does not go through a hub control linked to more controls
+/// than this: such a control says nothing specific about any of them, and
+/// walking through it would make inference quadratic in a crafted file.
+pub const MAX_HUB_LINKS: usize = 4096;
+
 /// A control: the framework's position in the index's (sorted) list and
 /// the control's position in its catalog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -189,6 +194,11 @@ impl<'a> Graph<'a> {
             .filter_map(|&e| self.edges.get(e))
     }
 
+    /// A hub control too broadly linked to infer through (`MAX_HUB_LINKS`).
+    pub fn too_broad(&self, hub: Node) -> bool {
+        self.out.get(&hub).is_some_and(|v| v.len() > MAX_HUB_LINKS)
+    }
+
     pub fn unrelated(&self, a: Node, b: Node) -> bool {
         self.unrelated.contains(&(a, b))
     }
@@ -211,7 +221,7 @@ impl<'a> Graph<'a> {
         let mut inferred: Vec<Link> = Vec::new();
         for &e1 in self.out.get(&from).into_iter().flatten() {
             let hub = self.edges[e1].to;
-            if hub.framework == to_fw || hub.framework == from.framework {
+            if hub.framework == to_fw || hub.framework == from.framework || self.too_broad(hub) {
                 continue;
             }
             for &e2 in self.out.get(&hub).into_iter().flatten() {
@@ -318,7 +328,7 @@ impl<'a> Graph<'a> {
         if found.is_empty() {
             for &e1 in self.out.get(&target).into_iter().flatten() {
                 let hub = self.edges[e1].to;
-                if hub.framework == target.framework {
+                if hub.framework == target.framework || self.too_broad(hub) {
                     continue;
                 }
                 for &e2 in self.out.get(&hub).into_iter().flatten() {

@@ -511,3 +511,51 @@ fn a_misspelt_threshold_is_reported_not_silently_ignored() {
     .map(|(c, l, h)| (c.to_string(), l, h.to_string()));
     assert_eq!(found, want);
 }
+
+#[test]
+fn a_hub_control_linked_to_everything_is_not_inferred_through() {
+    let dir = copy_fixture("repos/hub");
+    let n = 4100;
+    let mut fw =
+        String::from("schema_version: 1\nid: wide\ntitle: Wide\nversion: \"1\"\ncontrols:\n");
+    let mut map = String::from(
+        "schema_version: 1\nsource: wide\ntarget: hub\nprovenance:\n  kind: manual\nrelationships:\n",
+    );
+    for i in 0..n {
+        fw.push_str(&format!("  - id: W-{i}\n    title: W {i}\n"));
+        map.push_str(&format!(
+            "  - source: W-{i}\n    targets: [H-1]\n    type: intersects-with\n"
+        ));
+    }
+    std::fs::create_dir_all(dir.path().join("controls/wide")).expect("mkdir");
+    std::fs::write(dir.path().join("controls/wide/framework.yaml"), fw).expect("write");
+    std::fs::write(dir.path().join("controls/mappings/wide--hub.yaml"), map).expect("write");
+    let j = gaps(dir.path(), AS_OF, &["--format", "json"]).json();
+    let s1 = &j["systems"][0]["baselines"][0]["statuses"][0];
+    assert_eq!(s1["control"], "S-1");
+    // H-1 now links to more than 4,096 controls: L-1 no longer meets S-1 through it.
+    assert_eq!(s1["status"], "missing");
+    // S-3 through H-3 is untouched.
+    let s3 = &j["systems"][0]["baselines"][0]["statuses"][2];
+    assert_eq!(s3["control"], "S-3");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_ratchet_behind_a_symbolic_link_out_of_the_repository_is_refused() {
+    let (dir, head) = bare();
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).expect("symlink");
+    std::fs::write(
+        dir.path().join("aegis.yaml"),
+        format!("{head}gate:\n  ratchet: out/ratchet.json\n"),
+    )
+    .expect("write");
+    let out = check(dir.path(), &["--write-baseline"]);
+    assert!(
+        out.codes().contains(&"path-escapes-repo".to_string()),
+        "{:?}",
+        out.codes()
+    );
+    assert!(!outside.path().join("ratchet.json").exists());
+}
