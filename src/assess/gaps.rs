@@ -440,9 +440,15 @@ pub fn assess(
                 }
             }
         }
-        for p in &v.policies {
-            if let Some(g) = policy_gaps.get(p.as_str()) {
-                reasons.extend(g.iter().cloned());
+        // The policies the implementation lists, and those that list the
+        // control: both govern it, so a crosswalk never leans on a control
+        // whose policy is unapproved.
+        let listing = policies_of.get(&node).into_iter().flatten().copied();
+        for p in v.policies.iter().map(|p| p.as_str()).chain(listing) {
+            for g in policy_gaps.get(p).into_iter().flatten() {
+                if !reasons.contains(g) {
+                    reasons.push(g.clone());
+                }
             }
         }
         let inherited_from = match (&v.inherited_from, &v.provider) {
