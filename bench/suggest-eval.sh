@@ -6,10 +6,12 @@
 # (every form the corpus has it in was imported into that one file), and
 # runs aegis-suggest-eval on it. See bench/README.md.
 #
-#   AEGIS_CORPUS=/abs/path/to/shared/data bash bench/suggest-eval.sh [--tune]
+#   AEGIS_CORPUS=/abs/path/to/shared/data bash bench/suggest-eval.sh [--tune] [--set KNOB=VALUE]...
 #
 # --tune searches the weights on the tuning pairs (never on the report
-# pairs) and prints them.
+# pairs) and prints them. --set changes a default weight first (the knob
+# names are KNOBS in bench/suggest_eval.rs). SUGGEST_EVAL_DIR=DIR keeps the
+# repositories there, for aegis-suggest-eval to be run on them again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -82,13 +84,14 @@ report=(
 args() { for p in "$@"; do read -r d f t <<<"$p"; printf -- '--pair\n%s\n%s\n%s\n' "$d" "$f" "$t"; done; }
 
 if [[ ${1:-} == --tune ]]; then
+  shift
   mapfile -t a < <(args "${tuning[@]}")
-  "$EVAL" --truth "$full" "${a[@]}" --tune
+  "$EVAL" --truth "$full" "${a[@]}" "$@" --tune
   exit
 fi
 echo "tuning pairs (the weights were chosen on these):"
 mapfile -t a < <(args "${tuning[@]}")
-"$EVAL" --truth "$full" "${a[@]}" | sed 's/^/  /'
+"$EVAL" --truth "$full" "${a[@]}" "$@" | sed 's/^/  /'
 echo "report pairs (never tuned on):"
 mapfile -t a < <(args "${report[@]}")
-"$EVAL" --truth "$full" "${a[@]}" | sed 's/^/  /'
+"$EVAL" --truth "$full" "${a[@]}" "$@" | sed 's/^/  /'

@@ -3,7 +3,7 @@
 //! repository. bench/suggest-eval.sh builds the two repositories; this
 //! reads the truth from one and suggests in the other.
 //!
-//!   aegis-suggest-eval --truth FULL --pair HELDOUT F T [--pair ...] [--tune]
+//!   aegis-suggest-eval --truth FULL --pair HELDOUT F T [--pair ...] [--set KNOB=VALUE]... [--tune]
 //!
 //! For each pair, truth is every pair of controls between F and T (either
 //! direction) in the mappings of FULL with official provenance, between
@@ -12,7 +12,9 @@
 //! fraction of its targets in the top K; precision@1 is whether the first
 //! candidate is one. All three are macro-averaged over those sources.
 //! `--tune` searches the weights (coordinate ascent on the pairs' mean
-//! recall@10, then recall@5) and prints the best it found.
+//! recall@10, then recall@5) and prints the best it found; `--set` changes
+//! one weight of the defaults (a name from `KNOBS`) before evaluating or
+//! tuning, so a variant can be measured without editing the defaults.
 
 use aegis::crosswalk::suggest::{self, Request, Weights};
 use aegis::model::ProvenanceKind;
@@ -30,14 +32,16 @@ struct Args {
     truth: PathBuf,
     pairs: Vec<Pair>,
     tune: bool,
+    /// `--set KNOB=VALUE`: weights changed from the defaults before
+    /// evaluating or tuning, to measure one variant by hand.
+    set: Vec<(String, f64)>,
 }
 
-const USAGE: &str =
-    "usage: aegis-suggest-eval --truth FULL --pair HELDOUT FROM TO [--pair ...] [--tune]";
+const USAGE: &str = "usage: aegis-suggest-eval --truth FULL --pair HELDOUT FROM TO [--pair ...] [--set KNOB=VALUE]... [--tune]";
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
-    let (mut truth, mut pairs, mut tune) = (None, Vec::new(), false);
+    let (mut truth, mut pairs, mut tune, mut set) = (None, Vec::new(), false, Vec::new());
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value; {USAGE}"));
         match a.as_str() {
@@ -48,11 +52,27 @@ fn parse_args() -> Result<Args, String> {
                 to: value()?,
             }),
             "--tune" => tune = true,
+            "--set" => {
+                let v = value()?;
+                let (k, x) = v
+                    .split_once('=')
+                    .and_then(|(k, x)| Some((k.to_string(), x.parse().ok()?)))
+                    .ok_or(format!("--set wants KNOB=NUMBER, not `{v}`"))?;
+                if !KNOBS.iter().any(|(name, _)| *name == k) {
+                    return Err(format!("unknown knob `{k}`"));
+                }
+                set.push((k, x));
+            }
             _ => return Err(format!("unknown argument `{a}`; {USAGE}")),
         }
     }
     match truth {
-        Some(truth) if !pairs.is_empty() => Ok(Args { truth, pairs, tune }),
+        Some(truth) if !pairs.is_empty() => Ok(Args {
+            truth,
+            pairs,
+            tune,
+            set,
+        }),
         _ => Err(USAGE.into()),
     }
 }
@@ -223,8 +243,19 @@ fn mean(cases: &[Case], w: &Weights) -> Result<Scores, String> {
     Ok(m)
 }
 
-fn tune(cases: &[Case]) -> Result<Weights, String> {
-    let mut best_w = Weights::default();
+/// The defaults with `--set` applied.
+fn start(set: &[(String, f64)]) -> Weights {
+    let mut w = Weights::default();
+    for (k, x) in set {
+        if let Some((_, knob)) = KNOBS.iter().find(|(name, _)| name == k) {
+            *knob(&mut w) = *x;
+        }
+    }
+    w
+}
+
+fn tune(cases: &[Case], start: Weights) -> Result<Weights, String> {
+    let mut best_w = start;
     let mut best = mean(cases, &best_w)?;
     eprintln!("start   {}", line(&best));
     for round in 0..3 {
@@ -238,6 +269,10 @@ fn tune(cases: &[Case]) -> Result<Weights, String> {
                 } else {
                     *v * factor
                 };
+                // A later hop is never weighted above an earlier one.
+                if *name == "hop_decay" && *knob(&mut w) > 1.0 {
+                    continue;
+                }
                 let s = mean(cases, &w)?;
                 if key(&s) > key(&best) {
                     eprintln!("round {round} {name} x{factor}: {}", line(&s));
@@ -294,9 +329,9 @@ fn main() -> std::process::ExitCode {
             });
         }
         let w = if a.tune {
-            tune(&cases)?
+            tune(&cases, start(&a.set))?
         } else {
-            Weights::default()
+            start(&a.set)
         };
         for c in &cases {
             let started = std::time::Instant::now();
