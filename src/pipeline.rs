@@ -171,6 +171,15 @@ fn ratchet(
         ));
         return None;
     }
+    let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    if linked {
+        diagnostics.push(report(
+            Code::PathEscapesRepo,
+            format!("the ratchet file `{rel}` is a symbolic link"),
+            "replace it with the file `aegis check --write-baseline` writes",
+        ));
+        return None;
+    }
     if opts.write_ratchet {
         let r = Ratchet::of(a);
         if let Err(e) = crate::write::write_if_changed(&path, r.to_json().as_bytes()) {

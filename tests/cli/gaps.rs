@@ -559,3 +559,32 @@ fn a_ratchet_behind_a_symbolic_link_out_of_the_repository_is_refused() {
     );
     assert!(!outside.path().join("ratchet.json").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_ratchet_file_that_is_a_symbolic_link_is_neither_read_nor_replaced() {
+    let (dir, _) = bare();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("secret.json");
+    std::fs::write(&target, "{\"version\": 1, \"selections\": {}}\n").expect("write");
+    let link = dir.path().join("aegis-ratchet.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    for extra in [&[][..], &["--write-baseline"][..]] {
+        let out = check(dir.path(), extra);
+        assert!(
+            out.codes().contains(&"path-escapes-repo".to_string()),
+            "{:?}",
+            out.codes()
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "{\"version\": 1, \"selections\": {}}\n"
+    );
+}
