@@ -24,7 +24,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Writes only when the content differs; returns whether it wrote.
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == contents) {
+    // A symbolic link is never read through (it may lead out of the
+    // repository); the rename below replaces the link, not its target.
+    let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !linked && std::fs::read(path).is_ok_and(|old| old == contents) {
         return Ok(false);
     }
     write_atomic(path, contents)?;
@@ -116,5 +119,24 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_replaced_never_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        let target = outside.path().join("t.txt");
+        std::fs::write(&target, b"same").expect("write");
+        let p = dir.path().join("f.txt");
+        std::os::unix::fs::symlink(&target, &p).expect("symlink");
+        assert!(write_if_changed(&p, b"same").expect("write"));
+        assert!(
+            !std::fs::symlink_metadata(&p)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&target).expect("read"), b"same");
     }
 }
