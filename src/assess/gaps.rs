@@ -6,7 +6,7 @@ use super::poam;
 use crate::crosswalk::{Graph, Link, Node};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Date, ImplStatus, PolicyStatus, ProvenanceKind, ReviewStatus, ScanResult};
-use crate::validate::{Outcome, Resolved};
+use crate::validate::Outcome;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -333,19 +333,7 @@ pub fn assess(
         }
         policy_gaps.insert(id, gaps);
         for c in &p.value.controls {
-            let (fw, ctl) = c.parts();
-            let node = match fw {
-                Some(fw) => graph.node(fw.as_str(), ctl.as_str()),
-                None => match outcome.index.resolve(c, &[]) {
-                    Resolved::Found { framework, control } => graph.node(&framework, {
-                        outcome
-                            .index
-                            .control(&framework, control)
-                            .map_or("", |e| e.id.as_str())
-                    }),
-                    _ => None,
-                },
-            };
+            let node = graph.found(outcome.index.resolve(c, &[]));
             if let Some(n) = node {
                 policies_of.entry(n).or_default().push(id);
             }
@@ -355,15 +343,7 @@ pub fn assess(
     // Own statuses, per system.
     let mut own: HashMap<&str, HashMap<Node, Own>> = HashMap::new();
     for imp in &repo.implementations {
-        let Resolved::Found { framework, control } = outcome.resolve_implementation(ws, imp) else {
-            continue;
-        };
-        let Some(node) = graph.node_in(graph.framework(&framework).unwrap_or(u32::MAX), {
-            outcome
-                .index
-                .control(&framework, control)
-                .map_or("", |e| e.id.as_str())
-        }) else {
+        let Some(node) = graph.found(outcome.resolve_implementation(ws, imp)) else {
             continue;
         };
         let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());
@@ -481,15 +461,9 @@ pub fn assess(
             }
             let mut nodes = BTreeSet::new();
             for c in &f.controls {
-                let n = *cache.entry(c.0.as_str()).or_insert_with(|| {
-                    match outcome.index.resolve(c, &context) {
-                        Resolved::Found { framework, control } => {
-                            let id = outcome.index.control(&framework, control)?.id.as_str();
-                            graph.node(&framework, id)
-                        }
-                        _ => None,
-                    }
-                });
+                let n = *cache
+                    .entry(c.0.as_str())
+                    .or_insert_with(|| graph.found(outcome.index.resolve(c, &context)));
                 if let Some(n) = n {
                     nodes.insert(n);
                 }
@@ -508,14 +482,7 @@ pub fn assess(
         let system = e.system.as_str();
         let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
         for c in &e.controls {
-            let Resolved::Found { framework, control } = outcome.index.resolve(c, &context) else {
-                continue;
-            };
-            let Some(n) = outcome
-                .index
-                .control(&framework, control)
-                .and_then(|entry| graph.node(&framework, entry.id.as_str()))
-            else {
+            let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {
                 continue;
             };
             if e.expires < as_of {

@@ -190,7 +190,7 @@ pub fn run(a: &ShowArgs) -> anyhow::Result<u8> {
         links: rows,
     };
     if a.matrix {
-        let m = matrix(&outcome, &g, &doc)?;
+        let m = matrix(&outcome, &doc);
         let text = match a.format {
             Format::Human => m.human(),
             Format::Json => {
@@ -479,7 +479,7 @@ fn groups_of(
     out
 }
 
-fn matrix(outcome: &validate::Outcome, _g: &Graph, d: &Doc) -> anyhow::Result<Matrix> {
+fn matrix(outcome: &validate::Outcome, d: &Doc) -> Matrix {
     let from_groups = groups_of(outcome, d.from);
     let to_groups = groups_of(outcome, d.to);
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -509,14 +509,14 @@ fn matrix(outcome: &validate::Outcome, _g: &Graph, d: &Doc) -> anyhow::Result<Ma
                 .collect()
         })
         .collect();
-    Ok(Matrix {
+    Matrix {
         version: 1,
         from: d.from.to_string(),
         to: d.to.to_string(),
         rows,
         columns,
         cells,
-    })
+    }
 }
 
 impl Matrix {

@@ -4,7 +4,7 @@
 
 use super::compose::{compose, covers, weakest};
 use crate::model::{ProvenanceKind, Rationale, RelationKind};
-use crate::validate::{Index, Outcome};
+use crate::validate::{Index, Outcome, Resolved};
 use std::collections::{BTreeSet, HashMap};
 
 /// Inference does not go through a hub control linked to more controls
@@ -163,6 +163,17 @@ impl<'a> Graph<'a> {
         Some(Node {
             framework: fw,
             control: u32::try_from(i).ok()?,
+        })
+    }
+
+    /// The node a resolved reference found, without looking it up again.
+    pub fn found(&self, r: Resolved) -> Option<Node> {
+        let Resolved::Found { framework, control } = r else {
+            return None;
+        };
+        Some(Node {
+            framework: self.framework(&framework)?,
+            control: u32::try_from(control).ok()?,
         })
     }
 

@@ -14,7 +14,7 @@ use crate::workspace::yaml::{self, YamlLimits};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn framework_dir(id: &str) -> String {
     format!("controls/{id}")
@@ -445,6 +445,13 @@ pub fn framework_ids(repo: &Path) -> Vec<String> {
 /// and source, without the catalog parts (for commands that pick a
 /// framework before they need its controls).
 pub fn load_head(repo: &Path, id: &str) -> Result<Framework, ImportError> {
+    let (_, head) = head_of(repo, id)?;
+    read_yaml(&head)
+}
+
+/// The repository's canonical root and framework `id`'s `framework.yaml`,
+/// which must exist inside it.
+fn head_of(repo: &Path, id: &str) -> Result<(PathBuf, PathBuf), ImportError> {
     let head = repo.join(framework_dir(id)).join("framework.yaml");
     if !head.is_file() {
         return Err(ImportError::UnknownFramework {
@@ -458,26 +465,14 @@ pub fn load_head(repo: &Path, id: &str) -> Result<Framework, ImportError> {
         source,
     })?;
     inside(&root, &head)?;
-    read_yaml(&head)
+    Ok((root, head))
 }
 
 /// Reads framework `id` of the repository at `repo`, with its catalog parts
 /// (in the order of the groups they hold) and baselines.
 pub fn load(repo: &Path, id: &str) -> Result<Loaded, ImportError> {
     let dir = repo.join(framework_dir(id));
-    let head = dir.join("framework.yaml");
-    if !head.is_file() {
-        return Err(ImportError::UnknownFramework {
-            id: id.to_string(),
-            repo: repo.to_path_buf(),
-            known: framework_ids(repo),
-        });
-    }
-    let root = repo.canonicalize().map_err(|source| ImportError::Read {
-        path: repo.to_path_buf(),
-        source,
-    })?;
-    inside(&root, &head)?;
+    let (root, head) = head_of(repo, id)?;
     let mut fw: Framework = read_yaml(&head)?;
     let order: HashMap<&str, usize> = fw
         .groups
