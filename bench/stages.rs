@@ -259,6 +259,19 @@ pub fn run(repo: &Path, as_of: &str, repeat: usize) -> Result<(), String> {
                 "    YAML parse (serde-saphyr -> span tree)",
                 time(repeat, parse),
             );
+            let events = || -> usize {
+                found
+                    .par_iter()
+                    .zip(texts.par_iter())
+                    .map(|((_, k), t)| {
+                        serde_saphyr::granit_parser::Parser::new_from_str(yaml_text(*k, t)).count()
+                    })
+                    .sum()
+            };
+            add(
+                "      the parser's events alone (granit-parser, no tree)",
+                time(repeat, events),
+            );
 
             let ws = workspace::load(&root).map_err(|e| e.to_string())?;
             add(

@@ -80,12 +80,12 @@ pub fn classify(rel: &str) -> Classified {
     }
 }
 
-/// Walks the Aegis directories of `root` (canonical), sorted by path.
+/// Walks the Aegis directories of `root` (canonical), handing each record
+/// file to `found` as it is found, and returns what it could not read.
 /// Nothing outside the repository is read: a file linked from inside is
 /// read only when its target is inside too, and a linked directory (a
 /// top-level one included) is never entered.
-pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
-    let mut found = Vec::new();
+pub fn walk(root: &Path, mut found: impl FnMut(String, Kind)) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for dir in DIRS {
         let top = root.join(dir);
@@ -200,7 +200,7 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
                 continue;
             }
             match classify(&rel) {
-                Classified::Kind(k) => found.push((rel, k)),
+                Classified::Kind(k) => found(rel, k),
                 Classified::Ignore => {}
                 Classified::Unexpected(why) => diags.push(
                     Diagnostic::new(
@@ -214,8 +214,7 @@ pub fn walk(root: &Path) -> (Vec<(String, Kind)>, Vec<Diagnostic>) {
             }
         }
     }
-    found.sort();
-    (found, diags)
+    diags
 }
 
 /// A top-level directory that is a symbolic link: never entered, wherever
