@@ -14,6 +14,7 @@ mod gaps;
 mod gate;
 mod ingest;
 mod init;
+mod report;
 mod schemas;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ pub enum Command {
     Check(gate::CheckArgs),
     /// The gaps per system and baseline: every control's status and what falls short, with --explain.
     Gaps(gaps::Args),
+    /// Render a report: SSP, assessment plan or results, POA&M, gaps, crosswalk, evidence, policies, risks, dashboard.
+    Report(report::Args),
     /// Scaffold a new compliance repository that passes `aegis check`.
     Init(init::Args),
     /// Write the JSON Schemas of every file kind (for editors and pre-commit).
@@ -72,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate(args) => gate::run(&args),
         Command::Check(args) => gate::run_check(&args),
         Command::Gaps(args) => gaps::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Schemas(args) => schemas::run(&args),
         Command::Codes(args) => codes::run(&args),

@@ -6,11 +6,16 @@
 //! generation time is the commit's time, never the wall clock, so an
 //! unchanged repository renders byte-identical files.
 
+pub mod manifest;
 pub mod meta;
+pub mod table;
+pub mod template;
+pub mod view;
 
 pub use meta::Meta;
 
 use crate::assess::Assessment;
+use crate::model::Date;
 use crate::pipeline::Run;
 
 /// What every report renders from.
@@ -18,4 +23,6 @@ pub struct Input<'a> {
     pub run: &'a Run,
     pub assessment: &'a Assessment,
     pub meta: &'a Meta,
+    /// The date freshness, expiry and review are judged on.
+    pub as_of: Date,
 }

@@ -1,0 +1,206 @@
+//! `aegis report KIND`: the documents a compliance program hands over
+//! (SSP, assessment plan and results, POA&M, gaps, crosswalk, evidence,
+//! policies, risks, a dashboard), rendered from one run of the pipeline.
+
+use crate::model::Date;
+use crate::pipeline;
+use crate::report::manifest::{Artifact, Manifest};
+use crate::report::template::Templates;
+use crate::report::view::{self, Scope};
+use crate::report::{Input, Meta, table};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to render.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// The compliance repository (the directory holding aegis.yaml).
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// Only this system.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Only this framework, or framework@baseline.
+    #[arg(long, value_name = "FRAMEWORK[@BASELINE]")]
+    pub baseline: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+    /// Judge dates (staleness, expiry, reviews) as of this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
+    pub as_of: Option<Date>,
+    /// Write the report to this file, with its manifest beside it
+    /// (`FILE.manifest.json`); without it, text formats go to standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Gaps,
+    Ssp,
+    Sap,
+    Sar,
+    Poam,
+    Crosswalk,
+    Evidence,
+    Policies,
+    Risks,
+    Dashboard,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Gaps => "gaps",
+            Kind::Ssp => "ssp",
+            Kind::Sap => "sap",
+            Kind::Sar => "sar",
+            Kind::Poam => "poam",
+            Kind::Crosswalk => "crosswalk",
+            Kind::Evidence => "evidence",
+            Kind::Policies => "policies",
+            Kind::Risks => "risks",
+            Kind::Dashboard => "dashboard",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Markdown,
+    /// The report's data as JSON (what the templates read).
+    Json,
+    /// POA&M and gaps only.
+    Csv,
+    /// POA&M and gaps only; needs --output.
+    Xlsx,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<u8> {
+    let tabular = matches!(args.kind, Kind::Poam | Kind::Gaps);
+    if matches!(args.format, Format::Csv | Format::Xlsx) && !tabular {
+        bail!(
+            "`{}` has no {} form; CSV and XLSX are for `poam` and `gaps` (use --format markdown or json)",
+            args.kind.name(),
+            args.format.name()
+        );
+    }
+    if args.format == Format::Xlsx && args.output.is_none() {
+        bail!("XLSX is a binary file: name it with --output FILE.xlsx");
+    }
+    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
+    let run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
+    let Some(assessment) = run.assessment.as_ref() else {
+        bail!(
+            "{}: aegis.yaml did not validate, so there is nothing to report; run `aegis validate` to see why",
+            args.repo.display()
+        );
+    };
+    let scope = scope(args, &run)?;
+    let meta = Meta::of(&args.repo, as_of);
+    let input = Input {
+        run: &run,
+        assessment,
+        meta: &meta,
+        as_of,
+    };
+    let view = view::build(&input, &scope);
+    let bytes: Vec<u8> = match args.format {
+        Format::Markdown => Templates::new(&args.repo)
+            .render(&format!("markdown/{}.md.j2", args.kind.name()), &view)?
+            .into_bytes(),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&view)?;
+            s.push('\n');
+            crate::output::escape::json(&s).into_owned().into_bytes()
+        }
+        Format::Csv | Format::Xlsx => {
+            let t = if args.kind == Kind::Poam {
+                table::poam(&view)
+            } else {
+                table::gaps(&view)
+            };
+            if args.format == Format::Csv {
+                t.csv()
+            } else {
+                t.xlsx().context("cannot write the XLSX workbook")?
+            }
+        }
+    };
+    // The loaded repository is no longer needed; freeing it costs time.
+    std::mem::forget(run);
+    match &args.output {
+        Some(path) => write_with_manifest(path, &bytes, &meta, args)?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&bytes);
+            let _ = out.flush();
+        }
+    }
+    Ok(0)
+}
+
+fn scope(args: &Args, run: &pipeline::Run) -> anyhow::Result<Scope> {
+    let systems: Vec<&str> = run
+        .outcome
+        .repo
+        .config
+        .as_ref()
+        .map(|c| c.systems.iter().map(|s| s.id.0.as_str()).collect())
+        .unwrap_or_default();
+    if let Some(s) = &args.system
+        && !systems.contains(&s.as_str())
+    {
+        bail!(
+            "no system `{}` in aegis.yaml (systems: {})",
+            crate::output::escape::text(s),
+            systems.join(", ")
+        );
+    }
+    let (framework, baseline) = match args
+        .baseline
+        .as_deref()
+        .map(|b| b.split_once('@').unwrap_or((b, "")))
+    {
+        Some((f, b)) => (Some(f.to_string()), (!b.is_empty()).then(|| b.to_string())),
+        None => (None, None),
+    };
+    Ok(Scope {
+        system: args.system.clone(),
+        framework,
+        baseline,
+    })
+}
+
+fn write_with_manifest(path: &Path, bytes: &[u8], meta: &Meta, args: &Args) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("--output must name a file")?;
+    crate::write::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let manifest = Manifest::new(
+        meta,
+        args.kind.name(),
+        args.format.name(),
+        vec![Artifact::of(&name, bytes)],
+    );
+    let mpath = path.with_file_name(format!("{name}.manifest.json"));
+    crate::write::write_atomic(&mpath, manifest.to_json().as_bytes())
+        .with_context(|| format!("cannot write {}", mpath.display()))?;
+    Ok(())
+}
