@@ -10,11 +10,9 @@ pub struct Meta {
     /// `aegis <version>`.
     pub generator: String,
     /// The commit the repository was at (full hex id), when it is in git.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
-    /// Whether files differ from that commit is not known here; the time is
-    /// the commit's, so a rerun on the same commit is identical.
-    /// RFC 3339, UTC.
+    /// The time of record, RFC 3339 in UTC: the commit's time, so a rerun
+    /// on the same commit is identical.
     pub generated: String,
 }
 

@@ -378,10 +378,7 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
     }
 }
 
-fn sorted<T>(
-    items: &[Located<T>],
-    key: impl Fn(&T) -> &str,
-) -> impl Iterator<Item = &Located<T>> {
+fn sorted<T>(items: &[Located<T>], key: impl Fn(&T) -> &str) -> impl Iterator<Item = &Located<T>> {
     let mut v: Vec<&Located<T>> = items.iter().collect();
     v.sort_by(|a, b| key(&a.value).cmp(key(&b.value)).then(a.file.cmp(&b.file)));
     v.into_iter()

@@ -60,6 +60,7 @@ impl Aegis {
             let k = key.to_string_lossy();
             let changes_behaviour = k == "CI"
                 || k == "NO_COLOR"
+                || k == "SOURCE_DATE_EPOCH"
                 || k.starts_with("CLICOLOR")
                 || k.starts_with("GITHUB_")
                 || k.starts_with("AEGIS_")

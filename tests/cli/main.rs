@@ -9,6 +9,7 @@ mod crosswalk_suggest;
 mod gaps;
 mod ingest;
 mod init;
+mod report;
 mod schemas;
 mod trust;
 mod validate;
