@@ -122,7 +122,11 @@ pub fn human(out: &Outcome) -> String {
     for (action, title) in [
         (
             FileAction::Written,
-            if out.dry_run { "would write" } else { "written" },
+            if out.dry_run {
+                "would write"
+            } else {
+                "written"
+            },
         ),
         (
             FileAction::Kept,

@@ -67,7 +67,9 @@ pub enum SystemAction {
     Added,
     /// Already in aegis.yaml; what the plan says differently is listed
     /// and left for the user to decide.
-    Exists { differences: Vec<String> },
+    Exists {
+        differences: Vec<String>,
+    },
     /// A component definition: the system named with `--system`.
     Named,
     Missing,
@@ -126,7 +128,9 @@ pub fn import(repo: &Path, file: &Path, opts: &PlanOptions) -> Result<Outcome, I
             Ok(None) => {
                 return Err(ImportError::Invalid {
                     path: dir,
-                    message: "another aegis process is writing here; run this again once it has finished".into(),
+                    message:
+                        "another aegis process is writing here; run this again once it has finished"
+                            .into(),
                 });
             }
             Err(source) => return Err(ImportError::Write { path: dir, source }),
@@ -402,7 +406,8 @@ fn control_line(text: &str, control: &str, nth: usize) -> Option<usize> {
             .trim_start()
             .trim_start_matches(['"', '\'']);
         if rest.starts_with(control)
-            && !rest[control.len()..].starts_with(|c: char| c.is_alphanumeric() || ".-_".contains(c))
+            && !rest[control.len()..]
+                .starts_with(|c: char| c.is_alphanumeric() || ".-_".contains(c))
         {
             if count == nth {
                 return Some(n + 1);
@@ -466,8 +471,7 @@ fn status_of(req: &Requirement, notes: &mut Vec<String>) -> Option<ImplStatus> {
 fn implementation(p: &Placed, plan: &Plan, what: &str) -> (Implementation, Vec<String>, bool) {
     let mut notes = Vec::new();
     let shown = format!("{}:{}", p.found.framework, p.found.id);
-    let states: Vec<Option<ImplStatus>> =
-        p.reqs.iter().map(|r| status_of(r, &mut notes)).collect();
+    let states: Vec<Option<ImplStatus>> = p.reqs.iter().map(|r| status_of(r, &mut notes)).collect();
     let missing = states.iter().all(Option::is_none);
     let known: Vec<ImplStatus> = states.iter().flatten().copied().collect();
     let status = match known.first() {
@@ -508,16 +512,20 @@ fn implementation(p: &Placed, plan: &Plan, what: &str) -> (Implementation, Vec<S
                 ));
                 continue;
             }
-            parameters.entry(id.clone()).or_insert_with(|| value.clone());
+            parameters
+                .entry(id.clone())
+                .or_insert_with(|| value.clone());
         }
     }
     let (mut justification, mut provider) = (None, None);
     match status {
         ImplStatus::NotApplicable => {
-            let remarks = p
-                .reqs
-                .iter()
-                .find_map(|r| r.status.as_ref().and_then(|(_, rm)| rm.clone()));
+            let remarks = p.reqs.iter().find_map(|r| {
+                r.status
+                    .iter()
+                    .chain(&r.component_states)
+                    .find_map(|(_, rm)| rm.clone())
+            });
             justification = remarks.or_else(|| statement.clone()).or_else(|| {
                 notes.push(format!(
                     "{shown}: not-applicable without a reason in the {what}; the justification says so, replace it"
@@ -573,7 +581,10 @@ fn statement(pieces: &[&read::Piece]) -> Option<String> {
             components.push(c);
         }
     }
-    let parts: Vec<&str> = pieces.iter().filter_map(|p| p.statement.as_deref()).collect();
+    let parts: Vec<&str> = pieces
+        .iter()
+        .filter_map(|p| p.statement.as_deref())
+        .collect();
     let labelled = parts.iter().any(|s| Some(s) != parts.first());
     let piece_text = |p: &read::Piece| -> String {
         match p.statement.as_deref().and_then(part_label) {

@@ -146,7 +146,10 @@ fn props(v: &Value) -> Vec<(String, String)> {
 }
 
 fn prop(v: &Value, name: &str) -> Option<String> {
-    props(v).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    props(v)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
 }
 
 /// `implementation-status` as an object `{state, remarks}`.
@@ -315,9 +318,9 @@ fn read_ssp(root: &Value) -> Plan {
                         text: d,
                     });
                 }
-                if let Some(s) = status_object(b).or_else(|| {
-                    prop(b, "implementation-status").map(|s| (s, None))
-                }) {
+                if let Some(s) =
+                    status_object(b).or_else(|| prop(b, "implementation-status").map(|s| (s, None)))
+                {
                     req.component_states.push(s);
                 }
                 if !many(b, "inherited", "inherited").is_empty() {

@@ -86,15 +86,15 @@ pub fn decide(
             Some(s.clone())
         }
         None => plan.system.as_ref().and_then(|info| {
-            let from_id = info
-                .ids
-                .iter()
-                .find(|i| !is_uuid(i))
-                .map(|i| slug(i));
-            [from_id, info.short_name.as_deref().map(slug), info.name.as_deref().map(slug)]
-                .into_iter()
-                .flatten()
-                .find(|s| is_system_id(s))
+            let from_id = info.ids.iter().find(|i| !is_uuid(i)).map(|i| slug(i));
+            [
+                from_id,
+                info.short_name.as_deref().map(slug),
+                info.name.as_deref().map(slug),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|s| is_system_id(s))
         }),
     };
     let Some(id) = id else {
@@ -176,17 +176,21 @@ pub fn add(
         message: e.to_string(),
     })?;
     let tree = parse(&config.text, &config.path)?;
-    let text = edit::append_item(&config.text, &tree, "systems", &item, "organisation").map_err(
-        |e| ImportError::Invalid {
-            path: config.path.clone(),
-            message: format!("cannot add system `{id}` in place: {e}; add it by hand"),
-        },
-    )?;
+    let text =
+        edit::append_item(&config.text, &tree, "systems", &item, "organisation").map_err(|e| {
+            ImportError::Invalid {
+                path: config.path.clone(),
+                message: format!("cannot add system `{id}` in place: {e}; add it by hand"),
+            }
+        })?;
     let back = parse(&text, &config.path)?.to_json();
     let added = back
         .get("systems")
         .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().any(|x| x.get("id").and_then(Value::as_str) == Some(id)));
+        .is_some_and(|s| {
+            s.iter()
+                .any(|x| x.get("id").and_then(Value::as_str) == Some(id))
+        });
     if !added {
         return Err(ImportError::Invalid {
             path: config.path.clone(),
@@ -202,7 +206,8 @@ fn is_system_id(s: &str) -> bool {
     chars
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
         && s.len() <= 64
 }
 
@@ -228,7 +233,11 @@ fn slug(s: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-');
-    out.chars().take(64).collect::<String>().trim_end_matches('-').to_string()
+    out.chars()
+        .take(64)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 #[cfg(test)]
@@ -237,8 +246,14 @@ mod tests {
 
     #[test]
     fn names_become_system_ids() {
-        assert_eq!(slug("Enterprise Logging & Auditing System"), "enterprise-logging-auditing-system");
-        assert_eq!(slug("saas_system_iaas_customer"), "saas_system_iaas_customer");
+        assert_eq!(
+            slug("Enterprise Logging & Auditing System"),
+            "enterprise-logging-auditing-system"
+        );
+        assert_eq!(
+            slug("saas_system_iaas_customer"),
+            "saas_system_iaas_customer"
+        );
         assert!(is_uuid("d7456980-9277-4dcb-83cf-f8ff0442623b"));
         assert!(!is_system_id("../x"));
     }
