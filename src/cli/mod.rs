@@ -16,6 +16,8 @@ mod ingest;
 mod init;
 mod report;
 mod schemas;
+// OSCAL SSP and component definition import (issue 10).
+mod oscal;
 
 use clap::{Parser, Subcommand};
 
@@ -66,6 +68,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// List and summarise the scan findings per system, control, target, rule and result.
     Findings(findings::Args),
+    /// Import OSCAL system security plans and component definitions into implementations/.
+    Oscal(oscal::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -84,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Evidence(args) => evidence::run(&args),
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
+        Command::Oscal(args) => oscal::run(&args),
     }
 }
 

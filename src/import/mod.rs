@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod native;
 pub mod oscal;
+pub mod plan;
 pub(crate) mod references;
 pub mod swap;
 

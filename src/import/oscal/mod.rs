@@ -104,6 +104,30 @@ pub fn parse(text: &str, path: &Path) -> Result<Document, ImportError> {
     typed(root, path)
 }
 
+/// Parses `text` (read from `path`) in any serialization into the OSCAL
+/// JSON shape, whatever the model (SSP, component definition, ...), under
+/// the same budgets as catalogs: serde_json's recursion limit, the YAML
+/// depth and node budgets, and the XML depth limit with entities refused.
+pub fn parse_value(text: &str, path: &Path) -> Result<Value, ImportError> {
+    let value = match detect(text) {
+        Syntax::Xml => xml::to_json(text, path)?,
+        Syntax::Json => serde_json::from_str::<Value>(text).map_err(|e| ImportError::Json {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: json_message(&e),
+        })?,
+        Syntax::Yaml => {
+            let body = text.trim_start_matches('\u{feff}');
+            complete::check_line_break(body, path)?;
+            let node = yaml_node(text, path)?;
+            complete::check_yaml(body, &node, path)?;
+            node.to_json()
+        }
+    };
+    Ok(value)
+}
+
 /// A duplicate control or group id found after parsing, placed at the
 /// line of its second occurrence in the source `text` (found by a linear
 /// scan for the id as the value of an `id` key in JSON or YAML, or an `id`
