@@ -7,6 +7,7 @@
 //! unchanged repository renders byte-identical files.
 
 pub mod meta;
+pub mod oscal;
 
 pub use meta::Meta;
 
