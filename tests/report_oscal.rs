@@ -149,7 +149,10 @@ fn documents_have_the_required_keys() {
                 "control-implementation",
             ],
         ),
-        ("assessment-results", &["uuid", "metadata", "import-ap", "results"]),
+        (
+            "assessment-results",
+            &["uuid", "metadata", "import-ap", "results"],
+        ),
         (
             "plan-of-action-and-milestones",
             &["uuid", "metadata", "poam-items"],
@@ -227,7 +230,9 @@ fn unknown_system_names_the_known_ones() {
 #[test]
 fn trestle_validates_the_exports() {
     let Some(trestle) = std::env::var_os("AEGIS_TRESTLE") else {
-        eprintln!("skipped: set AEGIS_TRESTLE to a compliance-trestle binary to validate with trestle");
+        eprintln!(
+            "skipped: set AEGIS_TRESTLE to a compliance-trestle binary to validate with trestle"
+        );
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -248,16 +253,67 @@ fn trestle_validates_the_exports() {
     let dirs = [
         ("ssp", "system-security-plans", "system-security-plan"),
         ("ar", "assessment-results", "assessment-results"),
-        ("poam", "plan-of-action-and-milestones", "plan-of-action-and-milestones"),
+        (
+            "poam",
+            "plan-of-action-and-milestones",
+            "plan-of-action-and-milestones",
+        ),
     ];
     for system in ["ledger", "platform"] {
-        for (kind, doc) in export(system) {
+        for (kind, mut doc) in export(system) {
+            if kind == "ssp" {
+                resolvable_profile(dir.path(), system, &mut doc);
+            }
             let (_, folder, file) = dirs.iter().find(|d| d.0 == kind).expect("kind");
             let rel = format!("{folder}/{system}/{file}.json");
             let path = dir.path().join(&rel);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json")).expect("write");
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json"))
+                .expect("write");
             run(&["validate", "-f", &rel]);
         }
     }
+}
+
+/// `trestle validate` resolves an SSP's imported profile down to its
+/// catalog. Aegis frameworks written in YAML have no OSCAL profile, so for
+/// trestle only, the SSP's import-profile is pointed at a minimal catalog
+/// (the SSP's own control ids) and a profile importing all of it, written
+/// into the trestle workspace. Nothing else in the document changes.
+fn resolvable_profile(root: &Path, system: &str, ssp: &mut Value) {
+    let body = &mut ssp["system-security-plan"];
+    let mut ids: Vec<String> = body["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .filter_map(|r| r["control-id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let meta = |title: &str| {
+        serde_json::json!({
+            "title": title, "last-modified": "2026-06-01T00:00:00Z",
+            "version": "test", "oscal-version": "1.1.2",
+        })
+    };
+    let catalog = serde_json::json!({ "catalog": {
+        "uuid": oscal::uuid::derive(&["test-catalog", system]),
+        "metadata": meta("Controls of the SSP"),
+        "controls": ids.iter().map(|id| serde_json::json!({ "id": id, "title": id })).collect::<Vec<_>>(),
+    }});
+    let profile = serde_json::json!({ "profile": {
+        "uuid": oscal::uuid::derive(&["test-profile", system]),
+        "metadata": meta("All controls of the SSP"),
+        "imports": [{ "href": format!("trestle://catalogs/{system}/catalog.json"), "include-all": {} }],
+    }});
+    for (rel, doc) in [
+        (format!("catalogs/{system}/catalog.json"), catalog),
+        (format!("profiles/{system}/profile.json"), profile),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json")).expect("write");
+    }
+    body["import-profile"]["href"] =
+        Value::String(format!("trestle://profiles/{system}/profile.json"));
 }

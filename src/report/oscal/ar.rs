@@ -95,7 +95,8 @@ impl Parts {
                 ..Links::default()
             };
             let exam = examination(cx, e);
-            l.observations.push(exam["uuid"].as_str().unwrap_or_default().to_string());
+            l.observations
+                .push(exam["uuid"].as_str().unwrap_or_default().to_string());
             observations.push(exam);
             for (i, s) in scans.iter().enumerate() {
                 if cx.maps_to(s, e) {
@@ -105,7 +106,8 @@ impl Parts {
             }
             if !c.reasons.is_empty() {
                 let r = gap_risk(cx, e);
-                l.risks.push(r["uuid"].as_str().unwrap_or_default().to_string());
+                l.risks
+                    .push(r["uuid"].as_str().unwrap_or_default().to_string());
                 gap_risks.push(r);
             }
             for (i, r) in register.iter().enumerate() {
@@ -141,11 +143,7 @@ impl Parts {
                 "related-observations": l.observations.iter().map(|u| json!({ "observation-uuid": u })).collect::<Vec<_>>(),
             });
             if !l.risks.is_empty() {
-                f["related-risks"] = l
-                    .risks
-                    .iter()
-                    .map(|u| json!({ "risk-uuid": u }))
-                    .collect();
+                f["related-risks"] = l.risks.iter().map(|u| json!({ "risk-uuid": u })).collect();
             }
             findings.push(f);
             links.push(l);
@@ -192,7 +190,10 @@ fn examination(cx: &Ctx<'_>, e: &Entry<'_>) -> Value {
     let c = e.status;
     let imp = cx.implementation(c);
     let mut description = match &c.implementation {
-        Some(path) => format!("Examined the implementation record `{path}` (status {}).", c.status.as_str()),
+        Some(path) => format!(
+            "Examined the implementation record `{path}` (status {}).",
+            c.status.as_str()
+        ),
         None => format!("No implementation record; status {}.", c.status.as_str()),
     };
     if !c.reasons.is_empty() {
@@ -241,7 +242,12 @@ fn examination(cx: &Ctx<'_>, e: &Entry<'_>) -> Value {
 fn scan_observation(s: &Scan<'_>) -> Value {
     let f = s.finding;
     let title = f.title.as_deref().unwrap_or(&f.rule_id);
-    let mut description = format!("{} reported `{}` for rule `{}`", s.tool, f.result.as_str(), f.rule_id);
+    let mut description = format!(
+        "{} reported `{}` for rule `{}`",
+        s.tool,
+        f.result.as_str(),
+        f.rule_id
+    );
     if let Some(t) = &f.target {
         description.push_str(&format!(" on `{t}`"));
     }

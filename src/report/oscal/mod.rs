@@ -137,7 +137,10 @@ impl<'a> Ctx<'a> {
         for cat in &repo.catalogs {
             for c in &cat.value.controls {
                 titles.insert(
-                    (cat.value.framework.as_str(), normalize_control_id(c.id.as_str())),
+                    (
+                        cat.value.framework.as_str(),
+                        normalize_control_id(c.id.as_str()),
+                    ),
                     c.title.as_str(),
                 );
             }
@@ -262,13 +265,19 @@ impl<'a> Ctx<'a> {
                 ];
                 // Two results for the same rule and target in one file keep
                 // distinct UUIDs, numbered in file order.
-                let mut uuid = uuid::derive(&[&["observation", "scan", self.id()][..], &key].concat());
+                let mut uuid =
+                    uuid::derive(&[&["observation", "scan", self.id()][..], &key].concat());
                 let mut n = 1;
                 while !seen.insert(uuid.clone()) {
                     n += 1;
                     let nth = n.to_string();
                     uuid = uuid::derive(
-                        &[&["observation", "scan", self.id()][..], &key, &[nth.as_str()]].concat(),
+                        &[
+                            &["observation", "scan", self.id()][..],
+                            &key,
+                            &[nth.as_str()],
+                        ]
+                        .concat(),
                     );
                 }
                 let collected = f
@@ -310,8 +319,7 @@ impl<'a> Ctx<'a> {
             .map(|r| &r.value)
             .filter(|r| {
                 r.systems.iter().any(|s| s.as_str() == self.id())
-                    || (r.systems.is_empty()
-                        && self.entries.iter().any(|e| self.risk_covers(r, e)))
+                    || (r.systems.is_empty() && self.entries.iter().any(|e| self.risk_covers(r, e)))
             })
             .collect();
         out.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
@@ -334,16 +342,9 @@ impl<'a> Ctx<'a> {
             .iter()
             .flat_map(|e| e.status.exceptions.iter().map(String::as_str))
             .collect();
-        self.input
-            .run
-            .outcome
-            .repo
-            .exceptions
-            .iter()
-            .any(|x| {
-                in_force.contains(x.value.id.as_str())
-                    && x.value.risks.iter().any(|r| r.as_str() == id)
-            })
+        self.input.run.outcome.repo.exceptions.iter().any(|x| {
+            in_force.contains(x.value.id.as_str()) && x.value.risks.iter().any(|r| r.as_str() == id)
+        })
     }
 
     /// The exceptions in force over a control, as records.

@@ -50,12 +50,23 @@ fn item(cx: &Ctx<'_>, e: &Entry<'_>, l: &super::ar::Links) -> Value {
     let c = e.status;
     // The POA&M id is the item's identity; without one (never, for a gap)
     // the control's identity stands in.
-    let key = c.poam.clone().unwrap_or_else(|| format!("{}:{}", e.framework, e.control()));
-    let mut props = vec![prop("poam-id", &key), prop("framework", e.framework), prop("control", e.control())];
+    let key = c
+        .poam
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", e.framework, e.control()));
+    let mut props = vec![
+        prop("poam-id", &key),
+        prop("framework", e.framework),
+        prop("control", e.control()),
+    ];
     let exceptions = cx.exceptions(c);
     props.push(prop(
         "state",
-        if exceptions.is_empty() { "open" } else { "risk-accepted" },
+        if exceptions.is_empty() {
+            "open"
+        } else {
+            "risk-accepted"
+        },
     ));
     for x in &exceptions {
         props.push(prop("exception", x.id.as_str()));
@@ -72,11 +83,18 @@ fn item(cx: &Ctx<'_>, e: &Entry<'_>, l: &super::ar::Links) -> Value {
         it["related-risks"] = l.risks.iter().map(|u| json!({ "risk-uuid": u })).collect();
     }
     if !exceptions.is_empty() {
-        it["remarks"] = json!(exceptions
-            .iter()
-            .map(|x| format!("Exception `{}` accepts this gap until {}: {}", x.id, x.expires, line(&x.justification)))
-            .collect::<Vec<_>>()
-            .join("\n\n"));
+        it["remarks"] = json!(
+            exceptions
+                .iter()
+                .map(|x| format!(
+                    "Exception `{}` accepts this gap until {}: {}",
+                    x.id,
+                    x.expires,
+                    line(&x.justification)
+                ))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        );
     }
     it
 }

@@ -23,7 +23,11 @@ pub fn ssp(input: &Input, system: &str) -> Result<Value, OscalError> {
     if resources.len() > 1 {
         import["remarks"] = json!(format!(
             "The system also selects {}; each implemented requirement names its framework in the `framework` prop, and the back matter describes every selection.",
-            resources[1..].iter().map(|(_, label)| format!("`{label}`")).collect::<Vec<_>>().join(", ")
+            resources[1..]
+                .iter()
+                .map(|(_, label)| format!("`{label}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let providers = providers(&cx);
@@ -176,7 +180,9 @@ fn characteristics(cx: &Ctx<'_>, ch: &Characteristics) -> Value {
     }
     v["status"] = match ch.status {
         Some(st) => json!({ "state": st.as_str() }),
-        None => json!({ "state": "other", "remarks": not_stated("systems[].characteristics.status") }),
+        None => {
+            json!({ "state": "other", "remarks": not_stated("systems[].characteristics.status") })
+        }
     };
     v["authorization-boundary"] = json!({
         "description": ch.authorization_boundary.clone()
@@ -346,10 +352,17 @@ fn requirement(cx: &Ctx<'_>, e: &Entry<'_>, providers: &[Provider]) -> Value {
                     let path = c
                         .via
                         .iter()
-                        .map(|s| format!("- {} → {} ({}, {}; `{}`)", s.from, s.to, s.kind, s.provenance, s.mapping))
+                        .map(|s| {
+                            format!(
+                                "- {} → {} ({}, {}; `{}`)",
+                                s.from, s.to, s.kind, s.provenance, s.mapping
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("\n");
-                    format!("Met through the crosswalk by the implementation of another framework's control:\n\n{path}")
+                    format!(
+                        "Met through the crosswalk by the implementation of another framework's control:\n\n{path}"
+                    )
                 }
                 Status::Missing => format!(
                     "No implementation is recorded in the repository (expected `implementations/{}/{}.yaml`).",
