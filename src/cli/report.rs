@@ -7,7 +7,7 @@ use crate::pipeline;
 use crate::report::manifest::{Artifact, Manifest};
 use crate::report::template::Templates;
 use crate::report::view::{self, Scope};
-use crate::report::{Input, Meta, table};
+use crate::report::{Input, Meta, oscal, table};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
@@ -76,6 +76,9 @@ pub enum Format {
     Csv,
     /// POA&M and gaps only; needs --output.
     Xlsx,
+    /// OSCAL 1.1.2 JSON: `ssp`, `sar` (assessment results) and `poam`, one
+    /// system at a time.
+    Oscal,
 }
 
 impl Format {
@@ -85,6 +88,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Oscal => "oscal",
         }
     }
 }
@@ -96,6 +100,12 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             "`{}` has no {} form; CSV and XLSX are for `poam` and `gaps` (use --format markdown or json)",
             args.kind.name(),
             args.format.name()
+        );
+    }
+    if args.format == Format::Oscal && !matches!(args.kind, Kind::Ssp | Kind::Sar | Kind::Poam) {
+        bail!(
+            "`{}` has no OSCAL form; OSCAL is for `ssp`, `sar` and `poam`",
+            args.kind.name()
         );
     }
     if args.format == Format::Xlsx && args.output.is_none() {
@@ -127,6 +137,17 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             s.push('\n');
             crate::output::escape::json(&s).into_owned().into_bytes()
         }
+        Format::Oscal => {
+            let system = oscal_system(args, &run)?;
+            let doc = match args.kind {
+                Kind::Ssp => oscal::ssp(&input, &system),
+                Kind::Sar => oscal::assessment_results(&input, &system),
+                _ => oscal::poam(&input, &system),
+            }?;
+            let mut s = serde_json::to_string_pretty(&doc)?;
+            s.push('\n');
+            crate::output::escape::json(&s).into_owned().into_bytes()
+        }
         Format::Csv | Format::Xlsx => {
             let t = if args.kind == Kind::Poam {
                 table::poam(&view)
@@ -152,6 +173,28 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// OSCAL documents describe one system: the one named, or the only one.
+fn oscal_system(args: &Args, run: &pipeline::Run) -> anyhow::Result<String> {
+    if let Some(s) = &args.system {
+        return Ok(s.clone());
+    }
+    let systems: Vec<&str> = run
+        .outcome
+        .repo
+        .config
+        .as_ref()
+        .map(|c| c.systems.iter().map(|s| s.id.0.as_str()).collect())
+        .unwrap_or_default();
+    match systems.as_slice() {
+        [one] => Ok((*one).to_string()),
+        _ => bail!(
+            "an OSCAL {} describes one system: name it with --system (systems: {})",
+            args.kind.name(),
+            systems.join(", ")
+        ),
+    }
 }
 
 fn scope(args: &Args, run: &pipeline::Run) -> anyhow::Result<Scope> {

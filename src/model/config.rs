@@ -1,7 +1,7 @@
 //! `aegis.yaml`: the organisation, its systems and what each must meet,
 //! the gate, per-code severities and safety limits.
 
-use super::{BaselineId, ControlRef, FrameworkId, Period, SystemId};
+use super::{BaselineId, ControlRef, Date, FrameworkId, Period, SystemId};
 use crate::diag::Severity;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,121 @@ pub struct System {
     /// file's name: openscap, trivy, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub scan_intervals: BTreeMap<String, Period>,
+    /// What a system security plan says about the system beyond its name:
+    /// categorisation, status, boundary, the information it handles. Only
+    /// reports read it; what is absent is reported as not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub characteristics: Option<Characteristics>,
+}
+
+/// The system security plan's description of a system (OSCAL
+/// `system-characteristics`). Every field is optional; reports say which
+/// ones are missing rather than guess.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Characteristics {
+    /// Overall security sensitivity (FIPS 199 categorisation of the system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<ImpactLevel>,
+    /// The system's security impact level per security objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
+    /// Where the system is in its life cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OperationalState>,
+    /// The date the system was authorised to operate; systems that inherit
+    /// from this one list it as a leveraged authorisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized: Option<Date>,
+    /// What is inside the authorisation boundary and what is not (Markdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_boundary: Option<String>,
+    /// The kinds of information the system stores, processes or transmits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub information_types: Vec<InformationType>,
+}
+
+/// A FIPS 199 impact level.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ImpactLevel {
+    Low,
+    Moderate,
+    High,
+}
+
+impl ImpactLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImpactLevel::Low => "low",
+            ImpactLevel::Moderate => "moderate",
+            ImpactLevel::High => "high",
+        }
+    }
+}
+
+/// Impact per security objective.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Impact {
+    pub confidentiality: ImpactLevel,
+    pub integrity: ImpactLevel,
+    pub availability: ImpactLevel,
+}
+
+/// A system's life-cycle state (the values OSCAL allows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationalState {
+    Operational,
+    UnderDevelopment,
+    UnderMajorModification,
+    Disposition,
+    Other,
+}
+
+impl OperationalState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationalState::Operational => "operational",
+            OperationalState::UnderDevelopment => "under-development",
+            OperationalState::UnderMajorModification => "under-major-modification",
+            OperationalState::Disposition => "disposition",
+            OperationalState::Other => "other",
+        }
+    }
+}
+
+/// One kind of information the system handles, optionally with its NIST
+/// SP 800-60 categorisation and impact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InformationType {
+    pub title: String,
+    /// Markdown.
+    pub description: String,
+    /// Identifiers of this information type in a categorisation scheme.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorizations: Vec<Categorization>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidentiality: Option<ImpactLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<ImpactLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<ImpactLevel>,
+}
+
+/// Where an information type is defined.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Categorization {
+    /// The scheme's URI; NIST SP 800-60 is
+    /// `https://doi.org/10.6028/NIST.SP.800-60v2r1`.
+    pub system: String,
+    /// The information type's ids in that scheme (e.g. C.3.5.8).
+    pub ids: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

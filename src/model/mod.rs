@@ -17,7 +17,10 @@ mod mapping;
 mod policy;
 mod risk;
 
-pub use config::{Config, Gate, Level, Limits, Organisation, Selection, System, Threshold};
+pub use config::{
+    Categorization, Characteristics, Config, Gate, Impact, ImpactLevel, InformationType, Level,
+    Limits, OperationalState, Organisation, Selection, System, Threshold,
+};
 pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};

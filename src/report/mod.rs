@@ -8,6 +8,7 @@
 
 pub mod manifest;
 pub mod meta;
+pub mod oscal;
 pub mod table;
 pub mod template;
 pub mod view;

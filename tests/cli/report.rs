@@ -330,3 +330,36 @@ fn text_from_the_repository_comes_out_inert_in_markdown() {
     let sap = report(repo.path(), &["sap"]);
     assert!(sap.stdout.contains("x \\| &lt;img"), "{}", sap.stdout);
 }
+
+#[test]
+fn oscal_documents_come_one_system_at_a_time_and_rerun_identically() {
+    let repo = example();
+    let needs = report(repo.path(), &["ssp", "--format", "oscal"]);
+    assert_eq!(needs.code, 2);
+    assert!(
+        needs.stderr.contains("name it with --system"),
+        "{}",
+        needs.stderr
+    );
+    let wrong = report(repo.path(), &["evidence", "--format", "oscal"]);
+    assert_eq!(wrong.code, 2);
+    for (kind, root) in [
+        ("ssp", "system-security-plan"),
+        ("sar", "assessment-results"),
+        ("poam", "plan-of-action-and-milestones"),
+    ] {
+        let a = report(
+            repo.path(),
+            &[kind, "--format", "oscal", "--system", "ledger"],
+        );
+        assert_eq!(a.code, 0, "{kind}: {}", a.stderr);
+        let j = a.json();
+        assert_eq!(j[root]["metadata"]["oscal-version"], "1.1.2", "{kind}");
+        assert_eq!(j[root]["metadata"]["last-modified"], "2026-12-01T00:00:00Z");
+        let b = report(
+            repo.path(),
+            &[kind, "--format", "oscal", "--system", "ledger"],
+        );
+        assert_eq!(a.stdout, b.stdout, "{kind} reruns identically");
+    }
+}
