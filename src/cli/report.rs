@@ -7,7 +7,7 @@ use crate::pipeline;
 use crate::report::manifest::{Artifact, Manifest};
 use crate::report::template::Templates;
 use crate::report::view::{self, Scope};
-use crate::report::{Input, Meta, oscal, table};
+use crate::report::{Input, Meta, chart, html, oscal, site, table};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,8 @@ pub enum Kind {
     Policies,
     Risks,
     Dashboard,
+    /// Every report as one static HTML site; needs --output DIR.
+    Site,
 }
 
 impl Kind {
@@ -63,6 +65,7 @@ impl Kind {
             Kind::Policies => "policies",
             Kind::Risks => "risks",
             Kind::Dashboard => "dashboard",
+            Kind::Site => "site",
         }
     }
 }
@@ -70,6 +73,8 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Markdown,
+    /// One self-contained page (the dashboard with its charts).
+    Html,
     /// The report's data as JSON (what the templates read).
     Json,
     /// POA&M and gaps only.
@@ -85,6 +90,7 @@ impl Format {
     fn name(self) -> &'static str {
         match self {
             Format::Markdown => "markdown",
+            Format::Html => "html",
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
@@ -94,6 +100,9 @@ impl Format {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
+    if args.kind == Kind::Site {
+        return site(args);
+    }
     let tabular = matches!(args.kind, Kind::Poam | Kind::Gaps);
     if matches!(args.format, Format::Csv | Format::Xlsx) && !tabular {
         bail!(
@@ -137,6 +146,22 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             s.push('\n');
             crate::output::escape::json(&s).into_owned().into_bytes()
         }
+        Format::Html => {
+            let templates = Templates::new(&args.repo);
+            let md = templates.render(&format!("markdown/{}.md.j2", args.kind.name()), &view)?;
+            let mut body = html::from_markdown(&md);
+            if args.kind == Kind::Dashboard {
+                for (caption, svg) in chart::dashboard(&view) {
+                    body.push_str("<figure><figcaption>");
+                    body.push_str(&html::text(&caption));
+                    body.push_str("</figcaption>");
+                    body.push_str(&svg);
+                    body.push_str("</figure>");
+                }
+            }
+            let title = format!("{} report: {}", args.kind.name(), view.repository);
+            html::page(&templates, &title, &meta, &[], "", &body)?.into_bytes()
+        }
         Format::Oscal => {
             let system = oscal_system(args, &run)?;
             let doc = match args.kind {
@@ -172,6 +197,41 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             let _ = out.flush();
         }
     }
+    Ok(0)
+}
+
+/// `aegis report site -o DIR`: every report and a page per control.
+fn site(args: &Args) -> anyhow::Result<u8> {
+    if !matches!(args.format, Format::Markdown | Format::Html) {
+        bail!("the site is HTML; leave out --format, or use --format html");
+    }
+    let Some(dir) = &args.output else {
+        bail!("a site is a directory of pages: name it with --output DIR");
+    };
+    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
+    let run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
+    let Some(assessment) = run.assessment.as_ref() else {
+        bail!(
+            "{}: aegis.yaml did not validate, so there is nothing to report; run `aegis validate` to see why",
+            args.repo.display()
+        );
+    };
+    let scope = scope(args, &run)?;
+    let meta = Meta::of(&args.repo, as_of);
+    let input = Input {
+        run: &run,
+        assessment,
+        meta: &meta,
+        as_of,
+    };
+    let view = view::build(&input, &scope);
+    let files = site::build(&Templates::new(&args.repo), &input, &view)?;
+    let written = site::write(dir, &files, &meta)?;
+    std::mem::forget(run);
+    eprintln!(
+        "wrote {written} files to {} (open index.html)",
+        crate::output::escape::text(&dir.display().to_string())
+    );
     Ok(0)
 }
 

@@ -6,9 +6,12 @@
 //! generation time is the commit's time, never the wall clock, so an
 //! unchanged repository renders byte-identical files.
 
+pub mod chart;
+pub mod html;
 pub mod manifest;
 pub mod meta;
 pub mod oscal;
+pub mod site;
 pub mod table;
 pub mod template;
 pub mod view;

@@ -54,6 +54,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "markdown/crosswalk.md.j2",
         include_str!("../../templates/markdown/crosswalk.md.j2"),
     ),
+    (
+        "markdown/control.md.j2",
+        include_str!("../../templates/markdown/control.md.j2"),
+    ),
+    (
+        "html/page.html.j2",
+        include_str!("../../templates/html/page.html.j2"),
+    ),
 ];
 
 /// Repository templates larger than this are refused.
@@ -119,6 +127,24 @@ impl Templates {
         let t = env.get_template(name).map_err(fail)?;
         t.render(Value::from(minijinja::value::Serde(ctx)))
             .map_err(fail)
+    }
+
+    /// Renders template `name` with `ctx` and a `body` of HTML that is
+    /// already safe (sanitised or drawn by this program), as `body`.
+    pub fn render_with_body<S: serde::Serialize>(
+        &self,
+        name: &str,
+        ctx: &S,
+        body: &str,
+    ) -> Result<String, TemplateError> {
+        let env = self.environment();
+        let fail = |e: Error| self.error(name, &e);
+        let t = env.get_template(name).map_err(fail)?;
+        let ctx = minijinja::context! {
+            body => Value::from_safe_string(body.to_string()),
+            ..Value::from(minijinja::value::Serde(ctx))
+        };
+        t.render(ctx).map_err(fail)
     }
 
     fn environment(&self) -> Environment<'static> {

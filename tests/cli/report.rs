@@ -363,3 +363,197 @@ fn oscal_documents_come_one_system_at_a_time_and_rerun_identically() {
         assert_eq!(a.stdout, b.stdout, "{kind} reruns identically");
     }
 }
+
+/// Every `href="…"` and `src="…"` value in an HTML page.
+fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_site_is_self_contained_its_links_resolve_and_reruns_are_identical() {
+    use sha2::{Digest, Sha256};
+    let repo = example();
+    let site = repo.path().join("site");
+    let build = || {
+        Aegis::new()
+            .args(["report", "site", "--as-of", AS_OF, "--repo"])
+            .arg(repo.path())
+            .arg("-o")
+            .arg(&site)
+            .run()
+    };
+    let out = build();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("manifest.json")).expect("manifest"))
+            .expect("manifest JSON");
+    assert_eq!(manifest["report"], "site");
+    let artifacts = manifest["artifacts"].as_array().expect("artifacts");
+    // index, 9 reports, the control index, 27 control pages.
+    assert_eq!(artifacts.len(), 38);
+    let mut first = Vec::new();
+    for a in artifacts {
+        let rel = a["path"].as_str().expect("path");
+        let path = site.join(rel);
+        let bytes = std::fs::read(&path).expect("listed file exists");
+        assert_eq!(
+            a["sha256"],
+            aegis::digest::hex(&Sha256::digest(&bytes)),
+            "{rel}"
+        );
+        let page = String::from_utf8(bytes.clone()).expect("UTF-8");
+        assert!(
+            page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+            "{rel}"
+        );
+        assert_eq!(
+            page.matches("<script").count(),
+            1,
+            "{rel}: only the table script"
+        );
+        assert_eq!(page.matches("<h1").count(), 1, "{rel}: one top heading");
+        for link in links(&page) {
+            assert!(
+                !link.contains("://") && !link.starts_with("//"),
+                "{rel}: external link {link}"
+            );
+            // Attribute values are HTML-escaped; a browser decodes them.
+            let link = link.replace("&#x2f;", "/").replace("&amp;", "&");
+            let target = link.split('#').next().unwrap_or("");
+            if target.is_empty() {
+                continue;
+            }
+            let resolved = path.parent().expect("parent").join(target);
+            assert!(resolved.is_file(), "{rel}: broken link {link}");
+        }
+        first.push(bytes);
+    }
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    assert_eq!(index.matches("<svg").count(), 4, "four charts");
+    assert_eq!(index.matches("role=\"img\"").count(), 4);
+    assert!(index.contains("<title>Risk heat map: residual likelihood by impact</title>"));
+
+    // A rerun rewrites the same bytes; a stale page of the earlier site
+    // (listed in its manifest) is removed, and nothing else is.
+    let stale = site.join("controls/ledger/acme-msa/all/ACME-9.html");
+    std::fs::write(&stale, "old").expect("write");
+    let mut m = manifest.clone();
+    m["artifacts"]
+        .as_array_mut()
+        .expect("artifacts")
+        .push(serde_json::json!({"path": "controls/ledger/acme-msa/all/ACME-9.html", "bytes": 3, "sha256": ""}));
+    std::fs::write(site.join("manifest.json"), m.to_string()).expect("write");
+    let mine = site.join("notes.txt");
+    std::fs::write(&mine, "mine").expect("write");
+    let out = build();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!stale.exists(), "a page the site no longer has is removed");
+    assert!(mine.exists(), "a file the site never listed is left alone");
+    for (a, before) in artifacts.iter().zip(&first) {
+        let now = std::fs::read(site.join(a["path"].as_str().expect("path"))).expect("read");
+        assert!(&now == before, "{} changed on rerun", a["path"]);
+    }
+
+    let elsewhere = repo.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    std::fs::write(elsewhere.join("keep.txt"), "x").expect("write");
+    let refused = Aegis::new()
+        .args(["report", "site", "--as-of", AS_OF, "--repo"])
+        .arg(repo.path())
+        .arg("-o")
+        .arg(&elsewhere)
+        .run();
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("holds no site made by aegis"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn text_from_the_repository_comes_out_inert_in_html() {
+    let repo = example();
+    let path = repo.path().join("implementations/platform/IAM-1.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let hostile = text
+        .replace(
+            "owner: \"@northwind/platform\"",
+            "owner: \"<img src=x onerror=alert(1)>\"",
+        )
+        .replace(
+            "  identities from the company identity provider through SAML or OIDC.",
+            "  identities <script>alert(1)</script> [click](javascript:alert(2))\n  <a href=\"javascript:alert(3)\" onclick=\"x()\">a</a>.",
+        );
+    std::fs::write(&path, hostile).expect("write");
+    let site = repo.path().join("site");
+    let out = Aegis::new()
+        .args(["report", "site", "--as-of", AS_OF, "--repo"])
+        .arg(repo.path())
+        .arg("-o")
+        .arg(&site)
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for page in [
+        "ssp.html",
+        "sap.html",
+        "poam.html",
+        "controls/platform/northwind-baseline/saas/IAM-1.html",
+    ] {
+        let html = std::fs::read_to_string(site.join(page)).expect("page");
+        assert_inert(page, &html);
+        if !page.starts_with("poam") {
+            assert!(
+                html.contains("onerror"),
+                "{page}: the text is shown, as text"
+            );
+        }
+    }
+    let one = report(repo.path(), &["ssp", "--format", "html"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_inert("ssp --format html", &one.stdout);
+    assert!(
+        one.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "shown, not run"
+    );
+}
+
+/// No tag of `html` (outside the page's own script) runs anything: no
+/// script or image element, no event handler, no `javascript:` URL.
+fn assert_inert(what: &str, html: &str) {
+    let (before, rest) = html.split_once("<script>").expect("the page script");
+    let (_, after) = rest.split_once("</script>").expect("closed");
+    let outside = format!("{before}{after}");
+    let mut rest = outside.as_str();
+    while let Some(i) = rest.find('<') {
+        let tail = &rest[i..];
+        let end = tail.find('>').unwrap_or(tail.len());
+        let tag = tail[..end].to_ascii_lowercase();
+        assert!(
+            !tag.starts_with("<script") && !tag.starts_with("<img"),
+            "{what}: {tag}"
+        );
+        assert!(!tag.contains("javascript:"), "{what}: {tag}");
+        assert!(
+            !tag.split_whitespace()
+                .any(|a| a.starts_with("on") && a.contains('=')),
+            "{what}: {tag}"
+        );
+        rest = &tail[end.min(tail.len())..];
+        if rest.is_empty() {
+            break;
+        }
+        rest = &rest[1..];
+    }
+}

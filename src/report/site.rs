@@ -1,0 +1,348 @@
+//! `aegis report site`: every report as one static site (a dashboard with
+//! charts, a page per report, a page per control of every selection),
+//! self-contained, with a manifest of every file.
+
+use super::html::{self, Link};
+use super::template::{TemplateError, Templates};
+use super::view::{ControlView, View};
+use super::{Input, chart};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+
+/// The report pages, in navigation order: (file stem, title, template kind).
+pub const PAGES: [(&str, &str); 9] = [
+    ("gaps", "Gaps"),
+    ("ssp", "System security plan"),
+    ("sap", "Assessment plan"),
+    ("sar", "Assessment results"),
+    ("poam", "POA&M"),
+    ("crosswalk", "Crosswalk"),
+    ("evidence", "Evidence"),
+    ("policies", "Policies"),
+    ("risks", "Risks"),
+];
+
+/// One file of the site, by its path relative to the site's root.
+pub struct File {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+fn nav(current: &str) -> Vec<Link> {
+    let mut links = vec![Link {
+        href: "index.html".into(),
+        label: "Dashboard".into(),
+        current: current == "index",
+    }];
+    for (stem, title) in PAGES {
+        links.push(Link {
+            href: format!("{stem}.html"),
+            label: title.into(),
+            current: current == stem,
+        });
+    }
+    links.push(Link {
+        href: "controls.html".into(),
+        label: "Controls".into(),
+        current: current == "controls",
+    });
+    links
+}
+
+/// A file name for a control id: the id itself when it is plain, else its
+/// plain characters and a short hash, so two ids never share a page.
+pub fn slug(id: &str) -> String {
+    let plain: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if plain == id && !plain.starts_with('.') {
+        return plain;
+    }
+    use sha2::{Digest, Sha256};
+    let h = crate::digest::hex(&Sha256::digest(id.as_bytes()));
+    format!("{}-{}", plain.trim_start_matches('.'), &h[..8])
+}
+
+/// `controls/<system>/<framework>/<baseline, or "all">/<control>.html`.
+fn control_path(system: &str, sel: &super::view::SelectionView, control: &str) -> String {
+    format!(
+        "controls/{}/{}/{}/{}.html",
+        slug(system),
+        slug(sel.framework),
+        sel.baseline.map_or_else(|| "all".to_string(), slug),
+        slug(control)
+    )
+}
+
+#[derive(Serialize)]
+struct ControlPage<'a> {
+    meta: &'a super::Meta,
+    as_of: &'a str,
+    system: &'a super::view::SystemView<'a>,
+    selection: &'a super::view::SelectionView<'a>,
+    control: &'a ControlView<'a>,
+    evidence: Vec<&'a super::view::EvidenceView<'a>>,
+    findings: Vec<FindingRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct FindingRow<'a> {
+    source: &'a str,
+    rule: &'a str,
+    target: &'a str,
+    result: &'static str,
+    severity: Option<&'a str>,
+}
+
+/// Builds every file of the site.
+pub fn build(
+    templates: &Templates,
+    input: &Input,
+    view: &View,
+) -> Result<Vec<File>, TemplateError> {
+    let meta = input.meta;
+    let page = |stem: &str, title: &str, root: &str, body: &str| {
+        html::page(templates, title, meta, &nav(stem), root, body)
+    };
+    let mut files = Vec::new();
+
+    // The dashboard, then its charts.
+    let md = templates.render("markdown/dashboard.md.j2", view)?;
+    let mut body = html::from_markdown(&md);
+    body.push_str("<section aria-labelledby=\"charts\"><h2 id=\"charts\">Charts</h2>");
+    for (caption, svg) in chart::dashboard(view) {
+        body.push_str("<figure><figcaption>");
+        body.push_str(&html_text(&caption));
+        body.push_str("</figcaption>");
+        body.push_str(&svg);
+        body.push_str("</figure>");
+    }
+    body.push_str("</section>");
+    files.push(File {
+        path: "index.html".into(),
+        bytes: page("index", "Compliance dashboard", "", &body)?.into_bytes(),
+    });
+
+    for (stem, title) in PAGES {
+        let md = templates.render(&format!("markdown/{stem}.md.j2"), view)?;
+        files.push(File {
+            path: format!("{stem}.html"),
+            bytes: page(stem, title, "", &html::from_markdown(&md))?.into_bytes(),
+        });
+    }
+
+    // The control index links every control page.
+    let mut index = String::from("# Controls\n\n");
+    for sys in &view.systems {
+        for sel in &sys.selections {
+            index.push_str(&format!(
+                "## {}: {}\n\n| control | title | status |\n| --- | --- | --- |\n",
+                crate::output::escape::markdown_cell(sys.id),
+                crate::output::escape::markdown_cell(&sel.label)
+            ));
+            for c in &sel.statuses {
+                index.push_str(&format!(
+                    "| [{}]({}) | {} | {} |\n",
+                    crate::output::escape::markdown_cell(c.control),
+                    control_path(sys.id, sel, c.control),
+                    crate::output::escape::markdown_cell(c.title),
+                    c.status
+                ));
+            }
+            index.push('\n');
+        }
+    }
+    files.push(File {
+        path: "controls.html".into(),
+        bytes: page("controls", "Controls", "", &html::from_markdown(&index))?.into_bytes(),
+    });
+
+    // One page per control of every selection, rendered in parallel.
+    let evidence: std::collections::HashMap<&str, &super::view::EvidenceView> =
+        view.evidence.iter().map(|e| (e.id, e)).collect();
+    let repo = &input.run.outcome.repo;
+    let jobs: Vec<(
+        &super::view::SystemView,
+        &super::view::SelectionView,
+        &ControlView,
+    )> = view
+        .systems
+        .iter()
+        .flat_map(|s| {
+            s.selections
+                .iter()
+                .flat_map(move |sel| sel.statuses.iter().map(move |c| (s, sel, c)))
+        })
+        .collect();
+    let pages: Result<Vec<File>, TemplateError> = jobs
+        .par_iter()
+        .map(|(sys, sel, c)| {
+            let findings: Vec<FindingRow> = repo
+                .findings
+                .iter()
+                .filter(|set| set.value.system.0 == sys.id)
+                .flat_map(|set| {
+                    set.value.findings.iter().filter_map(move |f| {
+                        f.controls
+                            .iter()
+                            .any(|cr| {
+                                let (fw, id) = cr.parts();
+                                id.0 == c.control && fw.is_none_or(|fw| fw.0 == sel.framework)
+                            })
+                            .then_some(FindingRow {
+                                source: &set.value.source.tool,
+                                rule: &f.rule_id,
+                                target: f.target.as_deref().unwrap_or(""),
+                                result: f.result.as_str(),
+                                severity: f.severity.as_deref(),
+                            })
+                    })
+                })
+                .collect();
+            let ctx = ControlPage {
+                meta,
+                as_of: &view.as_of,
+                system: sys,
+                selection: sel,
+                control: c,
+                evidence: c
+                    .implementation
+                    .as_ref()
+                    .map(|i| {
+                        i.evidence
+                            .iter()
+                            .filter_map(|e| evidence.get(e).copied())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                findings,
+            };
+            let md = templates.render("markdown/control.md.j2", &ctx)?;
+            let title = format!("{} ({}, {})", c.control, sys.id, sel.label);
+            Ok(File {
+                path: control_path(sys.id, sel, c.control),
+                bytes: page(
+                    "controls",
+                    &title,
+                    "../../../../",
+                    &html::from_markdown(&md),
+                )?
+                .into_bytes(),
+            })
+        })
+        .collect();
+    files.extend(pages?);
+    Ok(files)
+}
+
+/// Why a site could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "{0} is not empty and holds no site made by aegis (no manifest.json from aegis); choose an empty or new directory"
+    )]
+    NotASite(String),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Writes the site into `dir`: each file atomically, then the manifest.
+/// A directory that holds anything but an earlier aegis site is refused,
+/// so a mistyped path never mixes the site into someone's files; pages of
+/// the earlier site that this one no longer has are removed, and nothing
+/// else is.
+pub fn write(dir: &Path, files: &[File], meta: &super::Meta) -> Result<usize, WriteError> {
+    let io = |path: &Path, source| WriteError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let manifest_path = dir.join("manifest.json");
+    let previous: Vec<String> = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io(dir, e)),
+        Ok(mut entries) => {
+            if entries.next().is_none() {
+                Vec::new()
+            } else {
+                earlier_site(&manifest_path)
+                    .ok_or_else(|| WriteError::NotASite(dir.display().to_string()))?
+            }
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    files.par_iter().try_for_each(|f| {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        crate::write::write_atomic(&path, &f.bytes).map_err(|e| io(&path, e))
+    })?;
+    let now: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for old in previous.iter().filter(|p| !now.contains(p.as_str())) {
+        // Only plain relative paths the earlier manifest listed.
+        if old
+            .split('/')
+            .all(|s| !s.is_empty() && s != ".." && s != ".")
+        {
+            let _ = std::fs::remove_file(dir.join(old));
+        }
+    }
+    let artifacts = files
+        .iter()
+        .map(|f| super::manifest::Artifact::of(&f.path, &f.bytes))
+        .collect();
+    let manifest = super::manifest::Manifest::new(meta, "site", "html", artifacts);
+    crate::write::write_atomic(&manifest_path, manifest.to_json().as_bytes())
+        .map_err(|e| io(&manifest_path, e))?;
+    Ok(files.len() + 1)
+}
+
+/// The files an earlier aegis site listed, or `None` when `manifest.json`
+/// is missing or was not written by aegis.
+fn earlier_site(path: &Path) -> Option<Vec<String>> {
+    let bytes = crate::workspace::read_bounded(path, 64 * 1024 * 1024).ok()??;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    if !v["generator"].as_str()?.starts_with("aegis ") || v["report"] != "site" {
+        return None;
+    }
+    Some(
+        v["artifacts"]
+            .as_array()?
+            .iter()
+            .filter_map(|a| a["path"].as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
+fn html_text(s: &str) -> String {
+    html::text(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_plain_and_distinct() {
+        assert_eq!(slug("AC-2"), "AC-2");
+        assert_ne!(slug("AC-2(1)"), slug("AC-2_1_"));
+        assert!(
+            slug("../etc")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        );
+        assert!(!slug("../etc").starts_with('.'));
+        assert!(!slug("a/b").contains('/'));
+    }
+}
