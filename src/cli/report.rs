@@ -7,7 +7,7 @@ use crate::pipeline;
 use crate::report::manifest::{Artifact, Manifest};
 use crate::report::template::Templates;
 use crate::report::view::{self, Scope};
-use crate::report::{Input, Meta, chart, html, oscal, site, table};
+use crate::report::{Input, Meta, chart, html, oscal, pdf, site, table};
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,9 @@ pub struct Args {
     /// Judge dates (staleness, expiry, reviews) as of this day (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
     pub as_of: Option<Date>,
+    /// With --format pdf: stop the browser after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub pdf_timeout: u64,
     /// Write the report to this file, with its manifest beside it
     /// (`FILE.manifest.json`); without it, text formats go to standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -75,6 +78,8 @@ pub enum Format {
     Markdown,
     /// One self-contained page (the dashboard with its charts).
     Html,
+    /// The HTML page printed by a headless Chromium; needs --output.
+    Pdf,
     /// The report's data as JSON (what the templates read).
     Json,
     /// POA&M and gaps only.
@@ -91,6 +96,7 @@ impl Format {
         match self {
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::Pdf => "pdf",
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
@@ -120,6 +126,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     if args.format == Format::Xlsx && args.output.is_none() {
         bail!("XLSX is a binary file: name it with --output FILE.xlsx");
     }
+    if args.format == Format::Pdf && args.output.is_none() {
+        bail!("PDF is a binary file: name it with --output FILE.pdf");
+    }
     let as_of = args.as_of.unwrap_or_else(Date::today_utc);
     let run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
     let Some(assessment) = run.assessment.as_ref() else {
@@ -146,7 +155,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             s.push('\n');
             crate::output::escape::json(&s).into_owned().into_bytes()
         }
-        Format::Html => {
+        Format::Html | Format::Pdf => {
             let templates = Templates::new(&args.repo);
             let md = templates.render(&format!("markdown/{}.md.j2", args.kind.name()), &view)?;
             let mut body = html::from_markdown(&md);
@@ -160,7 +169,16 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
                 }
             }
             let title = format!("{} report: {}", args.kind.name(), view.repository);
-            html::page(&templates, &title, &meta, &[], "", &body)?.into_bytes()
+            let page = html::page(&templates, &title, &meta, &[], "", &body)?;
+            if args.format == Format::Pdf {
+                pdf::print(
+                    &page,
+                    &meta.generated,
+                    std::time::Duration::from_secs(args.pdf_timeout),
+                )?
+            } else {
+                page.into_bytes()
+            }
         }
         Format::Oscal => {
             let system = oscal_system(args, &run)?;

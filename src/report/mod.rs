@@ -11,6 +11,7 @@ pub mod html;
 pub mod manifest;
 pub mod meta;
 pub mod oscal;
+pub mod pdf;
 pub mod site;
 pub mod table;
 pub mod template;

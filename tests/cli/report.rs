@@ -557,3 +557,221 @@ fn assert_inert(what: &str, html: &str) {
         rest = &rest[1..];
     }
 }
+
+/// The browser the PDF and browser tests use: `AEGIS_CHROMIUM`, or
+/// Chromium or Chrome on `PATH`. `.ci/run` installs Debian's `chromium`.
+fn chromium() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("AEGIS_CHROMIUM") {
+        return Some(p.into());
+    }
+    let path = std::env::var_os("PATH")?;
+    let found = std::env::split_paths(&path)
+        .flat_map(|d| ["chromium", "chromium-browser", "google-chrome"].map(|n| d.join(n)))
+        .find(|p| p.is_file());
+    // CI installs a browser: there, not finding one is a failure, not a skip.
+    assert!(
+        found.is_some() || std::env::var_os("AEGIS_REQUIRE_BROWSER").is_none(),
+        "AEGIS_REQUIRE_BROWSER is set but no Chromium is on PATH"
+    );
+    found
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find(|l| l.starts_with("Uid:"))
+            .and_then(|l| l.split_whitespace().nth(2))
+            == Some("0")
+    })
+}
+
+fn tool(name: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(name).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn pdf_is_printed_by_chromium_and_reads_well() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no Chromium on PATH and AEGIS_CHROMIUM unset");
+        return;
+    };
+    let repo = example();
+    let out_dir = repo.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let mut prints = Vec::new();
+    for round in 0..2 {
+        let pdf = out_dir.join(format!("ssp-{round}.pdf"));
+        let run = Aegis::new()
+            .args([
+                "report", "ssp", "--format", "pdf", "--as-of", AS_OF, "--repo",
+            ])
+            .arg(repo.path())
+            .arg("-o")
+            .arg(&pdf)
+            .env("AEGIS_CHROMIUM", &browser)
+            .run();
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let bytes = std::fs::read(&pdf).expect("pdf");
+        assert!(bytes.starts_with(b"%PDF"));
+        prints.push(bytes);
+        let Some(info) = tool("pdfinfo", &[pdf.to_str().expect("path")]) else {
+            assert!(
+                std::env::var_os("AEGIS_REQUIRE_BROWSER").is_none(),
+                "AEGIS_REQUIRE_BROWSER is set but pdfinfo (poppler-utils) is missing"
+            );
+            eprintln!("pdfinfo (poppler-utils) not installed: page and text checks skipped");
+            continue;
+        };
+        let pages: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("page count");
+        assert!(
+            pages >= 3,
+            "the example's SSP runs to several pages, got {pages}"
+        );
+        let text = tool("pdftotext", &[pdf.to_str().expect("path"), "-"]).expect("pdftotext");
+        for needle in [
+            "System Security Plans: saas",
+            "System: Cloud platform",
+            "IAM-1: Single sign-on",
+            "Production tooling (cloud console, Kubernetes, CI, databases)",
+        ] {
+            assert!(text.contains(needle), "the PDF's text lacks {needle:?}");
+        }
+    }
+    assert!(
+        prints[0] == prints[1],
+        "two prints of one commit are identical"
+    );
+}
+
+#[test]
+fn without_a_browser_the_pdf_error_says_what_to_install_and_a_stuck_one_is_stopped() {
+    let repo = example();
+    let pdf = repo.path().join("r.pdf");
+    let none = Aegis::new()
+        .args([
+            "report", "ssp", "--format", "pdf", "--as-of", AS_OF, "--repo",
+        ])
+        .arg(repo.path())
+        .arg("-o")
+        .arg(&pdf)
+        .env("PATH", "")
+        .run();
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr.contains("apt-get install chromium"),
+        "{}",
+        none.stderr
+    );
+    assert!(!pdf.exists());
+
+    let missing = Aegis::new()
+        .args([
+            "report", "ssp", "--format", "pdf", "--as-of", AS_OF, "--repo",
+        ])
+        .arg(repo.path())
+        .arg("-o")
+        .arg(&pdf)
+        .env("AEGIS_CHROMIUM", repo.path().join("no-such-browser"))
+        .run();
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("AEGIS_CHROMIUM is"),
+        "{}",
+        missing.stderr
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let stuck = repo.path().join("stuck-browser");
+        std::fs::write(&stuck, "#!/bin/sh\nexec sleep 30\n").expect("write");
+        std::fs::set_permissions(&stuck, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let started = std::time::Instant::now();
+        let run = Aegis::new()
+            .args([
+                "report",
+                "ssp",
+                "--format",
+                "pdf",
+                "--pdf-timeout",
+                "1",
+                "--as-of",
+                AS_OF,
+                "--repo",
+            ])
+            .arg(repo.path())
+            .arg("-o")
+            .arg(&pdf)
+            .env("AEGIS_CHROMIUM", &stuck)
+            .run();
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("did not finish printing within 1 s"),
+            "{}",
+            run.stderr
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert!(!pdf.exists());
+    }
+}
+
+#[test]
+fn the_site_opens_in_a_real_browser_without_console_errors() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no Chromium on PATH and AEGIS_CHROMIUM unset");
+        return;
+    };
+    let repo = example();
+    let site = repo.path().join("site");
+    let out = Aegis::new()
+        .args(["report", "site", "--as-of", AS_OF, "--repo"])
+        .arg(repo.path())
+        .arg("-o")
+        .arg(&site)
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
+    std::fs::create_dir_all(&shots).expect("mkdir");
+    for page in [
+        "index.html",
+        "ssp.html",
+        "poam.html",
+        "controls/ledger/acme-msa/all/ACME-1.html",
+    ] {
+        let shot = shots.join(format!("{}.png", page.replace('/', "_")));
+        let _ = std::fs::remove_file(&shot);
+        let profile = tempfile::tempdir().expect("profile");
+        let mut cmd = std::process::Command::new(&browser);
+        cmd.args([
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()));
+        if running_as_root() {
+            cmd.arg("--no-sandbox");
+        }
+        let url = format!("file://{}", site.join(page).display());
+        let run = cmd.arg(&url).output().expect("run the browser");
+        let log = String::from_utf8_lossy(&run.stderr);
+        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(console.is_empty(), "{page}: console output: {console:?}");
+        let png = std::fs::read(&shot).unwrap_or_default();
+        assert!(
+            png.starts_with(b"\x89PNG"),
+            "{page}: no screenshot; browser said: {log}"
+        );
+        eprintln!("screenshot: {}", shot.display());
+    }
+}
