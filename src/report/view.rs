@@ -63,6 +63,11 @@ pub struct SystemView<'a> {
     /// Failing scan results by severity.
     pub failing_by_severity: BTreeMap<String, usize>,
     pub failing: usize,
+    /// Scan sources the system must be scanned by, with how often (from
+    /// aegis.yaml), and the tools whose results are recorded.
+    pub scan_every: Option<String>,
+    pub scan_sources: Vec<(String, String)>,
+    pub scanned_by: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -318,6 +323,23 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
             inherits_from: sys.inherits_from.iter().map(|s| s.0.as_str()).collect(),
             selections,
             failing: failing_by_severity.values().sum(),
+            scan_every: sys.scan_interval.as_ref().map(|p| p.text().to_string()),
+            scan_sources: sys
+                .scan_intervals
+                .iter()
+                .map(|(k, p)| (k.clone(), p.text().to_string()))
+                .collect(),
+            scanned_by: {
+                let mut tools: Vec<String> = repo
+                    .findings
+                    .iter()
+                    .filter(|f| f.value.system.0 == sg.id)
+                    .map(|f| f.value.source.tool.clone())
+                    .collect();
+                tools.sort();
+                tools.dedup();
+                tools
+            },
             findings,
             failing_by_severity,
         });

@@ -775,3 +775,25 @@ fn the_site_opens_in_a_real_browser_without_console_errors() {
         eprintln!("screenshot: {}", shot.display());
     }
 }
+
+#[test]
+fn the_assessment_plan_names_the_scans_aegis_yaml_requires() {
+    let repo = example();
+    let config = repo.path().join("aegis.yaml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    let text = text.replacen(
+        "  - id: platform\n",
+        "  - id: platform\n    scan_interval: 7d\n    scan_intervals:\n      openscap: 30d\n",
+        1,
+    );
+    std::fs::write(&config, text).expect("write");
+    let out = report(repo.path(), &["sap", "--system", "platform"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "Scans required by aegis.yaml: any source at least every 7d; openscap every 30d"
+        ),
+        "{}",
+        out.stdout
+    );
+}
