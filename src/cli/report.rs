@@ -129,23 +129,10 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     if args.format == Format::Pdf && args.output.is_none() {
         bail!("PDF is a binary file: name it with --output FILE.pdf");
     }
-    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
-    let run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
-    let Some(assessment) = run.assessment.as_ref() else {
-        bail!(
-            "{}: aegis.yaml did not validate, so there is nothing to report; run `aegis validate` to see why",
-            args.repo.display()
-        );
-    };
-    let scope = scope(args, &run)?;
-    let meta = Meta::of(&args.repo, as_of);
-    let input = Input {
-        run: &run,
-        assessment,
-        meta: &meta,
-        as_of,
-    };
-    let view = view::build(&input, &scope);
+    let loaded = load(args)?;
+    let input = loaded.input();
+    let view = view::build(&input, &loaded.scope);
+    let (run, meta) = (&loaded.run, &loaded.meta);
     let bytes: Vec<u8> = match args.format {
         Format::Markdown => Templates::new(&args.repo)
             .render(&format!("markdown/{}.md.j2", args.kind.name()), &view)?
@@ -169,7 +156,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
                 }
             }
             let title = format!("{} report: {}", args.kind.name(), view.repository);
-            let page = html::page(&templates, &title, &meta, &[], "", &body)?;
+            let page = html::page(&templates, &title, meta, &[], "", &body)?;
             if args.format == Format::Pdf {
                 pdf::print(
                     &page,
@@ -181,7 +168,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             }
         }
         Format::Oscal => {
-            let system = oscal_system(args, &run)?;
+            let system = oscal_system(args, run)?;
             let doc = match args.kind {
                 Kind::Ssp => oscal::ssp(&input, &system),
                 Kind::Sar => oscal::assessment_results(&input, &system),
@@ -204,10 +191,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             }
         }
     };
+    drop(view);
     // The loaded repository is no longer needed; freeing it costs time.
-    std::mem::forget(run);
+    std::mem::forget(loaded.run);
     match &args.output {
-        Some(path) => write_with_manifest(path, &bytes, &meta, args)?,
+        Some(path) => write_with_manifest(path, &bytes, &loaded.meta, args)?,
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -218,6 +206,45 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// One run of the gate: what every report is made from.
+struct Loaded {
+    run: pipeline::Run,
+    assessment: crate::assess::Assessment,
+    meta: Meta,
+    as_of: Date,
+    scope: Scope,
+}
+
+impl Loaded {
+    fn input(&self) -> Input<'_> {
+        Input {
+            run: &self.run,
+            assessment: &self.assessment,
+            meta: &self.meta,
+            as_of: self.as_of,
+        }
+    }
+}
+
+fn load(args: &Args) -> anyhow::Result<Loaded> {
+    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
+    let mut run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
+    let Some(assessment) = run.assessment.take() else {
+        bail!(
+            "{}: aegis.yaml did not validate, so there is nothing to report; run `aegis validate` to see why",
+            args.repo.display()
+        );
+    };
+    let scope = scope(args, &run)?;
+    Ok(Loaded {
+        meta: Meta::of(&args.repo, as_of),
+        run,
+        assessment,
+        as_of,
+        scope,
+    })
+}
+
 /// `aegis report site -o DIR`: every report and a page per control.
 fn site(args: &Args) -> anyhow::Result<u8> {
     if !matches!(args.format, Format::Markdown | Format::Html) {
@@ -226,26 +253,13 @@ fn site(args: &Args) -> anyhow::Result<u8> {
     let Some(dir) = &args.output else {
         bail!("a site is a directory of pages: name it with --output DIR");
     };
-    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
-    let run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
-    let Some(assessment) = run.assessment.as_ref() else {
-        bail!(
-            "{}: aegis.yaml did not validate, so there is nothing to report; run `aegis validate` to see why",
-            args.repo.display()
-        );
-    };
-    let scope = scope(args, &run)?;
-    let meta = Meta::of(&args.repo, as_of);
-    let input = Input {
-        run: &run,
-        assessment,
-        meta: &meta,
-        as_of,
-    };
-    let view = view::build(&input, &scope);
+    let loaded = load(args)?;
+    let input = loaded.input();
+    let view = view::build(&input, &loaded.scope);
     let files = site::build(&Templates::new(&args.repo), &input, &view)?;
-    let written = site::write(dir, &files, &meta)?;
-    std::mem::forget(run);
+    let written = site::write(dir, &files, &loaded.meta)?;
+    drop(view);
+    std::mem::forget(loaded.run);
     eprintln!(
         "wrote {written} files to {} (open index.html)",
         crate::output::escape::text(&dir.display().to_string())

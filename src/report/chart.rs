@@ -5,21 +5,9 @@
 use super::view::View;
 use std::fmt::Write;
 
-/// Text made safe inside SVG (an XML document).
+/// Text made safe inside SVG (an XML document): the same escaping as HTML.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::html::text(s)
 }
 
 /// A horizontal bar chart: one bar per (label, value), scaled to `max`.

@@ -20,11 +20,13 @@ pub fn from_markdown(md: &str) -> String {
         .to_string()
 }
 
-/// Plain text made safe in HTML.
+/// Plain text made safe in HTML (and SVG): markup escaped, and control
+/// characters, which neither allows, left out.
 pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            c if c.is_control() && c != '\n' && c != '\t' => {}
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),

@@ -53,6 +53,17 @@ fn report(repo: &Path, extra: &[&str]) -> crate::harness::Output {
         .run()
 }
 
+/// `report` written to `out` with `-o`.
+fn report_to(repo: &Path, extra: &[&str], out: &Path) -> crate::harness::Output {
+    Aegis::new()
+        .args(["report", "--as-of", AS_OF, "--repo"])
+        .arg(repo)
+        .args(extra)
+        .arg("-o")
+        .arg(out)
+        .run()
+}
+
 #[test]
 fn every_kind_renders_in_markdown_and_json_on_the_example() {
     let repo = example();
@@ -385,14 +396,7 @@ fn the_site_is_self_contained_its_links_resolve_and_reruns_are_identical() {
     use sha2::{Digest, Sha256};
     let repo = example();
     let site = repo.path().join("site");
-    let build = || {
-        Aegis::new()
-            .args(["report", "site", "--as-of", AS_OF, "--repo"])
-            .arg(repo.path())
-            .arg("-o")
-            .arg(&site)
-            .run()
-    };
+    let build = || report_to(repo.path(), &["site"], &site);
     let out = build();
     assert_eq!(out.code, 0, "{}", out.stderr);
     let manifest: serde_json::Value =
@@ -468,12 +472,7 @@ fn the_site_is_self_contained_its_links_resolve_and_reruns_are_identical() {
     let elsewhere = repo.path().join("elsewhere");
     std::fs::create_dir(&elsewhere).expect("mkdir");
     std::fs::write(elsewhere.join("keep.txt"), "x").expect("write");
-    let refused = Aegis::new()
-        .args(["report", "site", "--as-of", AS_OF, "--repo"])
-        .arg(repo.path())
-        .arg("-o")
-        .arg(&elsewhere)
-        .run();
+    let refused = report_to(repo.path(), &["site"], &elsewhere);
     assert_eq!(refused.code, 2);
     assert!(
         refused.stderr.contains("holds no site made by aegis"),
@@ -498,12 +497,7 @@ fn text_from_the_repository_comes_out_inert_in_html() {
         );
     std::fs::write(&path, hostile).expect("write");
     let site = repo.path().join("site");
-    let out = Aegis::new()
-        .args(["report", "site", "--as-of", AS_OF, "--repo"])
-        .arg(repo.path())
-        .arg("-o")
-        .arg(&site)
-        .run();
+    let out = report_to(repo.path(), &["site"], &site);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for page in [
         "ssp.html",
@@ -730,12 +724,7 @@ fn the_site_opens_in_a_real_browser_without_console_errors() {
     };
     let repo = example();
     let site = repo.path().join("site");
-    let out = Aegis::new()
-        .args(["report", "site", "--as-of", AS_OF, "--repo"])
-        .arg(repo.path())
-        .arg("-o")
-        .arg(&site)
-        .run();
+    let out = report_to(repo.path(), &["site"], &site);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("site-screenshots");
     std::fs::create_dir_all(&shots).expect("mkdir");
