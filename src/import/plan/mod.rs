@@ -185,6 +185,15 @@ fn place(
             ));
             continue;
         }
+        if let Some(s @ ("crosswalk" | "missing")) = req.aegis.status.as_deref() {
+            // An Aegis export states every baseline control; these two
+            // statuses are what the gap engine computed, not a record.
+            notes.push(format!(
+                "{}: exported by Aegis as `{s}`, which the gap engine computes and no record holds; no file is written",
+                crate::excerpt::text(&req.control)
+            ));
+            continue;
+        }
         if let (Some(system), SystemAction::Missing) = (&system_id, &system_action) {
             miss(format!(
                 "system `{system}` is not defined in aegis.yaml: add it under `systems:` (or import its SSP first), then import again"
@@ -443,6 +452,9 @@ fn status_of(req: &Requirement, notes: &mut Vec<String>) -> Option<ImplStatus> {
         }
         st
     };
+    if let Some(st) = req.aegis.status.as_deref().and_then(state) {
+        return Some(st);
+    }
     if req.originates_inherited {
         return Some(ImplStatus::Inherited);
     }
@@ -500,7 +512,7 @@ fn implementation(p: &Placed, plan: &Plan, what: &str) -> (Implementation, Vec<S
     }
     let owner = match roles.as_slice() {
         [one] => Some((*one).clone()),
-        _ => None,
+        _ => p.reqs.iter().find_map(|r| r.aegis.owner.clone()),
     };
     let mut parameters = BTreeMap::new();
     for r in &p.reqs {
@@ -533,6 +545,7 @@ fn implementation(p: &Placed, plan: &Plan, what: &str) -> (Implementation, Vec<S
                 Some(format!("Marked not-applicable in the imported {what}, which gives no reason."))
             });
         }
+        ImplStatus::Inherited if p.reqs.iter().any(|r| r.aegis.inherited_from.is_some()) => {}
         ImplStatus::Inherited => {
             let mut from: Vec<String> = p
                 .reqs
@@ -559,15 +572,30 @@ fn implementation(p: &Placed, plan: &Plan, what: &str) -> (Implementation, Vec<S
         owner,
         statement,
         justification,
-        inherited_from: None,
+        inherited_from: p
+            .reqs
+            .iter()
+            .find_map(|r| r.aegis.inherited_from.clone())
+            .filter(|_| status == ImplStatus::Inherited)
+            .map(crate::model::SystemId),
         provider,
-        evidence: Vec::new(),
-        policies: Vec::new(),
+        evidence: unique(p.reqs.iter().flat_map(|r| &r.aegis.evidence))
+            .map(crate::model::EvidenceId)
+            .collect(),
+        policies: unique(p.reqs.iter().flat_map(|r| &r.aegis.policies))
+            .map(crate::model::PolicyId)
+            .collect(),
         parameters,
         reviewed: None,
         review_every: None,
     };
     (imp, notes, missing)
+}
+
+/// Each value once, in first-seen order.
+fn unique<'a>(items: impl Iterator<Item = &'a String>) -> impl Iterator<Item = String> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(move |s| seen.insert(*s)).cloned()
 }
 
 /// The statement in Markdown: each component's text under its title as a

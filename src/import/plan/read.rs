@@ -89,6 +89,35 @@ pub struct Requirement {
     pub roles: Vec<String>,
     pub component_roles: Vec<String>,
     pub params: Vec<(String, String)>,
+    /// What an SSP exported by Aegis records in its own props.
+    pub aegis: AegisRecord,
+}
+
+/// The props `aegis report ssp --format oscal` adds (namespace
+/// [`AEGIS_NS`]), read back so an export imports as the records it came
+/// from.
+#[derive(Clone, Debug, Default)]
+pub struct AegisRecord {
+    /// The status Aegis gave the control: a record's status, or
+    /// `crosswalk` / `missing`, which no record holds.
+    pub status: Option<String>,
+    pub owner: Option<String>,
+    pub evidence: Vec<String>,
+    pub policies: Vec<String>,
+    pub inherited_from: Option<String>,
+    /// The record has no statement; the description is a placeholder.
+    pub no_statement: bool,
+}
+
+/// The namespace of Aegis's own OSCAL props.
+pub const AEGIS_NS: &str = crate::report::oscal::NS;
+
+fn aegis_props(v: &Value) -> Vec<(String, String)> {
+    many(v, "props", "prop")
+        .into_iter()
+        .filter(|(_, p)| text(p, "ns").as_deref() == Some(AEGIS_NS))
+        .filter_map(|(_, p)| Some((text(p, "name")?, text(p, "value")?)))
+        .collect()
 }
 
 /// What a document holds, read.
@@ -292,6 +321,10 @@ fn read_ssp(root: &Value) -> Plan {
             };
             params(ir, &mut req.params);
             roles(ir, &mut req.roles);
+            req.aegis.status = aegis_props(ir)
+                .into_iter()
+                .find(|(n, _)| n == "status")
+                .map(|(_, v)| v);
             let mut by: Vec<(Option<String>, &Value)> = many(ir, "by-components", "by-component")
                 .into_iter()
                 .map(|(_, b)| (None, b))
@@ -311,7 +344,20 @@ fn read_ssp(root: &Value) -> Plan {
             }
             for (sid, b) in by {
                 let uuid = text(b, "component-uuid").unwrap_or_default();
-                if let Some(d) = text(b, "description") {
+                let mine = aegis_props(b);
+                for (name, value) in &mine {
+                    let a = &mut req.aegis;
+                    match name.as_str() {
+                        "owner" => a.owner = Some(value.clone()),
+                        "evidence" => a.evidence.push(value.clone()),
+                        "policy" => a.policies.push(value.clone()),
+                        "inherited-from" => a.inherited_from = Some(value.clone()),
+                        "statement" if value == "none" => a.no_statement = true,
+                        _ => {}
+                    }
+                }
+                let placeholder = mine.iter().any(|(n, v)| n == "statement" && v == "none");
+                if let Some(d) = text(b, "description").filter(|_| !placeholder) {
                     req.pieces.push(Piece {
                         component: Some(title_of(&uuid)),
                         statement: sid,

@@ -393,8 +393,24 @@ fn requirement(cx: &Ctx<'_>, e: &Entry<'_>, providers: &[Provider]) -> Value {
             b
         }
     };
-    if let Some(owner) = imp.and_then(|i| i.owner.as_deref()) {
-        by["props"] = json!([prop("owner", owner)]);
+    // What Aegis records beyond OSCAL's fields, so `aegis oscal import`
+    // of this document gives the same implementation records back.
+    let mut props = Vec::new();
+    if let Some(i) = imp {
+        if let Some(owner) = i.owner.as_deref() {
+            props.push(prop("owner", owner));
+        }
+        props.extend(i.evidence.iter().map(|e| prop("evidence", &e.0)));
+        props.extend(i.policies.iter().map(|p| prop("policy", &p.0)));
+        if i.statement.is_none() {
+            props.push(prop("statement", "none"));
+        }
+        if let Some(from) = &i.inherited_from {
+            props.push(prop("inherited-from", &from.0));
+        }
+    }
+    if !props.is_empty() {
+        by["props"] = json!(props);
     }
     req["by-components"] = json!([by]);
     if !c.reasons.is_empty() {
