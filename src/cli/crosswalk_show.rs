@@ -448,40 +448,9 @@ struct Matrix {
     cells: Vec<Vec<usize>>,
 }
 
-/// Where controls that belong to no group are counted.
-const NO_GROUP: &str = "(none)";
-
-/// Each framework's control → group, from its files (framework.yaml and
-/// catalog parts); controls with no group fall under `(none)`.
-fn groups_of(
-    outcome: &validate::Outcome,
-    framework: &str,
-) -> std::collections::HashMap<String, String> {
-    let mut out = std::collections::HashMap::new();
-    let framework_controls = outcome
-        .repo
-        .frameworks
-        .iter()
-        .filter(|f| f.value.id.as_str() == framework)
-        .flat_map(|f| f.value.controls.iter());
-    let catalog_controls = outcome
-        .repo
-        .catalogs
-        .iter()
-        .filter(|c| c.value.framework.as_str() == framework)
-        .flat_map(|c| c.value.controls.iter());
-    for c in framework_controls.chain(catalog_controls) {
-        let label = c.label.as_deref().unwrap_or(c.id.as_str());
-        let group = c.group.clone().unwrap_or_else(|| NO_GROUP.into());
-        out.insert(label.to_string(), group.clone());
-        out.insert(c.id.as_str().to_string(), group);
-    }
-    out
-}
-
 fn matrix(outcome: &validate::Outcome, d: &Doc) -> Matrix {
-    let from_groups = groups_of(outcome, d.from);
-    let to_groups = groups_of(outcome, d.to);
+    let from_groups = crate::crosswalk::groups_of(outcome, d.from);
+    let to_groups = crate::crosswalk::groups_of(outcome, d.to);
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut rows = std::collections::BTreeSet::new();
     let mut cols = std::collections::BTreeSet::new();
@@ -489,11 +458,11 @@ fn matrix(outcome: &validate::Outcome, d: &Doc) -> Matrix {
         let rg = from_groups
             .get(&r.source)
             .cloned()
-            .unwrap_or_else(|| NO_GROUP.into());
+            .unwrap_or_else(|| crate::crosswalk::NO_GROUP.into());
         let cg = to_groups
             .get(&r.target)
             .cloned()
-            .unwrap_or_else(|| NO_GROUP.into());
+            .unwrap_or_else(|| crate::crosswalk::NO_GROUP.into());
         rows.insert(rg.clone());
         cols.insert(cg.clone());
         *counts.entry((rg, cg)).or_default() += 1;

@@ -267,18 +267,22 @@ fn site(args: &Args) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The systems aegis.yaml defines, in its order.
+fn system_ids(run: &pipeline::Run) -> Vec<&str> {
+    run.outcome
+        .repo
+        .config
+        .as_ref()
+        .map(|c| c.systems.iter().map(|s| s.id.0.as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// OSCAL documents describe one system: the one named, or the only one.
 fn oscal_system(args: &Args, run: &pipeline::Run) -> anyhow::Result<String> {
     if let Some(s) = &args.system {
         return Ok(s.clone());
     }
-    let systems: Vec<&str> = run
-        .outcome
-        .repo
-        .config
-        .as_ref()
-        .map(|c| c.systems.iter().map(|s| s.id.0.as_str()).collect())
-        .unwrap_or_default();
+    let systems = system_ids(run);
     match systems.as_slice() {
         [one] => Ok((*one).to_string()),
         _ => bail!(
@@ -290,13 +294,7 @@ fn oscal_system(args: &Args, run: &pipeline::Run) -> anyhow::Result<String> {
 }
 
 fn scope(args: &Args, run: &pipeline::Run) -> anyhow::Result<Scope> {
-    let systems: Vec<&str> = run
-        .outcome
-        .repo
-        .config
-        .as_ref()
-        .map(|c| c.systems.iter().map(|s| s.id.0.as_str()).collect())
-        .unwrap_or_default();
+    let systems = system_ids(run);
     if let Some(s) = &args.system
         && !systems.contains(&s.as_str())
     {

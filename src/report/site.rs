@@ -43,11 +43,108 @@ fn nav(current: &str) -> Vec<Link> {
         });
     }
     links.push(Link {
+        href: "matrix.html".into(),
+        label: "Crosswalk matrix".into(),
+        current: current == "matrix",
+    });
+    links.push(Link {
         href: "controls.html".into(),
         label: "Controls".into(),
         current: current == "controls",
     });
     links
+}
+
+/// The crosswalk as written in the repository's mapping files: per file, a
+/// matrix of relationships by control group (source rows, target
+/// columns), then every relationship in one table to sort and filter.
+/// Inferred links are not drawn here; the crosswalk report shows the ones
+/// the gap engine used.
+fn matrix_markdown(input: &Input) -> String {
+    use crate::output::escape::markdown_cell as cell;
+    let outcome = &input.run.outcome;
+    let files = &input.run.workspace.files;
+    let mut mappings: Vec<_> = outcome.repo.mappings.iter().collect();
+    mappings.sort_by(|a, b| files[a.file].path.cmp(&files[b.file].path));
+    let mut md = String::from("# Crosswalk matrix\n\n");
+    if mappings.is_empty() {
+        md.push_str("The repository has no mapping files (`controls/mappings/`).\n");
+        return md;
+    }
+    md.push_str("Relationships as the repository's mapping files write them, counted by control group; `no-relationship` entries are not counted.\n\n");
+    for l in mappings {
+        let m = &l.value;
+        let (from, to) = (m.source.as_str(), m.target.as_str());
+        let from_groups = crate::crosswalk::groups_of(outcome, from);
+        let to_groups = crate::crosswalk::groups_of(outcome, to);
+        let group = |g: &std::collections::HashMap<String, String>, id: &str| {
+            g.get(id)
+                .cloned()
+                .unwrap_or_else(|| crate::crosswalk::NO_GROUP.to_string())
+        };
+        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        let mut rows = std::collections::BTreeSet::new();
+        let mut cols = std::collections::BTreeSet::new();
+        let mut detail = String::new();
+        for r in &m.relationships {
+            let kind = r.kind.as_str();
+            for t in &r.targets {
+                detail.push_str(&format!(
+                    "| {} | {} | {} | {} | {} |\n",
+                    cell(r.source.as_str()),
+                    cell(t.as_str()),
+                    kind,
+                    r.strength.map(|s| s.to_string()).unwrap_or_default(),
+                    r.coverage.map(|c| format!("{c}%")).unwrap_or_default()
+                ));
+                if kind == "no-relationship" {
+                    continue;
+                }
+                let (rg, cg) = (
+                    group(&from_groups, r.source.as_str()),
+                    group(&to_groups, t.as_str()),
+                );
+                rows.insert(rg.clone());
+                cols.insert(cg.clone());
+                *counts.entry((rg, cg)).or_default() += 1;
+            }
+        }
+        md.push_str(&format!(
+            "## {} → {}\n\n`{}` ({}, {} relationship(s))\n\n",
+            cell(from),
+            cell(to),
+            cell(&files[l.file].path),
+            m.provenance.kind.as_str(),
+            m.relationships.len()
+        ));
+        if !rows.is_empty() {
+            md.push_str("| group |");
+            for c in &cols {
+                md.push_str(&format!(" {} |", cell(c)));
+            }
+            md.push_str("\n| --- |");
+            for _ in &cols {
+                md.push_str(" ---: |");
+            }
+            md.push('\n');
+            for r in &rows {
+                md.push_str(&format!("| {} |", cell(r)));
+                for c in &cols {
+                    let n = counts.get(&(r.clone(), c.clone())).copied().unwrap_or(0);
+                    md.push_str(&format!(
+                        " {} |",
+                        if n == 0 { String::new() } else { n.to_string() }
+                    ));
+                }
+                md.push('\n');
+            }
+            md.push('\n');
+        }
+        md.push_str("| source | target | relationship | strength | coverage |\n| --- | --- | --- | ---: | ---: |\n");
+        md.push_str(&detail);
+        md.push('\n');
+    }
+    md
 }
 
 /// A file name for a control id: the id itself when it is plain, else its
@@ -138,6 +235,17 @@ pub fn build(
             bytes: page(stem, title, "", &html::from_markdown(&md))?.into_bytes(),
         });
     }
+
+    files.push(File {
+        path: "matrix.html".into(),
+        bytes: page(
+            "matrix",
+            "Crosswalk matrix",
+            "",
+            &html::from_markdown(&matrix_markdown(input)),
+        )?
+        .into_bytes(),
+    });
 
     // The control index links every control page.
     let mut index = String::from("# Controls\n\n");

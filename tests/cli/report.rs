@@ -404,8 +404,15 @@ fn the_site_is_self_contained_its_links_resolve_and_reruns_are_identical() {
             .expect("manifest JSON");
     assert_eq!(manifest["report"], "site");
     let artifacts = manifest["artifacts"].as_array().expect("artifacts");
-    // index, 9 reports, the control index, 27 control pages.
-    assert_eq!(artifacts.len(), 38);
+    // index, 9 reports, the crosswalk matrix, the control index, 27
+    // control pages.
+    assert_eq!(artifacts.len(), 39);
+    let matrix = std::fs::read_to_string(site.join("matrix.html")).expect("matrix");
+    assert!(
+        matrix.contains("<h2>northwind-baseline → acme-msa</h2>"),
+        "{matrix}"
+    );
+    assert!(matrix.contains("<tr><td>IAM-2</td><td>ACME-1</td><td>superset-of</td><td>9</td>"));
     let mut first = Vec::new();
     for a in artifacts {
         let rel = a["path"].as_str().expect("path");
