@@ -66,24 +66,12 @@ impl Catalogs {
                     .entry(normalize_control_id(c.id.as_str()))
                     .or_insert(found);
             }
-            let names = fw
-                .source
-                .iter()
-                .flat_map(|s| [s.document.as_deref(), s.url.as_deref()])
-                .flatten()
-                .map(stem)
-                .collect();
+            let names = source_names(fw.source.as_ref());
             let baselines = loaded
                 .baselines
                 .iter()
                 .map(|b| {
-                    let names = b
-                        .source
-                        .iter()
-                        .flat_map(|s| [s.document.as_deref(), s.url.as_deref()])
-                        .flatten()
-                        .map(stem)
-                        .collect();
+                    let names = source_names(b.source.as_ref());
                     (b.id.0.clone(), names)
                 })
                 .collect();
@@ -154,6 +142,16 @@ impl Catalogs {
 /// A document's name without folders, query, fragment or extensions, in
 /// lower case: `../x/NIST_SP-800-53_rev5_LOW-baseline_profile.json` and
 /// `https://h/NIST_SP-800-53_rev5_LOW-baseline_profile.xml` name the same.
+/// The file stems a framework or baseline's source document is known by.
+fn source_names(source: Option<&crate::model::Source>) -> Vec<String> {
+    source
+        .iter()
+        .flat_map(|s| [s.document.as_deref(), s.url.as_deref()])
+        .flatten()
+        .map(stem)
+        .collect()
+}
+
 fn stem(href: &str) -> String {
     let path = href.split(['?', '#']).next().unwrap_or(href);
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
