@@ -155,7 +155,11 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
                     body.push_str("</figure>");
                 }
             }
-            let title = format!("{} report: {}", args.kind.name(), view.repository);
+            let name = site::PAGES
+                .iter()
+                .find(|(stem, _)| *stem == args.kind.name())
+                .map_or("Compliance dashboard", |(_, title)| *title);
+            let title = format!("{name}: {}", view.repository);
             let page = html::page(&templates, &title, meta, &[], "", &body)?;
             if args.format == Format::Pdf {
                 pdf::print(

@@ -845,3 +845,91 @@ fn an_exported_ssp_imports_back_as_the_records_it_came_from() {
     let gaps_after = report(repo.path(), &["gaps", "--format", "json"]).stdout;
     assert_eq!(gaps_after, gaps_before);
 }
+
+/// Every key path of `v` (`/a/b/*/c`), array positions folded to `*`.
+fn key_paths(v: &serde_json::Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{k}");
+                out.insert(p.clone());
+                key_paths(x, &p, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for x in items {
+                key_paths(x, &format!("{at}/*"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// OSCAL fields the exports use that NIST's and FedRAMP's examples in the
+/// corpus happen not to: each is in the OSCAL 1.1 model (trestle, which
+/// refuses unknown fields, validates every export in CI).
+const USED_BEYOND_THE_EXAMPLES: [&str; 7] = [
+    // props are allowed on nearly every assembly; Aegis's carry its namespace
+    "/props",
+    // an SSP statement's inherited part (by-component `inherited`)
+    "/by-components/*/inherited",
+    // a component's status remarks
+    "/components/*/status/remarks",
+    // a finding target's title and status reason
+    "/target/title",
+    "/target/status/reason",
+    // POA&M `findings` and the items' `related-findings` (OSCAL 1.1)
+    "/plan-of-action-and-milestones/findings",
+    "/poam-items/*/related-findings",
+];
+
+#[test]
+fn oscal_exports_have_the_shape_of_nist_and_fedramp_examples() {
+    let Some(corpus) = std::env::var_os("AEGIS_CORPUS").map(std::path::PathBuf::from) else {
+        eprintln!("skipped: AEGIS_CORPUS is not set");
+        return;
+    };
+    let examples = corpus.join("oscal/examples");
+    let templates = corpus.join("oscal/fedramp-rev5/templates");
+    let repo = example();
+    for (kind, dir, template) in [
+        ("ssp", "ssp", "FedRAMP-SSP-OSCAL-Template.json"),
+        ("sar", "ar", "FedRAMP-SAR-OSCAL-Template.json"),
+        ("poam", "poam", "FedRAMP-POAM-OSCAL-Template.json"),
+    ] {
+        let mut known = std::collections::BTreeSet::new();
+        let mut sources: Vec<std::path::PathBuf> = std::fs::read_dir(examples.join(dir))
+            .unwrap_or_else(|e| {
+                panic!("AEGIS_CORPUS is set but oscal/examples/{dir} is missing: {e}")
+            })
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        sources.push(templates.join(template));
+        for f in &sources {
+            let v: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())),
+            )
+            .expect("example JSON");
+            key_paths(&v, "", &mut known);
+        }
+        for system in ["platform", "ledger"] {
+            let out = report(
+                repo.path(),
+                &[kind, "--format", "oscal", "--system", system],
+            );
+            assert_eq!(out.code, 0, "{kind} {system}: {}", out.stderr);
+            let mut mine = std::collections::BTreeSet::new();
+            key_paths(&out.json(), "", &mut mine);
+            let unknown: Vec<&String> = mine
+                .iter()
+                .filter(|p| !known.contains(*p))
+                .filter(|p| !USED_BEYOND_THE_EXAMPLES.iter().any(|f| p.contains(f)))
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "{kind} {system}: key paths no example has: {unknown:#?}"
+            );
+        }
+    }
+}
