@@ -179,12 +179,28 @@ fn control_path(system: &str, sel: &super::view::SelectionView, control: &str) -
     )
 }
 
+/// What a control page says of its system and selection: only their
+/// names, so each page serialises its own control, not the whole system.
+#[derive(Serialize)]
+struct SystemHead<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct SelectionHead<'a> {
+    framework: &'a str,
+    framework_title: &'a str,
+    baseline: Option<&'a str>,
+    label: &'a str,
+}
+
 #[derive(Serialize)]
 struct ControlPage<'a> {
     meta: &'a super::Meta,
     as_of: &'a str,
-    system: &'a super::view::SystemView<'a>,
-    selection: &'a super::view::SelectionView<'a>,
+    system: SystemHead<'a>,
+    selection: SelectionHead<'a>,
     control: &'a ControlView<'a>,
     evidence: Vec<&'a super::view::EvidenceView<'a>>,
     findings: Vec<FindingRow<'a>>,
@@ -318,8 +334,16 @@ pub fn build(
             let ctx = ControlPage {
                 meta,
                 as_of: &view.as_of,
-                system: sys,
-                selection: sel,
+                system: SystemHead {
+                    id: sys.id,
+                    name: sys.name,
+                },
+                selection: SelectionHead {
+                    framework: sel.framework,
+                    framework_title: sel.framework_title,
+                    baseline: sel.baseline,
+                    label: &sel.label,
+                },
                 control: c,
                 evidence: c
                     .implementation
@@ -394,7 +418,10 @@ pub fn write(dir: &Path, files: &[File], meta: &super::Meta) -> Result<usize, Wr
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
-        crate::write::write_atomic(&path, &f.bytes).map_err(|e| io(&path, e))
+        // A rerun rewrites only the pages that changed.
+        crate::write::write_if_changed(&path, &f.bytes)
+            .map(drop)
+            .map_err(|e| io(&path, e))
     })?;
     let now: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for old in previous.iter().filter(|p| !now.contains(p.as_str())) {

@@ -99,12 +99,16 @@ impl TemplateError {
 /// The environment for one repository.
 pub struct Templates {
     root: PathBuf,
+    /// Built on first use and kept: a site renders thousands of pages, and
+    /// each template is compiled once.
+    env: std::sync::OnceLock<Environment<'static>>,
 }
 
 impl Templates {
     pub fn new(root: &Path) -> Templates {
         Templates {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            env: std::sync::OnceLock::new(),
         }
     }
 
@@ -122,7 +126,7 @@ impl Templates {
         name: &str,
         ctx: &S,
     ) -> Result<String, TemplateError> {
-        let env = self.environment();
+        let env = self.env.get_or_init(|| self.environment());
         let fail = |e: Error| self.error(name, &e);
         let t = env.get_template(name).map_err(fail)?;
         t.render(Value::from(minijinja::value::Serde(ctx)))
@@ -137,7 +141,7 @@ impl Templates {
         ctx: &S,
         body: &str,
     ) -> Result<String, TemplateError> {
-        let env = self.environment();
+        let env = self.env.get_or_init(|| self.environment());
         let fail = |e: Error| self.error(name, &e);
         let t = env.get_template(name).map_err(fail)?;
         let ctx = minijinja::context! {
