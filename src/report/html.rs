@@ -53,10 +53,13 @@ struct Page<'a, M: Serialize> {
     nav: &'a [Link],
     /// Relative path from this page back to the site's root ("" or "../").
     root: &'a str,
+    /// Link the site's shared style and script instead of carrying them.
+    assets: bool,
 }
 
-/// One HTML page: `body` is already safe (sanitised Markdown, or SVG this
-/// program drew); everything else is escaped by the template.
+/// One self-contained HTML page: `body` is already safe (sanitised
+/// Markdown, or SVG this program drew); everything else is escaped by the
+/// template. Style and script are inside the page.
 pub fn page<M: Serialize>(
     templates: &Templates,
     title: &str,
@@ -65,6 +68,31 @@ pub fn page<M: Serialize>(
     root: &str,
     body: &str,
 ) -> Result<String, TemplateError> {
+    render(templates, title, meta, nav, root, body, false)
+}
+
+/// A page of the site: like [`page`], but linking the site's
+/// `assets/site.css` and `assets/site.js` (see [`assets`]).
+pub fn site_page<M: Serialize>(
+    templates: &Templates,
+    title: &str,
+    meta: &M,
+    nav: &[Link],
+    root: &str,
+    body: &str,
+) -> Result<String, TemplateError> {
+    render(templates, title, meta, nav, root, body, true)
+}
+
+fn render<M: Serialize>(
+    templates: &Templates,
+    title: &str,
+    meta: &M,
+    nav: &[Link],
+    root: &str,
+    body: &str,
+    assets: bool,
+) -> Result<String, TemplateError> {
     templates.render_with_body(
         "html/page.html.j2",
         &Page {
@@ -72,9 +100,19 @@ pub fn page<M: Serialize>(
             meta,
             nav,
             root,
+            assets,
         },
         body,
     )
+}
+
+/// The site's shared files, by path: its style and its table script, from
+/// the same templates single pages carry inline.
+pub fn assets(templates: &Templates) -> Result<Vec<(&'static str, String)>, TemplateError> {
+    Ok(vec![
+        ("assets/site.css", templates.render("html/site.css", &())?),
+        ("assets/site.js", templates.render("html/site.js", &())?),
+    ])
 }
 
 #[cfg(test)]

@@ -223,9 +223,15 @@ pub fn build(
 ) -> Result<Vec<File>, TemplateError> {
     let meta = input.meta;
     let page = |stem: &str, title: &str, root: &str, body: &str| {
-        html::page(templates, title, meta, &nav(stem), root, body)
+        html::site_page(templates, title, meta, &nav(stem), root, body)
     };
-    let mut files = Vec::new();
+    let mut files: Vec<File> = html::assets(templates)?
+        .into_iter()
+        .map(|(path, text)| File {
+            path: path.to_string(),
+            bytes: text.into_bytes(),
+        })
+        .collect();
 
     // The dashboard, then its charts.
     let md = templates.render("markdown/dashboard.md.j2", view)?;

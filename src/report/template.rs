@@ -62,6 +62,11 @@ const BUILTIN: &[(&str, &str)] = &[
         "html/page.html.j2",
         include_str!("../../templates/html/page.html.j2"),
     ),
+    (
+        "html/site.css",
+        include_str!("../../templates/html/site.css"),
+    ),
+    ("html/site.js", include_str!("../../templates/html/site.js")),
 ];
 
 /// Repository templates larger than this are refused.
