@@ -147,20 +147,22 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             let md = templates.render(&format!("markdown/{}.md.j2", args.kind.name()), &view)?;
             let mut body = html::from_markdown(&md);
             if args.kind == Kind::Dashboard {
-                for (caption, svg) in chart::dashboard(&view) {
-                    body.push_str("<figure><figcaption>");
-                    body.push_str(&html::text(&caption));
-                    body.push_str("</figcaption>");
-                    body.push_str(&svg);
-                    body.push_str("</figure>");
-                }
+                body.push_str(&chart::figures(&view));
             }
             let name = site::PAGES
                 .iter()
                 .find(|(stem, _)| *stem == args.kind.name())
                 .map_or("Compliance dashboard", |(_, title)| *title);
             let title = format!("{name}: {}", view.repository);
-            let page = html::page(&templates, &title, meta, &[], "", &body)?;
+            let page = html::page(
+                &templates,
+                &title,
+                meta,
+                &[],
+                "",
+                &body,
+                html::Assets::Inline,
+            )?;
             if args.format == Format::Pdf {
                 pdf::print(
                     &page,

@@ -147,6 +147,19 @@ pub fn heat_map(heat: &[Vec<usize>]) -> String {
     s
 }
 
+/// The dashboard's charts as HTML figures, each captioned.
+pub fn figures(view: &View) -> String {
+    let mut out = String::new();
+    for (caption, svg) in dashboard(view) {
+        out.push_str("<figure><figcaption>");
+        out.push_str(&xml(&caption));
+        out.push_str("</figcaption>");
+        out.push_str(&svg);
+        out.push_str("</figure>");
+    }
+    out
+}
+
 /// The dashboard's charts, in reading order, each with a heading.
 pub fn dashboard(view: &View) -> Vec<(String, String)> {
     let mut out = Vec::new();

@@ -57,9 +57,16 @@ struct Page<'a, M: Serialize> {
     assets: bool,
 }
 
-/// One self-contained HTML page: `body` is already safe (sanitised
-/// Markdown, or SVG this program drew); everything else is escaped by the
-/// template. Style and script are inside the page.
+/// Where a page's style and script are: inside it (a single page), or in
+/// the site's shared `assets/` (see [`assets`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assets {
+    Inline,
+    Linked,
+}
+
+/// One HTML page: `body` is already safe (sanitised Markdown, or SVG this
+/// program drew); everything else is escaped by the template.
 pub fn page<M: Serialize>(
     templates: &Templates,
     title: &str,
@@ -67,31 +74,7 @@ pub fn page<M: Serialize>(
     nav: &[Link],
     root: &str,
     body: &str,
-) -> Result<String, TemplateError> {
-    render(templates, title, meta, nav, root, body, false)
-}
-
-/// A page of the site: like [`page`], but linking the site's
-/// `assets/site.css` and `assets/site.js` (see [`assets`]).
-pub fn site_page<M: Serialize>(
-    templates: &Templates,
-    title: &str,
-    meta: &M,
-    nav: &[Link],
-    root: &str,
-    body: &str,
-) -> Result<String, TemplateError> {
-    render(templates, title, meta, nav, root, body, true)
-}
-
-fn render<M: Serialize>(
-    templates: &Templates,
-    title: &str,
-    meta: &M,
-    nav: &[Link],
-    root: &str,
-    body: &str,
-    assets: bool,
+    assets: Assets,
 ) -> Result<String, TemplateError> {
     templates.render_with_body(
         "html/page.html.j2",
@@ -100,7 +83,7 @@ fn render<M: Serialize>(
             meta,
             nav,
             root,
-            assets,
+            assets: assets == Assets::Linked,
         },
         body,
     )

@@ -223,7 +223,15 @@ pub fn build(
 ) -> Result<Vec<File>, TemplateError> {
     let meta = input.meta;
     let page = |stem: &str, title: &str, root: &str, body: &str| {
-        html::site_page(templates, title, meta, &nav(stem), root, body)
+        html::page(
+            templates,
+            title,
+            meta,
+            &nav(stem),
+            root,
+            body,
+            html::Assets::Linked,
+        )
     };
     let mut files: Vec<File> = html::assets(templates)?
         .into_iter()
@@ -237,13 +245,7 @@ pub fn build(
     let md = templates.render("markdown/dashboard.md.j2", view)?;
     let mut body = html::from_markdown(&md);
     body.push_str("<section aria-labelledby=\"charts\"><h2 id=\"charts\">Charts</h2>");
-    for (caption, svg) in chart::dashboard(view) {
-        body.push_str("<figure><figcaption>");
-        body.push_str(&html_text(&caption));
-        body.push_str("</figcaption>");
-        body.push_str(&svg);
-        body.push_str("</figure>");
-    }
+    body.push_str(&chart::figures(view));
     body.push_str("</section>");
     files.push(File {
         path: "index.html".into(),
@@ -464,10 +466,6 @@ fn earlier_site(path: &Path) -> Option<Vec<String>> {
             .filter_map(|a| a["path"].as_str().map(str::to_string))
             .collect(),
     )
-}
-
-fn html_text(s: &str) -> String {
-    html::text(s)
 }
 
 #[cfg(test)]

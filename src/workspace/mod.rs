@@ -178,15 +178,13 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
             return file;
         }
     };
-    parse_bytes(file, bytes, limits)
+    parse_bytes(rel, kind, bytes, limits)
 }
 
 /// Parses the bytes of one file, wherever they were read from (the working
 /// tree, or a blob of a commit), turning every failure into a diagnostic.
-pub(crate) fn parse_bytes(mut file: SourceFile, bytes: Vec<u8>, limits: &Limits) -> SourceFile {
-    let rel = file.path.clone();
-    let rel = rel.as_str();
-    let kind = file.kind;
+pub(crate) fn parse_bytes(rel: &str, kind: Kind, bytes: Vec<u8>, limits: &Limits) -> SourceFile {
+    let mut file = SourceFile::new(rel, kind);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
