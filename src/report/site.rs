@@ -421,6 +421,17 @@ pub fn write(dir: &Path, files: &[File], meta: &super::Meta) -> Result<usize, Wr
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let artifacts = files
+        .iter()
+        .map(|f| super::manifest::Artifact::of(&f.path, &f.bytes))
+        .collect();
+    let manifest = super::manifest::Manifest::new(meta, "site", "html", artifacts).to_json();
+    if !manifest_path.exists() {
+        // A new site gets its manifest first: a run killed halfway leaves
+        // a directory the next run knows as its own, not one it refuses.
+        crate::write::write_atomic(&manifest_path, manifest.as_bytes())
+            .map_err(|e| io(&manifest_path, e))?;
+    }
     files.par_iter().try_for_each(|f| {
         let path = dir.join(&f.path);
         if let Some(parent) = path.parent() {
@@ -441,12 +452,7 @@ pub fn write(dir: &Path, files: &[File], meta: &super::Meta) -> Result<usize, Wr
             let _ = std::fs::remove_file(dir.join(old));
         }
     }
-    let artifacts = files
-        .iter()
-        .map(|f| super::manifest::Artifact::of(&f.path, &f.bytes))
-        .collect();
-    let manifest = super::manifest::Manifest::new(meta, "site", "html", artifacts);
-    crate::write::write_atomic(&manifest_path, manifest.to_json().as_bytes())
+    crate::write::write_if_changed(&manifest_path, manifest.as_bytes())
         .map_err(|e| io(&manifest_path, e))?;
     Ok(files.len() + 1)
 }
