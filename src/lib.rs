@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod report;
 pub mod schema;
 pub mod sources;
+pub mod tracker;
 pub mod validate;
 pub mod workspace;
 pub mod write;
