@@ -168,6 +168,19 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+/// Lists the tracker's issues, plans, and applies the plan (or, with
+/// `dry_run`, only plans). An error while listing means nothing was done.
+pub fn run(
+    tracker: &mut dyn Tracker,
+    items: &[Item],
+    as_of: Date,
+    dry_run: bool,
+) -> Result<(Outcome, Option<Error>), Error> {
+    let issues = tracker.list()?;
+    let p = plan(&*tracker, items, issues, as_of);
+    Ok(apply(tracker, items, p, dry_run))
+}
+
 /// Does what `plan` says, in order, stopping at the first error.
 pub fn apply(
     tracker: &mut dyn Tracker,

@@ -37,11 +37,8 @@ impl Auth {
     pub fn from_env() -> Result<Auth, Error> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         match (var("JIRA_EMAIL"), var("JIRA_API_TOKEN"), var("JIRA_TOKEN")) {
-            (Some(email), Some(token), _) => Ok(Auth::Basic(format!(
-                "Basic {}",
-                base64(format!("{}:{}", email.trim(), token.trim()).as_bytes())
-            ))),
-            (_, _, Some(token)) => Ok(Auth::Bearer(format!("Bearer {}", token.trim()))),
+            (Some(email), Some(token), _) => Ok(Auth::basic(&email, &token)),
+            (_, _, Some(token)) => Ok(Auth::bearer(&token)),
             (Some(_), None, None) => Err(Error::Setup(
                 "JIRA_EMAIL is set but JIRA_API_TOKEN is not: Jira Cloud needs both (an API token from https://id.atlassian.com/manage-profile/security/api-tokens)".into(),
             )),
@@ -49,6 +46,19 @@ impl Auth {
                 "no Jira credentials in the environment: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud), or JIRA_TOKEN (a Server/Data Center personal access token)".into(),
             )),
         }
+    }
+
+    /// HTTP basic with an account's email and API token (Jira Cloud).
+    pub fn basic(email: &str, token: &str) -> Auth {
+        Auth::Basic(format!(
+            "Basic {}",
+            base64(format!("{}:{}", email.trim(), token.trim()).as_bytes())
+        ))
+    }
+
+    /// A personal access token (Jira Server and Data Center).
+    pub fn bearer(token: &str) -> Auth {
+        Auth::Bearer(format!("Bearer {}", token.trim()))
     }
 
     fn header(&self) -> &str {

@@ -7,7 +7,7 @@
 //! item's issue by a second label, the POA&M id. Jira rewrites descriptions
 //! (ADF gains attributes, wiki text its line ends), so Aegis does not
 //! compare them: it writes a fingerprint of what it wrote as the last line
-//! (`aegis-content: …`) and compares that. Issues close and reopen through
+//! (`Aegis fingerprint: …`) and compares that. Issues close and reopen through
 //! the project's workflow: the transition named in aegis.yaml, else the
 //! first one to a status in the `done` category (closing) or outside it
 //! (reopening).
@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 const MAX_DESCRIPTION: usize = 30_000;
 /// Pages of search results read at most (100 issues each).
 const MAX_PAGES: usize = 200;
-const FINGERPRINT: &str = "aegis-content: ";
+const FINGERPRINT: &str = "Aegis fingerprint: ";
 
 /// What `trackers.jira` in aegis.yaml (or the flags) says.
 #[derive(Clone, Debug, PartialEq, Eq)]
