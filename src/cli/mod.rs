@@ -18,6 +18,8 @@ mod report;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
+// GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
+pub mod publish;
 
 use clap::{Parser, Subcommand};
 
@@ -70,6 +72,8 @@ pub enum Command {
     Findings(findings::Args),
     /// Import OSCAL system security plans and component definitions into implementations/.
     Oscal(oscal::Args),
+    /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
+    Publish(publish::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -89,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
+        Command::Publish(args) => publish::run(&args),
     }
 }
 
