@@ -16,6 +16,8 @@ pub struct Args {
 pub enum Sub {
     /// One sticky PR comment: the compliance delta of the PR and the gate; edited on rerun, left alone when unchanged.
     PrComment(PrCommentArgs),
+    /// POA&M items as GitHub or Jira issues: created, updated, closed and reopened to follow the repository.
+    Issues(super::publish_issues::IssuesArgs),
 }
 
 /// How to reach GitHub; shared by every `publish` subcommand.
@@ -116,6 +118,7 @@ pub struct PrCommentArgs {
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::PrComment(a) => pr_comment(a),
+        Sub::Issues(a) => super::publish_issues::run(a),
     }
 }
 

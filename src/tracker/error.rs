@@ -35,6 +35,9 @@ pub enum Error {
         available: Vec<String>,
         hint: String,
     },
+    /// GitHub's own errors (request, status, message, permission).
+    #[error(transparent)]
+    GitHub(#[from] crate::github::Error),
     /// The command cannot start: missing settings or credentials.
     #[error("{0}")]
     Setup(String),

@@ -3,7 +3,7 @@
 //! person or team, no `#12` links (and notifies) another issue.
 
 use super::doc::{Block, Doc, Inline};
-use crate::output::escape;
+use crate::github;
 
 /// The document as Markdown.
 pub fn render(doc: &Doc) -> String {
@@ -44,39 +44,18 @@ fn runs_text(runs: &[Inline]) -> String {
         .collect()
 }
 
-/// Text that reads the same and does nothing: control characters shown
-/// as escapes, Markdown punctuation backslash-escaped, HTML characters as
-/// entities, and a zero-width space after `@` and `#` so neither a
-/// mention nor an issue reference forms (Renovate's way).
+/// Text that reads the same and does nothing (the GitHub client's
+/// escaping: no Markdown, no HTML, no `@` mention), and a zero-width space
+/// after `#` too, so `#12` links (and notifies) no issue.
 pub fn inline_text(s: &str) -> String {
-    let shown = escape::text(s);
-    let mut out = String::with_capacity(shown.len() + 8);
-    for c in shown.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '@' => out.push_str("@&#8203;"),
-            '#' => out.push_str("\\#&#8203;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '{' | '}' | '(' | ')' | '$' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    // The client writes `#` as `\#`; no other `#` is left in its output
+    // but those of its own `&#8203;` entities.
+    github::markdown::text(s).replace("\\#", "\\#&#8203;")
 }
 
-/// An identifier in a code span (where nothing is markup and nobody is
-/// mentioned), unless it holds a backtick: then as escaped text.
+/// An identifier as a code span, where nothing is markup or a mention.
 fn code_span(s: &str) -> String {
-    let shown = escape::text(s);
-    if shown.is_empty() || shown.contains('`') || shown.starts_with(' ') || shown.ends_with(' ') {
-        return inline_text(s);
-    }
-    format!("`{shown}`")
+    github::markdown::code(s)
 }
 
 #[cfg(test)]
@@ -88,11 +67,11 @@ mod tests {
     fn repository_text_is_inert() {
         assert_eq!(
             inline_text("ping @octo/team about #12 <img src=x onerror=alert(1)>"),
-            "ping @&#8203;octo/team about \\#&#8203;12 &lt;img src=x onerror=alert\\(1\\)&gt;"
+            "ping @&#8203;octo\\/team about \\#&#8203;12 &lt;img src\\=x onerror\\=alert\\(1\\)&gt;"
         );
         assert_eq!(
             inline_text("**bold** [link](javascript:x)"),
-            "\\*\\*bold\\*\\* \\[link\\]\\(javascript:x\\)"
+            "\\*\\*bold\\*\\* \\[link\\]\\(javascript\\:x\\)"
         );
         // The visible escapes' backslashes are themselves escaped, so they show.
         assert_eq!(
@@ -100,7 +79,7 @@ mod tests {
             "line\\\\none\\\\x1b\\[31m"
         );
         assert_eq!(code_span("AC-2(1)"), "`AC-2(1)`");
-        assert_eq!(code_span("a`b"), "a\\`b");
+        assert_eq!(code_span("a`b"), "``a`b``");
     }
 
     #[test]
@@ -116,7 +95,7 @@ mod tests {
             .bullets(vec![vec![text("one")], vec![text("two")]]);
         assert_eq!(
             render(&d),
-            "Control **AC-2** in `ledger`\n\n### What falls short\n\n- one\n- two\n"
+            "Control **AC\\-2** in `ledger`\n\n### What falls short\n\n- one\n- two\n"
         );
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod doc;
 pub mod error;
+pub mod github;
 pub mod item;
 pub mod jira;
 pub mod markdown;

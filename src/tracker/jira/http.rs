@@ -278,18 +278,9 @@ fn jira_message(text: &str) -> String {
     server_text(&parts.join("; "))
 }
 
-/// A path segment with every byte outside the unreserved set percent-encoded.
-pub fn segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Path segments are encoded as for GitHub: every byte outside the
+/// unreserved set percent-encoded.
+pub use crate::github::path::segment;
 
 /// Standard base64 with padding (for HTTP basic authentication).
 fn base64(bytes: &[u8]) -> String {
