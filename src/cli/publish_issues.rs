@@ -9,7 +9,7 @@ use crate::report::{Input, Meta};
 use crate::tracker::github::GitHub;
 use crate::tracker::jira::{self, Jira, http::Auth};
 use crate::tracker::{DEFAULT_LABEL, Tracker, item, sync};
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 #[derive(Debug, clap::Args)]
 pub struct IssuesArgs {
@@ -101,11 +101,14 @@ pub fn run(args: &IssuesArgs) -> anyhow::Result<u8> {
     };
     super::deliver(None, &text)?;
     match failure {
-        Some(e) => Err(e).context(format!(
-            "{} of {} change(s) were made before this error; run again once it is fixed (the run picks up where this one stopped)",
-            outcome.done,
-            outcome.plan.steps.len()
-        )),
+        Some(e) => {
+            eprintln!(
+                "aegis: {} of {} change(s) were made before the error below; run again once it is fixed: the run picks up where this one stopped",
+                outcome.done,
+                outcome.plan.steps.len()
+            );
+            Err(e.into())
+        }
         None => Ok(0),
     }
 }

@@ -36,8 +36,9 @@ pub enum Error {
         hint: String,
     },
     /// GitHub's own errors (request, status, message, permission).
+    /// (Boxed: the GitHub error is large and errors travel by value.)
     #[error(transparent)]
-    GitHub(#[from] crate::github::Error),
+    GitHub(Box<crate::github::Error>),
     /// The command cannot start: missing settings or credentials.
     #[error("{0}")]
     Setup(String),
@@ -53,7 +54,7 @@ fn message_part(m: &str) -> String {
 
 fn hint_part(h: &Option<String>) -> String {
     match h {
-        Some(h) => format!("\n  hint: {h}"),
+        Some(h) => format!("; {h}"),
         None => String::new(),
     }
 }
@@ -68,5 +69,11 @@ pub fn server_text(s: &str) -> String {
         let mut cut: String = flat.chars().take(499).collect();
         cut.push('…');
         cut
+    }
+}
+
+impl From<crate::github::Error> for Error {
+    fn from(e: crate::github::Error) -> Self {
+        Error::GitHub(Box::new(e))
     }
 }

@@ -103,7 +103,9 @@ fn assignee(item: &Item) -> Option<&str> {
         && login.len() <= 39
         && !login.starts_with('-')
         && !login.ends_with('-')
-        && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
     ok.then_some(login)
 }
 
@@ -112,7 +114,7 @@ fn wrap(e: github::Error, hint: &str) -> Error {
         Some(403) | Some(404) => e.with_hint(hint),
         _ => e,
     };
-    Error::GitHub(e)
+    Error::from(e)
 }
 
 #[derive(Deserialize)]
@@ -280,7 +282,13 @@ mod tests {
     fn only_logins_are_assigned() {
         let mut i = sample("POAM-0123456789AB");
         assert_eq!(assignee(&i), Some("alice"));
-        for owner in ["@org/team", "Platform team", "alice@example.com", "@-x", "@"] {
+        for owner in [
+            "@org/team",
+            "Platform team",
+            "alice@example.com",
+            "@-x",
+            "@",
+        ] {
             i.owner = Some(owner.into());
             assert_eq!(assignee(&i), None, "{owner}");
         }

@@ -80,7 +80,7 @@ impl Item {
             self.system,
             self.selection()
         );
-        one_line(&s, MAX_TITLE)
+        one_line(&crate::output::escape::text(&s), MAX_TITLE)
     }
 
     /// The body. `budget` is the most the rendered body may

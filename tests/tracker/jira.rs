@@ -471,8 +471,8 @@ fn a_401_says_which_credentials_to_check_and_never_shows_them() {
     assert_eq!(
         err,
         format!(
-            "POST {}/rest/api/3/search/jql failed with HTTP 401: You are not authenticated. Authentication required to perform this operation.\n  \
-             hint: Jira did not accept the credentials: for Jira Cloud set JIRA_EMAIL to the account's email and JIRA_API_TOKEN to an API token of that account; \
+            "POST {}/rest/api/3/search/jql failed with HTTP 401: You are not authenticated. Authentication required to perform this operation.; \
+             Jira did not accept the credentials: for Jira Cloud set JIRA_EMAIL to the account's email and JIRA_API_TOKEN to an API token of that account; \
              for Server/Data Center set JIRA_TOKEN to a personal access token. Check that the token has not expired or been revoked",
             fake.uri()
         )
