@@ -37,6 +37,7 @@ pub struct IssuesArgs {
     /// [default: trackers.jira.api_version, else 3].
     #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
     pub jira_api_version: Option<u8>,
+    /// How to report what was (or, with --dry-run, would be) done.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 }

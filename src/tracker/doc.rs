@@ -44,6 +44,42 @@ impl Doc {
         self
     }
 
+    /// The document in a line-based markup (Markdown, Jira wiki): blocks
+    /// apart by a blank line, a heading after `heading`, each bullet after
+    /// `bullet`, and runs of text as `runs` writes them (escaped).
+    pub fn render_lines(
+        &self,
+        heading: &str,
+        bullet: &str,
+        runs: impl Fn(&[Inline]) -> String,
+    ) -> String {
+        let mut out = String::new();
+        for (i, b) in self.blocks.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            match b {
+                Block::Heading(t) => {
+                    out.push_str(heading);
+                    out.push_str(&runs(&[Inline::Text(t.clone())]));
+                    out.push('\n');
+                }
+                Block::Para(r) => {
+                    out.push_str(&runs(r));
+                    out.push('\n');
+                }
+                Block::Bullets(items) => {
+                    for item in items {
+                        out.push_str(bullet);
+                        out.push_str(&runs(item));
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The text alone, for sizes and tests.
     pub fn plain(&self) -> String {
         let mut out = String::new();

@@ -2,36 +2,12 @@
 //! markup or HTML from the repository takes effect, no `@name` pings a
 //! person or team, no `#12` links (and notifies) another issue.
 
-use super::doc::{Block, Doc, Inline};
+use super::doc::{Doc, Inline};
 use crate::github;
 
 /// The document as Markdown.
 pub fn render(doc: &Doc) -> String {
-    let mut out = String::new();
-    for (i, b) in doc.blocks.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        match b {
-            Block::Heading(t) => {
-                out.push_str("### ");
-                out.push_str(&inline_text(t));
-                out.push('\n');
-            }
-            Block::Para(runs) => {
-                out.push_str(&runs_text(runs));
-                out.push('\n');
-            }
-            Block::Bullets(items) => {
-                for item in items {
-                    out.push_str("- ");
-                    out.push_str(&runs_text(item));
-                    out.push('\n');
-                }
-            }
-        }
-    }
-    out
+    doc.render_lines("### ", "- ", runs_text)
 }
 
 fn runs_text(runs: &[Inline]) -> String {

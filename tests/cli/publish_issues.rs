@@ -394,6 +394,15 @@ fn jira_repo(site: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Jira Server's search answers `status` with `answer`.
+fn mount_jira_search(gh: &FakeGitHub, status: u16, answer: Value) {
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path(gh.api("/rest/api/2/search")))
+            .respond_with(json(status, answer)),
+    );
+}
+
 fn publish_jira(gh: &FakeGitHub, repo: &std::path::Path) -> crate::harness::Output {
     let out = gh
         .aegis()
@@ -410,13 +419,10 @@ fn publish_jira(gh: &FakeGitHub, repo: &std::path::Path) -> crate::harness::Outp
 fn jira_server_through_the_same_command() {
     let gh = FakeGitHub::start();
     let repo = jira_repo(&gh.url());
-    gh.mount(
-        Mock::given(method("POST"))
-            .and(path(gh.api("/rest/api/2/search")))
-            .respond_with(json(
-                200,
-                json!({"startAt": 0, "maxResults": 100, "total": 0, "issues": []}),
-            )),
+    mount_jira_search(
+        &gh,
+        200,
+        json!({"startAt": 0, "maxResults": 100, "total": 0, "issues": []}),
     );
     gh.mount(
         Mock::given(method("POST"))
@@ -450,13 +456,10 @@ fn jira_server_through_the_same_command() {
 fn jira_401_says_which_variables_to_check() {
     let gh = FakeGitHub::start();
     let repo = jira_repo(&gh.url());
-    gh.mount(
-        Mock::given(method("POST"))
-            .and(path(gh.api("/rest/api/2/search")))
-            .respond_with(json(
-                401,
-                json!({"errorMessages": ["You are not authenticated."], "errors": {}}),
-            )),
+    mount_jira_search(
+        &gh,
+        401,
+        json!({"errorMessages": ["You are not authenticated."], "errors": {}}),
     );
     let out = publish_jira(&gh, repo.path());
     assert_eq!(out.code, 2);

@@ -48,6 +48,24 @@ fn mount(fake: &Fake, verb: &str, p: &str, status: u16, answer: Value) {
         .mount(&fake.server));
 }
 
+/// The search request of the project's issues, with `more` fields.
+fn search(more: Value) -> Value {
+    let mut v = json!({
+        "jql": "project = \"SEC\" AND labels = \"aegis-poam\" ORDER BY key ASC",
+        "fields": ["summary", "status", "labels", "description"],
+        "maxResults": 100
+    });
+    if let (Some(v), Some(more)) = (v.as_object_mut(), more.as_object()) {
+        v.extend(more.clone());
+    }
+    v
+}
+
+/// Jira Cloud's search finds `issues`.
+fn mount_found(fake: &Fake, issues: Vec<Value>) {
+    mount(fake, "POST", "/rest/api/3/search/jql", 200, page(issues));
+}
+
 /// A search answer holding issues as Jira Cloud documents them.
 fn page(issues: Vec<Value>) -> Value {
     json!({"issues": issues, "isLast": true})
@@ -124,14 +142,7 @@ fn cloud_first_run_creates_and_second_run_writes_nothing() {
         ]
     );
     let reqs = fake.requests();
-    assert_eq!(
-        body(&reqs[0]),
-        json!({
-            "jql": "project = \"SEC\" AND labels = \"aegis-poam\" ORDER BY key ASC",
-            "fields": ["summary", "status", "labels", "description"],
-            "maxResults": 100
-        })
-    );
+    assert_eq!(body(&reqs[0]), search(json!({})));
     for r in &reqs {
         assert_eq!(
             r.headers.get("authorization").and_then(|v| v.to_str().ok()),
@@ -144,15 +155,12 @@ fn cloud_first_run_creates_and_second_run_writes_nothing() {
 
     // Second run: the project holds what the first run made.
     fake.reset();
-    mount(
+    mount_found(
         &fake,
-        "POST",
-        "/rest/api/3/search/jql",
-        200,
-        page(vec![
+        vec![
             as_found("SEC-1", &made[0], "new"),
             as_found("SEC-2", &made[1], "indeterminate"),
-        ]),
+        ],
     );
     let o = run(&mut jira(&fake, 3), &items);
     assert!(o.plan.steps.is_empty(), "{:?}", o.plan.steps);
@@ -173,15 +181,12 @@ fn transitions() -> Value {
 fn a_closed_gap_closes_the_issue_through_a_done_transition_with_a_comment() {
     let fake = Fake::start();
     let made = created(&fake, 3, &[item(A, "AC-2"), item(B, "AC-3")]);
-    mount(
+    mount_found(
         &fake,
-        "POST",
-        "/rest/api/3/search/jql",
-        200,
-        page(vec![
+        vec![
             as_found("SEC-1", &made[0], "new"),
             as_found("SEC-2", &made[1], "new"),
-        ]),
+        ],
     );
     mount(
         &fake,
@@ -256,13 +261,7 @@ fn a_closed_gap_closes_the_issue_through_a_done_transition_with_a_comment() {
 fn without_a_done_transition_the_error_says_what_to_set() {
     let fake = Fake::start();
     let made = created(&fake, 3, &[item(A, "AC-2")]);
-    mount(
-        &fake,
-        "POST",
-        "/rest/api/3/search/jql",
-        200,
-        page(vec![as_found("SEC-1", &made[0], "new")]),
-    );
+    mount_found(&fake, vec![as_found("SEC-1", &made[0], "new")]);
     let only_start = json!({"transitions": [
         {"id": "11", "name": "Start progress",
          "to": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}}}
@@ -295,13 +294,7 @@ fn without_a_done_transition_the_error_says_what_to_set() {
 fn an_item_back_reopens_its_issue() {
     let fake = Fake::start();
     let made = created(&fake, 3, &[item(A, "AC-2")]);
-    mount(
-        &fake,
-        "POST",
-        "/rest/api/3/search/jql",
-        200,
-        page(vec![as_found("SEC-1", &made[0], "done")]),
-    );
+    mount_found(&fake, vec![as_found("SEC-1", &made[0], "done")]);
     let from_done = json!({"transitions": [
         {"id": "41", "name": "Reopen", "to": {"name": "To Do", "statusCategory": {"key": "new"}}}
     ]});
@@ -428,15 +421,7 @@ fn server_v2_requests_carry_the_bearer_token() {
     );
     run(&mut jira(&fake, 2), &[item(A, "AC-2")]);
     let reqs = fake.requests();
-    assert_eq!(
-        body(&reqs[0]),
-        json!({
-            "jql": "project = \"SEC\" AND labels = \"aegis-poam\" ORDER BY key ASC",
-            "fields": ["summary", "status", "labels", "description"],
-            "maxResults": 100,
-            "startAt": 0
-        })
-    );
+    assert_eq!(body(&reqs[0]), search(json!({"startAt": 0})));
     assert_eq!(
         fake.lines(),
         ["POST /rest/api/2/search", "POST /rest/api/2/issue"]

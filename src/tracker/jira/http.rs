@@ -254,14 +254,7 @@ fn jira_message(text: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(text) else {
         return server_text(text.get(..text.len().min(300)).unwrap_or(""));
     };
-    let mut parts: Vec<String> = v
-        .get("errorMessages")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let mut parts = super::strings(v.get("errorMessages"));
     if let Some(errors) = v.get("errors").and_then(Value::as_object) {
         let mut fields: Vec<String> = errors
             .iter()

@@ -228,14 +228,7 @@ impl Jira {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let labels: Vec<String> = fields
-            .get("labels")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect();
+        let labels = strings(fields.get("labels"));
         let poam = labels
             .iter()
             .find(|l| is_poam_id(l))
@@ -273,6 +266,17 @@ impl Jira {
             assignees: Vec::new(),
         })
     }
+}
+
+/// The strings of a JSON array (anything else in it, or a missing array,
+/// counts as nothing).
+pub(crate) fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 fn label_ok(l: &str) -> bool {

@@ -4,34 +4,10 @@
 //! `[links|...]` stay text.
 
 use crate::output::escape;
-use crate::tracker::doc::{Block, Doc, Inline};
+use crate::tracker::doc::{Doc, Inline};
 
 pub fn render(doc: &Doc) -> String {
-    let mut out = String::new();
-    for (i, b) in doc.blocks.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        match b {
-            Block::Heading(t) => {
-                out.push_str("h3. ");
-                out.push_str(&text(t));
-                out.push('\n');
-            }
-            Block::Para(r) => {
-                out.push_str(&runs(r));
-                out.push('\n');
-            }
-            Block::Bullets(items) => {
-                for item in items {
-                    out.push_str("* ");
-                    out.push_str(&runs(item));
-                    out.push('\n');
-                }
-            }
-        }
-    }
-    out
+    doc.render_lines("h3. ", "* ", runs)
 }
 
 fn runs(r: &[Inline]) -> String {
