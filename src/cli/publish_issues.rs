@@ -87,6 +87,13 @@ pub fn run(args: &IssuesArgs) -> anyhow::Result<u8> {
                         .and_then(|g| g.label.clone())
                 })
                 .unwrap_or_else(|| DEFAULT_LABEL.to_string());
+            // The issues list takes labels as a comma-separated list.
+            if label.is_empty() || label.contains(',') {
+                bail!(
+                    "`{}` cannot be the label: it must be one label name, without commas",
+                    crate::output::escape::text(&label)
+                );
+            }
             let (owner, name) = args.github.repository()?;
             Box::new(GitHub::new(args.github.client()?, &owner, &name, &label))
         }

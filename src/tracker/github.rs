@@ -38,11 +38,6 @@ impl GitHub {
         }
     }
 
-    /// The requests sent, and of them writes (for the run's summary).
-    pub fn counts(&self) -> (usize, usize) {
-        self.client.counts()
-    }
-
     fn body(&self, item: &Item) -> String {
         let doc = item.body(MAX_BODY, |d| markdown::render(d).chars().count());
         format!("{MARKER}{} -->\n\n{}", item.id, markdown::render(&doc))
