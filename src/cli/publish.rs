@@ -16,6 +16,10 @@ pub struct Args {
 pub enum Sub {
     /// One sticky PR comment: the compliance delta of the PR and the gate; edited on rerun, left alone when unchanged.
     PrComment(PrCommentArgs),
+    /// The same report as the job summary ($GITHUB_STEP_SUMMARY) and values to $GITHUB_OUTPUT; no token needed.
+    Summary(SummaryArgs),
+    /// Commit the given files to a fixed branch through the Git Data API and create or update one draft PR; nothing when nothing changed.
+    DraftPr(DraftPrArgs),
 }
 
 /// How to reach GitHub; shared by every `publish` subcommand.
@@ -113,9 +117,45 @@ pub struct PrCommentArgs {
     pub comment_author: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The base revision of the delta [default: the event's pull_request.base.sha].
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The head revision of the delta [default: the event's pull_request.head.sha].
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DraftPrArgs {
+    #[command(flatten)]
+    pub github: GitHubArgs,
+    /// The compliance repository, for the report in the PR body.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The branch the files are committed to; one PR from it is kept up to date.
+    #[arg(long, value_name = "NAME")]
+    pub branch: String,
+    /// The PR's title (also the commit message).
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// The branch the PR targets [default: the repository's default branch].
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// Files and folders of the git repository to propose as they are now
+    /// (a missing file is a deletion; a folder also deletes what it no longer holds).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::PrComment(a) => pr_comment(a),
+        Sub::Summary(a) => summary(a),
+        Sub::DraftPr(a) => draft_pr(a),
     }
 }
 
@@ -175,4 +215,178 @@ fn report_body(repo: &RepoArgs, ctx: &Context) -> anyhow::Result<String> {
 
 fn display(p: &Path) -> String {
     crate::output::escape::text(&p.display().to_string()).into_owned()
+}
+
+fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
+    let ctx = context()?;
+    let as_of = args.repo.as_of.unwrap_or_else(Date::today_utc);
+    let posture = github::report::posture(&args.repo.repo, as_of)
+        .with_context(|| format!("cannot run the gate on {}", display(&args.repo.repo)))?;
+    let body = github::report::markdown(&posture, &[], usize::MAX, None);
+    let mut coverage = serde_json::Map::new();
+    for s in &posture.selections {
+        let system = coverage
+            .entry(s.system.clone())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let serde_json::Value::Object(m) = system {
+            m.insert(s.selection.clone(), serde_json::json!(s.coverage));
+        }
+    }
+    let values = vec![
+        (
+            "gate",
+            if posture.passed { "passed" } else { "failed" }.to_string(),
+        ),
+        ("errors", posture.errors.to_string()),
+        ("warnings", posture.warnings.to_string()),
+        ("coverage", serde_json::Value::Object(coverage).to_string()),
+        (
+            "gaps",
+            posture
+                .selections
+                .iter()
+                .map(|s| s.gaps)
+                .sum::<usize>()
+                .to_string(),
+        ),
+    ];
+    match &ctx.step_summary {
+        Some(p) => {
+            let n = github::outputs::append_summary(p, &body)
+                .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY {}", display(p)))?;
+            eprintln!("appended the report to the job summary ({n} bytes)");
+        }
+        None => {
+            eprintln!(
+                "GITHUB_STEP_SUMMARY is not set (not on GitHub Actions): the summary follows"
+            );
+            super::deliver(None, &crate::output::escape::lines(&body))?;
+        }
+    }
+    match &ctx.output {
+        Some(p) => github::outputs::append_outputs(p, &values)
+            .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?,
+        None => {
+            eprintln!("GITHUB_OUTPUT is not set: the step outputs would be:");
+            for (k, v) in &values {
+                eprintln!("  {k}={}", crate::output::escape::text(v));
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
+    let ctx = context()?;
+    let (owner, name) = args.github.repository()?;
+    if !valid_branch(&args.branch) {
+        bail!(
+            "--branch {:?} is not a usable branch name",
+            crate::output::escape::text(&args.branch)
+        );
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = git_root(&args.repo.repo)?;
+    let (files, prune) =
+        github::files::collect(&root, &cwd, &args.paths).map_err(anyhow::Error::msg)?;
+    let mut body = format!("### {}\n\n", github::markdown::text(&args.title));
+    body.push_str("Proposed by `aegis publish draft-pr`");
+    match ctx.run_url() {
+        Some(url) => body.push_str(&format!(" from [this run]({url}).\n\n")),
+        None => body.push_str(".\n\n"),
+    }
+    let as_of = args.repo.as_of.unwrap_or_else(Date::today_utc);
+    match github::report::posture(&args.repo.repo, as_of) {
+        Ok(p) => body.push_str(&github::report::markdown(&p, &[], 40_000, None)),
+        Err(e) => eprintln!(
+            "warning: the PR body has no compliance report: {}",
+            crate::output::escape::text(&format!("{e:#}"))
+        ),
+    }
+    let client = args.github.client()?;
+    let req = github::draft_pr::Request {
+        owner: &owner,
+        repo: &name,
+        branch: &args.branch,
+        base: args.base.as_deref(),
+        title: &args.title,
+        body: &body,
+        commit_message: &args.title,
+        files: &files,
+        prune: &prune,
+    };
+    let out = github::draft_pr::publish(&client, &req)?;
+    for n in &out.notes {
+        eprintln!("{}", crate::output::escape::text(n));
+    }
+    let what = match (out.operation, out.number) {
+        (github::draft_pr::Operation::None, Some(n)) => {
+            format!("PR #{n} is up to date; nothing written")
+        }
+        (github::draft_pr::Operation::None, None) => {
+            "nothing to propose: the base branch already holds these files; nothing written"
+                .to_string()
+        }
+        (op, Some(n)) => format!("{} PR #{n}", op.as_str()),
+        (op, None) => format!("{} the PR", op.as_str()),
+    };
+    let url = out.url.clone().unwrap_or_default();
+    println!(
+        "{}{}",
+        crate::output::escape::text(&what),
+        if url.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", crate::output::escape::text(&url))
+        }
+    );
+    if !out.changed.is_empty() {
+        println!("files that differ from the base branch:");
+        for p in &out.changed {
+            println!("  {}", crate::output::escape::text(p));
+        }
+    }
+    if let Some(p) = &ctx.output {
+        github::outputs::append_outputs(
+            p,
+            &[
+                ("pull-request-operation", out.operation.as_str().to_string()),
+                (
+                    "pull-request-number",
+                    out.number.map(|n| n.to_string()).unwrap_or_default(),
+                ),
+                ("pull-request-url", url),
+            ],
+        )
+        .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?;
+    }
+    Ok(0)
+}
+
+/// A branch name git and GitHub accept (a conservative subset of
+/// `git check-ref-format`).
+fn valid_branch(b: &str) -> bool {
+    !b.is_empty()
+        && b.len() <= 200
+        && !b.starts_with(['/', '-', '.'])
+        && !b.ends_with(['/', '.'])
+        && !b.ends_with(".lock")
+        && !b.contains("..")
+        && !b.contains("//")
+        && !b.contains("@{")
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.'))
+}
+
+/// The working tree root of the git repository holding `repo`.
+fn git_root(repo: &Path) -> anyhow::Result<PathBuf> {
+    let r = gix::discover(repo)
+        .with_context(|| format!("{} is not inside a git repository", display(repo)))?;
+    match r.workdir() {
+        Some(w) => Ok(w.to_path_buf()),
+        None => bail!(
+            "{} is a bare git repository; run in a checkout",
+            display(repo)
+        ),
+    }
 }

@@ -11,6 +11,7 @@ mod gaps;
 mod ingest;
 mod init;
 mod publish;
+mod publish_draft;
 mod report;
 mod schemas;
 mod trust;
