@@ -248,7 +248,6 @@ fn ratchet(
     }
 }
 
-
 /// What the working tree holds for the ratchet.
 enum Disk {
     Written(Ratchet),

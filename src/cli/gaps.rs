@@ -93,10 +93,7 @@ fn with_commit(text: String, c: &crate::workspace::git::Commit, format: Format) 
         ),
         Format::Json => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(mut m)) => {
-                m.insert(
-                    "commit".into(),
-                    serde_json::to_value(c).unwrap_or_default(),
-                );
+                m.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
                 let mut s = serde_json::to_string_pretty(&m).unwrap_or_default();
                 s.push('\n');
                 s

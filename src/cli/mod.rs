@@ -7,6 +7,7 @@ mod crosswalk_import;
 mod crosswalk_infer;
 mod crosswalk_show;
 mod crosswalk_suggest;
+mod diff;
 mod evidence;
 mod findings;
 mod framework;
@@ -70,6 +71,8 @@ pub enum Command {
     Findings(findings::Args),
     /// Import OSCAL system security plans and component definitions into implementations/.
     Oscal(oscal::Args),
+    /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
+    Diff(diff::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
 

@@ -108,7 +108,9 @@ impl Artifact {
     /// Its size in bytes, without reading it.
     pub fn size(&self) -> Result<u64, String> {
         match self {
-            Artifact::Disk(p) => std::fs::metadata(p).map(|m| m.len()).map_err(|e| e.to_string()),
+            Artifact::Disk(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|e| e.to_string()),
             Artifact::Blob { size, .. } => Ok(*size),
         }
     }

@@ -40,7 +40,9 @@ pub enum GitError {
         "{0} is a bare git repository or has no working tree; pass the path of the compliance repository inside a clone"
     )]
     NoWorkTree(PathBuf),
-    #[error("unknown revision `{rev}`: {why}; name a commit, branch or tag (`git log --oneline` lists them), or a date YYYY-MM-DD")]
+    #[error(
+        "unknown revision `{rev}`: {why}; name a commit, branch or tag (`git log --oneline` lists them), or a date YYYY-MM-DD"
+    )]
     UnknownRev { rev: String, why: String },
     #[error(
         "`{rev}` needs history this clone does not have (it is shallow); fetch the full history: `git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout"
@@ -50,7 +52,9 @@ pub enum GitError {
     NoCommitBefore { date: Date },
     #[error("{folder} does not exist at commit {commit}, or holds no aegis.yaml there")]
     NoRepositoryAt { folder: String, commit: String },
-    #[error("cannot read git object {id}: {why}; the repository may be damaged (`git fsck` says more)")]
+    #[error(
+        "cannot read git object {id}: {why}; the repository may be damaged (`git fsck` says more)"
+    )]
     Object { id: String, why: String },
 }
 
@@ -740,7 +744,10 @@ impl std::fmt::Debug for Snapshot {
 /// What a path names in a commit's tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
-    File { oid: ObjectId, size: u64 },
+    File {
+        oid: ObjectId,
+        size: u64,
+    },
     Dir,
     Link,
     Submodule,
@@ -754,7 +761,10 @@ impl Snapshot {
     pub fn entry(&self, rel: &str) -> Result<Entry, String> {
         let repo = self.repo.to_thread_local();
         let mut at = self.tree;
-        let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+        let parts: Vec<&str> = rel
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
         for (i, part) in parts.iter().enumerate() {
             let tree = repo.find_tree(at).map_err(|e| first_line(&e.to_string()))?;
             let Some(e) = tree.find_entry(*part) else {
@@ -795,9 +805,9 @@ impl Snapshot {
         if let Some(h) = lock(&self.cache.hashes).get(&oid) {
             return Ok(h.clone());
         }
-        let bytes = self
-            .read(oid, MAX_ARTIFACT_BYTES)?
-            .ok_or_else(|| format!("the blob is over {MAX_ARTIFACT_BYTES} bytes, too large to hash from git"))?;
+        let bytes = self.read(oid, MAX_ARTIFACT_BYTES)?.ok_or_else(|| {
+            format!("the blob is over {MAX_ARTIFACT_BYTES} bytes, too large to hash from git")
+        })?;
         let h = crate::validate::evidence_hash(&bytes);
         lock(&self.cache.hashes).insert(oid, h.clone());
         Ok(h)
