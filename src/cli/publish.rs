@@ -174,7 +174,18 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         ),
     };
     let (owner, name) = args.github.repository()?;
-    let body = report_body(&args.repo, &ctx)?;
+    let (base, head) = revisions(&args.base, &args.head, &ctx);
+    let Some(base) = base else {
+        bail!("which base? Pass --base REV (on a pull_request event GITHUB_EVENT_PATH says it)");
+    };
+    let report = report(
+        &args.repo,
+        &ctx,
+        Some(base),
+        head,
+        github::report::COMMENT_BUDGET,
+    )?;
+    let body = report.markdown;
     let client = args.github.client()?;
     let author = github::comment::author(&client, args.comment_author.as_deref())?;
     let outcome = github::comment::upsert(&client, &owner, &name, number, &marker, &author, &body)?;
@@ -200,17 +211,127 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The report both the PR comment and the job summary carry.
-fn report_body(repo: &RepoArgs, ctx: &Context) -> anyhow::Result<String> {
-    let as_of = repo.as_of.unwrap_or_else(Date::today_utc);
-    let posture = github::report::posture(&repo.repo, as_of)
-        .with_context(|| format!("cannot run the gate on {}", display(&repo.repo)))?;
-    Ok(github::report::markdown(
-        &posture,
-        &[],
-        github::report::COMMENT_BUDGET,
-        ctx.run_url().as_deref(),
-    ))
+/// BASE and HEAD: the flags, else the pull request of the event (HEAD
+/// defaults to the working tree when there is no event either).
+fn revisions(
+    base: &Option<String>,
+    head: &Option<String>,
+    ctx: &Context,
+) -> (Option<String>, Option<String>) {
+    let pr = ctx.pull_request.as_ref();
+    let from_event = |f: fn(&github::context::PullRequestEvent) -> &String| {
+        pr.map(f).filter(|s| !s.is_empty()).cloned()
+    };
+    (
+        base.clone().or_else(|| from_event(|p| &p.base_sha)),
+        head.clone().or_else(|| from_event(|p| &p.head_sha)),
+    )
+}
+
+/// What `pr-comment` and `summary` publish.
+struct Published {
+    markdown: String,
+    /// `name=value` for $GITHUB_OUTPUT.
+    values: Vec<(&'static str, String)>,
+}
+
+/// The compliance delta BASE...HEAD (from their merge base) when there is
+/// a base, else the gate on the working tree; Markdown within `budget`
+/// characters, pointing at the run's summary when cut.
+fn report(
+    repo: &RepoArgs,
+    ctx: &Context,
+    base: Option<String>,
+    head: Option<String>,
+    budget: usize,
+) -> anyhow::Result<Published> {
+    let mut coverage = serde_json::Map::new();
+    let mut put = |system: &str, selection: &str, pct: Option<f64>| {
+        let entry = coverage
+            .entry(system.to_string())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let (serde_json::Value::Object(m), Some(p)) = (entry, pct) {
+            m.insert(selection.to_string(), serde_json::json!(p));
+        }
+    };
+    let Some(base) = base else {
+        let as_of = repo.as_of.unwrap_or_else(Date::today_utc);
+        let posture = github::report::posture(&repo.repo, as_of)
+            .with_context(|| format!("cannot run the gate on {}", display(&repo.repo)))?;
+        for s in &posture.selections {
+            put(&s.system, &s.selection, Some(s.coverage));
+        }
+        let values = vec![
+            ("gate", passed(posture.passed)),
+            ("errors", posture.errors.to_string()),
+            ("warnings", posture.warnings.to_string()),
+            ("coverage", serde_json::Value::Object(coverage).to_string()),
+            (
+                "gaps",
+                posture
+                    .selections
+                    .iter()
+                    .map(|s| s.gaps)
+                    .sum::<usize>()
+                    .to_string(),
+            ),
+        ];
+        let markdown = github::report::markdown(&posture, &[], budget, ctx.run_url().as_deref());
+        return Ok(Published { markdown, values });
+    };
+    let range = crate::history::Range {
+        base,
+        head,
+        merge_base: true,
+    };
+    let delta =
+        crate::history::delta::compare(&repo.repo, &range, repo.as_of).with_context(|| {
+            format!(
+                "cannot compare {} in {}",
+                range_label(&range),
+                display(&repo.repo)
+            )
+        })?;
+    for c in &delta.coverage {
+        put(&c.system, &c.selection, c.after);
+    }
+    let gaps: usize = delta.coverage.iter().filter_map(|c| c.gaps_after).sum();
+    let values = vec![
+        ("gate", passed(delta.gate.passed)),
+        ("errors", delta.gate.errors.to_string()),
+        ("warnings", delta.gate.warnings.to_string()),
+        ("coverage", serde_json::Value::Object(coverage).to_string()),
+        ("gaps", gaps.to_string()),
+        ("gaps-opened", delta.gaps_opened.len().to_string()),
+        ("gaps-closed", delta.gaps_closed.len().to_string()),
+    ];
+    let full = github::markdown::no_mentions(&crate::history::delta::markdown(&delta, usize::MAX));
+    let markdown = if full.chars().count() <= budget {
+        full
+    } else {
+        let note = match ctx.run_url() {
+            Some(url) => format!(
+                "\n_Cut to fit GitHub's size limit: the full report is in [the run's summary]({url})._\n"
+            ),
+            None => "\n_Cut to fit GitHub's size limit: `aegis diff` gives the full report._\n"
+                .to_string(),
+        };
+        let cut = crate::history::delta::markdown(
+            &delta,
+            budget.saturating_sub(note.chars().count() + 100),
+        );
+        format!("{}{note}", github::markdown::no_mentions(&cut))
+    };
+    Ok(Published { markdown, values })
+}
+
+fn passed(p: bool) -> String {
+    if p { "passed" } else { "failed" }.to_string()
+}
+
+fn range_label(r: &crate::history::Range) -> String {
+    crate::output::escape::text(&format!("{}...{}", r.base, r.head.as_deref().unwrap_or("")))
+        .into_owned()
 }
 
 fn display(p: &Path) -> String {
@@ -219,40 +340,12 @@ fn display(p: &Path) -> String {
 
 fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
     let ctx = context()?;
-    let as_of = args.repo.as_of.unwrap_or_else(Date::today_utc);
-    let posture = github::report::posture(&args.repo.repo, as_of)
-        .with_context(|| format!("cannot run the gate on {}", display(&args.repo.repo)))?;
-    let body = github::report::markdown(&posture, &[], usize::MAX, None);
-    let mut coverage = serde_json::Map::new();
-    for s in &posture.selections {
-        let system = coverage
-            .entry(s.system.clone())
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        if let serde_json::Value::Object(m) = system {
-            m.insert(s.selection.clone(), serde_json::json!(s.coverage));
-        }
-    }
-    let values = vec![
-        (
-            "gate",
-            if posture.passed { "passed" } else { "failed" }.to_string(),
-        ),
-        ("errors", posture.errors.to_string()),
-        ("warnings", posture.warnings.to_string()),
-        ("coverage", serde_json::Value::Object(coverage).to_string()),
-        (
-            "gaps",
-            posture
-                .selections
-                .iter()
-                .map(|s| s.gaps)
-                .sum::<usize>()
-                .to_string(),
-        ),
-    ];
+    let (base, head) = revisions(&args.base, &args.head, &ctx);
+    // The job summary holds 1 MiB; append_summary cuts to what is left.
+    let Published { markdown, values } = report(&args.repo, &ctx, base, head, 1_000_000)?;
     match &ctx.step_summary {
         Some(p) => {
-            let n = github::outputs::append_summary(p, &body)
+            let n = github::outputs::append_summary(p, &markdown)
                 .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY {}", display(p)))?;
             eprintln!("appended the report to the job summary ({n} bytes)");
         }
@@ -260,7 +353,7 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
             eprintln!(
                 "GITHUB_STEP_SUMMARY is not set (not on GitHub Actions): the summary follows"
             );
-            super::deliver(None, &crate::output::escape::lines(&body))?;
+            super::deliver(None, &crate::output::escape::lines(&markdown))?;
         }
     }
     match &ctx.output {

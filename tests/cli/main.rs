@@ -8,6 +8,7 @@ mod codes;
 mod crosswalk;
 mod crosswalk_suggest;
 mod gaps;
+mod history;
 mod ingest;
 mod init;
 mod publish;
