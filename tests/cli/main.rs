@@ -13,6 +13,7 @@ mod ingest;
 mod init;
 mod publish;
 mod publish_draft;
+mod publish_stale;
 mod report;
 mod schemas;
 mod trust;
