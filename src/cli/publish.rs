@@ -442,6 +442,9 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         eprintln!("{}", crate::output::escape::text(n));
     }
     let what = match (out.operation, out.number) {
+        (op, _) if client.dry_run() && op != github::draft_pr::Operation::None => {
+            format!("dry run: nothing written; the PR would be {}", op.as_str())
+        }
         (github::draft_pr::Operation::None, Some(n)) => {
             format!("PR #{n} is up to date; nothing written")
         }

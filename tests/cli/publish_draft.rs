@@ -444,3 +444,35 @@ fn paths_outside_the_repository_are_refused() {
     );
     assert!(gh.requests().is_empty());
 }
+
+#[test]
+fn dry_run_plans_without_writing() {
+    let dir = checkout();
+    let gh = FakeGitHub::start();
+    mount_repo(&gh, None, json!([]));
+    let out = gh
+        .aegis()
+        .current_dir(dir.path())
+        .args([
+            "publish",
+            "draft-pr",
+            "--github-repo",
+            "octo/compliance",
+            "--branch",
+            "aegis/ingest",
+            "--title",
+            "Scan drift",
+            "--as-of",
+            AS_OF,
+            "--dry-run",
+            "reports",
+        ])
+        .run();
+    assert_no_token(&out);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(gh.writes(), []);
+    snapshot!(
+        "draft_pr_dry_run",
+        format!("{}---\n{}", out.stdout, out.stderr)
+    );
+}
