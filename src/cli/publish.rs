@@ -203,6 +203,8 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         ),
     };
     let (owner, name) = args.github.repository()?;
+    // No token, no work: say so before comparing two commits.
+    let client = args.github.client()?;
     let (base, head) = revisions(&args.base, &args.head, &ctx);
     let Some(base) = base else {
         bail!("which base? Pass --base REV (on a pull_request event GITHUB_EVENT_PATH says it)");
@@ -215,7 +217,6 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         github::report::COMMENT_BUDGET,
     )?;
     let body = report.markdown;
-    let client = args.github.client()?;
     let author = github::comment::author(&client, args.comment_author.as_deref())?;
     let outcome = github::comment::upsert(&client, &owner, &name, number, &marker, &author, &body)?;
     use github::comment::Outcome;
@@ -411,6 +412,7 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
     let root = git_root(&args.repo.repo)?;
     let (files, prune) =
         github::files::collect(&root, &cwd, &args.paths).map_err(anyhow::Error::msg)?;
+    let client = args.github.client()?;
     let mut body = format!("### {}\n\n", github::markdown::text(&args.title));
     body.push_str("Proposed by `aegis publish draft-pr`");
     match ctx.run_url() {
@@ -425,7 +427,6 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
             crate::output::escape::text(&format!("{e:#}"))
         ),
     }
-    let client = args.github.client()?;
     let req = github::draft_pr::Request {
         owner: &owner,
         repo: &name,
