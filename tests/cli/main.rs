@@ -14,6 +14,7 @@ mod init;
 mod publish;
 mod publish_draft;
 mod publish_issues;
+mod publish_stale;
 mod report;
 mod schemas;
 mod trust;
