@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod action;
 mod check;
 mod codes;
 mod crosswalk;
