@@ -265,7 +265,9 @@ mod tests {
                 "{}",
                 w.file
             );
-            assert!(!w.text.contains("{{"), "{} keeps a placeholder", w.file);
+            // `${{ }}` is GitHub's; `{{name}}` would be a placeholder left over.
+            let ours = w.text.replace("${{", "");
+            assert!(!ours.contains("{{"), "{} keeps a placeholder", w.file);
         }
     }
 

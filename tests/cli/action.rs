@@ -479,7 +479,7 @@ fn install_refuses_a_version_it_can_neither_download_nor_build() {
     );
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("aegis 0.3.0 has no verified binary for x86_64-unknown-linux-gnu in action/checksums.txt, and this action's source is aegis 0.4.0"), "{text}");
-    let (code, text, _) = sb.step("plan", &[("AEGIS_VERSION", "0.4; rm -rf /")]);
+    let (code, text, _) = sb.step("plan", &[("AEGIS_VERSION", "0.4; echo injected")]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("is not a version number"), "{text}");
 }
@@ -502,20 +502,26 @@ fn run_passes_arguments_literally_and_keeps_the_exit_code() {
     let work = sb.path("work");
     std::fs::create_dir_all(&work).expect("mkdir");
     let outputs = sb.path("run-outputs");
-    let out = Command::new("bash")
-        .arg(sb.path("act/action/run.sh"))
-        .current_dir(&work)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("SANDBOX", sb.dir.path())
-        .env("GITHUB_OUTPUT", &outputs)
-        .env("AEGIS_BIN", &fake)
-        .env("AEGIS_COMMAND", "check")
-        .env("AEGIS_ARGS", " .  --as-of\t2026-06-01 $HOME * ")
-        .env("AEGIS_SARIF_FILE", "aegis.sarif")
-        .env("GITHUB_TOKEN", "t0ken")
-        .output()
-        .expect("run bash");
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(sb.path("act/action/run.sh"))
+            .current_dir(&work)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SANDBOX", sb.dir.path())
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("AEGIS_BIN", &fake);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run bash")
+    };
+    let out = run(&[
+        ("AEGIS_COMMAND", "check"),
+        ("AEGIS_ARGS", " .  --as-of\t2026-06-01 $HOME * "),
+        ("AEGIS_SARIF_FILE", "aegis.sarif"),
+        ("GITHUB_TOKEN", "t0ken"),
+    ]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -539,13 +545,11 @@ fn run_passes_arguments_literally_and_keeps_the_exit_code() {
         )
     );
     // Not an aegis command: refused before anything runs.
-    let out = Command::new("bash")
-        .arg(sb.path("act/action/run.sh"))
-        .current_dir(&work)
-        .env("AEGIS_BIN", &fake)
-        .env("AEGIS_COMMAND", "check; curl evil")
-        .env("GITHUB_OUTPUT", &outputs)
-        .output()
-        .expect("run bash");
+    let out = run(&[("AEGIS_COMMAND", "check; curl evil")]);
     assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(sb.path("calls")).expect("calls"),
+        calls,
+        "aegis ran"
+    );
 }

@@ -31,6 +31,14 @@ fn init(dir: &Path, extra: &[&str]) -> crate::harness::Output {
         .run()
 }
 
+fn init_folder(dir: &Path, folder: &str) -> crate::harness::Output {
+    Aegis::new()
+        .args(["init", folder])
+        .current_dir(dir)
+        .redact(dir, "[TEMP]")
+        .run()
+}
+
 #[test]
 fn init_then_check_exits_0() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -119,11 +127,7 @@ fn init_in_a_monorepo_folder_writes_scoped_workflows_at_the_git_root() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mono = dir.path().join("mono");
     std::fs::create_dir_all(mono.join(".git")).expect("mkdir .git");
-    let out = Aegis::new()
-        .args(["init", "mono/apps/compliance"])
-        .current_dir(dir.path())
-        .redact(dir.path(), "[TEMP]")
-        .run();
+    let out = init_folder(dir.path(), "mono/apps/compliance");
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("init_monorepo_stderr", out.stderr);
     let root_files: Vec<String> = files_under(&mono.join(".github"));
@@ -161,11 +165,7 @@ fn init_keeps_an_existing_workflow_and_writes_its_own_beside_it() {
     std::fs::create_dir_all(mono.join(".git")).expect("mkdir .git");
     std::fs::create_dir_all(&workflows).expect("mkdir workflows");
     std::fs::write(workflows.join("aegis-ops.yml"), "# mine\n").expect("write");
-    let out = Aegis::new()
-        .args(["init", "mono/ops"])
-        .current_dir(dir.path())
-        .redact(dir.path(), "[TEMP]")
-        .run();
+    let out = init_folder(dir.path(), "mono/ops");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         std::fs::read_to_string(workflows.join("aegis-ops.yml")).expect("read"),
