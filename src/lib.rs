@@ -12,6 +12,8 @@ pub mod digest;
 pub mod evidence;
 pub mod excerpt;
 pub mod fetch;
+pub mod github;
+pub mod history;
 pub mod import;
 pub mod ingest;
 pub mod init;

@@ -7,17 +7,21 @@ mod crosswalk_import;
 mod crosswalk_infer;
 mod crosswalk_show;
 mod crosswalk_suggest;
+mod diff;
 mod evidence;
 mod findings;
 mod framework;
 mod gaps;
 mod gate;
+mod history;
 mod ingest;
 mod init;
 mod report;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
+// GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
+pub mod publish;
 
 use clap::{Parser, Subcommand};
 
@@ -70,6 +74,12 @@ pub enum Command {
     Findings(findings::Args),
     /// Import OSCAL system security plans and component definitions into implementations/.
     Oscal(oscal::Args),
+    /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
+    Publish(publish::Args),
+    /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
+    Diff(diff::Args),
+    /// Coverage, gaps per reason and the gate per system and baseline over the last commits (or a date range), read through git.
+    History(history::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -89,6 +99,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
+        Command::Publish(args) => publish::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::History(args) => history::run(&args),
     }
 }
 

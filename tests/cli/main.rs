@@ -1,5 +1,6 @@
 //! The `aegis` command line, end to end: one binary, a module per subcommand.
 
+mod github;
 mod harness;
 
 mod action;
@@ -8,8 +9,12 @@ mod codes;
 mod crosswalk;
 mod crosswalk_suggest;
 mod gaps;
+mod history;
 mod ingest;
 mod init;
+mod publish;
+mod publish_draft;
+mod publish_stale;
 mod report;
 mod schemas;
 mod trust;
