@@ -3,6 +3,7 @@
 mod github;
 mod harness;
 
+mod action;
 mod check;
 mod codes;
 mod crosswalk;
