@@ -22,6 +22,24 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes a file the user named on the command line (`-o FILE`).
+///
+/// A regular file (or a new one) is written atomically. A path that is
+/// already something else, a device such as `/dev/null` or `/dev/stdout`,
+/// or a named pipe, is written into as it is: renaming a temporary file
+/// over it would replace the device with a plain file (as root, for every
+/// process on the machine).
+pub fn write_output(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            f.write_all(contents)?;
+            f.flush()
+        }
+        _ => write_atomic(path, contents),
+    }
+}
+
 /// Writes only when the content differs; returns whether it wrote.
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
     // A symbolic link is never read through (it may lead out of the
@@ -119,6 +137,35 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    /// `-o /dev/null` once turned the machine's /dev/null into a plain
+    /// file: a named pipe stands in for the device here.
+    #[cfg(unix)]
+    #[test]
+    fn output_into_a_pipe_keeps_the_pipe() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).expect("read the pipe"))
+        };
+        write_output(&fifo, b"report\n").expect("write into the pipe");
+        assert_eq!(reader.join().expect("reader"), b"report\n");
+        let kind = std::fs::symlink_metadata(&fifo)
+            .expect("still there")
+            .file_type();
+        assert!(kind.is_fifo());
+        // A regular file is still replaced atomically.
+        let file = dir.path().join("out.json");
+        write_output(&file, b"{}").expect("write");
+        assert_eq!(std::fs::read(&file).expect("read"), b"{}");
     }
 
     #[cfg(unix)]

@@ -615,7 +615,7 @@ fn run_export(a: &ExportArgs) -> anyhow::Result<u8> {
     };
     let text = escape::json(&text);
     match &a.output {
-        Some(p) => crate::write::write_atomic(p, text.as_bytes())
+        Some(p) => crate::write::write_output(p, text.as_bytes())
             .with_context(|| format!("cannot write {}", p.display()))?,
         None => print_json(&text),
     }

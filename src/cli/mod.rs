@@ -111,7 +111,7 @@ fn deliver(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::io::Write;
     match output {
-        Some(path) => crate::write::write_atomic(path, text.as_bytes())
+        Some(path) => crate::write::write_output(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display())),
         None => {
             let mut out = std::io::stdout().lock();

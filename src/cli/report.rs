@@ -330,7 +330,7 @@ fn write_with_manifest(path: &Path, bytes: &[u8], meta: &Meta, args: &Args) -> a
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .context("--output must name a file")?;
-    crate::write::write_atomic(path, bytes)
+    crate::write::write_output(path, bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     let manifest = Manifest::new(
         meta,
