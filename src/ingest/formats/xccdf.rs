@@ -42,7 +42,7 @@ impl Reader for Xccdf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        xml::pipe(input, path, "xccdf", read_results)
+        xml::pipe_verbatim(input, path, "xccdf", &["fix"], read_results)
     }
 }
 
