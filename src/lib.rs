@@ -18,6 +18,7 @@ pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod remediation;
 pub mod report;
 pub mod schema;
 pub mod sources;

@@ -14,6 +14,7 @@ mod gaps;
 mod gate;
 mod ingest;
 mod init;
+mod remediation;
 mod report;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
@@ -70,6 +71,8 @@ pub enum Command {
     Findings(findings::Args),
     /// Import OSCAL system security plans and component definitions into implementations/.
     Oscal(oscal::Args),
+    /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
+    Remediation(remediation::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
+        Command::Remediation(args) => remediation::run(&args),
     }
 }
 
