@@ -12,6 +12,7 @@ pub mod digest;
 pub mod evidence;
 pub mod excerpt;
 pub mod fetch;
+pub mod github;
 pub mod import;
 pub mod ingest;
 pub mod init;

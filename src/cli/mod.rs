@@ -19,6 +19,8 @@ mod report;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
+// GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
+pub mod publish;
 
 use clap::{Parser, Subcommand};
 
@@ -73,6 +75,8 @@ pub enum Command {
     Oscal(oscal::Args),
     /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
     Remediation(remediation::Args),
+    /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
+    Publish(publish::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -93,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
         Command::Remediation(args) => remediation::run(&args),
+        Command::Publish(args) => publish::run(&args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `aegis` command line, end to end: one binary, a module per subcommand.
 
+mod github;
 mod harness;
 
 mod check;
@@ -9,6 +10,7 @@ mod crosswalk_suggest;
 mod gaps;
 mod ingest;
 mod init;
+mod publish;
 mod report;
 mod schemas;
 mod trust;
