@@ -4,6 +4,7 @@
 //! the repository, `validate::run` checks it into the model, an assessment
 //! stage (gaps, later) judges it, and `output::render` reports it.
 
+pub mod approval;
 pub mod assess;
 pub mod cli;
 pub mod crosswalk;

@@ -14,6 +14,7 @@ mod gaps;
 mod gate;
 mod ingest;
 mod init;
+mod policy;
 mod remediation;
 mod report;
 mod schemas;
@@ -75,6 +76,8 @@ pub enum Command {
     Oscal(oscal::Args),
     /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
     Remediation(remediation::Args),
+    /// Policies: record approvals from pull request reviews.
+    Policy(policy::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
 }
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
         Command::Remediation(args) => remediation::run(&args),
+        Command::Policy(args) => policy::run(&args),
         Command::Publish(args) => publish::run(&args),
     }
 }

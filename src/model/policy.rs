@@ -72,9 +72,12 @@ pub struct PlanApproval {
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub approved_by: Vec<Approver>,
+    /// When the latest approving review counted was submitted.
     pub approved_at: When,
+    /// The pull request whose reviews approved it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<u64>,
+    /// The commit that merged it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
 }
@@ -88,9 +91,12 @@ pub struct Approval {
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub approved_by: Vec<Approver>,
+    /// When the latest approving review counted was submitted.
     pub approved_at: When,
+    /// The pull request whose reviews approved it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<u64>,
+    /// The commit that merged it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
 }
@@ -99,6 +105,10 @@ pub struct Approval {
 #[serde(deny_unknown_fields)]
 pub struct Approver {
     pub login: String,
+    /// The pull request review that approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_id: Option<u64>,
+    /// The commit the review approved (the pull request's merged head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
