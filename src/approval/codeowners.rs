@@ -9,8 +9,10 @@
 //! gitignore's rules, as used here: a pattern with a `/` at its start or
 //! in its middle is anchored at the repository root, otherwise it matches
 //! a name at any depth; a trailing `/` matches directories only; a
-//! pattern that matches a directory owns everything below it; `*` and `?`
-//! match within one path segment, `**` any number of segments.
+//! pattern that names a directory owns everything below it, but one whose
+//! last segment has a wildcard matches only at that level (GitHub's
+//! `docs/*` example); `*` and `?` match within one path segment, `**` any
+//! number of segments.
 //!
 //! (The `ignore` crate's gitignore matcher was not used: it implements
 //! `!` negation and character classes, which GitHub rejects, and answers
@@ -105,10 +107,14 @@ pub fn matches(pattern: &str, path: &str) -> bool {
     }
     let pat: Vec<&str> = body.split('/').collect();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // A directory the pattern names owns what is below it; a wildcard in
+    // the last segment matches only what is at that level (GitHub:
+    // `docs/*` owns docs/a.md, not docs/b/c.md).
+    let names_dirs = !pat.last().is_some_and(|l| l.contains(['*', '?'])) || body == "**";
     // A match on the path, or on a directory above it (which owns it).
     for k in 1..=segs.len() {
         let is_dir = k < segs.len();
-        if dir_only && !is_dir {
+        if (dir_only && !is_dir) || (is_dir && !names_dirs) {
             continue;
         }
         let prefix = &segs[..k];
@@ -186,8 +192,14 @@ mod tests {
         assert!(matches("policies/**/*.md", "policies/a/b/c.md"));
         assert!(matches("policies/**/*.md", "policies/c.md"));
         assert!(matches("/policies/acc?ss.md", "policies/access.md"));
-        assert!(!matches("Policies/", "policies/access.md"), "case-sensitive");
-        assert!(!matches("apps/", "apps"), "a trailing / matches directories only");
+        assert!(
+            !matches("Policies/", "policies/access.md"),
+            "case-sensitive"
+        );
+        assert!(
+            !matches("apps/", "apps"),
+            "a trailing / matches directories only"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ impl Git {
             )
         })?;
         let Some(work) = repo.workdir() else {
-            return Err("the git repository has no work tree (a bare clone); run this in a checkout".into());
+            return Err(
+                "the git repository has no work tree (a bare clone); run this in a checkout".into(),
+            );
         };
         let work = work.canonicalize().map_err(|e| e.to_string())?;
         let root = root.canonicalize().map_err(|e| e.to_string())?;
@@ -79,10 +81,7 @@ impl Git {
             .try_into_commit()
             .map_err(|_| format!("{sha} is not a commit"))?;
         let tree = commit.tree().map_err(|e| e.to_string())?;
-        let Some(entry) = tree
-            .lookup_entry_by_path(path)
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(entry) = tree.lookup_entry_by_path(path).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
         if !entry.mode().is_blob() {

@@ -26,7 +26,7 @@ pub struct Options<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    GitHub(#[from] github::Error),
+    GitHub(#[from] Box<github::Error>),
     #[error(transparent)]
     Load(#[from] crate::workspace::LoadError),
     #[error("{0}")]
@@ -165,7 +165,9 @@ pub fn sync(client: &Client, opts: &Options) -> Result<Report, Error> {
     let repo_path = github::path::repo(opts.owner, opts.name);
 
     // The pull request that merged the commit.
-    let pulls: Vec<Pull> = client.get_all(&format!("{repo_path}/commits/{commit}/pulls"))?;
+    let pulls: Vec<Pull> = client
+        .get_all(&format!("{repo_path}/commits/{commit}/pulls"))
+        .map_err(Box::new)?;
     let merged: Vec<&Pull> = pulls.iter().filter(|p| p.merged_at.is_some()).collect();
     let Some(pull) = merged
         .iter()
@@ -178,7 +180,9 @@ pub fn sync(client: &Client, opts: &Options) -> Result<Report, Error> {
     let n = pull.number;
 
     // What it changed, among the records that need approval.
-    let files: Vec<PullFile> = client.get_all(&format!("{repo_path}/pulls/{n}/files"))?;
+    let files: Vec<PullFile> = client
+        .get_all(&format!("{repo_path}/pulls/{n}/files"))
+        .map_err(Box::new)?;
     let changed: BTreeSet<&str> = files
         .iter()
         .flat_map(|f| std::iter::once(f.filename.as_str()).chain(f.previous_filename.as_deref()))
@@ -253,17 +257,18 @@ pub fn sync(client: &Client, opts: &Options) -> Result<Report, Error> {
     let owners = read_codeowners(&git, &pull.base.sha, &mut report.notes);
 
     // Reviews, and who may not approve their own change.
-    let all: Vec<Review> = client.get_all(&format!("{repo_path}/pulls/{n}/reviews"))?;
+    let all: Vec<Review> = client
+        .get_all(&format!("{repo_path}/pulls/{n}/reviews"))
+        .map_err(Box::new)?;
     let latest = reviews::latest_opinionated(&all);
     let mut own: BTreeMap<String, &'static str> = BTreeMap::new();
     if let Some(u) = pull.user.as_ref().filter(|u| !u.login.is_empty()) {
         own.insert(u.login.to_ascii_lowercase(), "is the pull request's author");
     }
     if !pull.head.sha.is_empty()
-        && let Some(c) = client.get_optional::<CommitInfo>(&format!(
-            "{repo_path}/commits/{}",
-            segment(&pull.head.sha)
-        ))?
+        && let Some(c) = client
+            .get_optional::<CommitInfo>(&format!("{repo_path}/commits/{}", segment(&pull.head.sha)))
+            .map_err(Box::new)?
     {
         for u in [c.author, c.committer].into_iter().flatten() {
             // `web-flow` commits for GitHub's web editor, not a person.

@@ -296,7 +296,10 @@ fn merge_drift(total: &mut Drift, d: Drift) {
     }
 }
 
-pub(crate) fn pick_system(config: &crate::model::Config, wanted: Option<&str>) -> Result<SystemId, RunError> {
+pub(crate) fn pick_system(
+    config: &crate::model::Config,
+    wanted: Option<&str>,
+) -> Result<SystemId, RunError> {
     let ids: Vec<String> = config.systems.iter().map(|s| s.id.0.clone()).collect();
     match wanted {
         Some(w) if ids.iter().any(|i| i == w) => Ok(SystemId(w.to_string())),

@@ -31,7 +31,10 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "FindingsSettings::is_default")]
     pub findings: FindingsSettings,
     /// Remediation plans (`aegis remediation plan`): the approvals each risk class needs.
-    #[serde(default, skip_serializing_if = "super::RemediationSettings::is_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "super::RemediationSettings::is_default"
+    )]
     pub remediation: super::RemediationSettings,
 }
 

@@ -10,17 +10,7 @@ use std::collections::BTreeMap;
 /// How risky applying a fix is: the class decides how many approvals the
 /// plan needs (`remediation.approvals` in aegis.yaml).
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum RiskClass {

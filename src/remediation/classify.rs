@@ -88,9 +88,15 @@ pub fn classify(rule: &str, title: Option<&str>, fixes: &[Fix]) -> (RiskClass, S
     };
     let word = |f: &Option<String>| f.as_deref().map(str::to_ascii_lowercase);
     if judged.iter().any(|f| f.reboot == Some(true)) {
-        return (RiskClass::High, "a fix needs a reboot (reboot=\"true\")".into());
+        return (
+            RiskClass::High,
+            "a fix needs a reboot (reboot=\"true\")".into(),
+        );
     }
-    if judged.iter().any(|f| word(&f.disruption).as_deref() == Some("high")) {
+    if judged
+        .iter()
+        .any(|f| word(&f.disruption).as_deref() == Some("high"))
+    {
         return (RiskClass::High, "a fix's disruption is high".into());
     }
     let name = format!(
@@ -111,7 +117,8 @@ pub fn classify(rule: &str, title: Option<&str>, fixes: &[Fix]) -> (RiskClass, S
         return (RiskClass::Medium, "a fix's disruption is medium".into());
     }
     if let Some(s) = judged.iter().find_map(|f| {
-        word(&f.strategy).filter(|s| matches!(s.as_str(), "enable" | "disable" | "patch" | "update"))
+        word(&f.strategy)
+            .filter(|s| matches!(s.as_str(), "enable" | "disable" | "patch" | "update"))
     }) {
         return (
             RiskClass::Medium,
@@ -139,17 +146,14 @@ pub fn classify(rule: &str, title: Option<&str>, fixes: &[Fix]) -> (RiskClass, S
     }
     let low = !judged.is_empty()
         && judged.iter().all(|f| {
-            matches!(
-                word(&f.strategy).as_deref(),
-                Some("configure" | "restrict")
-            ) && word(&f.disruption).as_deref() == Some("low")
+            matches!(word(&f.strategy).as_deref(), Some("configure" | "restrict"))
+                && word(&f.disruption).as_deref() == Some("low")
                 && f.reboot != Some(true)
         });
     if low {
         return (
             RiskClass::Low,
-            "a configuration value: configure/restrict strategy, low disruption, no reboot"
-                .into(),
+            "a configuration value: configure/restrict strategy, low disruption, no reboot".into(),
         );
     }
     (
@@ -184,16 +188,61 @@ mod tests {
     fn each_signal_decides_in_order() {
         let low = fix(SH, "restrict", "low", false, "echo x > /etc/x");
         let c = |rule: &str, fixes: &[Fix]| classify(rule, None, fixes).0;
-        assert_eq!(c("xccdf_org.ssgproject.content_rule_coredump_disable_storage", &[low.clone()]), RiskClass::Low);
-        assert_eq!(c("r", &[fix(SH, "restrict", "low", true, "")]), RiskClass::High);
-        assert_eq!(c("r", &[fix(SH, "restrict", "high", false, "")]), RiskClass::High);
-        assert_eq!(c("xccdf_org.ssgproject.content_rule_accounts_password_pam_minlen", &[low.clone()]), RiskClass::High);
-        assert_eq!(c("xccdf_org.ssgproject.content_rule_sshd_set_idle_timeout", &[low.clone()]), RiskClass::High);
-        assert_eq!(c("r", &[fix(SH, "restrict", "medium", false, "")]), RiskClass::Medium);
-        assert_eq!(c("r", &[fix(SH, "enable", "low", false, "")]), RiskClass::Medium);
-        assert_eq!(c("xccdf_org.ssgproject.content_rule_package_aide_installed", &[low.clone()]), RiskClass::Medium);
-        assert_eq!(c("r", &[fix(SH, "configure", "low", false, "systemctl restart x")]), RiskClass::Medium);
-        assert_eq!(c("r", &[Fix::text("Edit the file.".into())]), RiskClass::High);
+        assert_eq!(
+            c(
+                "xccdf_org.ssgproject.content_rule_coredump_disable_storage",
+                std::slice::from_ref(&low)
+            ),
+            RiskClass::Low
+        );
+        assert_eq!(
+            c("r", &[fix(SH, "restrict", "low", true, "")]),
+            RiskClass::High
+        );
+        assert_eq!(
+            c("r", &[fix(SH, "restrict", "high", false, "")]),
+            RiskClass::High
+        );
+        assert_eq!(
+            c(
+                "xccdf_org.ssgproject.content_rule_accounts_password_pam_minlen",
+                std::slice::from_ref(&low)
+            ),
+            RiskClass::High
+        );
+        assert_eq!(
+            c(
+                "xccdf_org.ssgproject.content_rule_sshd_set_idle_timeout",
+                std::slice::from_ref(&low)
+            ),
+            RiskClass::High
+        );
+        assert_eq!(
+            c("r", &[fix(SH, "restrict", "medium", false, "")]),
+            RiskClass::Medium
+        );
+        assert_eq!(
+            c("r", &[fix(SH, "enable", "low", false, "")]),
+            RiskClass::Medium
+        );
+        assert_eq!(
+            c(
+                "xccdf_org.ssgproject.content_rule_package_aide_installed",
+                std::slice::from_ref(&low)
+            ),
+            RiskClass::Medium
+        );
+        assert_eq!(
+            c(
+                "r",
+                &[fix(SH, "configure", "low", false, "systemctl restart x")]
+            ),
+            RiskClass::Medium
+        );
+        assert_eq!(
+            c("r", &[Fix::text("Edit the file.".into())]),
+            RiskClass::High
+        );
         assert_eq!(c("r", &[]), RiskClass::High);
         // Other systems do not decide when a rendered one is there.
         let puppet = fix("urn:xccdf:fix:script:puppet", "enable", "high", true, "");

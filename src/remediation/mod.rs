@@ -103,7 +103,11 @@ pub fn fix_kind(system: &str) -> &str {
         "urn:redhat:anaconda:pre" => "anaconda",
         "urn:redhat:osbuild:blueprint" => "blueprint",
         "urn:xccdf:fix:script:bootc" => "bootc",
-        _ => s.rsplit(':').next().filter(|p| !p.is_empty()).unwrap_or("unknown"),
+        _ => s
+            .rsplit(':')
+            .next()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("unknown"),
     }
 }
 
@@ -234,9 +238,7 @@ pub enum PlanError {
     NoInput,
     #[error("cannot render the plan: {0}")]
     Render(String),
-    #[error(
-        "another aegis process is writing to {0}; run this again once it has finished"
-    )]
+    #[error("another aegis process is writing to {0}; run this again once it has finished")]
     Busy(String),
     #[error("cannot write {path}: {source}")]
     Write {
@@ -294,12 +296,9 @@ pub fn make(
     if files.is_empty() {
         return Err(PlanError::NoInput);
     }
-    let plan = build(
-        &system,
-        &files,
-        &config.remediation.approvals,
-        &|r| mapper.map(r, system_model).0,
-    );
+    let plan = build(&system, &files, &config.remediation.approvals, &|r| {
+        mapper.map(r, system_model).0
+    });
     let rendered = render(&plan).map_err(PlanError::Render)?;
     Ok((plan, rendered))
 }

@@ -70,8 +70,8 @@ fn yaml_options() -> serde_saphyr::Options {
 /// it parses as a list of mappings.
 fn tasks_in(indented: &str) -> Result<usize, String> {
     let doc = format!("tasks:\n{indented}");
-    let v: serde_json::Value = serde_saphyr::from_str_with_options(&doc, yaml_options())
-        .map_err(|e| {
+    let v: serde_json::Value =
+        serde_saphyr::from_str_with_options(&doc, yaml_options()).map_err(|e| {
             let plain = e.render_with_options(serde_saphyr::render_options! {
                 snippets: serde_saphyr::SnippetMode::Off,
             });
@@ -274,7 +274,11 @@ fn document(plan: &Plan, files: &Files, left_out: &LeftOut) -> Result<String, St
     let _ = writeln!(
         out,
         "Made by `aegis remediation plan` from {} scan file{} of system {}. Aegis never touches a host: review this plan and approve it in a pull request. Each risk class needs the approvals below, so the plan as a whole needs {}. Then run the playbooks or scripts yourself.\n",
-        f.scans.iter().map(|s| &s.sha256).collect::<std::collections::BTreeSet<_>>().len(),
+        f.scans
+            .iter()
+            .map(|s| &s.sha256)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         if f.scans.len() == 1 { "" } else { "s" },
         systems.join(", "),
         f.required_approvals(),
@@ -289,8 +293,16 @@ fn document(plan: &Plan, files: &Files, left_out: &LeftOut) -> Result<String, St
             class.as_str(),
             items.len(),
             f.classes.get(class).map_or(0, |c| c.approvals),
-            if files.contains_key(&pb) { pb.as_str() } else { "none" },
-            if files.contains_key(&sh) { sh.as_str() } else { "none" },
+            if files.contains_key(&pb) {
+                pb.as_str()
+            } else {
+                "none"
+            },
+            if files.contains_key(&sh) {
+                sh.as_str()
+            } else {
+                "none"
+            },
         );
     }
     if plan.items.is_empty() {
@@ -350,7 +362,11 @@ fn document(plan: &Plan, files: &Files, left_out: &LeftOut) -> Result<String, St
                 "- Fixes: {}; disruption {}; {}",
                 entry.fixes.join(", "),
                 entry.disruption.as_deref().map_or("not stated".into(), md),
-                if entry.reboot { "needs a reboot" } else { "no reboot stated" }
+                if entry.reboot {
+                    "needs a reboot"
+                } else {
+                    "no reboot stated"
+                }
             );
             let _ = writeln!(out, "- Class {}: {}", class.as_str(), md(&item.why));
             for fix in &item.fixes {

@@ -2,13 +2,13 @@
 //! parallel), index the records, then run the cross-file rule families.
 //! Every problem is collected; nothing stops at the first one.
 
+pub mod approvals;
 mod config;
 mod duplicates;
 mod evidence;
 mod index;
 mod lifecycle;
 mod references;
-pub mod approvals;
 pub mod schema;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};

@@ -193,7 +193,10 @@ impl<'de> Deserialize<'de> for FixDescription {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a list of {label, data} or a map of descriptions")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut fix = None;
                 while let Some(l) = seq.next_element::<Labelled>()? {
                     if fix.is_none() && l.label.get() == Some("fix") {
@@ -202,7 +205,10 @@ impl<'de> Deserialize<'de> for FixDescription {
                 }
                 Ok(FixDescription(fix))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut fix = None;
                 while let Some(k) = map.next_key::<String>()? {
                     let v: Text = map.next_value()?;

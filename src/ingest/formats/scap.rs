@@ -43,6 +43,15 @@
 //! and `stderr` when not empty) as the script's observed value; OVAL
 //! values come from ARF (see [`super::oval`]).
 //!
+//! **Fixes** (for `aegis remediation plan`): a rule's `fix`es (with their
+//! `system`, `complexity`, `disruption`, `reboot` and `strategy`) and
+//! `fixtext`s (as text guidance), kept for rules whose result is fail.
+//! Their text is kept as written (the stream does not trim inside them),
+//! and each `sub` is replaced by the value it names: the `TestResult`'s
+//! `set-value`, else the profile's `set-value`, else the value its
+//! `refine-value` selects, else the `Value`'s default; one that cannot be
+//! resolved is left as a placeholder and listed with why.
+//!
 //! **Run**: the `TestResult`'s `target` (else the host name or FQDN fact,
 //! else its first address) is each result's target; the tool and its
 //! version from the `test-system` CPE (`cpe:/a:redhat:openscap:1.3.5` is
@@ -56,9 +65,7 @@
 
 use super::short;
 use crate::ingest::xml::{Start, XmlEvent, XmlStream};
-use crate::ingest::{
-    Fix, IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity,
-};
+use crate::ingest::{Fix, IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -404,16 +411,10 @@ fn rule<R: BufRead>(
             "version" => version = some(text(xs)?),
             "fix" if def.fixes.len() < MAX_FIXES => def.fixes.push(fix(xs, s)?),
             "fixtext" if def.fixes.len() < MAX_FIXES => {
-                let t = xs.text_until_end()?;
-                def.fixes.push(RawFix {
-                    system: crate::ingest::Fix::TEXT.to_string(),
-                    id: s.attr("fixref").map(str::to_string),
-                    complexity: s.attr("complexity").map(str::to_string),
-                    disruption: s.attr("disruption").map(str::to_string),
-                    strategy: s.attr("strategy").map(str::to_string),
-                    reboot: s.attr("reboot").map(|r| matches!(r.trim(), "true" | "1")),
-                    parts: vec![FixPart::Text(t)],
-                });
+                let mut f = fix(xs, s)?;
+                f.system = Fix::TEXT.to_string();
+                f.id = s.attr("fixref").map(str::to_string);
+                def.fixes.push(f);
             }
             "check" | "complex-check" => {
                 let c = check(xs, s)?;
