@@ -11,6 +11,7 @@ mod gaps;
 mod ingest;
 mod init;
 mod publish;
+mod remediation;
 mod report;
 mod schemas;
 mod trust;
