@@ -474,16 +474,21 @@ fn eligible_by(
     teams: &mut HashMap<(String, String, String), TeamCheck>,
 ) -> Result<String, String> {
     let mut problems = Vec::new();
+    // Users first: a named reviewer needs no team lookup.
+    for e in eligible {
+        if let Some(name) = e.strip_prefix('@')
+            && !name.contains('/')
+            && name.eq_ignore_ascii_case(login)
+        {
+            return Ok(e.clone());
+        }
+    }
     for e in eligible {
         let Some(name) = e.strip_prefix('@') else {
             continue; // an e-mail owner: GitHub maps it to an account we cannot see
         };
         match name.split_once('/') {
-            None => {
-                if name.eq_ignore_ascii_case(login) {
-                    return Ok(e.clone());
-                }
-            }
+            None => {}
             Some((org, team)) => {
                 let key = (
                     org.to_ascii_lowercase(),

@@ -3,6 +3,7 @@
 mod github;
 mod harness;
 
+mod approvals;
 mod check;
 mod codes;
 mod crosswalk;

@@ -168,14 +168,22 @@ fn an_ssg_report_becomes_a_plan_by_risk_class() {
         .lines()
         .position(|l| l == "````sh")
         .expect("a four-backtick fence");
-    assert!(doc.lines().nth(fence + 1).is_some_and(|l| l.contains("<script>")));
+    assert!(
+        doc.lines()
+            .nth(fence + 1)
+            .is_some_and(|l| l.contains("<script>"))
+    );
     assert_eq!(doc.lines().nth(fence + 2), Some("````"));
 
     // A rerun with the same scans changes nothing.
     let before: Vec<(PathBuf, String)> = walk(&pd);
     let again = plan(dir.path(), &[&ssg_arf()]);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stderr.contains("unchanged: 7 file(s)"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("unchanged: 7 file(s)"),
+        "{}",
+        again.stderr
+    );
     assert_eq!(walk(&pd), before);
 
     // Validation asks for each class's approvals.
