@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod excerpt;
 pub mod fetch;
 pub mod github;
+pub mod history;
 pub mod import;
 pub mod ingest;
 pub mod init;

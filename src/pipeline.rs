@@ -50,7 +50,13 @@ pub fn check(root: &Path, as_of: Date, opts: CheckOptions) -> Result<Run, LoadEr
 }
 
 fn run(root: &Path, as_of: Date, check: Option<CheckOptions>) -> Result<Run, LoadError> {
-    let workspace = workspace::load(root)?;
+    Ok(run_loaded(workspace::load(root)?, as_of, check))
+}
+
+/// Runs the stages after loading on a workspace loaded elsewhere (from a
+/// commit, by `workspace::git`): validation alone without `check`, the
+/// full gate with it.
+pub fn run_loaded(workspace: Workspace, as_of: Date, check: Option<CheckOptions>) -> Run {
     let outcome = validate::run(&workspace, &validate::Options { as_of });
     let mut diagnostics = outcome.diagnostics.clone();
     let mut assessment = None;
@@ -65,7 +71,7 @@ fn run(root: &Path, as_of: Date, check: Option<CheckOptions>) -> Result<Run, Loa
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
     let (diagnostics, counts) = diag::finish(diagnostics, &overrides);
     let summary = Summary::new(workspace.files.len(), counts);
-    Ok(Run {
+    Run {
         workspace,
         outcome,
         diagnostics,
@@ -74,7 +80,7 @@ fn run(root: &Path, as_of: Date, check: Option<CheckOptions>) -> Result<Run, Loa
         weakened,
         assessment,
         failures,
-    })
+    }
 }
 
 /// A failed number, reported at the system's selection in aegis.yaml.
@@ -157,63 +163,67 @@ fn ratchet(
         ));
         return None;
     }
-    let path = ws.root.join(rel);
-    // A directory on the way may be a link out of the repository.
-    let inside = path
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .is_none_or(|p| p.starts_with(ws.root_canonical()));
-    if !inside {
-        diagnostics.push(report(
-            Code::PathEscapesRepo,
-            format!("gate.ratchet `{rel}` leads out of the repository through a symbolic link"),
-            "name a file inside the repository, e.g. aegis-ratchet.json",
-        ));
-        return None;
-    }
-    let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-    if linked {
-        diagnostics.push(report(
-            Code::PathEscapesRepo,
-            format!("the ratchet file `{rel}` is a symbolic link"),
-            "replace it with the file `aegis check --write-baseline` writes",
-        ));
-        return None;
-    }
-    if opts.write_ratchet {
-        let r = Ratchet::of(a);
-        if let Err(e) = crate::write::write_if_changed(&path, r.to_json().as_bytes()) {
-            diagnostics.push(report(
-                Code::IoError,
-                format!("cannot write the ratchet file `{rel}`: {e}"),
-                "check the directory's permissions",
-            ));
+    let bytes = match &ws.source {
+        workspace::Source::WorkTree => match from_disk(ws, rel, a, opts, &report, diagnostics) {
+            Disk::Written(r) => return Some(r),
+            Disk::Nothing => return None,
+            Disk::Bytes(b) => b,
+        },
+        workspace::Source::Commit(snapshot) => {
+            use workspace::git::Entry;
+            let refused = |message: String| {
+                report(
+                    Code::PathEscapesRepo,
+                    message,
+                    "replace it with the file `aegis check --write-baseline` writes",
+                )
+            };
+            let unreadable = |e: String| {
+                report(
+                    Code::IoError,
+                    format!("cannot read the ratchet file `{rel}` from git: {e}"),
+                    "the repository may be damaged or shallow; `git fsck` says more",
+                )
+            };
+            match snapshot.entry(rel) {
+                Ok(Entry::Missing) => return None,
+                Ok(Entry::File { oid, size }) => {
+                    match snapshot.read(oid, ws.limits.max_file_bytes) {
+                        Ok(Some(b)) => b,
+                        Ok(None) => {
+                            diagnostics.push(report(
+                                Code::FileTooLarge,
+                                format!("the ratchet file `{rel}` is {size} bytes"),
+                                "rewrite it with `aegis check --write-baseline`",
+                            ));
+                            return None;
+                        }
+                        Err(e) => {
+                            diagnostics.push(unreadable(e));
+                            return None;
+                        }
+                    }
+                }
+                Ok(Entry::Link | Entry::Through) => {
+                    diagnostics.push(refused(format!(
+                        "the ratchet file `{rel}` is, or goes through, a symbolic link in this commit"
+                    )));
+                    return None;
+                }
+                Ok(Entry::Dir | Entry::Submodule) => {
+                    diagnostics.push(refused(format!(
+                        "the ratchet file `{rel}` is not a regular file in this commit"
+                    )));
+                    return None;
+                }
+                Err(e) => {
+                    diagnostics.push(unreadable(e));
+                    return None;
+                }
+            }
         }
-        return Some(r);
-    }
-    match std::fs::symlink_metadata(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Ok(m) if !m.file_type().is_file() => {
-            diagnostics.push(report(
-                Code::PathEscapesRepo,
-                format!("the ratchet file `{rel}` is not a regular file"),
-                "replace it with the file `aegis check --write-baseline` writes",
-            ));
-            return None;
-        }
-        Ok(m) if m.len() > ws.limits.max_file_bytes => {
-            diagnostics.push(report(
-                Code::FileTooLarge,
-                format!("the ratchet file `{rel}` is {} bytes", m.len()),
-                "rewrite it with `aegis check --write-baseline`",
-            ));
-            return None;
-        }
-        _ => {}
-    }
-    let parsed = std::fs::read(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|b| serde_json::from_slice::<Ratchet>(&b).map_err(|e| e.to_string()));
+    };
+    let parsed = serde_json::from_slice::<Ratchet>(&bytes).map_err(|e| e.to_string());
     match parsed {
         Ok(r) if r.version == 1 => Some(r),
         Ok(r) => {
@@ -234,6 +244,90 @@ fn ratchet(
                 "rewrite it with `aegis check --write-baseline`, or restore it from git",
             ));
             None
+        }
+    }
+}
+
+/// What the working tree holds for the ratchet.
+enum Disk {
+    Written(Ratchet),
+    Nothing,
+    Bytes(Vec<u8>),
+}
+
+/// Reads the ratchet file from disk (or writes it when asked), refusing
+/// links and special files.
+fn from_disk(
+    ws: &Workspace,
+    rel: &str,
+    a: &Assessment,
+    opts: CheckOptions,
+    report: &dyn Fn(Code, String, &str) -> Diagnostic,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Disk {
+    let path = ws.root.join(rel);
+    // A directory on the way may be a link out of the repository.
+    let inside = path
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .is_none_or(|p| p.starts_with(ws.root_canonical()));
+    if !inside {
+        diagnostics.push(report(
+            Code::PathEscapesRepo,
+            format!("gate.ratchet `{rel}` leads out of the repository through a symbolic link"),
+            "name a file inside the repository, e.g. aegis-ratchet.json",
+        ));
+        return Disk::Nothing;
+    }
+    let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    if linked {
+        diagnostics.push(report(
+            Code::PathEscapesRepo,
+            format!("the ratchet file `{rel}` is a symbolic link"),
+            "replace it with the file `aegis check --write-baseline` writes",
+        ));
+        return Disk::Nothing;
+    }
+    if opts.write_ratchet {
+        let r = Ratchet::of(a);
+        if let Err(e) = crate::write::write_if_changed(&path, r.to_json().as_bytes()) {
+            diagnostics.push(report(
+                Code::IoError,
+                format!("cannot write the ratchet file `{rel}`: {e}"),
+                "check the directory's permissions",
+            ));
+        }
+        return Disk::Written(r);
+    }
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Disk::Nothing,
+        Ok(m) if !m.file_type().is_file() => {
+            diagnostics.push(report(
+                Code::PathEscapesRepo,
+                format!("the ratchet file `{rel}` is not a regular file"),
+                "replace it with the file `aegis check --write-baseline` writes",
+            ));
+            return Disk::Nothing;
+        }
+        Ok(m) if m.len() > ws.limits.max_file_bytes => {
+            diagnostics.push(report(
+                Code::FileTooLarge,
+                format!("the ratchet file `{rel}` is {} bytes", m.len()),
+                "rewrite it with `aegis check --write-baseline`",
+            ));
+            return Disk::Nothing;
+        }
+        _ => {}
+    }
+    match std::fs::read(&path) {
+        Ok(b) => Disk::Bytes(b),
+        Err(e) => {
+            diagnostics.push(report(
+                Code::InvalidValue,
+                format!("cannot read the ratchet file `{rel}`: {e}"),
+                "rewrite it with `aegis check --write-baseline`, or restore it from git",
+            ));
+            Disk::Nothing
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Args {
     /// Judge dates (staleness, expiry, reviews) as of this day (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
     pub as_of: Option<Date>,
+    #[command(flatten)]
+    pub at: super::gate::AtArg,
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -38,8 +40,13 @@ pub struct Args {
 use super::TableFormat as Format;
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
-    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
-    let mut run = pipeline::check(&args.repo, as_of, pipeline::CheckOptions::default())?;
+    let mut run = super::gate::run_at(
+        &args.repo,
+        &args.at,
+        args.as_of,
+        Some(pipeline::CheckOptions::default()),
+    )?;
+    let commit = run.workspace.source.commit().cloned();
     let Some(mut a) = run.assessment.take() else {
         bail!(
             "{}: aegis.yaml did not validate, so there are no systems to assess; run `aegis validate` to see why",
@@ -64,8 +71,37 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             Format::Markdown => gaps::markdown(&a, args.gaps_only),
         },
     };
+    let text = match &commit {
+        Some(c) => with_commit(text, c, args.format),
+        None => text,
+    };
     super::deliver(args.output.as_deref(), &text)?;
     Ok(0)
+}
+
+/// Names the evaluated commit (`--at`) in the report: a first line for
+/// people, a `commit` member in JSON. CSV stays rows only.
+fn with_commit(text: String, c: &crate::workspace::git::Commit, format: Format) -> String {
+    let summary = crate::output::escape::text(&c.summary);
+    match format {
+        Format::Human => format!("at commit {} ({}): {summary}\n\n{text}", c.short(), c.date),
+        Format::Markdown => format!(
+            "At commit `{}` ({}): {}\n\n{text}",
+            c.short(),
+            c.date,
+            crate::output::escape::markdown_cell(&c.summary)
+        ),
+        Format::Json => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.insert("commit".into(), serde_json::to_value(c).unwrap_or_default());
+                let mut s = serde_json::to_string_pretty(&m).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+            _ => text,
+        },
+        Format::Csv => text,
+    }
 }
 
 fn filter(a: &mut Assessment, args: &Args) -> anyhow::Result<()> {

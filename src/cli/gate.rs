@@ -20,6 +20,8 @@ pub struct GateArgs {
     /// Judge dates (expiry, staleness, reviews) as of this day instead of today (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    #[command(flatten)]
+    pub at: AtArg,
     /// Write the report to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -37,6 +39,56 @@ pub enum Color {
 
 fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
+}
+
+/// `--at REV|DATE`: the repository as it was at a commit, read from git.
+#[derive(Debug, Default, clap::Args)]
+pub struct AtArg {
+    /// Evaluate the repository as it was at a commit, read from git without a checkout: a
+    /// revision (HEAD~3, a tag, a branch, a sha) or a day YYYY-MM-DD (the last commit on HEAD's
+    /// first-parent line by the end of that day, UTC). Dates in the records are judged as of the
+    /// commit's date unless --as-of is given.
+    #[arg(long, value_name = "REV|DATE")]
+    pub at: Option<String>,
+}
+
+impl AtArg {
+    /// Loads the repository at `--at` through git, or `None` for the
+    /// working tree.
+    pub fn load(&self, repo: &Path) -> anyhow::Result<Option<crate::workspace::Workspace>> {
+        let Some(at) = &self.at else {
+            return Ok(None);
+        };
+        let git = crate::workspace::git::GitRepo::open(repo)?;
+        let commit = git.resolve(&crate::workspace::git::At::parse(at))?;
+        Ok(Some(git.load(&commit)?))
+    }
+}
+
+/// Runs validation (or the gate, with `check`) on the working tree, or
+/// on the commit `--at` names; dates are judged as of `as_of`, else the
+/// commit's date, else today.
+pub fn run_at(
+    repo: &Path,
+    at: &AtArg,
+    as_of: Option<Date>,
+    check: Option<pipeline::CheckOptions>,
+) -> anyhow::Result<pipeline::Run> {
+    Ok(match at.load(repo)? {
+        Some(ws) => {
+            let day = as_of
+                .or_else(|| ws.source.commit().map(|c| c.date))
+                .unwrap_or_else(Date::today_utc);
+            pipeline::run_loaded(ws, day, check)
+        }
+        None => {
+            let day = as_of.unwrap_or_else(Date::today_utc);
+            match check {
+                Some(opts) => pipeline::check(repo, day, opts)?,
+                None => pipeline::validate(repo, day)?,
+            }
+        }
+    })
 }
 
 /// The compliance repository's path relative to the checkout: the GitHub
@@ -81,7 +133,7 @@ pub struct CheckArgs {
     /// Record today's gap counts in the ratchet file (gate.ratchet in
     /// aegis.yaml, aegis-ratchet.json by default); later runs fail only when
     /// a count gets worse. Commit the file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub write_baseline: bool,
 }
 
@@ -105,12 +157,8 @@ pub fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
 }
 
 fn run_with(args: &GateArgs, check: Option<pipeline::CheckOptions>) -> anyhow::Result<u8> {
-    let as_of = args.as_of.unwrap_or_else(Date::today_utc);
     let repo = args.repo();
-    let run = match check {
-        Some(opts) => pipeline::check(repo, as_of, opts)?,
-        None => pipeline::validate(repo, as_of)?,
-    };
+    let run = run_at(repo, &args.at, args.as_of, check)?;
     let report = Report {
         diagnostics: &run.diagnostics,
         summary: run.summary,
@@ -119,6 +167,7 @@ fn run_with(args: &GateArgs, check: Option<pipeline::CheckOptions>) -> anyhow::R
         path_prefix: checkout_prefix(repo),
         weakened: &run.weakened,
         gaps: run.assessment.as_ref(),
+        commit: run.workspace.source.commit(),
     };
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();

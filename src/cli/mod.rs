@@ -7,11 +7,13 @@ mod crosswalk_import;
 mod crosswalk_infer;
 mod crosswalk_show;
 mod crosswalk_suggest;
+mod diff;
 mod evidence;
 mod findings;
 mod framework;
 mod gaps;
 mod gate;
+mod history;
 mod ingest;
 mod init;
 mod policy;
@@ -80,6 +82,10 @@ pub enum Command {
     Policy(policy::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
+    /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
+    Diff(diff::Args),
+    /// Coverage, gaps per reason and the gate per system and baseline over the last commits (or a date range), read through git.
+    History(history::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -102,6 +108,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Remediation(args) => remediation::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Publish(args) => publish::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::History(args) => history::run(&args),
     }
 }
 

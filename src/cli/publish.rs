@@ -16,6 +16,10 @@ pub struct Args {
 pub enum Sub {
     /// One sticky PR comment: the compliance delta of the PR and the gate; edited on rerun, left alone when unchanged.
     PrComment(PrCommentArgs),
+    /// The same report as the job summary ($GITHUB_STEP_SUMMARY) and values to $GITHUB_OUTPUT; no token needed.
+    Summary(SummaryArgs),
+    /// Commit the given files to a fixed branch through the Git Data API and create or update one draft PR; nothing when nothing changed.
+    DraftPr(DraftPrArgs),
 }
 
 /// How to reach GitHub; shared by every `publish` subcommand.
@@ -113,9 +117,45 @@ pub struct PrCommentArgs {
     pub comment_author: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The base revision of the delta [default: the event's pull_request.base.sha].
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The head revision of the delta [default: the event's pull_request.head.sha].
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DraftPrArgs {
+    #[command(flatten)]
+    pub github: GitHubArgs,
+    /// The compliance repository, for the report in the PR body.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The branch the files are committed to; one PR from it is kept up to date.
+    #[arg(long, value_name = "NAME")]
+    pub branch: String,
+    /// The PR's title (also the commit message).
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// The branch the PR targets [default: the repository's default branch].
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// Files and folders of the git repository to propose as they are now
+    /// (a missing file is a deletion; a folder also deletes what it no longer holds).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::PrComment(a) => pr_comment(a),
+        Sub::Summary(a) => summary(a),
+        Sub::DraftPr(a) => draft_pr(a),
     }
 }
 
@@ -134,7 +174,18 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         ),
     };
     let (owner, name) = args.github.repository()?;
-    let body = report_body(&args.repo, &ctx)?;
+    let (base, head) = revisions(&args.base, &args.head, &ctx);
+    let Some(base) = base else {
+        bail!("which base? Pass --base REV (on a pull_request event GITHUB_EVENT_PATH says it)");
+    };
+    let report = report(
+        &args.repo,
+        &ctx,
+        Some(base),
+        head,
+        github::report::COMMENT_BUDGET,
+    )?;
+    let body = report.markdown;
     let client = args.github.client()?;
     let author = github::comment::author(&client, args.comment_author.as_deref())?;
     let outcome = github::comment::upsert(&client, &owner, &name, number, &marker, &author, &body)?;
@@ -160,19 +211,275 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// The report both the PR comment and the job summary carry.
-fn report_body(repo: &RepoArgs, ctx: &Context) -> anyhow::Result<String> {
-    let as_of = repo.as_of.unwrap_or_else(Date::today_utc);
-    let posture = github::report::posture(&repo.repo, as_of)
-        .with_context(|| format!("cannot run the gate on {}", display(&repo.repo)))?;
-    Ok(github::report::markdown(
-        &posture,
-        &[],
-        github::report::COMMENT_BUDGET,
-        ctx.run_url().as_deref(),
-    ))
+/// BASE and HEAD: the flags, else the pull request of the event (HEAD
+/// defaults to the working tree when there is no event either).
+fn revisions(
+    base: &Option<String>,
+    head: &Option<String>,
+    ctx: &Context,
+) -> (Option<String>, Option<String>) {
+    let pr = ctx.pull_request.as_ref();
+    let from_event = |f: fn(&github::context::PullRequestEvent) -> &String| {
+        pr.map(f).filter(|s| !s.is_empty()).cloned()
+    };
+    (
+        base.clone().or_else(|| from_event(|p| &p.base_sha)),
+        head.clone().or_else(|| from_event(|p| &p.head_sha)),
+    )
+}
+
+/// What `pr-comment` and `summary` publish.
+struct Published {
+    markdown: String,
+    /// `name=value` for $GITHUB_OUTPUT.
+    values: Vec<(&'static str, String)>,
+}
+
+/// The compliance delta BASE...HEAD (from their merge base) when there is
+/// a base, else the gate on the working tree; Markdown within `budget`
+/// characters, pointing at the run's summary when cut.
+fn report(
+    repo: &RepoArgs,
+    ctx: &Context,
+    base: Option<String>,
+    head: Option<String>,
+    budget: usize,
+) -> anyhow::Result<Published> {
+    let mut coverage = serde_json::Map::new();
+    let mut put = |system: &str, selection: &str, pct: Option<f64>| {
+        let entry = coverage
+            .entry(system.to_string())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let (serde_json::Value::Object(m), Some(p)) = (entry, pct) {
+            m.insert(selection.to_string(), serde_json::json!(p));
+        }
+    };
+    let Some(base) = base else {
+        let as_of = repo.as_of.unwrap_or_else(Date::today_utc);
+        let posture = github::report::posture(&repo.repo, as_of)
+            .with_context(|| format!("cannot run the gate on {}", display(&repo.repo)))?;
+        for s in &posture.selections {
+            put(&s.system, &s.selection, Some(s.coverage));
+        }
+        let values = vec![
+            ("gate", passed(posture.passed)),
+            ("errors", posture.errors.to_string()),
+            ("warnings", posture.warnings.to_string()),
+            ("coverage", serde_json::Value::Object(coverage).to_string()),
+            (
+                "gaps",
+                posture
+                    .selections
+                    .iter()
+                    .map(|s| s.gaps)
+                    .sum::<usize>()
+                    .to_string(),
+            ),
+        ];
+        let markdown = github::report::markdown(&posture, &[], budget, ctx.run_url().as_deref());
+        return Ok(Published { markdown, values });
+    };
+    let range = crate::history::Range {
+        base,
+        head,
+        merge_base: true,
+    };
+    let delta =
+        crate::history::delta::compare(&repo.repo, &range, repo.as_of).with_context(|| {
+            format!(
+                "cannot compare {} in {}",
+                range_label(&range),
+                display(&repo.repo)
+            )
+        })?;
+    for c in &delta.coverage {
+        put(&c.system, &c.selection, c.after);
+    }
+    let gaps: usize = delta.coverage.iter().filter_map(|c| c.gaps_after).sum();
+    let values = vec![
+        ("gate", passed(delta.gate.passed)),
+        ("errors", delta.gate.errors.to_string()),
+        ("warnings", delta.gate.warnings.to_string()),
+        ("coverage", serde_json::Value::Object(coverage).to_string()),
+        ("gaps", gaps.to_string()),
+        ("gaps-opened", delta.gaps_opened.len().to_string()),
+        ("gaps-closed", delta.gaps_closed.len().to_string()),
+    ];
+    let full = github::markdown::no_mentions(&crate::history::delta::markdown(&delta, usize::MAX));
+    let markdown = if full.chars().count() <= budget {
+        full
+    } else {
+        let note = match ctx.run_url() {
+            Some(url) => format!(
+                "\n_Cut to fit GitHub's size limit: the full report is in [the run's summary]({url})._\n"
+            ),
+            None => "\n_Cut to fit GitHub's size limit: `aegis diff` gives the full report._\n"
+                .to_string(),
+        };
+        let cut = crate::history::delta::markdown(
+            &delta,
+            budget.saturating_sub(note.chars().count() + 100),
+        );
+        format!("{}{note}", github::markdown::no_mentions(&cut))
+    };
+    Ok(Published { markdown, values })
+}
+
+fn passed(p: bool) -> String {
+    if p { "passed" } else { "failed" }.to_string()
+}
+
+fn range_label(r: &crate::history::Range) -> String {
+    crate::output::escape::text(&format!("{}...{}", r.base, r.head.as_deref().unwrap_or("")))
+        .into_owned()
 }
 
 fn display(p: &Path) -> String {
     crate::output::escape::text(&p.display().to_string()).into_owned()
+}
+
+fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
+    let ctx = context()?;
+    let (base, head) = revisions(&args.base, &args.head, &ctx);
+    // The job summary holds 1 MiB; append_summary cuts to what is left.
+    let Published { markdown, values } = report(&args.repo, &ctx, base, head, 1_000_000)?;
+    match &ctx.step_summary {
+        Some(p) => {
+            let n = github::outputs::append_summary(p, &markdown)
+                .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY {}", display(p)))?;
+            eprintln!("appended the report to the job summary ({n} bytes)");
+        }
+        None => {
+            eprintln!(
+                "GITHUB_STEP_SUMMARY is not set (not on GitHub Actions): the summary follows"
+            );
+            super::deliver(None, &crate::output::escape::lines(&markdown))?;
+        }
+    }
+    match &ctx.output {
+        Some(p) => github::outputs::append_outputs(p, &values)
+            .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?,
+        None => {
+            eprintln!("GITHUB_OUTPUT is not set: the step outputs would be:");
+            for (k, v) in &values {
+                eprintln!("  {k}={}", crate::output::escape::text(v));
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
+    let ctx = context()?;
+    let (owner, name) = args.github.repository()?;
+    if !valid_branch(&args.branch) {
+        bail!(
+            "--branch {:?} is not a usable branch name",
+            crate::output::escape::text(&args.branch)
+        );
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let root = git_root(&args.repo.repo)?;
+    let (files, prune) =
+        github::files::collect(&root, &cwd, &args.paths).map_err(anyhow::Error::msg)?;
+    let mut body = format!("### {}\n\n", github::markdown::text(&args.title));
+    body.push_str("Proposed by `aegis publish draft-pr`");
+    match ctx.run_url() {
+        Some(url) => body.push_str(&format!(" from [this run]({url}).\n\n")),
+        None => body.push_str(".\n\n"),
+    }
+    let as_of = args.repo.as_of.unwrap_or_else(Date::today_utc);
+    match github::report::posture(&args.repo.repo, as_of) {
+        Ok(p) => body.push_str(&github::report::markdown(&p, &[], 40_000, None)),
+        Err(e) => eprintln!(
+            "warning: the PR body has no compliance report: {}",
+            crate::output::escape::text(&format!("{e:#}"))
+        ),
+    }
+    let client = args.github.client()?;
+    let req = github::draft_pr::Request {
+        owner: &owner,
+        repo: &name,
+        branch: &args.branch,
+        base: args.base.as_deref(),
+        title: &args.title,
+        body: &body,
+        commit_message: &args.title,
+        files: &files,
+        prune: &prune,
+    };
+    let out = github::draft_pr::publish(&client, &req)?;
+    for n in &out.notes {
+        eprintln!("{}", crate::output::escape::text(n));
+    }
+    let what = match (out.operation, out.number) {
+        (github::draft_pr::Operation::None, Some(n)) => {
+            format!("PR #{n} is up to date; nothing written")
+        }
+        (github::draft_pr::Operation::None, None) => {
+            "nothing to propose: the base branch already holds these files; nothing written"
+                .to_string()
+        }
+        (op, Some(n)) => format!("{} PR #{n}", op.as_str()),
+        (op, None) => format!("{} the PR", op.as_str()),
+    };
+    let url = out.url.clone().unwrap_or_default();
+    println!(
+        "{}{}",
+        crate::output::escape::text(&what),
+        if url.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", crate::output::escape::text(&url))
+        }
+    );
+    if !out.changed.is_empty() {
+        println!("files that differ from the base branch:");
+        for p in &out.changed {
+            println!("  {}", crate::output::escape::text(p));
+        }
+    }
+    if let Some(p) = &ctx.output {
+        github::outputs::append_outputs(
+            p,
+            &[
+                ("pull-request-operation", out.operation.as_str().to_string()),
+                (
+                    "pull-request-number",
+                    out.number.map(|n| n.to_string()).unwrap_or_default(),
+                ),
+                ("pull-request-url", url),
+            ],
+        )
+        .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?;
+    }
+    Ok(0)
+}
+
+/// A branch name git and GitHub accept (a conservative subset of
+/// `git check-ref-format`).
+fn valid_branch(b: &str) -> bool {
+    !b.is_empty()
+        && b.len() <= 200
+        && !b.starts_with(['/', '-', '.'])
+        && !b.ends_with(['/', '.'])
+        && !b.ends_with(".lock")
+        && !b.contains("..")
+        && !b.contains("//")
+        && !b.contains("@{")
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'-' | b'_' | b'.'))
+}
+
+/// The working tree root of the git repository holding `repo`.
+fn git_root(repo: &Path) -> anyhow::Result<PathBuf> {
+    let r = gix::discover(repo)
+        .with_context(|| format!("{} is not inside a git repository", display(repo)))?;
+    match r.workdir() {
+        Some(w) => Ok(w.to_path_buf()),
+        None => bail!(
+            "{} is a bare git repository; run in a checkout",
+            display(repo)
+        ),
+    }
 }

@@ -4,4 +4,4 @@
 mod artifact;
 pub mod hash;
 
-pub use artifact::{ArtifactError, resolve};
+pub use artifact::{Artifact, ArtifactError, open, resolve};

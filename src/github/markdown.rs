@@ -30,6 +30,22 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// Markdown from elsewhere with every would-be `@mention` (an `@` at the
+/// start or after a character that is not a letter, digit or backtick)
+/// broken by a zero-width space, so posting it pings nobody.
+pub fn no_mentions(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut prev: Option<char> = None;
+    for c in md.chars() {
+        out.push(c);
+        if c == '@' && prev.is_none_or(|p| !(p.is_alphanumeric() || p == '`')) {
+            out.push_str("&#8203;");
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 /// Identifier-like text (ids, paths, refs) as a code span: shown verbatim,
 /// nothing inside is Markdown, HTML or a mention.
 pub fn code(s: &str) -> String {
@@ -72,6 +88,11 @@ mod tests {
         assert_eq!(text("ping @admin"), "ping @&#8203;admin");
         assert_eq!(text("**bold** [l](u)"), "\\*\\*bold\\*\\* \\[l\\]\\(u\\)");
         assert_eq!(text("a\nb\u{1b}"), "a\\\\nb\\\\x1b");
+    }
+
+    #[test]
+    fn mentions_are_broken() {
+        assert_eq!(no_mentions("@a b@c (@d)"), "@&#8203;a b@c (@&#8203;d)");
     }
 
     #[test]

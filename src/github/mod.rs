@@ -66,9 +66,12 @@
 pub mod client;
 pub mod comment;
 pub mod context;
+pub mod draft_pr;
 pub mod error;
+pub mod files;
 mod link;
 pub mod markdown;
+pub mod outputs;
 pub mod path;
 pub mod report;
 mod retry;

@@ -31,6 +31,15 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         "passed"
     };
+    if let Some(c) = report.commit {
+        let _ = writeln!(
+            out,
+            "at commit {} ({}): {}",
+            c.short(),
+            c.date,
+            escape::text(&c.summary)
+        );
+    }
     let _ = write!(
         out,
         "{verdict}: {} {}, {} {}, {} {} in {} {}",

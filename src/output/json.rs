@@ -13,6 +13,9 @@ struct Document<'a> {
     /// The gap engine's result (`aegis check` only; added within contract v1).
     #[serde(skip_serializing_if = "Option::is_none")]
     gaps: Option<serde_json::Value>,
+    /// The commit evaluated (`--at`; added within contract v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a crate::workspace::git::Commit>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +56,7 @@ pub fn render(report: &Report) -> String {
     let doc = Document {
         version: 1,
         gaps: report.gaps.map(super::gaps::json_value),
+        commit: report.commit,
         diagnostics: report
             .diagnostics
             .iter()

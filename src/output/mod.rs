@@ -39,6 +39,8 @@ pub struct Report<'a> {
     pub weakened: &'a [Weakened],
     /// What the gap engine found (`aegis check`); `None` for `validate`.
     pub gaps: Option<&'a crate::assess::Assessment>,
+    /// The commit evaluated (`--at`), `None` for the working tree.
+    pub commit: Option<&'a crate::workspace::git::Commit>,
 }
 
 impl Report<'_> {

@@ -61,6 +61,149 @@ pub fn bars(title: &str, rows: &[(String, f64)], max: f64, unit: &str) -> String
     s
 }
 
+/// A line chart: x is the position in `labels` (commits, oldest first),
+/// one line per series, y scaled to `max`. Each line ends in its name and
+/// last value, and differs in dash pattern as well as colour, so colour
+/// is never the only signal; the description states every series' first
+/// and last value.
+pub fn lines(
+    title: &str,
+    labels: &[String],
+    series: &std::collections::BTreeMap<String, Vec<(usize, f64)>>,
+    max: f64,
+    unit: &str,
+) -> String {
+    const COLOURS: [&str; 6] = [
+        "#1f5f99", "#a3361f", "#2e6b30", "#6b3fa0", "#8a5a00", "#333333",
+    ];
+    const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
+    let (left, top, plot_w, plot_h) = (50usize, 30usize, 560usize, 220usize);
+    let legend_w = 300;
+    let width = left + plot_w + legend_w;
+    let height = top + plot_h + 60;
+    let n = labels.len();
+    let x = |i: usize| -> f64 {
+        if n <= 1 {
+            (left + plot_w / 2) as f64
+        } else {
+            left as f64 + i as f64 * plot_w as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: f64| -> f64 {
+        let f = if max > 0.0 {
+            (v / max).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        top as f64 + (1.0 - f) * plot_h as f64
+    };
+    let desc: Vec<String> = series
+        .iter()
+        .map(|(name, pts)| {
+            let first = pts.first().map_or(0.0, |p| p.1);
+            let last = pts.last().map_or(0.0, |p| p.1);
+            format!("{name}: from {}{unit} to {}{unit}", fmt(first), fmt(last))
+        })
+        .collect();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{}</title><desc>{}</desc>"#,
+        xml(title),
+        xml(&desc.join("; "))
+    );
+    let _ = write!(
+        s,
+        r##"<text x="{left}" y="18" font-size="14" fill="#1a1a1a">{}</text>"##,
+        xml(title)
+    );
+    for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let v = max * tick;
+        let ty = y(v);
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" y1="{ty:.1}" x2="{}" y2="{ty:.1}" stroke="#dddddd"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#1a1a1a">{}{}</text>"##,
+            left + plot_w,
+            left - 6,
+            ty + 4.0,
+            fmt(v),
+            xml(unit)
+        );
+    }
+    if let (Some(first), Some(last)) = (labels.first(), labels.last()) {
+        let base = top + plot_h + 18;
+        let _ = write!(
+            s,
+            r##"<text x="{left}" y="{base}" font-size="11" fill="#1a1a1a">{}</text>"##,
+            xml(first)
+        );
+        if n > 1 {
+            let _ = write!(
+                s,
+                r##"<text x="{}" y="{base}" font-size="11" text-anchor="end" fill="#1a1a1a">{}</text>"##,
+                left + plot_w,
+                xml(last)
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1a1a1a">{n} commits</text>"##,
+            left + plot_w / 2,
+            base + 18
+        );
+    }
+    if series.is_empty() {
+        let _ = write!(
+            s,
+            r##"<text x="{left}" y="{}" font-size="14" fill="#333">none</text>"##,
+            top + 20
+        );
+    }
+    for (k, (name, pts)) in series.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        let dash = DASHES[(k / COLOURS.len() + k) % DASHES.len()];
+        let path: Vec<String> = pts
+            .iter()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(*i), y(*v)))
+            .collect();
+        let dash_attr = if dash.is_empty() {
+            String::new()
+        } else {
+            format!(r#" stroke-dasharray="{dash}""#)
+        };
+        let _ = write!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>"#,
+            path.join(" ")
+        );
+        if pts.len() == 1 {
+            let (i, v) = pts[0];
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/>"#,
+                x(i),
+                y(v)
+            );
+        }
+        let ly = top + 10 + k * 20;
+        let short: String = name.chars().take(34).collect();
+        let last = pts.last().map_or(0.0, |p| p.1);
+        let _ = write!(
+            s,
+            r##"<line x1="{}" y1="{ly}" x2="{}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash_attr}/><text x="{}" y="{}" font-size="12" fill="#1a1a1a">{} {}{}</text>"##,
+            left + plot_w + 14,
+            left + plot_w + 40,
+            left + plot_w + 46,
+            ly + 4,
+            xml(&short),
+            fmt(last),
+            xml(unit)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 fn fmt(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")

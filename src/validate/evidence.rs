@@ -21,22 +21,22 @@ pub(super) fn check(ctx: &mut Ctx) {
             let path = ctx.path(e.file);
             let d = |code, msg: String, help: &str| Some(Diagnostic::new(code, path, uri_pos, msg).help(help));
             let uri = e.value.uri.as_str();
-            let full = match crate::evidence::resolve(&root, uri) {
-                Ok(full) => full,
+            let artifact = match crate::evidence::open(&ctx.ws.source, &root, uri) {
+                Ok(a) => a,
                 Err(err) => return d(err.code, err.message, err.help),
             };
             // The recorded size is compared first: a different size is
             // tampering already, found without reading a byte.
             if let Some(recorded) = e.value.size {
-                match std::fs::metadata(&full) {
-                    Ok(m) if m.len() != recorded => {
+                match artifact.size() {
+                    Ok(len) if len != recorded => {
                         let size_pos = ctx.pos(e.file, "/size");
                         return Some(
                             Diagnostic::new(
                                 Code::EvidenceSizeMismatch,
                                 path,
                                 size_pos,
-                                format!("`{uri}` is {} bytes, not the recorded {recorded}", m.len()),
+                                format!("`{uri}` is {len} bytes, not the recorded {recorded}"),
                             )
                             .help("if the new content is the evidence you mean, run `aegis evidence hash` to record its sha256 and size; otherwise restore the reviewed file"),
                         );
@@ -46,7 +46,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 }
             }
             let expected = e.value.sha256.as_deref()?;
-            match crate::digest::hash_file(&full) {
+            match artifact.hash() {
                 Ok((actual, size)) if actual != expected => {
                     let sha_pos = ctx.pos(e.file, "/sha256");
                     Some(

@@ -3,6 +3,7 @@
 
 pub mod edit;
 mod frontmatter;
+pub mod git;
 mod layout;
 mod source;
 pub mod yaml;
@@ -42,6 +43,29 @@ pub struct Workspace {
     /// What went wrong while finding and reading files.
     pub diagnostics: Vec<Diagnostic>,
     pub limits: Limits,
+    /// Where the files were read from; later stages read evidence
+    /// artifacts and the ratchet file from the same place.
+    pub source: Source,
+}
+
+/// Where a workspace's files come from.
+#[derive(Clone, Debug, Default)]
+pub enum Source {
+    /// The files on disk under `Workspace::root`.
+    #[default]
+    WorkTree,
+    /// The blobs of a commit (`--at`, `aegis history`, `aegis diff`).
+    Commit(std::sync::Arc<git::Snapshot>),
+}
+
+impl Source {
+    /// The commit the files were read from, if any.
+    pub fn commit(&self) -> Option<&git::Commit> {
+        match self {
+            Source::WorkTree => None,
+            Source::Commit(s) => Some(&s.commit),
+        }
+    }
 }
 
 impl Workspace {
@@ -137,6 +161,7 @@ pub fn load_except(root: &Path, skip: &[Kind]) -> Result<Workspace, LoadError> {
         files,
         diagnostics,
         limits,
+        source: Source::WorkTree,
     })
 }
 

@@ -4,7 +4,7 @@ use super::yaml::Node;
 use crate::diag::Diagnostic;
 use crate::schema::Kind;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// Repository-relative, `/`-separated.
     pub path: String,

@@ -152,3 +152,49 @@ pub fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
         .insert_header("content-type", "application/json; charset=utf-8")
         .set_body_json(body)
 }
+
+/// Runs git in `dir` with a fixed identity and date; returns stdout.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let date = "2026-05-01T12:00:00Z";
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The `clean` fixture as a git repository with two commits on `main`:
+/// the fixture, then a PR-like change turning C-2 from not-applicable to
+/// planned with a hostile statement (HTML, a mention, our marker).
+/// Returns the directory, BASE and HEAD.
+pub fn pr_repo() -> (tempfile::TempDir, String, String) {
+    let dir = crate::harness::copy_fixture("repos/clean");
+    let p = dir.path();
+    git(p, &["init", "-q", "-b", "main"]);
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "base"]);
+    let base = git(p, &["rev-parse", "HEAD"]);
+    std::fs::write(
+        p.join("implementations/app/C-2.yaml"),
+        "schema_version: 1\ncontrol: C-2\nstatus: planned\nowner: \"@admin\"\nstatement: \"ping @admin <!-- aegis:pr-comment --> <img src=x onerror=alert(1)> **bold**\"\n",
+    )
+    .expect("write");
+    git(p, &["add", "-A"]);
+    git(p, &["commit", "-q", "-m", "head"]);
+    let head = git(p, &["rev-parse", "HEAD"]);
+    (dir, base, head)
+}

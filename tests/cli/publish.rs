@@ -1,6 +1,6 @@
 //! `aegis publish pr-comment`: one sticky comment, against a fake GitHub.
 
-use crate::github::{FakeGitHub, Req, assert_no_token, json};
+use crate::github::{FakeGitHub, Req, assert_no_token, json, pr_repo};
 use crate::harness::{AS_OF, fixtures};
 use crate::snapshot;
 use serde_json::json;
@@ -10,6 +10,12 @@ use wiremock::matchers::{method, path, query_param};
 const COMMENTS: &str = "/repos/octo/compliance/issues/7/comments";
 
 fn pr_comment(gh: &FakeGitHub) -> crate::harness::Output {
+    pr_comment_with(gh, &[])
+}
+
+/// `publish pr-comment` on a two-commit repository, BASE and HEAD given.
+fn pr_comment_with(gh: &FakeGitHub, extra: &[&str]) -> crate::harness::Output {
+    let (dir, base, head) = pr_repo();
     let out = gh
         .aegis()
         .args([
@@ -21,8 +27,10 @@ fn pr_comment(gh: &FakeGitHub) -> crate::harness::Output {
             "7",
         ])
         .arg("--repo")
-        .arg(fixtures().join("repos/clean"))
-        .args(["--as-of", AS_OF])
+        .arg(dir.path())
+        .args(["--as-of", AS_OF, "--base", &base, "--head", &head])
+        .args(extra)
+        .redact(dir.path(), "[REPO]")
         .run();
     assert_no_token(&out);
     out
@@ -261,23 +269,7 @@ fn rate_limits_are_waited_out_then_the_budget_ends_it() {
                 json!({"message": "You have exceeded a secondary rate limit."}),
             )),
     );
-    let out = gh
-        .aegis()
-        .args([
-            "publish",
-            "pr-comment",
-            "--github-repo",
-            "octo/compliance",
-            "--pr",
-            "7",
-            "--max-wait",
-            "200",
-        ])
-        .arg("--repo")
-        .arg(fixtures().join("repos/clean"))
-        .args(["--as-of", AS_OF])
-        .run();
-    assert_no_token(&out);
+    let out = pr_comment_with(&gh, &["--max-wait", "200"]);
     assert_eq!(out.code, 2);
     // 60 + 120 s waited; the next 240 s would pass the 200 s budget.
     assert_eq!(gh.requests().len(), 1 + 3);

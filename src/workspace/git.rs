@@ -1,0 +1,839 @@
+//! Stage 1 from git: the repository as it was at a commit, read from the
+//! object database without a checkout. The result is the same `Workspace`
+//! as `load` builds from the working tree, so every later stage runs
+//! unchanged; its `source` lets them read evidence artifacts and the
+//! ratchet file from the same commit.
+//!
+//! Every git object is hostile input: symbolic links (mode 120000) and
+//! submodules are reported, never followed; a blob's size is read from
+//! its header before the blob is; the walk is bounded in depth and in
+//! entries; an object that is missing or damaged is a diagnostic.
+
+use super::{CONFIG_FILE, DIRS, Source, SourceFile, Workspace, classify, parse_bytes};
+use crate::diag::{Code, Diagnostic, Pos};
+use crate::model::{Date, Limits};
+use crate::schema::Kind;
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Deepest directory nesting read from a tree (the working tree is
+/// bounded by the file system; a crafted tree is not).
+const MAX_TREE_DEPTH: usize = 64;
+/// Most entries (files and directories) read from one commit's tree.
+const MAX_TREE_ENTRIES: usize = 2_000_000;
+/// Largest evidence artifact hashed from a blob: blobs are read whole.
+const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
+
+/// Why the history could not be read at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error(
+        "{0} is not inside a git repository; `--at`, `aegis history` and `aegis diff` read the repository's git history, so run them in a clone"
+    )]
+    NotARepository(PathBuf),
+    #[error(
+        "{0} is a bare git repository or has no working tree; pass the path of the compliance repository inside a clone"
+    )]
+    NoWorkTree(PathBuf),
+    #[error(
+        "unknown revision `{rev}`: {why}; name a commit, branch or tag (`git log --oneline` lists them), or a date YYYY-MM-DD"
+    )]
+    UnknownRev { rev: String, why: String },
+    #[error(
+        "`{rev}` needs history this clone does not have (it is shallow); fetch the full history: `git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout"
+    )]
+    Shallow { rev: String },
+    #[error("no commit on the first-parent line of HEAD was made on or before {date}")]
+    NoCommitBefore { date: Date },
+    #[error("{folder} does not exist at commit {commit}, or holds no aegis.yaml there")]
+    NoRepositoryAt { folder: String, commit: String },
+    #[error(
+        "cannot read git object {id}: {why}; the repository may be damaged (`git fsck` says more)"
+    )]
+    Object { id: String, why: String },
+}
+
+fn object_error(id: impl std::fmt::Display, why: impl std::fmt::Display) -> GitError {
+    GitError::Object {
+        id: id.to_string(),
+        why: why.to_string(),
+    }
+}
+
+/// A commit as outputs name it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Commit {
+    /// Full hex id.
+    pub id: String,
+    /// The committer date (UTC): what dates in the records are judged
+    /// against at this commit, unless `--as-of` says otherwise.
+    pub date: Date,
+    /// Seconds since the epoch (committer time).
+    #[serde(skip)]
+    pub time: i64,
+    /// The first line of the message.
+    pub summary: String,
+    #[serde(skip)]
+    pub oid: ObjectId,
+    /// The tree of the compliance repository's folder at this commit.
+    #[serde(skip)]
+    pub tree: Option<ObjectId>,
+}
+
+impl Commit {
+    /// The first 12 hex digits, as people quote a commit.
+    pub fn short(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+}
+
+/// A git repository holding a compliance repository, possibly in a folder.
+pub struct GitRepo {
+    repo: gix::ThreadSafeRepository,
+    /// The compliance repository's folder inside the git repository,
+    /// `/`-separated, empty at the top.
+    pub prefix: String,
+    /// The compliance repository's path as given.
+    pub root: PathBuf,
+    /// Parsed files by blob id and path, and artifact hashes by blob id,
+    /// shared by every commit loaded through this value.
+    cache: Arc<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    files: Mutex<HashMap<(ObjectId, String), SourceFile>>,
+    /// Limits the parsed files were parsed under; a change empties `files`.
+    limits: Mutex<Option<Limits>>,
+    hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
+    listings: Mutex<HashMap<(ObjectId, String), Arc<Listing>>>,
+}
+
+/// What `at` names: a revision, or the last commit of a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum At {
+    Rev(String),
+    Date(Date),
+}
+
+impl At {
+    /// `2026-03-01` is a day; anything else is a revision.
+    pub fn parse(s: &str) -> At {
+        let day = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        match s.parse::<Date>() {
+            Ok(d) if day => At::Date(d),
+            _ => At::Rev(s.to_string()),
+        }
+    }
+}
+
+impl GitRepo {
+    /// Finds the git repository holding `root` (upward from it).
+    pub fn open(root: &Path) -> Result<GitRepo, GitError> {
+        let repo = gix::discover(root).map_err(|_| GitError::NotARepository(root.into()))?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| GitError::NoWorkTree(root.into()))?
+            .to_path_buf();
+        let real_root = root
+            .canonicalize()
+            .map_err(|_| GitError::NotARepository(root.into()))?;
+        let real_work = workdir.canonicalize().unwrap_or(workdir);
+        let prefix = real_root
+            .strip_prefix(&real_work)
+            .map_err(|_| GitError::NotARepository(root.into()))?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(GitRepo {
+            repo: repo.into_sync(),
+            prefix,
+            root: root.to_path_buf(),
+            cache: Arc::default(),
+        })
+    }
+
+    fn local(&self) -> gix::Repository {
+        let mut r = self.repo.to_thread_local();
+        r.object_cache_size_if_unset(4 * 1024 * 1024);
+        r
+    }
+
+    fn is_shallow(&self) -> bool {
+        self.repo.to_thread_local().is_shallow().unwrap_or(false)
+    }
+
+    /// The commit `at` names.
+    pub fn resolve(&self, at: &At) -> Result<Commit, GitError> {
+        match at {
+            At::Rev(rev) => self.resolve_rev(rev),
+            At::Date(d) => self.last_commit_on(d),
+        }
+    }
+
+    /// The commit a rev-spec names (`HEAD~3`, a tag, a branch, a sha).
+    pub fn resolve_rev(&self, rev: &str) -> Result<Commit, GitError> {
+        let repo = self.local();
+        let found = repo
+            .rev_parse_single(rev.as_bytes().as_bstr())
+            .map_err(|e| e.to_string())
+            .and_then(|id| id.object().map_err(|e| e.to_string()))
+            .and_then(|o| o.peel_to_commit().map_err(|e| e.to_string()));
+        match found {
+            Ok(c) => self.commit(c.id),
+            Err(_) if self.is_shallow() => Err(GitError::Shallow { rev: rev.into() }),
+            Err(why) => Err(GitError::UnknownRev {
+                rev: rev.into(),
+                why: first_line(&why),
+            }),
+        }
+    }
+
+    /// The last commit on HEAD's first-parent line made on or before the
+    /// end of `day` (UTC).
+    pub fn last_commit_on(&self, day: &Date) -> Result<Commit, GitError> {
+        let end = end_of_day(*day);
+        let head = self.resolve_rev("HEAD")?;
+        let mut at = Some(head.oid);
+        let mut steps = 0usize;
+        while let Some(oid) = at {
+            let c = self.commit(oid).map_err(|e| match e {
+                GitError::Object { .. } if self.is_shallow() => GitError::Shallow {
+                    rev: day.to_string(),
+                },
+                e => e,
+            })?;
+            if c.time < end {
+                return Ok(c);
+            }
+            at = self.first_parent(oid)?;
+            steps += 1;
+            if at.is_none() && self.is_shallow() && steps > 0 {
+                return Err(GitError::Shallow {
+                    rev: day.to_string(),
+                });
+            }
+        }
+        Err(GitError::NoCommitBefore { date: *day })
+    }
+
+    /// The merge base of two commits, for `BASE...HEAD`.
+    pub fn merge_base(&self, a: &Commit, b: &Commit) -> Result<Commit, GitError> {
+        let repo = self.local();
+        match repo.merge_base(a.oid, b.oid) {
+            Ok(Some(id)) => self.commit(id.detach()),
+            Ok(None) => Err(GitError::UnknownRev {
+                rev: format!("{}...{}", a.short(), b.short()),
+                why: "the two commits have no common ancestor".into(),
+            }),
+            Err(_) if self.is_shallow() => Err(GitError::Shallow {
+                rev: format!("{}...{}", a.short(), b.short()),
+            }),
+            Err(e) => Err(object_error(a.short(), e)),
+        }
+    }
+
+    /// A commit's details, with the tree of the compliance folder.
+    pub fn commit(&self, oid: ObjectId) -> Result<Commit, GitError> {
+        let repo = self.local();
+        let c = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
+        let time = c.time().map_err(|e| object_error(oid, e))?.seconds;
+        let summary = c
+            .message()
+            .map(|m| m.summary().to_str_lossy().into_owned())
+            .unwrap_or_default();
+        let tree = c.tree_id().map_err(|e| object_error(oid, e))?.detach();
+        let tree = if self.prefix.is_empty() {
+            Some(tree)
+        } else {
+            self.subtree(&repo, tree, &self.prefix)
+        };
+        Ok(Commit {
+            id: oid.to_string(),
+            date: date_of(time),
+            time,
+            summary,
+            oid,
+            tree,
+        })
+    }
+
+    /// The tree at `path` below `tree`, not through links or submodules.
+    fn subtree(&self, repo: &gix::Repository, tree: ObjectId, path: &str) -> Option<ObjectId> {
+        let mut at = tree;
+        for part in path.split('/') {
+            let t = repo.find_tree(at).ok()?;
+            let e = t.find_entry(part)?;
+            if e.mode().kind() != EntryKind::Tree {
+                return None;
+            }
+            at = e.object_id();
+        }
+        Some(at)
+    }
+
+    /// The first parent of `oid`; `None` at a root commit or at the edge
+    /// of a shallow clone.
+    pub fn first_parent(&self, oid: ObjectId) -> Result<Option<ObjectId>, GitError> {
+        let repo = self.local();
+        let c = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
+        let parent = c.parent_ids().next().map(|p| p.detach());
+        Ok(parent.filter(|p| repo.find_header(*p).is_ok()))
+    }
+
+    /// Up to `max` commits of the first-parent line from `tip`, newest
+    /// first, stopping before the first one older than `since` (seconds).
+    /// The flag says whether the line was cut short by a shallow clone.
+    pub fn first_parent_line(
+        &self,
+        tip: &Commit,
+        max: usize,
+        since: Option<i64>,
+    ) -> Result<(Vec<Commit>, bool), GitError> {
+        let mut out = Vec::new();
+        let mut at = Some(tip.oid);
+        while let Some(oid) = at {
+            if out.len() >= max {
+                return Ok((out, false));
+            }
+            let c = self.commit(oid)?;
+            if since.is_some_and(|s| c.time < s) {
+                return Ok((out, false));
+            }
+            out.push(c);
+            let repo = self.local();
+            let commit = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
+            let parent = commit.parent_ids().next().map(|p| p.detach());
+            match parent {
+                Some(p) if repo.find_header(p).is_err() => return Ok((out, true)),
+                p => at = p,
+            }
+        }
+        Ok((out, false))
+    }
+
+    /// Loads the compliance repository as it was at `commit`.
+    pub fn load(&self, commit: &Commit) -> Result<Workspace, GitError> {
+        let repo = self.local();
+        let missing = || GitError::NoRepositoryAt {
+            folder: if self.prefix.is_empty() {
+                "the repository's top folder".into()
+            } else {
+                format!("`{}`", self.prefix)
+            },
+            commit: commit.short().to_string(),
+        };
+        let tree = commit.tree.ok_or_else(missing)?;
+        let top = repo.find_tree(tree).map_err(|e| object_error(tree, e))?;
+        let config_entry = top.find_entry(CONFIG_FILE).ok_or_else(missing)?;
+        let (config_kind, config_oid) = (config_entry.mode().kind(), config_entry.object_id());
+        drop(top);
+
+        let defaults = Limits::default();
+        let config = match config_kind {
+            EntryKind::Blob | EntryKind::BlobExecutable => {
+                self.read(&repo, CONFIG_FILE, Kind::Config, config_oid, &defaults)
+            }
+            EntryKind::Link => {
+                let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
+                f.push(link_not_followed(CONFIG_FILE));
+                f
+            }
+            _ => return Err(missing()),
+        };
+        let limits = config
+            .tree
+            .as_ref()
+            .and_then(|t| t.get("limits"))
+            .and_then(|l| serde_json::from_value::<Limits>(l.to_json()).ok())
+            .filter(Limits::in_range)
+            .unwrap_or(defaults);
+        self.cache_limits(&limits);
+
+        let mut entries = Vec::new();
+        let mut budget = MAX_TREE_ENTRIES;
+        let top = repo.find_tree(tree).map_err(|e| object_error(tree, e))?;
+        for dir in DIRS {
+            let Some(e) = top.find_entry(*dir) else {
+                continue;
+            };
+            match e.mode().kind() {
+                EntryKind::Tree => {
+                    let listing = self.list(&repo, e.object_id(), dir, 1, &mut budget);
+                    entries.push(listing);
+                }
+                EntryKind::Link => entries.push(Arc::new(Listing {
+                    files: Vec::new(),
+                    diagnostics: vec![
+                        Diagnostic::new(
+                            Code::PathEscapesRepo,
+                            *dir,
+                            Pos::START,
+                            format!(
+                                "{dir}/ is a symbolic link in this commit; links are not followed when reading git history, so nothing in it is read"
+                            ),
+                        )
+                        .help(format!(
+                            "make {dir}/ a real directory and move the records into it"
+                        )),
+                    ],
+                    entries: 0,
+                })),
+                _ => {}
+            }
+        }
+        drop(top);
+
+        let mut diagnostics = Vec::new();
+        let mut wanted = Vec::new();
+        for l in &entries {
+            diagnostics.extend(l.diagnostics.iter().cloned());
+            wanted.extend(l.files.iter().cloned());
+        }
+        let mut files = self.read_all(wanted, &limits);
+        files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        files.insert(0, config);
+        for f in &mut files {
+            diagnostics.append(&mut f.diagnostics);
+        }
+        Ok(Workspace {
+            root: self.root.clone(),
+            files,
+            diagnostics,
+            limits,
+            source: Source::Commit(Arc::new(Snapshot {
+                repo: self.repo.clone(),
+                tree,
+                commit: commit.clone(),
+                cache: self.cache.clone(),
+            })),
+        })
+    }
+
+    fn cache_limits(&self, limits: &Limits) {
+        let mut seen = lock(&self.cache.limits);
+        if seen.as_ref().is_some_and(|l| l != limits) {
+            lock(&self.cache.files).clear();
+        }
+        *seen = Some(limits.clone());
+    }
+
+    /// Reads and parses the listed blobs, each at most once per run.
+    fn read_all(&self, wanted: Vec<(String, Kind, ObjectId)>, limits: &Limits) -> Vec<SourceFile> {
+        let mut ready = Vec::with_capacity(wanted.len());
+        let mut todo = Vec::new();
+        {
+            let cache = lock(&self.cache.files);
+            for (rel, kind, oid) in wanted {
+                let key = (oid, rel);
+                match cache.get(&key) {
+                    Some(f) => ready.push(f.clone()),
+                    None => todo.push((key.1, kind, oid)),
+                }
+            }
+        }
+        let parsed: Vec<(ObjectId, SourceFile)> = todo
+            .into_par_iter()
+            .map_init(
+                || self.local(),
+                |repo, (rel, kind, oid)| (oid, self.read(repo, &rel, kind, oid, limits)),
+            )
+            .collect();
+        let mut cache = lock(&self.cache.files);
+        for (oid, f) in parsed {
+            cache.insert((oid, f.path.clone()), f.clone());
+            ready.push(f);
+        }
+        ready
+    }
+
+    /// Reads and parses one blob, turning every failure into a diagnostic.
+    fn read(
+        &self,
+        repo: &gix::Repository,
+        rel: &str,
+        kind: Kind,
+        oid: ObjectId,
+        limits: &Limits,
+    ) -> SourceFile {
+        match read_blob(repo, oid, limits.max_file_bytes) {
+            Ok(bytes) => parse_bytes(rel, kind, bytes, limits),
+            Err(BlobError::TooLarge(size)) => {
+                let mut f = SourceFile::new(rel, kind);
+                f.push(
+                    Diagnostic::new(
+                        Code::FileTooLarge,
+                        rel,
+                        Pos::START,
+                        format!(
+                            "file is {size} bytes, over the limit of {} bytes",
+                            limits.max_file_bytes
+                        ),
+                    )
+                    .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
+                );
+                f
+            }
+            Err(BlobError::Unreadable(why)) => {
+                let mut f = SourceFile::new(rel, kind);
+                f.push(
+                    Diagnostic::new(
+                        Code::IoError,
+                        rel,
+                        Pos::START,
+                        format!("cannot read git object {oid}: {why}"),
+                    )
+                    .help("the repository may be damaged or shallow; `git fsck` says more, `git fetch --unshallow` fetches missing history"),
+                );
+                f
+            }
+        }
+    }
+
+    /// The record files below the tree `oid` at `dir`, cached by tree id:
+    /// a directory no commit changed is listed once per run.
+    fn list(
+        &self,
+        repo: &gix::Repository,
+        oid: ObjectId,
+        dir: &str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Arc<Listing> {
+        let key = (oid, dir.to_string());
+        if let Some(l) = lock(&self.cache.listings).get(&key) {
+            if l.entries <= *budget {
+                *budget -= l.entries;
+                return l.clone();
+            }
+        }
+        let mut out = Listing::default();
+        let start = *budget;
+        self.list_into(repo, oid, dir, depth, budget, &mut out);
+        out.entries = start - *budget;
+        let out = Arc::new(out);
+        lock(&self.cache.listings).insert(key, out.clone());
+        out
+    }
+
+    fn list_into(
+        &self,
+        repo: &gix::Repository,
+        oid: ObjectId,
+        dir: &str,
+        depth: usize,
+        budget: &mut usize,
+        out: &mut Listing,
+    ) {
+        if depth > MAX_TREE_DEPTH {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnexpectedFile,
+                    dir,
+                    Pos::START,
+                    format!("directories nest more than {MAX_TREE_DEPTH} deep here, so nothing deeper is read"),
+                )
+                .help("flatten the directory structure"),
+            );
+            return;
+        }
+        let tree = match repo.find_tree(oid) {
+            Ok(t) => t,
+            Err(e) => {
+                out.diagnostics.push(unreadable(dir, oid, &e.to_string()));
+                return;
+            }
+        };
+        let decoded = match tree.decode() {
+            Ok(d) => d,
+            Err(e) => {
+                out.diagnostics.push(unreadable(dir, oid, &e.to_string()));
+                return;
+            }
+        };
+        // Git sorts a directory `a` as `a/`; the working-tree walk sorts by
+        // name. Both end sorted by path in the workspace, so order here
+        // only has to be stable.
+        let children: Vec<(String, EntryKind, ObjectId, bool)> = decoded
+            .entries
+            .iter()
+            .map(|e| match e.filename.to_str() {
+                Ok(n) => (n.to_string(), e.mode.kind(), e.oid.to_owned(), true),
+                Err(_) => (
+                    e.filename.to_str_lossy().into_owned(),
+                    e.mode.kind(),
+                    e.oid.to_owned(),
+                    false,
+                ),
+            })
+            .collect();
+        drop(tree);
+        for (name, kind, child, utf8) in children {
+            if *budget == 0 {
+                out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnexpectedFile,
+                        dir,
+                        Pos::START,
+                        format!("the commit's tree has more than {MAX_TREE_ENTRIES} entries under the record directories; the rest is not read"),
+                    )
+                    .help("split the repository, or remove generated files from the record directories"),
+                );
+                return;
+            }
+            *budget -= 1;
+            if name.starts_with('.') {
+                continue;
+            }
+            let rel = format!("{dir}/{name}");
+            if !utf8 || name.contains('/') || name.is_empty() {
+                let what = if kind == EntryKind::Tree {
+                    "directory name is not valid UTF-8, so nothing in it is read"
+                } else {
+                    "file name is not valid UTF-8, so the file is not read"
+                };
+                out.diagnostics.push(
+                    Diagnostic::new(Code::InvalidUtf8, rel, Pos::START, what)
+                        .help("rename it using UTF-8 (plain ASCII is safest in a repository)"),
+                );
+                continue;
+            }
+            match kind {
+                EntryKind::Tree => {
+                    let sub = self.list(repo, child, &rel, depth + 1, budget);
+                    out.files.extend(sub.files.iter().cloned());
+                    out.diagnostics.extend(sub.diagnostics.iter().cloned());
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable => match classify(&rel) {
+                    super::Classified::Kind(k) => out.files.push((rel, k, child)),
+                    super::Classified::Ignore => {}
+                    super::Classified::Unexpected(why) => out.diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnexpectedFile,
+                            rel,
+                            Pos::START,
+                            "file is not where Aegis reads any kind of record, so it is not loaded",
+                        )
+                        .help(why),
+                    ),
+                },
+                EntryKind::Link => {
+                    if classify(&rel) != super::Classified::Ignore {
+                        out.diagnostics.push(link_not_followed(&rel));
+                    }
+                }
+                EntryKind::Commit => out.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnexpectedFile,
+                        rel,
+                        Pos::START,
+                        "a git submodule is not followed, so nothing in it is read",
+                    )
+                    .help("keep records in the compliance repository itself, not in a submodule"),
+                ),
+            }
+        }
+    }
+}
+
+/// The record files and the diagnostics of one directory and below.
+#[derive(Default)]
+struct Listing {
+    files: Vec<(String, Kind, ObjectId)>,
+    diagnostics: Vec<Diagnostic>,
+    /// Tree entries visited, charged to the budget when reused.
+    entries: usize,
+}
+
+fn unreadable(rel: &str, oid: ObjectId, why: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::IoError,
+        rel,
+        Pos::START,
+        format!("cannot read git tree {oid}: {}", first_line(why)),
+    )
+    .help("the repository may be damaged or shallow; `git fsck` says more, `git fetch --unshallow` fetches missing history")
+}
+
+fn link_not_followed(rel: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::PathEscapesRepo,
+        rel,
+        Pos::START,
+        "symbolic link in the commit is not followed when reading git history, so it is not read",
+    )
+    .help("commit the file itself instead of a link to it")
+}
+
+enum BlobError {
+    TooLarge(u64),
+    Unreadable(String),
+}
+
+/// A blob's bytes, its size judged from the object header before a byte
+/// of it is read.
+fn read_blob(repo: &gix::Repository, oid: ObjectId, max: u64) -> Result<Vec<u8>, BlobError> {
+    let header = repo
+        .find_header(oid)
+        .map_err(|e| BlobError::Unreadable(first_line(&e.to_string())))?;
+    if header.kind() != gix::objs::Kind::Blob {
+        return Err(BlobError::Unreadable(format!(
+            "it is a {}, not a file",
+            header.kind()
+        )));
+    }
+    if header.size() > max {
+        return Err(BlobError::TooLarge(header.size()));
+    }
+    let mut blob = repo
+        .find_blob(oid)
+        .map_err(|e| BlobError::Unreadable(first_line(&e.to_string())))?;
+    Ok(blob.take_data())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere leaves a cache that is still a valid cache.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+const EPOCH: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
+
+/// The UTC day of a time in seconds since the epoch.
+pub fn date_of(seconds: i64) -> Date {
+    let days = seconds.div_euclid(86_400);
+    Date(
+        EPOCH
+            .checked_add(jiff::SignedDuration::from_hours(days.saturating_mul(24)))
+            .unwrap_or(EPOCH),
+    )
+}
+
+/// The first second after `day` ends (UTC).
+pub fn end_of_day(day: Date) -> i64 {
+    day.0.duration_since(EPOCH).as_secs() + 86_400
+}
+
+/// The commit a workspace was loaded from, for the stages after loading:
+/// evidence artifacts and the ratchet file are read from its tree.
+pub struct Snapshot {
+    repo: gix::ThreadSafeRepository,
+    /// The compliance folder's tree.
+    tree: ObjectId,
+    pub commit: Commit,
+    cache: Arc<Cache>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("commit", &self.commit.id)
+            .finish()
+    }
+}
+
+/// What a path names in a commit's tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    File {
+        oid: ObjectId,
+        size: u64,
+    },
+    Dir,
+    Link,
+    Submodule,
+    Missing,
+    /// A directory on the way is a link or a submodule.
+    Through,
+}
+
+impl Snapshot {
+    /// What `rel` (repository-relative, `/`-separated, no `..`) names.
+    pub fn entry(&self, rel: &str) -> Result<Entry, String> {
+        let repo = self.repo.to_thread_local();
+        let mut at = self.tree;
+        let parts: Vec<&str> = rel
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            let tree = repo.find_tree(at).map_err(|e| first_line(&e.to_string()))?;
+            let Some(e) = tree.find_entry(*part) else {
+                return Ok(Entry::Missing);
+            };
+            let last = i + 1 == parts.len();
+            let (kind, oid) = (e.mode().kind(), e.object_id());
+            match kind {
+                EntryKind::Tree if last => return Ok(Entry::Dir),
+                EntryKind::Tree => at = oid,
+                _ if !last => return Ok(Entry::Through),
+                EntryKind::Link => return Ok(Entry::Link),
+                EntryKind::Commit => return Ok(Entry::Submodule),
+                EntryKind::Blob | EntryKind::BlobExecutable => {
+                    let size = repo
+                        .find_header(oid)
+                        .map_err(|e| first_line(&e.to_string()))?
+                        .size();
+                    return Ok(Entry::File { oid, size });
+                }
+            }
+        }
+        Ok(Entry::Dir)
+    }
+
+    /// A blob's bytes, refusing one over `max` bytes before reading it.
+    pub fn read(&self, oid: ObjectId, max: u64) -> Result<Option<Vec<u8>>, String> {
+        let repo = self.repo.to_thread_local();
+        match read_blob(&repo, oid, max) {
+            Ok(b) => Ok(Some(b)),
+            Err(BlobError::TooLarge(_)) => Ok(None),
+            Err(BlobError::Unreadable(why)) => Err(why),
+        }
+    }
+
+    /// SHA-256 (hex) and size of a blob, computed once per run.
+    pub fn hash(&self, oid: ObjectId) -> Result<(String, u64), String> {
+        if let Some(h) = lock(&self.cache.hashes).get(&oid) {
+            return Ok(h.clone());
+        }
+        let bytes = self.read(oid, MAX_ARTIFACT_BYTES)?.ok_or_else(|| {
+            format!("the blob is over {MAX_ARTIFACT_BYTES} bytes, too large to hash from git")
+        })?;
+        let h = crate::validate::evidence_hash(&bytes);
+        lock(&self.cache.hashes).insert(oid, h.clone());
+        Ok(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_a_date_anything_else_a_revision() {
+        assert_eq!(
+            At::parse("2026-03-01"),
+            At::Date("2026-03-01".parse().expect("date"))
+        );
+        assert_eq!(At::parse("HEAD~3"), At::Rev("HEAD~3".into()));
+        assert_eq!(At::parse("v1.2"), At::Rev("v1.2".into()));
+        assert_eq!(At::parse("deadbeef"), At::Rev("deadbeef".into()));
+    }
+
+    #[test]
+    fn days_end_at_midnight_utc() {
+        let d: Date = "2026-03-01".parse().expect("date");
+        assert_eq!(end_of_day(d), 1_772_409_600);
+        assert_eq!(date_of(1_772_409_599), d);
+        assert_eq!(date_of(1_772_409_600).to_string(), "2026-03-02");
+    }
+}

@@ -1,0 +1,569 @@
+//! Compliance through git: `--at`, `aegis diff` and `aegis history` on
+//! repositories the tests build with the `git` CLI, with fixed dates and
+//! known changes per commit.
+
+use crate::harness::{Aegis, copy_tree};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas")
+}
+
+/// Runs git in `dir` with a fixed identity and dates.
+fn git(dir: &Path, args: &[&str], date: &str) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn commit(dir: &Path, message: &str, date: &str) -> String {
+    git(dir, &["add", "-A"], date);
+    git(dir, &["commit", "-q", "-m", message], date);
+    git(dir, &["rev-parse", "HEAD"], date)
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let t = std::fs::read_to_string(path).expect("read");
+    assert!(t.contains(from), "{} holds {from:?}", path.display());
+    std::fs::write(path, t.replacen(from, to, 1)).expect("write");
+}
+
+const FINDINGS: &str = "schema_version: 1
+system: platform
+source:
+  tool: OpenSCAP
+  version: 1.3.5
+  format: xccdf
+scan:
+  time: 2026-03-30T09:00:00Z
+  file: results.xml
+findings:
+  - target: node-1
+    rule_id: sshd_disable_root_login
+    result: RESULT
+    controls: [northwind-baseline:VUL-1]
+    mapped_by: table
+    since: 2026-03-30T09:00:00Z
+";
+
+/// The example repository in `compliance/` of a git repository (a
+/// monorepo), with three commits:
+/// 1. 2026-03-01: the example as it is, and a passing scan;
+/// 2. 2026-04-01: IAM-1 of `platform` regresses to planned, evidence
+///    `pen-test` is added, access-control.md is edited (its approval is
+///    of the old text), the scan now fails;
+/// 3. 2026-05-01: ACME-5 of `ledger` is declared not applicable (its gap
+///    closes).
+struct Repo {
+    dir: tempfile::TempDir,
+    shas: Vec<String>,
+}
+
+impl Repo {
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn compliance(&self) -> PathBuf {
+        self.dir.path().join("compliance")
+    }
+}
+
+fn build() -> Repo {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let c = root.join("compliance");
+    copy_tree(&example(), &c);
+    write(&root.join("README.md"), "monorepo\n");
+    write(
+        &c.join("findings/platform/openscap.yaml"),
+        &FINDINGS.replace("RESULT", "pass"),
+    );
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
+
+    edit(
+        &c.join("implementations/platform/IAM-1.yaml"),
+        "status: implemented",
+        "status: planned",
+    );
+    write(
+        &c.join("evidence/pen-test.yaml"),
+        "schema_version: 1
+id: pen-test
+title: Penetration test report
+uri: https://evidence.northwind-ledger.example/pentest/2026.pdf
+collected_at: 2026-03-20
+collector: \"@northwind/security-lead\"
+expires_after: 1y
+controls: [northwind-baseline:VUL-1]
+",
+    );
+    let policy = c.join("policies/access-control.md");
+    let text = std::fs::read_to_string(&policy).expect("policy");
+    std::fs::write(
+        &policy,
+        format!("{text}\nAn added paragraph nobody approved.\n"),
+    )
+    .expect("write");
+    write(
+        &c.join("findings/platform/openscap.yaml"),
+        &FINDINGS.replace("RESULT", "fail"),
+    );
+    shas.push(commit(root, "second", "2026-04-01T10:00:00Z"));
+
+    write(
+        &c.join("implementations/ledger/ACME-5.yaml"),
+        "schema_version: 1
+control: acme-msa:ACME-5
+status: not-applicable
+owner: \"@northwind/ledger\"
+justification: The ledger stores no cardholder data.
+",
+    );
+    shas.push(commit(root, "third", "2026-05-01T10:00:00Z"));
+    Repo { dir, shas }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))
+}
+
+fn coverage(doc: &serde_json::Value, system: &str, framework: &str) -> f64 {
+    doc["systems"]
+        .as_array()
+        .expect("systems")
+        .iter()
+        .find(|s| s["id"] == system)
+        .and_then(|s| {
+            s["baselines"]
+                .as_array()?
+                .iter()
+                .find(|b| b["framework"] == framework)
+        })
+        .and_then(|b| b["coverage"].as_f64())
+        .expect("coverage")
+}
+
+#[test]
+fn at_a_revision_or_a_day_gives_that_commits_posture_while_the_tree_differs() {
+    let r = build();
+    // The working tree differs from every commit.
+    edit(
+        &r.compliance().join("implementations/platform/IAM-2.yaml"),
+        "status: implemented",
+        "status: planned",
+    );
+    let gaps = |at: &str| {
+        Aegis::new()
+            .args(["gaps", "--format", "json", "--at", at, "--repo"])
+            .arg(r.compliance())
+            .run()
+    };
+    let by_rev = gaps("HEAD~2");
+    assert_eq!(by_rev.code, 0, "{}", by_rev.stderr);
+    let doc = json(&by_rev.stdout);
+    assert_eq!(doc["commit"]["id"], r.shas[0].as_str());
+    assert_eq!(doc["commit"]["date"], "2026-03-01");
+    assert_eq!(coverage(&doc, "platform", "northwind-baseline"), 63.6);
+    // The last commit on or before the end of 2026-03-31 is the first one.
+    let by_day = gaps("2026-03-31");
+    assert_eq!(by_day.stdout, by_rev.stdout);
+    let by_sha = gaps(&r.shas[0]);
+    assert_eq!(by_sha.stdout, by_rev.stdout);
+    // The second commit: IAM-1 planned, and access-control's approval is
+    // of the old text, so platform loses IAM-1 and the controls the policy governs.
+    let second = json(&gaps("2026-04-01").stdout);
+    assert_eq!(second["commit"]["id"], r.shas[1].as_str());
+    assert_eq!(coverage(&second, "platform", "northwind-baseline"), 36.3);
+    // The working tree (IAM-2 planned too) is not what --at reads.
+    let now = Aegis::new()
+        .args([
+            "gaps",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-05-01",
+            "--repo",
+        ])
+        .arg(r.compliance())
+        .run();
+    let status = |doc: &serde_json::Value| {
+        doc["systems"][0]["baselines"][0]["statuses"]
+            .as_array()
+            .expect("statuses")
+            .iter()
+            .find(|c| c["control"] == "IAM-2")
+            .map(|c| c["status"].clone())
+            .expect("IAM-2")
+    };
+    assert_eq!(status(&json(&now.stdout)), "planned");
+    assert_eq!(status(&json(&gaps("HEAD").stdout)), "implemented");
+
+    let check = Aegis::new()
+        .args(["check", "--at", "HEAD~2", "--format", "human"])
+        .arg(r.compliance())
+        .run();
+    assert_eq!(check.code, 1);
+    let short = &r.shas[0][..12];
+    assert!(
+        check
+            .stdout
+            .contains(&format!("at commit {short} (2026-03-01): first\nfailed: ")),
+        "{}",
+        check.stdout
+    );
+    let validate = Aegis::new()
+        .args(["validate", "--at", "main~1", "--format", "json"])
+        .arg(r.compliance())
+        .run();
+    assert_eq!(json(&validate.stdout)["commit"]["id"], r.shas[1].as_str());
+}
+
+#[test]
+fn at_reports_what_it_cannot_find() {
+    let r = build();
+    let run = |dir: &Path, at: &str| Aegis::new().args(["check", "--at", at]).arg(dir).run();
+    let unknown = run(&r.compliance(), "no-such-branch");
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("unknown revision `no-such-branch`"),
+        "{}",
+        unknown.stderr
+    );
+    let early = run(&r.compliance(), "2026-01-01");
+    assert_eq!(early.code, 2);
+    assert!(
+        early.stderr.contains(
+            "no commit on the first-parent line of HEAD was made on or before 2026-01-01"
+        ),
+        "{}",
+        early.stderr
+    );
+    let plain = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), plain.path());
+    let outside = run(plain.path(), "HEAD");
+    assert_eq!(outside.code, 2);
+    assert!(
+        outside.stderr.contains("is not inside a git repository"),
+        "{}",
+        outside.stderr
+    );
+}
+
+#[test]
+fn diff_reports_exactly_the_known_changes() {
+    let r = build();
+    let diff = |range: &str, format: &str| {
+        Aegis::new()
+            .args(["diff", "--format", format])
+            .arg(r.compliance())
+            .arg(range)
+            .run()
+    };
+    let out = diff("HEAD~2..HEAD~1", "json");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = json(&out.stdout);
+    assert_eq!(d["base"]["commit"]["id"], r.shas[0].as_str());
+    assert_eq!(d["head"]["commit"]["id"], r.shas[1].as_str());
+
+    // A control regressed (and the one that inherits it).
+    let regressed: Vec<(String, String, String)> = d["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .filter(|c| c["movement"] == "regressed")
+        .map(|c| {
+            (
+                c["system"].as_str().unwrap_or_default().to_string(),
+                c["control"].as_str().unwrap_or_default().to_string(),
+                c["after"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        regressed.contains(&("platform".into(), "IAM-1".into(), "planned".into())),
+        "{regressed:?}"
+    );
+
+    // Evidence added.
+    let ev = d["evidence"].as_array().expect("evidence");
+    assert!(
+        ev.iter()
+            .any(|e| e["id"] == "pen-test" && e["change"] == "added"),
+        "{ev:?}"
+    );
+    // The policy changed and lost its approval.
+    let pol = d["policies"].as_array().expect("policies");
+    assert_eq!(pol.len(), 1, "{pol:?}");
+    assert_eq!(pol[0]["id"], "access-control");
+    assert_eq!(pol[0]["change"], "changed");
+    assert_eq!(pol[0]["approval_before"], "approved");
+    assert_eq!(pol[0]["approval_after"], "unapproved");
+    assert_ne!(pol[0]["hash_before"], pol[0]["hash_after"]);
+    // Findings drift: one rule newly failing on VUL-1.
+    assert_eq!(
+        d["findings"]["new_failing"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(d["findings"]["fixed"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        d["findings"]["by_rule"]["sshd_disable_root_login"],
+        serde_json::json!([1, 0])
+    );
+    assert_eq!(
+        d["findings"]["by_control"]["northwind-baseline:VUL-1"],
+        serde_json::json!([1, 0])
+    );
+    // The implementation that changed, and what it moves.
+    let imps = d["implementations"].as_array().expect("implementations");
+    assert_eq!(imps.len(), 1, "{imps:?}");
+    assert_eq!(imps[0]["path"], "implementations/platform/IAM-1.yaml");
+    assert_eq!(imps[0]["status_before"], "implemented");
+    assert_eq!(imps[0]["status_after"], "planned");
+    assert_eq!(d["gate"]["passed"], false);
+
+    // The third commit closes ACME-5's gap.
+    let closed = json(&diff("HEAD~1..HEAD", "json").stdout);
+    let gaps_closed: Vec<&str> = closed["gaps_closed"]
+        .as_array()
+        .expect("closed")
+        .iter()
+        .filter_map(|g| g["control"].as_str())
+        .collect();
+    assert_eq!(gaps_closed, ["ACME-5"]);
+    assert_eq!(closed["gaps_opened"].as_array().map(Vec::len), Some(0));
+
+    // `...` compares from the merge base; here that is BASE itself.
+    assert_eq!(
+        diff("HEAD~2...HEAD", "json").stdout,
+        diff("HEAD~2..HEAD", "json").stdout
+    );
+
+    let md = diff("HEAD~2..HEAD", "markdown");
+    let md = md
+        .stdout
+        .replace(&r.shas[0][..12], "<BASE>")
+        .replace(&r.shas[2][..12], "<HEAD>");
+    insta::assert_snapshot!("diff_markdown", md);
+    let human = diff("HEAD~2..HEAD", "human");
+    let human = human
+        .stdout
+        .replace(&r.shas[0][..12], "<BASE>")
+        .replace(&r.shas[2][..12], "<HEAD>");
+    insta::assert_snapshot!("diff_human", human);
+}
+
+#[test]
+fn diff_to_the_working_tree_and_the_markdown_budget() {
+    let r = build();
+    edit(
+        &r.compliance().join("implementations/ledger/IAM-3.yaml"),
+        "status: implemented",
+        "status: partial",
+    );
+    let out = Aegis::new()
+        .args([
+            "diff",
+            "--as-of",
+            "2026-05-01",
+            "--format",
+            "json",
+            "--repo",
+        ])
+        .arg(r.compliance())
+        .arg("HEAD..")
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let d = json(&out.stdout);
+    assert_eq!(d["head"]["commit"], serde_json::Value::Null);
+    assert_eq!(
+        d["implementations"][0]["path"],
+        "implementations/ledger/IAM-3.yaml"
+    );
+    for budget in ["400", "900", "2000"] {
+        let md = Aegis::new()
+            .args(["diff", "--format", "markdown", "--max-chars", budget])
+            .arg(r.compliance())
+            .arg("HEAD~2..HEAD")
+            .run();
+        let n: usize = budget.parse().expect("number");
+        assert!(md.stdout.chars().count() <= n, "{budget}: {}", md.stdout);
+        assert!(md.stdout.starts_with("### Compliance delta"));
+    }
+}
+
+#[test]
+fn history_counts_each_commit_and_is_byte_identical() {
+    let r = build();
+    let history = |format: &str, extra: &[&str]| {
+        Aegis::new()
+            .args(["history", "--format", format])
+            .args(extra)
+            .arg(r.compliance())
+            .run()
+    };
+    let out = history("json", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let t = json(&out.stdout);
+    let commits = t["commits"].as_array().expect("commits");
+    assert_eq!(commits.len(), 3);
+    let platform = |i: usize| {
+        commits[i]["selections"]
+            .as_array()
+            .expect("selections")
+            .iter()
+            .find(|s| s["system"] == "platform")
+            .map(|s| (s["coverage"].as_f64(), s["gaps"].as_u64()))
+            .expect("platform")
+    };
+    assert_eq!(platform(0), (Some(63.6), Some(4)));
+    assert_eq!(platform(1).0, Some(36.3));
+    assert_eq!(history("json", &[]).stdout, out.stdout, "two runs differ");
+
+    assert_eq!(
+        json(&history("json", &["--max-count", "2"]).stdout)["commits"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let ranged = json(&history("json", &["--since", "2026-03-15", "--until", "2026-04-15"]).stdout);
+    let ids: Vec<&str> = ranged["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .filter_map(|c| c["commit"]["id"].as_str())
+        .collect();
+    assert_eq!(ids, [r.shas[1].as_str()]);
+
+    let csv = history("csv", &[]).stdout;
+    let csv = r.shas.iter().enumerate().fold(csv, |s, (i, sha)| {
+        s.replace(sha.as_str(), &format!("<C{}>", i + 1))
+    });
+    insta::assert_snapshot!("history_csv", csv);
+    let svg = history("svg", &[]).stdout;
+    assert!(svg.starts_with("<svg") && svg.contains("platform/northwind-baseline@saas"));
+    assert_eq!(history("svg", &[]).stdout, svg);
+}
+
+#[test]
+fn hostile_trees_are_reported_not_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_tree(&example(), root);
+    edit(
+        &root.join("aegis.yaml"),
+        "schema_version: 1\n",
+        "schema_version: 1\nlimits:\n  max_file_bytes: 4096\n",
+    );
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        root.join("implementations/platform/passwd.yaml"),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink("/etc", root.join("evidence/files/etc")).expect("symlink");
+    let big = format!(
+        "schema_version: 1\ncontrol: northwind-baseline:IAM-1\nstatus: implemented\nowner: x\nstatement: {}\n",
+        "a".repeat(8000)
+    );
+    write(&root.join("implementations/ledger/BIG.yaml"), &big);
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    commit(root, "hostile", "2026-03-01T10:00:00Z");
+    // The working tree no longer holds them; the commit does.
+    std::fs::remove_file(root.join("implementations/platform/passwd.yaml")).expect("rm");
+    std::fs::remove_file(root.join("implementations/ledger/BIG.yaml")).expect("rm");
+
+    let out = Aegis::new()
+        .args(["validate", "--at", "HEAD", "--format", "json"])
+        .arg(root)
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let d = json(&out.stdout);
+    let diags: Vec<(String, String)> = d["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap_or_default().to_string(),
+                x["file"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        diags.contains(&(
+            "path-escapes-repo".into(),
+            "implementations/platform/passwd.yaml".into()
+        )),
+        "{diags:?}"
+    );
+    assert!(
+        diags.contains(&(
+            "file-too-large".into(),
+            "implementations/ledger/BIG.yaml".into()
+        )),
+        "{diags:?}"
+    );
+    assert!(!out.stdout.contains("root:x:0"), "the link was followed");
+}
+
+#[test]
+fn a_shallow_clone_says_to_fetch_the_history() {
+    let r = build();
+    let clone = tempfile::tempdir().expect("tempdir");
+    let url = format!("file://{}", r.root().display());
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", &url, "c"],
+        "2026-05-01T10:00:00Z",
+    );
+    let repo = clone.path().join("c/compliance");
+    for args in [
+        vec!["check", "--at", "HEAD~2"],
+        vec!["diff", "HEAD~2..HEAD", "--repo"],
+    ] {
+        let out = Aegis::new().args(&args).arg(&repo).run();
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("fetch-depth: 0"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let base = Aegis::new()
+        .args(["check", "--at", &r.shas[0]])
+        .arg(&repo)
+        .run();
+    assert!(base.stderr.contains("fetch-depth: 0"), "{}", base.stderr);
+    // History stops at the edge and says so.
+    let h = Aegis::new().args(["history"]).arg(&repo).run();
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    assert!(
+        h.stdout
+            .contains("1 commits evaluated; the history stops early"),
+        "{}",
+        h.stdout
+    );
+}
