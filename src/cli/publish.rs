@@ -409,6 +409,13 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         prune: &prune,
     };
     let out = github::draft_pr::publish(&client, &req)?;
+    announce(&out, &ctx)?;
+    Ok(0)
+}
+
+/// A draft PR's outcome: notes on stderr, what was done on stdout, and the
+/// step outputs on Actions.
+fn announce(out: &github::draft_pr::Outcome, ctx: &Context) -> anyhow::Result<()> {
     for n in &out.notes {
         eprintln!("{}", crate::output::escape::text(n));
     }
@@ -453,7 +460,7 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         )
         .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?;
     }
-    Ok(0)
+    Ok(())
 }
 
 /// A branch name git and GitHub accept (a conservative subset of
