@@ -14,6 +14,7 @@ mod ingest;
 mod init;
 mod publish;
 mod publish_draft;
+mod publish_remediation;
 mod remediation;
 mod report;
 mod schemas;
