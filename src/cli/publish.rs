@@ -396,12 +396,7 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
 fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
     let ctx = context()?;
     let (owner, name) = args.github.repository()?;
-    if !valid_branch(&args.branch) {
-        bail!(
-            "--branch {:?} is not a usable branch name",
-            crate::output::escape::text(&args.branch)
-        );
-    }
+    check_branch(&args.branch)?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = git_root(&args.repo.repo)?;
     let (files, prune) =
@@ -440,12 +435,7 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
 fn remediation(args: &RemediationArgs) -> anyhow::Result<u8> {
     let ctx = context()?;
     let (owner, name) = args.github.repository()?;
-    if !valid_branch(&args.branch) {
-        bail!(
-            "--branch {:?} is not a usable branch name",
-            crate::output::escape::text(&args.branch)
-        );
-    }
+    check_branch(&args.branch)?;
     let (plan, files) = crate::remediation::make(&args.repo, &args.scans, args.system.as_deref())?;
     let git = crate::approval::git::Git::open(&args.repo).map_err(anyhow::Error::msg)?;
     let dir = format!("{}remediation/{}", git.prefix, plan.front.id);
@@ -566,6 +556,16 @@ fn announce(out: &github::draft_pr::Outcome, ctx: &Context) -> anyhow::Result<()
             ],
         )
         .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?;
+    }
+    Ok(())
+}
+
+fn check_branch(b: &str) -> anyhow::Result<()> {
+    if !valid_branch(b) {
+        bail!(
+            "--branch {:?} is not a usable branch name",
+            crate::output::escape::text(b)
+        );
     }
     Ok(())
 }

@@ -198,17 +198,7 @@ fn script(id: &str, class: RiskClass, items: &[Item], left_out: &mut LeftOut) ->
 /// A fenced block holding `text` inertly: the fence is longer than any
 /// run of backticks inside.
 fn fenced(lang: &str, text: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = "`".repeat(escape::longest_run(text, '`').max(2) + 1);
     format!("{fence}{lang}\n{}\n{fence}\n", escape::lines(text))
 }
 

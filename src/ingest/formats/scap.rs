@@ -142,12 +142,8 @@ pub struct RuleDef {
 /// text and `sub`stitutions in order.
 #[derive(Clone, Debug, Default)]
 pub struct RawFix {
-    pub system: String,
-    pub id: Option<String>,
-    pub complexity: Option<String>,
-    pub disruption: Option<String>,
-    pub strategy: Option<String>,
-    pub reboot: Option<bool>,
+    /// Its attributes (`content` still empty).
+    pub fix: Fix,
     pub parts: Vec<FixPart>,
 }
 
@@ -346,12 +342,15 @@ fn fix<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<RawFix, Inges
             .map(str::to_string)
     };
     let mut out = RawFix {
-        system: attr("system").unwrap_or_default(),
-        id: attr("id"),
-        complexity: attr("complexity"),
-        disruption: attr("disruption"),
-        strategy: attr("strategy"),
-        reboot: attr("reboot").map(|r| matches!(r.as_str(), "true" | "1")),
+        fix: Fix {
+            system: attr("system").unwrap_or_default(),
+            id: attr("id"),
+            complexity: attr("complexity"),
+            disruption: attr("disruption"),
+            strategy: attr("strategy"),
+            reboot: attr("reboot").map(|r| matches!(r.as_str(), "true" | "1")),
+            ..Fix::default()
+        },
         parts: Vec::new(),
     };
     let target = xs.depth().saturating_sub(1);
@@ -412,8 +411,8 @@ fn rule<R: BufRead>(
             "fix" if def.fixes.len() < MAX_FIXES => def.fixes.push(fix(xs, s)?),
             "fixtext" if def.fixes.len() < MAX_FIXES => {
                 let mut f = fix(xs, s)?;
-                f.system = Fix::TEXT.to_string();
-                f.id = s.attr("fixref").map(str::to_string);
+                f.fix.system = Fix::TEXT.to_string();
+                f.fix.id = s.attr("fixref").map(str::to_string);
                 def.fixes.push(f);
             }
             "check" | "complex-check" => {
@@ -1196,15 +1195,10 @@ impl Values<'_> {
             }
         }
         Fix {
-            system: raw.system,
-            id: raw.id,
-            complexity: raw.complexity,
-            disruption: raw.disruption,
-            strategy: raw.strategy,
-            reboot: raw.reboot,
             content: tidy(&content),
             unresolved: unresolved.into_iter().collect(),
             values: values.into_iter().collect(),
+            ..raw.fix
         }
     }
 }
