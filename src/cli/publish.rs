@@ -22,6 +22,8 @@ pub enum Sub {
     DraftPr(DraftPrArgs),
     /// A remediation plan from failing scan results, proposed as one draft PR on a fixed branch; its body says what each risk class needs.
     Remediation(RemediationArgs),
+    /// Nudge idle work-in-progress branches (no commit for N days, no open PR) once per tip: a comment or a draft PR.
+    StaleBranches(StaleArgs),
 }
 
 /// How to reach GitHub; shared by every `publish` subcommand.
@@ -174,12 +176,39 @@ pub struct RemediationArgs {
     pub repo: PathBuf,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct StaleArgs {
+    #[command(flatten)]
+    pub github: GitHubArgs,
+    /// The git repository (and aegis.yaml's github.stale_branches, when there).
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Days without a commit after which a branch is idle [default: aegis.yaml, else 30].
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// How to nudge [default: aegis.yaml, else comment].
+    #[arg(long, value_enum)]
+    pub action: Option<StaleActionArg>,
+    /// Never nudge branches matching this name (`*` matches anything); repeatable, added to aegis.yaml's.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StaleActionArg {
+    /// A commit comment on the branch tip, mentioning its author.
+    Comment,
+    /// A draft PR from the branch into the default branch.
+    DraftPr,
+}
+
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         Sub::PrComment(a) => pr_comment(a),
         Sub::Summary(a) => summary(a),
         Sub::DraftPr(a) => draft_pr(a),
         Sub::Remediation(a) => remediation(a),
+        Sub::StaleBranches(a) => stale_branches(a),
     }
 }
 
@@ -198,6 +227,8 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         ),
     };
     let (owner, name) = args.github.repository()?;
+    // No token, no work: say so before comparing two commits.
+    let client = args.github.client()?;
     let (base, head) = revisions(&args.base, &args.head, &ctx);
     let Some(base) = base else {
         bail!("which base? Pass --base REV (on a pull_request event GITHUB_EVENT_PATH says it)");
@@ -210,7 +241,6 @@ fn pr_comment(args: &PrCommentArgs) -> anyhow::Result<u8> {
         github::report::COMMENT_BUDGET,
     )?;
     let body = report.markdown;
-    let client = args.github.client()?;
     let author = github::comment::author(&client, args.comment_author.as_deref())?;
     let outcome = github::comment::upsert(&client, &owner, &name, number, &marker, &author, &body)?;
     use github::comment::Outcome;
@@ -401,6 +431,7 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
     let root = git_root(&args.repo.repo)?;
     let (files, prune) =
         github::files::collect(&root, &cwd, &args.paths).map_err(anyhow::Error::msg)?;
+    let client = args.github.client()?;
     let mut body = format!("### {}\n\n", github::markdown::text(&args.title));
     body.push_str("Proposed by `aegis publish draft-pr`");
     match ctx.run_url() {
@@ -415,7 +446,6 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
             crate::output::escape::text(&format!("{e:#}"))
         ),
     }
-    let client = args.github.client()?;
     let req = github::draft_pr::Request {
         owner: &owner,
         repo: &name,
@@ -428,7 +458,7 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         prune: &prune,
     };
     let out = github::draft_pr::publish(&client, &req)?;
-    announce(&out, &ctx)?;
+    announce(&out, &client, &ctx)?;
     Ok(0)
 }
 
@@ -436,6 +466,7 @@ fn remediation(args: &RemediationArgs) -> anyhow::Result<u8> {
     let ctx = context()?;
     let (owner, name) = args.github.repository()?;
     check_branch(&args.branch)?;
+    let client = args.github.client()?;
     let (plan, files) = crate::remediation::make(&args.repo, &args.scans, args.system.as_deref())?;
     let git = crate::approval::git::Git::open(&args.repo).map_err(anyhow::Error::msg)?;
     let dir = format!("{}remediation/{}", git.prefix, plan.front.id);
@@ -449,7 +480,6 @@ fn remediation(args: &RemediationArgs) -> anyhow::Result<u8> {
         .collect();
     let title = format!("Remediation plan {}", plan.front.id);
     let body = remediation_body(&plan, &dir, ctx.run_url().as_deref());
-    let client = args.github.client()?;
     let req = github::draft_pr::Request {
         owner: &owner,
         repo: &name,
@@ -462,7 +492,7 @@ fn remediation(args: &RemediationArgs) -> anyhow::Result<u8> {
         prune: std::slice::from_ref(&dir),
     };
     let out = github::draft_pr::publish(&client, &req)?;
-    announce(&out, &ctx)?;
+    announce(&out, &client, &ctx)?;
     Ok(0)
 }
 
@@ -512,11 +542,14 @@ fn remediation_body(plan: &crate::remediation::Plan, dir: &str, run: Option<&str
 
 /// A draft PR's outcome: notes on stderr, what was done on stdout, and the
 /// step outputs on Actions.
-fn announce(out: &github::draft_pr::Outcome, ctx: &Context) -> anyhow::Result<()> {
+fn announce(out: &github::draft_pr::Outcome, client: &Client, ctx: &Context) -> anyhow::Result<()> {
     for n in &out.notes {
         eprintln!("{}", crate::output::escape::text(n));
     }
     let what = match (out.operation, out.number) {
+        (op, _) if client.dry_run() && op != github::draft_pr::Operation::None => {
+            format!("dry run: nothing written; the PR would be {}", op.as_str())
+        }
         (github::draft_pr::Operation::None, Some(n)) => {
             format!("PR #{n} is up to date; nothing written")
         }
@@ -596,4 +629,102 @@ fn git_root(repo: &Path) -> anyhow::Result<PathBuf> {
             display(repo)
         ),
     }
+}
+
+fn stale_branches(args: &StaleArgs) -> anyhow::Result<u8> {
+    use crate::model::StaleAction;
+    let settings = stale_settings(&args.repo.repo)?;
+    let days = args.days.or(settings.days).unwrap_or(30);
+    let action = match args.action {
+        Some(StaleActionArg::Comment) => StaleAction::Comment,
+        Some(StaleActionArg::DraftPr) => StaleAction::DraftPr,
+        None => settings.action.unwrap_or(StaleAction::Comment),
+    };
+    let mut exclude = settings.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
+    let (owner, name) = args.github.repository()?;
+    let (branches, source) =
+        github::stale::branches(&args.repo.repo).map_err(anyhow::Error::msg)?;
+    let from = match source {
+        github::stale::Source::RemoteTracking => "refs/remotes/origin/*",
+        github::stale::Source::Local => {
+            eprintln!(
+                "no remote-tracking branches (refs/remotes/origin/*): judging the local branches; on GitHub Actions check out with `fetch-depth: 0` to see every branch"
+            );
+            "local branches"
+        }
+    };
+    if branches.is_empty() {
+        bail!("no branches found; on GitHub Actions check out with `fetch-depth: 0`");
+    }
+    let today = args.repo.as_of.unwrap_or_else(Date::today_utc);
+    let now = today
+        .0
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_second())
+        .context("cannot turn the day into a time")?;
+    let client = args.github.client()?;
+    let rows = github::stale::nudge(
+        &client,
+        &branches,
+        &github::stale::Options {
+            owner: &owner,
+            repo: &name,
+            days,
+            action,
+            exclude: &exclude,
+            now,
+        },
+    )?;
+    let mut out = format!(
+        "{} branches read from {from}; idle means no commit for {days} days and no open pull request\n",
+        branches.len()
+    );
+    if rows.is_empty() {
+        out.push_str("no idle branches\n");
+    }
+    for r in &rows {
+        out.push_str(&format!(
+            "  {}  {}  idle {} days: {}\n",
+            crate::output::escape::text(&r.branch),
+            &r.tip[..r.tip.len().min(12)],
+            r.idle_days,
+            crate::output::escape::text(&r.outcome)
+        ));
+    }
+    super::deliver(None, &out)?;
+    Ok(0)
+}
+
+/// aegis.yaml's `github.stale_branches`, when the repository has one.
+fn stale_settings(repo: &Path) -> anyhow::Result<crate::model::StaleBranches> {
+    let path = repo.join(crate::workspace::CONFIG_FILE);
+    if !path.is_file() {
+        return Ok(Default::default());
+    }
+    let (text, _) = crate::import::read_source(&path)?;
+    let tree = crate::workspace::yaml::parse(
+        text.trim_start_matches('\u{feff}'),
+        Default::default(),
+        Default::default(),
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: {}",
+            display(&path),
+            e.pos.line,
+            e.pos.column,
+            crate::excerpt::message(&e.message)
+        )
+    })?;
+    let json = tree.to_json();
+    let Some(node) = json.get("github").and_then(|g| g.get("stale_branches")) else {
+        return Ok(Default::default());
+    };
+    serde_json::from_value(node.clone()).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: github.stale_branches: {e} (see `aegis validate`)",
+            display(&path)
+        )
+    })
 }

@@ -158,6 +158,19 @@ impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// A response for unit tests.
+    #[cfg(test)]
+    pub(crate) fn fake(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_string(),
+        }
+    }
 }
 
 /// The blocking GitHub client. Not `Sync`: one command, one thread.

@@ -323,7 +323,7 @@ pub fn publish(client: &Client, req: &Request<'_>) -> Result<Outcome, Error> {
         )?;
         if client.dry_run() {
             outcome.notes.push(format!(
-                "dry run: would upload {} file(s), make a tree and a commit on {base_branch}, and {} refs/heads/{}",
+                "dry run: would commit {} changed file(s) on top of {base_branch} (blobs, tree, commit) and {} refs/heads/{}",
                 changed.len(),
                 if branch_ref.is_some() { "force-update" } else { "create" },
                 req.branch

@@ -271,14 +271,7 @@ mod tests {
     use super::*;
 
     fn res(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: body.to_string(),
-        }
+        Response::fake(status, headers, body)
     }
 
     #[test]

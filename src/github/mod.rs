@@ -75,6 +75,7 @@ pub mod outputs;
 pub mod path;
 pub mod report;
 mod retry;
+pub mod stale;
 
 pub use client::{Client, MAX_BODY, MAX_PAGES, Response, Settings, Token};
 pub use context::Context;

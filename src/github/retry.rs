@@ -153,14 +153,7 @@ mod tests {
     use super::*;
 
     fn res(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, String> {
-        Ok(Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: body.to_string(),
-        })
+        Ok(Response::fake(status, headers, body))
     }
 
     fn seconds(d: Decision) -> Option<u64> {

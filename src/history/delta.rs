@@ -941,12 +941,12 @@ pub fn markdown(d: &Delta, budget: usize) -> String {
     sections.push((
         "gaps opened",
         String::new(),
-        d.gaps_opened.iter().map(|g| gap_line(g)).collect(),
+        d.gaps_opened.iter().map(gap_line).collect(),
     ));
     sections.push((
         "gaps closed",
         String::new(),
-        d.gaps_closed.iter().map(|g| gap_line(g)).collect(),
+        d.gaps_closed.iter().map(gap_line).collect(),
     ));
     sections.push((
         "controls newly satisfied",
@@ -1054,7 +1054,6 @@ pub fn markdown(d: &Delta, budget: usize) -> String {
             continue;
         }
         let mut body = heading;
-        let mut shown = 0;
         for (i, item) in items.iter().enumerate() {
             let more = items.len() - i;
             let note = format!("\n… and {more} more (`aegis diff` lists them all)\n");
@@ -1065,9 +1064,7 @@ pub fn markdown(d: &Delta, budget: usize) -> String {
                 break;
             }
             body.push_str(item);
-            shown += 1;
         }
-        let _ = shown;
         body.push('\n');
         out.push_str(&body);
     }

@@ -36,6 +36,49 @@ pub struct Config {
         skip_serializing_if = "super::RemediationSettings::is_default"
     )]
     pub remediation: super::RemediationSettings,
+    /// Settings of `aegis publish` on GitHub.
+    #[serde(default, skip_serializing_if = "GitHubSettings::is_default")]
+    pub github: GitHubSettings,
+}
+
+/// Settings of `aegis publish` on GitHub.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubSettings {
+    /// `aegis publish stale-branches`: when a branch counts as idle and how its owner is nudged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_branches: Option<StaleBranches>,
+}
+
+impl GitHubSettings {
+    fn is_default(&self) -> bool {
+        self == &GitHubSettings::default()
+    }
+}
+
+/// Idle work-in-progress branches (no commit for `days`, no open PR).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaleBranches {
+    /// Days without a commit after which a branch is idle (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// How to nudge: `comment` on the tip (default) or `draft-pr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<StaleAction>,
+    /// Branch names never nudged; `*` matches any run of characters (`release/*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// How an idle branch's owner is nudged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaleAction {
+    /// A commit comment on the branch tip, mentioning its author.
+    Comment,
+    /// A draft pull request from the branch into the default branch.
+    DraftPr,
 }
 
 /// Settings for scan findings.

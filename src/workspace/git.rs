@@ -507,11 +507,11 @@ impl GitRepo {
         budget: &mut usize,
     ) -> Arc<Listing> {
         let key = (oid, dir.to_string());
-        if let Some(l) = lock(&self.cache.listings).get(&key) {
-            if l.entries <= *budget {
-                *budget -= l.entries;
-                return l.clone();
-            }
+        if let Some(l) = lock(&self.cache.listings).get(&key)
+            && l.entries <= *budget
+        {
+            *budget -= l.entries;
+            return l.clone();
         }
         let mut out = Listing::default();
         let start = *budget;

@@ -155,7 +155,11 @@ pub fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
 
 /// Runs git in `dir` with a fixed identity and date; returns stdout.
 pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let date = "2026-05-01T12:00:00Z";
+    git_at(dir, args, "2026-05-01T12:00:00Z")
+}
+
+/// Runs git in `dir` with a fixed identity, committing at `date`.
+pub fn git_at(dir: &std::path::Path, args: &[&str], date: &str) -> String {
     let out = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)

@@ -15,6 +15,7 @@ mod init;
 mod publish;
 mod publish_draft;
 mod publish_remediation;
+mod publish_stale;
 mod remediation;
 mod report;
 mod schemas;

@@ -297,3 +297,111 @@ fn without_a_token_nothing_is_sent() {
     snapshot!("pr_comment_no_token", out.stderr);
     assert!(gh.requests().is_empty());
 }
+
+#[test]
+fn defaults_come_from_the_pull_request_event() {
+    let (dir, base, head) = pr_repo();
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        json!({"action": "synchronize", "number": 7, "pull_request": {
+            "number": 7, "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head}
+        }})
+        .to_string(),
+    )
+    .expect("write event");
+    let gh = FakeGitHub::start();
+    mount_user_forbidden(&gh);
+    mount_comments(&gh, json!([]));
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path(gh.api(COMMENTS)))
+            .respond_with(json(201, json!({"id": 100}))),
+    );
+    let out = gh
+        .aegis()
+        .env("GITHUB_REPOSITORY", "octo/compliance")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["publish", "pr-comment", "--as-of", AS_OF])
+        .arg("--repo")
+        .arg(dir.path())
+        .run();
+    assert_no_token(&out);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let writes = gh.writes();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].path, COMMENTS);
+    let posted = writes[0].body["body"].as_str().expect("body");
+    assert!(posted.contains("Controls regressed"), "{posted}");
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let gh = FakeGitHub::start();
+    mount_user_forbidden(&gh);
+    mount_comments(&gh, json!([]));
+    let out = pr_comment_with(&gh, &["--dry-run"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(gh.writes(), []);
+    snapshot!("pr_comment_dry_run", out.stdout);
+}
+
+#[test]
+fn summary_and_outputs_on_actions() {
+    let (dir, base, head) = pr_repo();
+    let summary = dir.path().join("summary.md");
+    let outputs = dir.path().join("outputs.txt");
+    std::fs::write(&summary, "# earlier step\n").expect("write");
+    let out = crate::harness::Aegis::new()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .args([
+            "publish", "summary", "--as-of", AS_OF, "--base", &base, "--head", &head,
+        ])
+        .arg("--repo")
+        .arg(dir.path())
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&summary).expect("summary");
+    assert!(
+        text.starts_with("# earlier step\n### Compliance delta"),
+        "{text}"
+    );
+    // Outputs in the multiline form; the delimiters vary, the values do not.
+    let written = std::fs::read_to_string(&outputs).expect("outputs");
+    let mut values = Vec::new();
+    let mut lines = written.lines();
+    while let Some(line) = lines.next() {
+        let (name, delim) = line.split_once("<<").expect("name<<DELIMITER");
+        assert!(delim.starts_with("ghadelimiter_"));
+        let value = lines.next().expect("value");
+        assert_eq!(lines.next(), Some(delim));
+        values.push(format!("{name}={value}"));
+    }
+    assert_eq!(
+        values,
+        [
+            "gate=passed",
+            "errors=0",
+            "warnings=0",
+            r#"coverage={"app":{"fw":50.0}}"#,
+            "gaps=0",
+            "gaps-opened=0",
+            "gaps-closed=0",
+        ]
+    );
+}
+
+#[test]
+fn summary_outside_actions_prints() {
+    let out = crate::harness::Aegis::new()
+        .args(["publish", "summary", "--as-of", AS_OF, "--repo"])
+        .arg(fixtures().join("repos/clean"))
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot!(
+        "summary_outside_actions",
+        format!("{}---\n{}", out.stdout, out.stderr)
+    );
+}

@@ -146,8 +146,8 @@ fn local_blob() -> String {
     aegis::github::draft_pr::blob_id(CONTENT.as_bytes())
 }
 
-/// The PR body the first run sends.
-fn first_pr_body() -> String {
+/// A first run: no branch, no PR; everything is created.
+fn created() -> (FakeGitHub, Output) {
     let dir = checkout();
     let gh = FakeGitHub::start();
     mount_repo(&gh, None, json!([]));
@@ -162,6 +162,11 @@ fn first_pr_body() -> String {
     );
     let out = draft_pr(&gh, dir.path());
     assert_eq!(out.code, 0, "{}", out.stderr);
+    (gh, out)
+}
+
+/// The PR body a run sent.
+fn pr_body(gh: &FakeGitHub) -> String {
     let pr = gh
         .writes()
         .into_iter()
@@ -172,21 +177,8 @@ fn first_pr_body() -> String {
 
 #[test]
 fn creates_branch_commit_and_draft_pr() {
-    let dir = checkout();
-    let gh = FakeGitHub::start();
-    mount_repo(&gh, None, json!([]));
-    mount_writes(&gh);
-    gh.mount(
-        Mock::given(method("POST"))
-            .and(path(gh.api(&format!("{REPO}/pulls"))))
-            .respond_with(json(
-                201,
-                json!({"number": 5, "html_url": PR_URL, "draft": true}),
-            )),
-    );
-    let out = draft_pr(&gh, dir.path());
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let body = first_pr_body();
+    let (gh, out) = created();
+    let body = pr_body(&gh);
     assert_eq!(
         gh.writes(),
         [
@@ -226,7 +218,7 @@ fn creates_branch_commit_and_draft_pr() {
 
 #[test]
 fn an_unchanged_run_writes_nothing() {
-    let body = first_pr_body();
+    let body = pr_body(&created().0);
     let dir = checkout();
     // Delete the stale file locally the way the first run did on the branch.
     let gh = FakeGitHub::start();
@@ -451,4 +443,36 @@ fn paths_outside_the_repository_are_refused() {
         out.stderr
     );
     assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn dry_run_plans_without_writing() {
+    let dir = checkout();
+    let gh = FakeGitHub::start();
+    mount_repo(&gh, None, json!([]));
+    let out = gh
+        .aegis()
+        .current_dir(dir.path())
+        .args([
+            "publish",
+            "draft-pr",
+            "--github-repo",
+            "octo/compliance",
+            "--branch",
+            "aegis/ingest",
+            "--title",
+            "Scan drift",
+            "--as-of",
+            AS_OF,
+            "--dry-run",
+            "reports",
+        ])
+        .run();
+    assert_no_token(&out);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(gh.writes(), []);
+    snapshot!(
+        "draft_pr_dry_run",
+        format!("{}---\n{}", out.stdout, out.stderr)
+    );
 }
