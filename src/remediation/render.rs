@@ -398,3 +398,76 @@ fn document(plan: &Plan, files: &Files, left_out: &LeftOut) -> Result<String, St
     }
     Ok(out.trim_end().to_string() + "\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Fix;
+    use crate::model::{ClassApprovals, SystemId};
+
+    fn file(rule: &str, fixes: Vec<Fix>) -> super::super::ScanFile {
+        let result = crate::ingest::RuleResult {
+            target: "h".into(),
+            rule_id: rule.into(),
+            result: crate::ingest::ScanResult::Fail,
+            ..Default::default()
+        };
+        let mut scan = crate::ingest::Scan {
+            format: "xccdf",
+            results: vec![result],
+            ..Default::default()
+        };
+        scan.fixes.insert(rule.into(), fixes);
+        super::super::ScanFile {
+            name: format!("{rule}.xml"),
+            sha256: "0".repeat(64),
+            scans: vec![scan],
+        }
+    }
+
+    fn ansible(content: &str) -> Fix {
+        Fix {
+            system: "urn:xccdf:fix:script:ansible".into(),
+            strategy: Some("restrict".into()),
+            disruption: Some("low".into()),
+            reboot: Some(false),
+            content: content.into(),
+            ..Fix::default()
+        }
+    }
+
+    #[test]
+    fn snippets_that_are_not_task_lists_stay_out_of_the_playbook() {
+        let files = vec![
+            file("a_ok", vec![ansible("- name: fine\n  debug:\n    msg: hi")]),
+            file("b_map", vec![ansible("name: not a list\ndebug: {}")]),
+            file(
+                "c_escape",
+                vec![ansible(
+                    "- name: x\n  debug: {}\n---\n- hosts: all\n  tasks: []",
+                )],
+            ),
+            file("d_tab", vec![ansible("- name: x\n\tdebug: {}")]),
+        ];
+        let plan = super::super::build(
+            &SystemId("s".into()),
+            &files,
+            &ClassApprovals::default(),
+            &|_| Vec::new(),
+        );
+        let out = render(&plan).expect("renders");
+        let playbook = &out["playbooks/low.yml"];
+        let v: serde_json::Value =
+            serde_saphyr::from_str_with_options(playbook, yaml_options()).expect("parses");
+        assert_eq!(v[0]["tasks"].as_array().map(Vec::len), Some(1));
+        assert!(playbook.contains("# a_ok") && !playbook.contains("b_map"));
+        let doc = &out["plan.md"];
+        for rule in ["b\\_map", "c\\_escape", "d\\_tab"] {
+            let at = doc.find(&format!("- Rule: {rule}")).expect(rule);
+            assert!(
+                doc[at..].contains("- Left out of the low playbook: its Ansible fix is"),
+                "{rule}"
+            );
+        }
+    }
+}

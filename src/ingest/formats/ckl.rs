@@ -798,8 +798,8 @@ mod tests {
        "rule_title": "Domain-joined systems must use Windows 10 Enterprise Edition 64-bit version.",
        "legacy_ids": ["V-63319", "SV-77809"], "ccis": ["CCI-000366"],
        "group_tree": [{"id": "V-220697", "title": "SRG-OS-000480-GPOS-00227", "description": "<GroupDescription></GroupDescription>"}],
-       "status": "not_a_finding", "overrides": {}, "comments": "", "finding_details": "Edition: Enterprise"},
-      {"group_id": "V-220698", "rule_id": "SV-220698r857181", "severity": "high", "status": "open",
+       "status": "not_a_finding", "overrides": {}, "comments": "", "finding_details": "Edition: Enterprise", "fix_text": "Use Enterprise."},
+      {"group_id": "V-220698", "rule_id": "SV-220698r857181", "severity": "high", "status": "open", "fix_text": "Enable TPM in the BIOS.\nThen reboot.",
        "overrides": {"severity": {"severity": "low", "reason": "no TPM in VDI"}}, "comments": "ticket 42", "finding_details": ""},
       {"group_id": "V-220699", "severity": "low", "status": "not_applicable"},
       {"group_id": "V-220700", "severity": "low", "status": "not_reviewed", "check_content_ref": {"href": "x.xml", "name": "M"}, "target_key": null}
@@ -821,6 +821,16 @@ mod tests {
             .expect("reads");
         assert_eq!(scans.len(), 1);
         let s = &scans[0];
+        // Only the open finding's fix text is kept.
+        let fixes: Vec<(&str, &str)> = s
+            .fixes
+            .iter()
+            .map(|(r, f)| (r.as_str(), f[0].content.as_str()))
+            .collect();
+        assert_eq!(
+            fixes,
+            vec![("V-220698", "Enable TPM in the BIOS.\nThen reboot.")]
+        );
         assert_eq!(s.tool, "STIG Viewer");
         assert_eq!(
             s.profile.as_deref(),

@@ -738,6 +738,30 @@ mod tests {
     }
 
     #[test]
+    fn failed_controls_keep_their_fix_description() {
+        let listed = r#","descriptions":[{"label":"default","data":"d"},{"label":"fix","data":"Set PermitRootLogin no."}]"#;
+        let mapped = r#","descriptions":{"check":"c","fix":"Remove the package."}"#;
+        let s = one(&doc(&[
+            control("C-1", 0.7, FAIL, listed),
+            control("C-2", 0.7, FAIL, mapped),
+            control("C-3", 0.7, PASS, listed),
+            control("C-4", 0.7, FAIL, r#","descriptions":null"#),
+        ]));
+        let got: Vec<(&str, &str, &str)> = s
+            .fixes
+            .iter()
+            .map(|(r, f)| (r.as_str(), f[0].system.as_str(), f[0].content.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("C-1", "text", "Set PermitRootLogin no."),
+                ("C-2", "text", "Remove the package.")
+            ]
+        );
+    }
+
+    #[test]
     fn statuses_as_heimdall_derives_them() {
         let s = one(&doc(&[
             control("C-1", 0.5, &format!("{PASS},{SKIP}"), ""),
