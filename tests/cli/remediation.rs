@@ -281,3 +281,35 @@ fn a_stig_checklists_fix_text_becomes_the_checklist() {
     assert!(!pd.join("playbooks").exists() && !pd.join("scripts").exists());
     snapshot!("ckl_checklist", read(&pd.join("checklist.md")));
 }
+
+#[test]
+#[cfg_attr(
+    not(corpus),
+    ignore = "needs AEGIS_CORPUS, the real-data corpus (.ci/fetch-corpus fetches it)"
+)]
+fn disa_stig_results_give_their_fixtext_and_ignore_empty_fixes() {
+    let corpus = PathBuf::from(std::env::var_os("AEGIS_CORPUS").expect("AEGIS_CORPUS"));
+    let xccdf = corpus.join("scans/xccdf/heimdall2/xccdf-results-openscap-rhel8.xml");
+    assert!(xccdf.is_file(), "corpus file missing: {}", xccdf.display());
+    let dir = repo("");
+    let out = plan(dir.path(), &[&xccdf]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let pd = plan_dir(dir.path());
+    let f = front(&read(&pd.join("plan.md")));
+    // Every failing rule has a DISA fixtext (and an empty <fix/>, not kept):
+    // text guidance only, so no playbook or script, and all of it high.
+    let items: Vec<&aegis::model::PlanItem> = f.classes.values().flat_map(|c| &c.items).collect();
+    assert_eq!(items.len(), 166);
+    assert!(items.iter().all(|i| i.fixes == vec!["text".to_string()]));
+    assert_eq!(
+        f.classes.keys().copied().collect::<Vec<_>>(),
+        vec![RiskClass::High]
+    );
+    assert!(!pd.join("playbooks").exists() && !pd.join("scripts").exists());
+    let checklist = read(&pd.join("checklist.md"));
+    assert_eq!(checklist.matches("- [ ] done: ").count(), 166);
+    assert!(
+        checklist
+            .contains("the fips=1 kernel option needs to be added to the kernel boot parameters")
+    );
+}

@@ -1092,8 +1092,15 @@ impl Run {
                     profile: &profile_values,
                     defs: &defs.values,
                 };
-                let resolved = raw_fixes.into_iter().map(|f| values.resolve(f)).collect();
-                fixes.insert(idref.clone(), resolved);
+                // An empty `fix` (converters write `<fix/>`) carries nothing.
+                let resolved: Vec<Fix> = raw_fixes
+                    .into_iter()
+                    .map(|f| values.resolve(f))
+                    .filter(|f| !f.content.is_empty())
+                    .collect();
+                if !resolved.is_empty() {
+                    fixes.insert(idref.clone(), resolved);
+                }
             }
             merge_refs(&mut refs, raw_refs);
             if let Some(v) = &version
