@@ -25,6 +25,7 @@ pub mod remediation;
 pub mod report;
 pub mod schema;
 pub mod sources;
+pub mod tracker;
 pub mod validate;
 pub mod workspace;
 pub mod write;

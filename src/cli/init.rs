@@ -22,12 +22,16 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         .clone()
         .or_else(|| args.repo.clone())
         .unwrap_or_else(|| PathBuf::from("."));
-    let written = crate::init::scaffold(&dir, &args.org, Date::today_utc())?;
+    let done = crate::init::scaffold(&dir, &args.org, Date::today_utc())?;
     eprintln!(
         "created a compliance repository in {} ({} files)",
         dir.display(),
-        written.len()
+        done.files.len()
     );
+    for note in &done.notes {
+        // Notes carry paths, which may hold any character.
+        eprintln!("note: {}", crate::output::escape::text(note));
+    }
     eprintln!("next: aegis check {}", dir.display());
     Ok(0)
 }

@@ -24,6 +24,7 @@ mod schemas;
 mod oscal;
 // GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
 pub mod publish;
+mod publish_issues;
 
 use clap::{Parser, Subcommand};
 

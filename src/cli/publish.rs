@@ -24,6 +24,8 @@ pub enum Sub {
     Remediation(RemediationArgs),
     /// Nudge idle work-in-progress branches (no commit for N days, no open PR) once per tip: a comment or a draft PR.
     StaleBranches(StaleArgs),
+    /// POA&M items as GitHub or Jira issues: created, updated, closed and reopened to follow the repository.
+    Issues(super::publish_issues::IssuesArgs),
 }
 
 /// How to reach GitHub; shared by every `publish` subcommand.
@@ -209,6 +211,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Sub::DraftPr(a) => draft_pr(a),
         Sub::Remediation(a) => remediation(a),
         Sub::StaleBranches(a) => stale_branches(a),
+        Sub::Issues(a) => super::publish_issues::run(a),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Config {
     /// Settings of `aegis publish` on GitHub.
     #[serde(default, skip_serializing_if = "GitHubSettings::is_default")]
     pub github: GitHubSettings,
+    /// Where `aegis publish issues` keeps the POA&M items as issues.
+    #[serde(default, skip_serializing_if = "Trackers::is_default")]
+    pub trackers: Trackers,
 }
 
 /// Settings of `aegis publish` on GitHub.
@@ -79,6 +82,63 @@ pub enum StaleAction {
     Comment,
     /// A draft pull request from the branch into the default branch.
     DraftPr,
+}
+
+/// Issue trackers for POA&M items (`aegis publish issues`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trackers {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GitHubTracker>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira: Option<JiraTracker>,
+}
+
+impl Trackers {
+    fn is_default(&self) -> bool {
+        self == &Trackers::default()
+    }
+}
+
+/// GitHub issues (the repository and token come from the command line and
+/// the environment).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubTracker {
+    /// The label that marks the issues Aegis owns (default `aegis-poam`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// A Jira project (Cloud, REST API v3, or Server/Data Center, REST API v2).
+/// Credentials come from the environment only: `JIRA_EMAIL` and
+/// `JIRA_API_TOKEN` (Cloud), or `JIRA_TOKEN` (a Server/Data Center
+/// personal access token).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraTracker {
+    /// The site, e.g. `https://example.atlassian.net` or `https://jira.example.com`.
+    pub url: String,
+    /// The project key, e.g. `SEC`.
+    pub project: String,
+    /// The issue type of new issues (default `Task`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_type: Option<String>,
+    /// 3 for Jira Cloud (the default), 2 for Jira Server and Data Center.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 3))]
+    pub api_version: Option<u8>,
+    /// The label that marks the issues Aegis owns (default `aegis-poam`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The transition that closes an issue; by default the first one to a
+    /// status in the `done` category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_transition: Option<String>,
+    /// The transition that reopens an issue; by default the first one to a
+    /// status outside the `done` category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopen_transition: Option<String>,
 }
 
 /// Settings for scan findings.

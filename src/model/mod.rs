@@ -19,9 +19,9 @@ mod remediation;
 mod risk;
 
 pub use config::{
-    Categorization, Characteristics, Config, Gate, GitHubSettings, Impact, ImpactLevel,
-    InformationType, Level, Limits, OperationalState, Organisation, Selection, StaleAction,
-    StaleBranches, System, Threshold,
+    Categorization, Characteristics, Config, Gate, GitHubSettings, GitHubTracker, Impact,
+    ImpactLevel, InformationType, JiraTracker, Level, Limits, OperationalState, Organisation,
+    Selection, StaleAction, StaleBranches, System, Threshold, Trackers,
 };
 pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};

@@ -3,6 +3,7 @@
 mod github;
 mod harness;
 
+mod action;
 mod approvals;
 mod check;
 mod codes;
@@ -14,6 +15,7 @@ mod ingest;
 mod init;
 mod publish;
 mod publish_draft;
+mod publish_issues;
 mod publish_remediation;
 mod publish_stale;
 mod remediation;
