@@ -99,6 +99,7 @@ fn schema_check(f: &SourceFile) -> usize {
         Kind::Risk => typed::<model::Risk>(f),
         Kind::Findings => typed::<model::FindingSet>(f),
         Kind::ReferenceTable => typed::<model::ReferenceTable>(f),
+        Kind::RemediationPlan => typed::<model::RemediationPlan>(f),
     }
 }
 
@@ -120,6 +121,7 @@ fn from_value(kind: Kind, v: Json) -> bool {
         Kind::Risk => de::<model::Risk>(v),
         Kind::Findings => de::<model::FindingSet>(v),
         Kind::ReferenceTable => de::<model::ReferenceTable>(v),
+        Kind::RemediationPlan => de::<model::RemediationPlan>(v),
     }
 }
 

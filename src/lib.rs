@@ -4,6 +4,7 @@
 //! the repository, `validate::run` checks it into the model, an assessment
 //! stage (gaps, later) judges it, and `output::render` reports it.
 
+pub mod approval;
 pub mod assess;
 pub mod cli;
 pub mod crosswalk;
@@ -20,6 +21,7 @@ pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod remediation;
 pub mod report;
 pub mod schema;
 pub mod sources;

@@ -291,20 +291,14 @@ pub fn assess(
         .collect();
 
     // Policies: approved means the ledger holds an approval of the file's
-    // exact content.
-    let approved: BTreeSet<(&str, String)> = repo
-        .approvals
-        .iter()
-        .flat_map(|l| l.value.approvals.iter())
-        .map(|a| (a.policy.as_str(), a.sha256.to_ascii_lowercase()))
-        .collect();
+    // exact content (the one definition, shared with validation).
+    let approved = crate::validate::approvals::Approved::of(repo);
     let mut policy_gaps: HashMap<&str, Vec<Gap>> = HashMap::new();
     let mut policies_of: HashMap<Node, Vec<&str>> = HashMap::new();
     for p in &repo.policies {
         let id = p.value.id.as_str();
         let mut gaps = Vec::new();
         let text = ws.files.get(p.file).map_or("", |f| f.text.as_str());
-        let sha = crate::digest::sha256_hex(text.as_bytes());
         match p.value.status {
             Some(PolicyStatus::Draft) => gaps.push(Gap {
                 reason: Reason::PolicyUnapproved,
@@ -314,7 +308,7 @@ pub fn assess(
                 reason: Reason::PolicyUnapproved,
                 detail: format!("policy `{id}` is retired"),
             }),
-            _ if !approved.contains(&(id, sha)) => gaps.push(Gap {
+            _ if !approved.policy(id, text) => gaps.push(Gap {
                 reason: Reason::PolicyUnapproved,
                 detail: format!(
                     "policy `{id}` version {} has no approval of its current content in policies/approvals.yaml",

@@ -16,6 +16,8 @@ mod gate;
 mod history;
 mod ingest;
 mod init;
+mod policy;
+mod remediation;
 mod report;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
@@ -75,6 +77,10 @@ pub enum Command {
     Findings(findings::Args),
     /// Import OSCAL system security plans and component definitions into implementations/.
     Oscal(oscal::Args),
+    /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
+    Remediation(remediation::Args),
+    /// Policies: record approvals from pull request reviews.
+    Policy(policy::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
     /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
@@ -100,6 +106,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Ingest(args) => ingest::run(&args),
         Command::Findings(args) => findings::run(&args),
         Command::Oscal(args) => oscal::run(&args),
+        Command::Remediation(args) => remediation::run(&args),
+        Command::Policy(args) => policy::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),

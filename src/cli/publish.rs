@@ -20,6 +20,8 @@ pub enum Sub {
     Summary(SummaryArgs),
     /// Commit the given files to a fixed branch through the Git Data API and create or update one draft PR; nothing when nothing changed.
     DraftPr(DraftPrArgs),
+    /// A remediation plan from failing scan results, proposed as one draft PR on a fixed branch; its body says what each risk class needs.
+    Remediation(RemediationArgs),
     /// Nudge idle work-in-progress branches (no commit for N days, no open PR) once per tip: a comment or a draft PR.
     StaleBranches(StaleArgs),
     /// POA&M items as GitHub or Jira issues: created, updated, closed and reopened to follow the repository.
@@ -156,6 +158,27 @@ pub struct DraftPrArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct RemediationArgs {
+    #[command(flatten)]
+    pub github: GitHubArgs,
+    /// Scan files, or directories of them.
+    #[arg(value_name = "SCAN", required = true)]
+    pub scans: Vec<PathBuf>,
+    /// The system the scans are about (may be left out when aegis.yaml defines one).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// The branch the plan is committed to; one PR from it is kept up to date.
+    #[arg(long, value_name = "NAME", default_value = "aegis/remediation")]
+    pub branch: String,
+    /// The branch the PR targets [default: the repository's default branch].
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// The compliance repository (the directory holding aegis.yaml), inside a git clone.
+    #[arg(long = "repo", value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct StaleArgs {
     #[command(flatten)]
     pub github: GitHubArgs,
@@ -186,6 +209,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Sub::PrComment(a) => pr_comment(a),
         Sub::Summary(a) => summary(a),
         Sub::DraftPr(a) => draft_pr(a),
+        Sub::Remediation(a) => remediation(a),
         Sub::StaleBranches(a) => stale_branches(a),
         Sub::Issues(a) => super::publish_issues::run(a),
     }
@@ -405,12 +429,7 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<u8> {
 fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
     let ctx = context()?;
     let (owner, name) = args.github.repository()?;
-    if !valid_branch(&args.branch) {
-        bail!(
-            "--branch {:?} is not a usable branch name",
-            crate::output::escape::text(&args.branch)
-        );
-    }
+    check_branch(&args.branch)?;
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let root = git_root(&args.repo.repo)?;
     let (files, prune) =
@@ -442,6 +461,91 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         prune: &prune,
     };
     let out = github::draft_pr::publish(&client, &req)?;
+    announce(&out, &client, &ctx)?;
+    Ok(0)
+}
+
+fn remediation(args: &RemediationArgs) -> anyhow::Result<u8> {
+    let ctx = context()?;
+    let (owner, name) = args.github.repository()?;
+    check_branch(&args.branch)?;
+    let client = args.github.client()?;
+    let (plan, files) = crate::remediation::make(&args.repo, &args.scans, args.system.as_deref())?;
+    let git = crate::approval::git::Git::open(&args.repo).map_err(anyhow::Error::msg)?;
+    let dir = format!("{}remediation/{}", git.prefix, plan.front.id);
+    let changes: Vec<github::draft_pr::FileChange> = files
+        .iter()
+        .map(|(rel, text)| github::draft_pr::FileChange {
+            path: format!("{dir}/{rel}"),
+            content: Some(text.as_bytes().to_vec()),
+            executable: rel.ends_with(".sh"),
+        })
+        .collect();
+    let title = format!("Remediation plan {}", plan.front.id);
+    let body = remediation_body(&plan, &dir, ctx.run_url().as_deref());
+    let req = github::draft_pr::Request {
+        owner: &owner,
+        repo: &name,
+        branch: &args.branch,
+        base: args.base.as_deref(),
+        title: &title,
+        body: &body,
+        commit_message: &title,
+        files: &changes,
+        prune: std::slice::from_ref(&dir),
+    };
+    let out = github::draft_pr::publish(&client, &req)?;
+    announce(&out, &client, &ctx)?;
+    Ok(0)
+}
+
+/// The PR body of a remediation plan: what it holds per risk class and
+/// the approvals each class needs (the PR needs the most of them).
+fn remediation_body(plan: &crate::remediation::Plan, dir: &str, run: Option<&str>) -> String {
+    use github::markdown::{code, text};
+    let f = &plan.front;
+    let mut out = format!("### Remediation plan {}\n\n", code(&f.id));
+    out.push_str("Proposed by `aegis publish remediation`");
+    if let Some(url) = run {
+        out.push_str(&format!(" from [this run]({url})"));
+    }
+    out.push_str(&format!(
+        ". Aegis never touches a host: review {}, approve this pull request, merge it, and `aegis policy approvals sync` records the approvals against the plan's content.\n\n",
+        code(&format!("{dir}/plan.md"))
+    ));
+    if f.classes.is_empty() {
+        out.push_str("No failing result of these scans carries fix content.\n");
+    } else {
+        out.push_str("| Risk class | Items | Approvals needed |\n|---|---:|---:|\n");
+        for (class, c) in f.classes.iter().rev() {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                class.as_str(),
+                c.items.len(),
+                c.approvals
+            ));
+        }
+        out.push_str(&format!(
+            "\nThis pull request needs **{}** approvals (the most any of its classes needs) from eligible reviewers of the merged head.\n",
+            f.required_approvals()
+        ));
+    }
+    out.push_str("\nScans:\n\n");
+    for s in &f.scans {
+        out.push_str(&format!(
+            "- {} ({} {}), sha256 {}\n",
+            code(&s.file),
+            text(&s.tool),
+            text(&s.format),
+            code(&s.sha256)
+        ));
+    }
+    out
+}
+
+/// A draft PR's outcome: notes on stderr, what was done on stdout, and the
+/// step outputs on Actions.
+fn announce(out: &github::draft_pr::Outcome, client: &Client, ctx: &Context) -> anyhow::Result<()> {
     for n in &out.notes {
         eprintln!("{}", crate::output::escape::text(n));
     }
@@ -489,7 +593,17 @@ fn draft_pr(args: &DraftPrArgs) -> anyhow::Result<u8> {
         )
         .with_context(|| format!("cannot append to GITHUB_OUTPUT {}", display(p)))?;
     }
-    Ok(0)
+    Ok(())
+}
+
+fn check_branch(b: &str) -> anyhow::Result<()> {
+    if !valid_branch(b) {
+        bail!(
+            "--branch {:?} is not a usable branch name",
+            crate::output::escape::text(b)
+        );
+    }
+    Ok(())
 }
 
 /// A branch name git and GitHub accept (a conservative subset of

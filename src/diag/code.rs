@@ -104,6 +104,8 @@ codes! {
     EvidenceRejected = "evidence-rejected", Error, Evidence, "Rejected or quarantined evidence is still cited.";
     ExceptionExpired = "exception-expired", Error, Lifecycle, "An exception is past its expiry date.";
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
+    PolicyUnapproved = "policy-unapproved", Warning, Lifecycle, "A policy's current content has no approval recorded in policies/approvals.yaml.";
+    RemediationUnapproved = "remediation-unapproved", Warning, Lifecycle, "A remediation plan has fewer recorded approvals than one of its risk classes needs.";
     MissingJustification = "missing-justification", Error, Lifecycle, "A not-applicable implementation gives no justification.";
     InvalidDateRange = "invalid-date-range", Error, Lifecycle, "Dates are in an impossible order (for example an expiry before its grant).";
     ScanStale = "scan-stale", Error, Lifecycle, "A system has not been scanned (by any source, or by a named source) within its scan interval.";

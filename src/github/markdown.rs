@@ -51,17 +51,7 @@ pub fn no_mentions(md: &str) -> String {
 pub fn code(s: &str) -> String {
     let shown = escape::text(s).replace(['\n', '\r'], " ");
     // The fence is one backtick longer than the longest run inside.
-    let mut longest = 0;
-    let mut run = 0;
-    for c in shown.chars() {
-        if c == '`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(escape::longest_run(&shown, '`') + 1);
     let pad = if shown.starts_with('`') || shown.ends_with('`') || shown.is_empty() {
         " "
     } else {

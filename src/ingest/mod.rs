@@ -23,7 +23,7 @@ pub mod xml;
 
 pub use detect::Head;
 pub use error::IngestError;
-pub use scan::{Observation, Refs, RuleResult, Scan, ScanResult, Severity};
+pub use scan::{Fix, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
 
 use std::io::{BufRead, Read};
 use std::path::Path;

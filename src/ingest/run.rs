@@ -296,7 +296,10 @@ fn merge_drift(total: &mut Drift, d: Drift) {
     }
 }
 
-fn pick_system(config: &crate::model::Config, wanted: Option<&str>) -> Result<SystemId, RunError> {
+pub(crate) fn pick_system(
+    config: &crate::model::Config,
+    wanted: Option<&str>,
+) -> Result<SystemId, RunError> {
     let ids: Vec<String> = config.systems.iter().map(|s| s.id.0.clone()).collect();
     match wanted {
         Some(w) if ids.iter().any(|i| i == w) => Ok(SystemId(w.to_string())),
@@ -365,7 +368,7 @@ pub fn scan_time(s: &str) -> Option<When> {
 
 /// Files to read: each file given, and the files under each directory
 /// given (sorted, hidden names skipped, links not followed).
-fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {

@@ -26,6 +26,56 @@ pub struct Scan {
     /// Counts the file states about itself, by result, for cross-checks
     /// (a checklist's statuses, Checkov's summary). Empty when it states none.
     pub stated: BTreeMap<ScanResult, usize>,
+    /// Fix content the file carries for its failing rules, by rule id: the
+    /// remediation `aegis remediation plan` proposes. Empty for formats
+    /// without fix content.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fixes: BTreeMap<String, Vec<Fix>>,
+}
+
+/// One fix for a rule, as its publisher wrote it: an XCCDF `fix` (a script
+/// in the language `system` names, its `sub` values resolved), or text
+/// guidance (an XCCDF `fixtext`, a STIG checklist's `Fix_Text`, an HDF
+/// `fix` description).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The fix system (`urn:xccdf:fix:script:sh`,
+    /// `urn:xccdf:fix:script:ansible`, ...), or [`Fix::TEXT`] for prose.
+    pub system: String,
+    /// The fix's own id, when it has one.
+    pub id: Option<String>,
+    /// XCCDF's `complexity`, `disruption` and `strategy` words, as written.
+    pub complexity: Option<String>,
+    pub disruption: Option<String>,
+    pub strategy: Option<String>,
+    /// Whether applying the fix needs a reboot, when the fix says.
+    pub reboot: Option<bool>,
+    /// The content, `sub` values resolved; where one could not be, the
+    /// placeholder [`Fix::placeholder`] stands in its place.
+    pub content: String,
+    /// The `sub` idrefs that could not be resolved, with why.
+    pub unresolved: Vec<(String, String)>,
+    /// The `sub` idrefs resolved, with their values (sorted by idref).
+    pub values: Vec<(String, String)>,
+}
+
+impl Fix {
+    /// The system of text guidance.
+    pub const TEXT: &'static str = "text";
+
+    /// What stands for an unresolved value `idref` in a fix's content.
+    pub fn placeholder(idref: &str) -> String {
+        format!("@@AEGIS_UNRESOLVED:{idref}@@")
+    }
+
+    /// Text guidance with `content`.
+    pub fn text(content: String) -> Fix {
+        Fix {
+            system: Fix::TEXT.to_string(),
+            content,
+            ..Fix::default()
+        }
+    }
 }
 
 /// One rule's result on one target.

@@ -102,7 +102,8 @@ pub enum XmlEvent {
     /// An element closes.
     End,
     /// The text (and CDATA) between two tags, unescaped and trimmed, when
-    /// it is not only white space.
+    /// it is not only white space (inside a verbatim element, see
+    /// [`pipe_verbatim`], as written).
     Text(String),
 }
 
@@ -166,6 +167,25 @@ where
     T: Send,
     F: FnOnce(&mut XmlStream<std::io::Empty>) -> Result<T, IngestError> + Send,
 {
+    pipe_verbatim(input, path, format, &[], read)
+}
+
+/// [`pipe`], keeping the text inside elements named (by local name) in
+/// `verbatim` as written: not trimmed, white space between nested elements
+/// kept. Fix scripts need their line breaks and indentation around the
+/// `sub` elements inside them.
+pub fn pipe_verbatim<R, T, F>(
+    input: R,
+    path: &Path,
+    format: &'static str,
+    verbatim: &'static [&'static str],
+    read: F,
+) -> Result<T, IngestError>
+where
+    R: BufRead,
+    T: Send,
+    F: FnOnce(&mut XmlStream<std::io::Empty>) -> Result<T, IngestError> + Send,
+{
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Sent>(IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Batch>();
@@ -174,6 +194,7 @@ where
             read(&mut xs)
         });
         let mut tok = Tokenizer::new(input, path, format);
+        tok.verbatim = verbatim;
         let mut free: Vec<Batch> = Vec::new();
         let mut batch = Batch::default();
         loop {
@@ -220,6 +241,10 @@ struct Tokenizer<R: BufRead> {
     line: usize,
     text: String,
     seen_root: bool,
+    /// Local names of elements whose text is kept as written.
+    verbatim: &'static [&'static str],
+    /// The number of elements open outside the verbatim element being read.
+    in_verbatim: Option<usize>,
 }
 
 impl<R: BufRead> Tokenizer<R> {
@@ -235,6 +260,8 @@ impl<R: BufRead> Tokenizer<R> {
             line: 1,
             text: String::new(),
             seen_root: false,
+            verbatim: &[],
+            in_verbatim: None,
         }
     }
 
@@ -274,6 +301,14 @@ impl<R: BufRead> Tokenizer<R> {
                 self.opening()?;
                 self.flush_text(out);
                 self.start(&s, out);
+                if self.in_verbatim.is_none()
+                    && self
+                        .verbatim
+                        .iter()
+                        .any(|v| *v == s.local_name().into_inner())
+                {
+                    self.in_verbatim = Some(self.open);
+                }
                 self.open += 1;
             }
             Event::Empty(s) => {
@@ -288,6 +323,9 @@ impl<R: BufRead> Tokenizer<R> {
             Event::End(_) => {
                 self.open = self.open.saturating_sub(1);
                 self.flush_text(out);
+                if self.in_verbatim == Some(self.open) {
+                    self.in_verbatim = None;
+                }
                 out.events.push(Raw::End { line: self.line });
             }
             Event::Text(t) => {
@@ -296,7 +334,9 @@ impl<R: BufRead> Tokenizer<R> {
                     if !text.trim().is_empty() {
                         return Err(self.error("text outside the root element"));
                     }
-                } else if !(self.text.is_empty() && text.bytes().all(|b| b.is_ascii_whitespace())) {
+                } else if self.in_verbatim.is_some()
+                    || !(self.text.is_empty() && text.bytes().all(|b| b.is_ascii_whitespace()))
+                {
                     // (White space before any text would be trimmed anyway:
                     // most text between tags is indentation.)
                     self.push_text(&text);
@@ -346,7 +386,11 @@ impl<R: BufRead> Tokenizer<R> {
     /// The text gathered since the last tag, as an event when it is more
     /// than white space.
     fn flush_text(&mut self, out: &mut Batch) {
-        let t = self.text.trim();
+        let t = if self.in_verbatim.is_some() {
+            self.text.as_str()
+        } else {
+            self.text.trim()
+        };
         if !t.is_empty() {
             let text = out.push_str(t);
             out.events.push(Raw::Text {
@@ -404,6 +448,9 @@ impl<R: BufRead> Tokenizer<R> {
             }
             Event::End(_) => {
                 self.open = self.open.saturating_sub(1);
+                if self.in_verbatim == Some(self.open) {
+                    self.in_verbatim = None;
+                }
                 *levels -= 1;
             }
             Event::GeneralRef(r) => {

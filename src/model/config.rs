@@ -30,6 +30,12 @@ pub struct Config {
     /// How scan results (`aegis ingest`) are mapped to controls.
     #[serde(default, skip_serializing_if = "FindingsSettings::is_default")]
     pub findings: FindingsSettings,
+    /// Remediation plans (`aegis remediation plan`): the approvals each risk class needs.
+    #[serde(
+        default,
+        skip_serializing_if = "super::RemediationSettings::is_default"
+    )]
+    pub remediation: super::RemediationSettings,
     /// Settings of `aegis publish` on GitHub.
     #[serde(default, skip_serializing_if = "GitHubSettings::is_default")]
     pub github: GitHubSettings,

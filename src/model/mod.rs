@@ -15,6 +15,7 @@ mod id;
 mod implementation;
 mod mapping;
 mod policy;
+mod remediation;
 mod risk;
 
 pub use config::{
@@ -40,7 +41,10 @@ pub use implementation::{ImplStatus, Implementation};
 pub use mapping::{
     Decision, Mapping, Provenance, ProvenanceKind, Rationale, Relation, RelationKind,
 };
-pub use policy::{Approval, ApprovalLedger, Approver, PolicyFront, PolicyStatus};
+pub use policy::{Approval, ApprovalLedger, Approver, PlanApproval, PolicyFront, PolicyStatus};
+pub use remediation::{
+    ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
+};
 pub use risk::{Risk, Treatment};
 
 /// The one schema version this build reads and writes for every file kind.

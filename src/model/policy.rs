@@ -57,6 +57,29 @@ pub struct ApprovalLedger {
     pub schema_version: u32,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// Approvals of remediation plans (`remediation/<plan-id>/plan.md`),
+    /// recorded the same way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlanApproval>,
+}
+
+/// An approval of one content hash of a remediation plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanApproval {
+    pub plan: String,
+    /// SHA-256 of the plan document that was approved.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub sha256: String,
+    pub approved_by: Vec<Approver>,
+    /// When the latest approving review counted was submitted.
+    pub approved_at: When,
+    /// The pull request whose reviews approved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<u64>,
+    /// The commit that merged it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -68,9 +91,12 @@ pub struct Approval {
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub approved_by: Vec<Approver>,
+    /// When the latest approving review counted was submitted.
     pub approved_at: When,
+    /// The pull request whose reviews approved it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_request: Option<u64>,
+    /// The commit that merged it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
 }
@@ -79,6 +105,10 @@ pub struct Approval {
 #[serde(deny_unknown_fields)]
 pub struct Approver {
     pub login: String,
+    /// The pull request review that approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_id: Option<u64>,
+    /// The commit the review approved (the pull request's merged head).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }

@@ -108,6 +108,22 @@ pub fn line_with_range(
     (out, start..end)
 }
 
+/// The longest run of `c` in `s`: a Markdown fence or code span around
+/// `s` must be longer.
+pub fn longest_run(s: &str, c: char) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for ch in s.chars() {
+        if ch == c {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
 /// A CSV cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
 /// tab, carriage return first) is prefixed with `'`, so it stays text.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {

@@ -22,6 +22,7 @@ pub enum Kind {
     Risk,
     Findings,
     ReferenceTable,
+    RemediationPlan,
 }
 
 impl Kind {
@@ -39,6 +40,7 @@ impl Kind {
         Kind::Risk,
         Kind::Findings,
         Kind::ReferenceTable,
+        Kind::RemediationPlan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl Kind {
             Kind::Risk => "risk",
             Kind::Findings => "findings",
             Kind::ReferenceTable => "reference-table",
+            Kind::RemediationPlan => "remediation-plan",
         }
     }
 
@@ -80,6 +83,7 @@ impl Kind {
             Kind::Risk => generate::<model::Risk>(),
             Kind::Findings => generate::<model::FindingSet>(),
             Kind::ReferenceTable => generate::<model::ReferenceTable>(),
+            Kind::RemediationPlan => generate::<model::RemediationPlan>(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! parallel), index the records, then run the cross-file rule families.
 //! Every problem is collected; nothing stops at the first one.
 
+pub mod approvals;
 mod config;
 mod duplicates;
 mod evidence;
@@ -49,6 +50,7 @@ pub struct Repo {
     pub risks: Vec<Located<Risk>>,
     pub findings: Vec<Located<FindingSet>>,
     pub reference_tables: Vec<Located<ReferenceTable>>,
+    pub remediation_plans: Vec<Located<RemediationPlan>>,
 }
 
 enum Record {
@@ -65,6 +67,7 @@ enum Record {
     Risk(Risk),
     Findings(FindingSet),
     ReferenceTable(ReferenceTable),
+    RemediationPlan(RemediationPlan),
 }
 
 /// Everything validation found, and the model it could build.
@@ -119,6 +122,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool) -> Outcome {
         references::check(&mut ctx);
         evidence::check(&mut ctx);
         lifecycle::check(&mut ctx);
+        approvals::check(&mut ctx);
     }
     let Ctx { index, out, .. } = ctx;
     Outcome {
@@ -172,6 +176,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
                 Kind::Risk => typed!(Risk),
                 Kind::Findings => typed!(Findings),
                 Kind::ReferenceTable => typed!(ReferenceTable),
+                Kind::RemediationPlan => typed!(RemediationPlan),
             }
         })
         .collect();
@@ -204,6 +209,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
             Record::Risk(v) => put!(risks, v),
             Record::Findings(v) => put!(findings, v),
             Record::ReferenceTable(v) => put!(reference_tables, v),
+            Record::RemediationPlan(v) => put!(remediation_plans, v),
         }
     }
     (repo, broken, diagnostics)

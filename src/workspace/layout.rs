@@ -15,6 +15,7 @@ pub const DIRS: &[&str] = &[
     "policies",
     "exceptions",
     "risks",
+    "remediation",
 ];
 
 #[derive(Debug, PartialEq, Eq)]
@@ -74,6 +75,9 @@ pub fn classify(rel: &str) -> Classified {
         ),
         ["exceptions", .., _] if yaml => Classified::Kind(Kind::Exception),
         ["exceptions", ..] => Classified::Unexpected("exceptions are YAML files under exceptions/"),
+        ["remediation", _, "plan.md"] => Classified::Kind(Kind::RemediationPlan),
+        // Playbooks, scripts and checklists are the plan's, not records.
+        ["remediation", ..] => Classified::Ignore,
         ["risks", .., _] if yaml => Classified::Kind(Kind::Risk),
         ["risks", ..] => Classified::Unexpected("risks are YAML files under risks/"),
         _ => Classified::Ignore,

@@ -243,7 +243,7 @@ pub(crate) fn parse_bytes(rel: &str, kind: Kind, bytes: Vec<u8>, limits: &Limits
     // A BOM is legal at the start of YAML and Markdown; offsets stay in the
     // file's own bytes, so it is skipped by shifting rather than by copying.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let (yaml_text, shift) = if kind == Kind::Policy {
+    let (yaml_text, shift) = if kind == Kind::Policy || kind == Kind::RemediationPlan {
         match frontmatter::find(&text[bom..]) {
             frontmatter::Found::FrontMatter(fm) => (
                 &text[bom + fm.start..bom + fm.end],
@@ -253,16 +253,23 @@ pub(crate) fn parse_bytes(rel: &str, kind: Kind, bytes: Vec<u8>, limits: &Limits
                 },
             ),
             found => {
-                let (message, help) = if found == frontmatter::Found::NotClosed {
-                    (
+                let (message, help) = match (found == frontmatter::Found::NotClosed, kind) {
+                    (true, Kind::Policy) => (
                         "policy's front matter is never closed: no `---` line ends it",
                         "add a line of `---` after the front matter's last key, before the policy's text",
-                    )
-                } else {
-                    (
+                    ),
+                    (false, Kind::Policy) => (
                         "policy has no YAML front matter",
                         "start the file with a `---` line, the policy's id, title, version, owner and schema_version, then another `---` line",
-                    )
+                    ),
+                    (true, _) => (
+                        "remediation plan's front matter is never closed: no `---` line ends it",
+                        "regenerate the plan with `aegis remediation plan`",
+                    ),
+                    (false, _) => (
+                        "remediation plan has no YAML front matter",
+                        "regenerate the plan with `aegis remediation plan`",
+                    ),
                 };
                 file.push(
                     Diagnostic::new(Code::FrontMatterMissing, rel, Pos::START, message).help(help),

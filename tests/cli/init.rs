@@ -56,7 +56,21 @@ fn init_then_check_exits_0() {
         .current_dir(dir.path())
         .run();
     assert_eq!(check.code, 0, "{}", check.stdout);
-    assert_eq!(check.diagnostics(), vec![]);
+    // Only the starter policy's first approval is outstanding: a warning,
+    // which passes the gate.
+    let found: Vec<(String, String, String)> = check
+        .diagnostics()
+        .into_iter()
+        .map(|d| (d.code, d.file, d.severity))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "policy-unapproved".to_string(),
+            "policies/access-control.md".to_string(),
+            "warning".to_string()
+        )]
+    );
 }
 
 #[test]

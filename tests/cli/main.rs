@@ -4,6 +4,7 @@ mod github;
 mod harness;
 
 mod action;
+mod approvals;
 mod check;
 mod codes;
 mod crosswalk;
@@ -15,7 +16,9 @@ mod init;
 mod publish;
 mod publish_draft;
 mod publish_issues;
+mod publish_remediation;
 mod publish_stale;
+mod remediation;
 mod report;
 mod schemas;
 mod trust;

@@ -84,7 +84,7 @@ impl Reader for Arf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        crate::ingest::xml::pipe(input, path, "arf", |xs| {
+        crate::ingest::xml::pipe_verbatim(input, path, "arf", &["fix", "fixtext"], |xs| {
             xs.root("asset-report-collection", "an ARF asset-report-collection")?;
             let mut ctx = Ctx::default();
             each_child(xs, |xs, s| {

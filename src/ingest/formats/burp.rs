@@ -60,6 +60,7 @@ impl Reader for Burp {
                 profile: None,
                 results: fold.finish(),
                 stated: Default::default(),
+                fixes: Default::default(),
             }])
         })
     }

@@ -214,6 +214,7 @@ fn scan(r: Report) -> Scan {
         profile: None,
         results: c.finish(),
         stated,
+        fixes: Default::default(),
     }
 }
 

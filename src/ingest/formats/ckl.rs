@@ -19,7 +19,9 @@
 //! `overridden` gives the STIG's severity, the new one and the
 //! `SEVERITY_JUSTIFICATION`. `FINDING_DETAILS` is the observed value (what
 //! the reviewer or the tool saw), `COMMENTS` the message. The checklist's
-//! statuses, counted, are the scan's stated counts.
+//! statuses, counted, are the scan's stated counts. An `Open` finding's
+//! `Fix_Text` is kept as its fix (text guidance, for `aegis remediation
+//! plan`).
 //!
 //! **Target**: the asset's `HOST_NAME`, else `HOST_FQDN`, else `HOST_IP`;
 //! for a web or database STIG (`WEB_OR_DATABASE`), `/site/instance` from
@@ -36,7 +38,8 @@
 //! (`group_id`, `rule_id_src` or `rule_id`, `rule_version`,
 //! `rule_title`, `group_title` or `group_tree[].title`, `severity`,
 //! `ccis`, `legacy_ids`, `status` `not_a_finding`, `open`,
-//! `not_applicable`, `not_reviewed`, `finding_details`, `comments`).
+//! `not_applicable`, `not_reviewed`, `finding_details`, `comments`,
+//! `fix_text`).
 //! Same mapping as CKL. A severity override is read from `overrides` as
 //! the CKLB JSON schema shapes it (`"overrides": {"severity":
 //! {"severity": "low", "reason": "..."}}`): no STIG Viewer 3 export with an
@@ -48,7 +51,7 @@ use super::short;
 use crate::ingest::detect::{Head, Syntax};
 use crate::ingest::xml::{Start, XmlStream};
 use crate::ingest::{
-    IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
+    Fix, IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -136,7 +139,12 @@ struct Vuln {
     comments: Option<String>,
     override_severity: Option<String>,
     justification: Option<String>,
+    /// `Fix_Text`: DISA's remediation guidance, kept for open findings.
+    fix: Option<String>,
 }
+
+/// Characters kept of a fix text.
+const FIX_CHARS: usize = 64 * 1024;
 
 /// STIG severity words (and their categories).
 fn severity(word: &str) -> Option<Severity> {
@@ -246,7 +254,23 @@ fn scan(
     vulns: Vec<Vuln>,
     target: &str,
 ) -> Scan {
-    let results: Vec<RuleResult> = vulns.into_iter().filter_map(|v| v.result(target)).collect();
+    let mut fixes: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
+    let results: Vec<RuleResult> = vulns
+        .into_iter()
+        .filter_map(|mut v| {
+            let fix = v.fix.take();
+            let r = v.result(target)?;
+            if r.result == ScanResult::Fail
+                && let Some(text) = fix
+            {
+                let text: String = text.chars().take(FIX_CHARS).collect();
+                fixes
+                    .entry(r.rule_id.clone())
+                    .or_insert_with(|| vec![Fix::text(text)]);
+            }
+            Some(r)
+        })
+        .collect();
     let mut stated: BTreeMap<ScanResult, usize> = BTreeMap::new();
     for r in &results {
         *stated.entry(r.result).or_default() += 1;
@@ -260,6 +284,7 @@ fn scan(
         profile,
         results,
         stated,
+        fixes,
     }
 }
 
@@ -407,7 +432,7 @@ fn vuln<R: BufRead>(xs: &mut XmlStream<R>, _start: &Start) -> Result<Vuln, Inges
                         "VULN_ATTRIBUTE" => attribute = text(xs)?,
                         "ATTRIBUTE_DATA" => {
                             // Only what is kept is read; the long texts
-                            // (discussion, check, fix) are skipped.
+                            // (discussion, check) are skipped.
                             let slot = match attribute.as_str() {
                                 "Vuln_Num" => &mut v.vuln_num,
                                 "Rule_ID" => &mut v.rule_id,
@@ -415,6 +440,7 @@ fn vuln<R: BufRead>(xs: &mut XmlStream<R>, _start: &Start) -> Result<Vuln, Inges
                                 "Rule_Title" => &mut v.title,
                                 "Severity" => &mut v.severity,
                                 "Group_Title" => &mut v.group_title,
+                                "Fix_Text" => &mut v.fix,
                                 "CCI_REF" | "LEGACY_ID" => {
                                     if let Some(t) = some(text(xs)?)
                                         && v.ccis.len() + v.legacy.len() < 512
@@ -497,6 +523,7 @@ struct CklbRule {
     status: Text,
     finding_details: Text,
     comments: Text,
+    fix_text: Text,
     overrides: Option<serde_json::Value>,
 }
 
@@ -583,6 +610,7 @@ fn cklb_vuln(r: CklbRule) -> Vuln {
         comments: s(&r.comments),
         override_severity: word(sev.and_then(|o| o.get("severity"))),
         justification: word(sev.and_then(|o| o.get("reason"))),
+        fix: s(&r.fix_text),
     }
 }
 
@@ -770,8 +798,8 @@ mod tests {
        "rule_title": "Domain-joined systems must use Windows 10 Enterprise Edition 64-bit version.",
        "legacy_ids": ["V-63319", "SV-77809"], "ccis": ["CCI-000366"],
        "group_tree": [{"id": "V-220697", "title": "SRG-OS-000480-GPOS-00227", "description": "<GroupDescription></GroupDescription>"}],
-       "status": "not_a_finding", "overrides": {}, "comments": "", "finding_details": "Edition: Enterprise"},
-      {"group_id": "V-220698", "rule_id": "SV-220698r857181", "severity": "high", "status": "open",
+       "status": "not_a_finding", "overrides": {}, "comments": "", "finding_details": "Edition: Enterprise", "fix_text": "Use Enterprise."},
+      {"group_id": "V-220698", "rule_id": "SV-220698r857181", "severity": "high", "status": "open", "fix_text": "Enable TPM in the BIOS.\nThen reboot.",
        "overrides": {"severity": {"severity": "low", "reason": "no TPM in VDI"}}, "comments": "ticket 42", "finding_details": ""},
       {"group_id": "V-220699", "severity": "low", "status": "not_applicable"},
       {"group_id": "V-220700", "severity": "low", "status": "not_reviewed", "check_content_ref": {"href": "x.xml", "name": "M"}, "target_key": null}
@@ -793,6 +821,16 @@ mod tests {
             .expect("reads");
         assert_eq!(scans.len(), 1);
         let s = &scans[0];
+        // Only the open finding's fix text is kept.
+        let fixes: Vec<(&str, &str)> = s
+            .fixes
+            .iter()
+            .map(|(r, f)| (r.as_str(), f[0].content.as_str()))
+            .collect();
+        assert_eq!(
+            fixes,
+            vec![("V-220698", "Enable TPM in the BIOS.\nThen reboot.")]
+        );
         assert_eq!(s.tool, "STIG Viewer");
         assert_eq!(
             s.profile.as_deref(),

@@ -89,6 +89,7 @@ impl Reader for Grype {
             profile: None,
             results: c.finish(),
             stated: BTreeMap::new(),
+            fixes: Default::default(),
         }])
     }
 }

@@ -68,17 +68,18 @@
 //! Heimdall's), so `stated` is empty.
 //!
 //! The file is parsed as a stream with serde: only the fields above are
-//! kept (control code and descriptions are skipped as they are read), so
-//! memory follows the number of results.
+//! kept (control code and descriptions are skipped as they are read, all
+//! but the `fix` description, kept for failed controls as the fix `aegis
+//! remediation plan` proposes), so memory follows the number of results.
 
 use super::json::{self, Present, Text, Texts};
 use super::short;
 use crate::ingest::detect::Head;
 use crate::ingest::{
-    IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
+    Fix, IngestError, Observation, Reader, Refs, RuleResult, Scan, ScanResult, Severity,
 };
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -168,6 +169,61 @@ struct Control {
     results: Option<Vec<Outcome>>,
     waiver_data: Option<Waiver>,
     attestation_data: Option<Attestation>,
+    descriptions: FixDescription,
+}
+
+/// The `fix` entry of a control's `descriptions`, the only one kept: a
+/// list of `{label, data}` (InSpec's JSON reporter, HDF) or a map from
+/// label to text (InSpec's profile JSON).
+#[derive(Default)]
+struct FixDescription(Option<String>);
+
+impl<'de> Deserialize<'de> for FixDescription {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        #[derive(Deserialize)]
+        struct Labelled {
+            #[serde(default)]
+            label: Text,
+            #[serde(default)]
+            data: Text,
+        }
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FixDescription;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of {label, data} or a map of descriptions")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fix = None;
+                while let Some(l) = seq.next_element::<Labelled>()? {
+                    if fix.is_none() && l.label.get() == Some("fix") {
+                        fix = l.data.get().map(str::to_string);
+                    }
+                }
+                Ok(FixDescription(fix))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fix = None;
+                while let Some(k) = map.next_key::<String>()? {
+                    let v: Text = map.next_value()?;
+                    if fix.is_none() && k == "fix" {
+                        fix = v.get().map(str::to_string);
+                    }
+                }
+                Ok(FixDescription(fix))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(FixDescription(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -261,6 +317,7 @@ fn scan(platform: Platform, version: Text, profiles: &[Profile]) -> Scan {
         ("InSpec", version.get())
     };
     let mut results = Vec::new();
+    let mut fixes: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
     let mut seen = HashSet::new();
     let mut latest: Option<(jiff::Timestamp, String)> = None;
     for chain in &chains {
@@ -269,6 +326,12 @@ fn scan(platform: Platform, version: Text, profiles: &[Profile]) -> Scan {
         };
         if !seen.insert(r.rule_id.clone()) {
             continue;
+        }
+        if r.result == ScanResult::Fail
+            && let Some(fix) = first(chain, |c| c.descriptions.0.as_deref())
+        {
+            let fix: String = fix.chars().take(64 * 1024).collect();
+            fixes.insert(r.rule_id.clone(), vec![Fix::text(fix)]);
         }
         if let Some(root) = chain.last() {
             for o in root.results.iter().flatten() {
@@ -298,6 +361,7 @@ fn scan(platform: Platform, version: Text, profiles: &[Profile]) -> Scan {
         profile: (!profile.is_empty()).then_some(profile),
         results,
         stated: Default::default(),
+        fixes,
     }
 }
 
@@ -671,6 +735,30 @@ mod tests {
             r#"{{"platform":{{"name":"redhat","release":"8","target_id":"host-1"}},"version":"5.1.0","statistics":{{"duration":1}},"profiles":[{{"name":"p","controls":[{}]}}]}}"#,
             controls.join(",")
         )
+    }
+
+    #[test]
+    fn failed_controls_keep_their_fix_description() {
+        let listed = r#","descriptions":[{"label":"default","data":"d"},{"label":"fix","data":"Set PermitRootLogin no."}]"#;
+        let mapped = r#","descriptions":{"check":"c","fix":"Remove the package."}"#;
+        let s = one(&doc(&[
+            control("C-1", 0.7, FAIL, listed),
+            control("C-2", 0.7, FAIL, mapped),
+            control("C-3", 0.7, PASS, listed),
+            control("C-4", 0.7, FAIL, r#","descriptions":null"#),
+        ]));
+        let got: Vec<(&str, &str, &str)> = s
+            .fixes
+            .iter()
+            .map(|(r, f)| (r.as_str(), f[0].system.as_str(), f[0].content.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("C-1", "text", "Set PermitRootLogin no."),
+                ("C-2", "text", "Remove the package.")
+            ]
+        );
     }
 
     #[test]

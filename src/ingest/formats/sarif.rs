@@ -784,6 +784,7 @@ impl Run {
                 .find_map(|p| p.name.get().map(str::to_string)),
             results: collector.finish(),
             stated: BTreeMap::new(),
+            fixes: Default::default(),
         }
     }
 }

@@ -43,6 +43,15 @@
 //! and `stderr` when not empty) as the script's observed value; OVAL
 //! values come from ARF (see [`super::oval`]).
 //!
+//! **Fixes** (for `aegis remediation plan`): a rule's `fix`es (with their
+//! `system`, `complexity`, `disruption`, `reboot` and `strategy`) and
+//! `fixtext`s (as text guidance), kept for rules whose result is fail.
+//! Their text is kept as written (the stream does not trim inside them),
+//! and each `sub` is replaced by the value it names: the `TestResult`'s
+//! `set-value`, else the profile's `set-value`, else the value its
+//! `refine-value` selects, else the `Value`'s default; one that cannot be
+//! resolved is left as a placeholder and listed with why.
+//!
 //! **Run**: the `TestResult`'s `target` (else the host name or FQDN fact,
 //! else its first address) is each result's target; the tool and its
 //! version from the `test-system` CPE (`cpe:/a:redhat:openscap:1.3.5` is
@@ -56,9 +65,9 @@
 
 use super::short;
 use crate::ingest::xml::{Start, XmlEvent, XmlStream};
-use crate::ingest::{IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
+use crate::ingest::{Fix, IngestError, Observation, Refs, RuleResult, Scan, ScanResult, Severity};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
 /// Observations kept per rule.
@@ -125,7 +134,48 @@ pub struct RuleDef {
     pub refs: Refs,
     /// OVAL definition ids its checks name.
     pub checks: Vec<String>,
+    /// Its `fix`es and `fixtext`s, `sub`s not yet resolved.
+    pub fixes: Vec<RawFix>,
 }
+
+/// A rule's `fix` (or `fixtext`) as read: its attributes and its content,
+/// text and `sub`stitutions in order.
+#[derive(Clone, Debug, Default)]
+pub struct RawFix {
+    /// Its attributes (`content` still empty).
+    pub fix: Fix,
+    pub parts: Vec<FixPart>,
+}
+
+#[derive(Clone, Debug)]
+pub enum FixPart {
+    Text(String),
+    /// `<sub idref="..."/>`: a Value's (or plain text's) id.
+    Sub(String),
+    /// `<instance context="..."/>`: the rule-result's instance.
+    Instance,
+}
+
+/// An XCCDF `Value`: its default (the `value` without a selector) and its
+/// values by selector.
+#[derive(Clone, Debug, Default)]
+pub struct ValueDef {
+    pub default: Option<String>,
+    pub by_selector: HashMap<String, String>,
+}
+
+/// What a `Profile` sets: `set-value`s and `refine-value` selectors.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileValues {
+    pub set: HashMap<String, String>,
+    pub refine: HashMap<String, String>,
+}
+
+/// Fixes kept per rule, bytes per fix, and values and profiles per file: a
+/// hostile benchmark cannot grow them without bound.
+const MAX_FIXES: usize = 16;
+const MAX_FIX_BYTES: usize = 256 * 1024;
+const MAX_VALUES: usize = 1 << 16;
 
 /// The rule definitions of every `Benchmark` read so far.
 #[derive(Debug, Default)]
@@ -133,6 +183,10 @@ pub struct Defs {
     pub rules: HashMap<String, RuleDef>,
     /// The first benchmark's id.
     pub benchmark: Option<String>,
+    /// `Value`s by id, and `plain-text`s (as values without selectors).
+    pub values: HashMap<String, ValueDef>,
+    /// `Profile`s by id.
+    pub profiles: HashMap<String, ProfileValues>,
 }
 
 /// Reads a `Benchmark` whose `Start` was just returned: its rules go into
@@ -150,6 +204,23 @@ pub fn benchmark<R: BufRead>(
     each_child(xs, |xs, s| match s.name.as_str() {
         "Group" => group(xs, s, defs),
         "Rule" => rule(xs, s, &Group::default(), defs),
+        "Value" => value(xs, s, defs),
+        "Profile" => profile(xs, s, defs),
+        "plain-text" => {
+            if let Some(id) = s.attr("id").map(str::to_string)
+                && defs.values.len() < MAX_VALUES
+            {
+                let default = Some(text(xs)?);
+                defs.values.insert(
+                    id,
+                    ValueDef {
+                        default,
+                        ..ValueDef::default()
+                    },
+                );
+            }
+            Ok(())
+        }
         "TestResult" => {
             let mut run = test_result(xs, s)?;
             if run.benchmark.is_none() {
@@ -188,9 +259,127 @@ fn group<R: BufRead>(
         }
         "Group" => group(xs, s, defs),
         "Rule" => rule(xs, s, g, defs),
+        "Value" => value(xs, s, defs),
         _ => Ok(()),
     })?;
     Ok(())
+}
+
+/// A `Value` whose `Start` was just returned.
+fn value<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    defs: &mut Defs,
+) -> Result<(), IngestError> {
+    let Some(id) = start.attr("id").map(str::to_string) else {
+        return Ok(());
+    };
+    let mut v = ValueDef::default();
+    each_child(xs, |xs, s| {
+        if s.name == "value" {
+            let selector = s.attr("selector").map(str::to_string);
+            let t = text(xs)?;
+            match selector.filter(|x| !x.is_empty()) {
+                Some(sel) if v.by_selector.len() < 256 => {
+                    v.by_selector.insert(sel, t);
+                }
+                Some(_) => {}
+                None => v.default = Some(t),
+            }
+        }
+        Ok(())
+    })?;
+    if defs.values.len() < MAX_VALUES {
+        defs.values.insert(id, v);
+    }
+    Ok(())
+}
+
+/// A `Profile` whose `Start` was just returned: what it sets of `Value`s.
+fn profile<R: BufRead>(
+    xs: &mut XmlStream<R>,
+    start: &Start,
+    defs: &mut Defs,
+) -> Result<(), IngestError> {
+    let Some(id) = start.attr("id").map(str::to_string) else {
+        return Ok(());
+    };
+    let mut p = ProfileValues::default();
+    each_child(xs, |xs, s| {
+        let Some(idref) = s.attr("idref").map(str::to_string) else {
+            return Ok(());
+        };
+        if p.set.len() + p.refine.len() >= MAX_VALUES {
+            return Ok(());
+        }
+        match s.name.as_str() {
+            "set-value" => {
+                p.set.insert(idref, text(xs)?);
+            }
+            "refine-value" => {
+                if let Some(sel) = s.attr("selector") {
+                    p.refine.insert(idref, sel.to_string());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if defs.profiles.len() < 4096 {
+        defs.profiles.insert(id, p);
+    }
+    Ok(())
+}
+
+/// A `fix` whose `Start` was just returned, read to its end: its text as
+/// written (the stream keeps `fix` text verbatim), `sub`s in place.
+fn fix<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<RawFix, IngestError> {
+    let attr = |k: &str| {
+        start
+            .attr(k)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let mut out = RawFix {
+        fix: Fix {
+            system: attr("system").unwrap_or_default(),
+            id: attr("id"),
+            complexity: attr("complexity"),
+            disruption: attr("disruption"),
+            strategy: attr("strategy"),
+            reboot: attr("reboot").map(|r| matches!(r.as_str(), "true" | "1")),
+            ..Fix::default()
+        },
+        parts: Vec::new(),
+    };
+    let target = xs.depth().saturating_sub(1);
+    let mut bytes = 0;
+    while xs.depth() > target {
+        match xs.next_event()? {
+            Some(XmlEvent::Text(t)) => {
+                bytes += t.len();
+                if bytes <= MAX_FIX_BYTES {
+                    out.parts.push(FixPart::Text(t));
+                }
+            }
+            Some(XmlEvent::Start(s)) => {
+                match s.name.as_str() {
+                    "sub" => {
+                        if let Some(id) = s.attr("idref") {
+                            out.parts.push(FixPart::Sub(id.trim().to_string()));
+                        }
+                    }
+                    "instance" => out.parts.push(FixPart::Instance),
+                    _ => {}
+                }
+                xs.recycle(s);
+            }
+            Some(XmlEvent::End) => {}
+            None => return Err(xs.error("the document ends inside a fix")),
+        }
+    }
+    Ok(out)
 }
 
 fn rule<R: BufRead>(
@@ -219,6 +408,13 @@ fn rule<R: BufRead>(
             }
             "reference" => reference(xs, s, &mut def.refs)?,
             "version" => version = some(text(xs)?),
+            "fix" if def.fixes.len() < MAX_FIXES => def.fixes.push(fix(xs, s)?),
+            "fixtext" if def.fixes.len() < MAX_FIXES => {
+                let mut f = fix(xs, s)?;
+                f.fix.system = Fix::TEXT.to_string();
+                f.fix.id = s.attr("fixref").map(str::to_string);
+                def.fixes.push(f);
+            }
             "check" | "complex-check" => {
                 let c = check(xs, s)?;
                 for name in c.refs {
@@ -533,6 +729,8 @@ pub struct Run {
     addresses: Vec<String>,
     /// The asset the run names (`target-id-ref`).
     pub asset_ref: Option<String>,
+    /// The `set-value`s the run records (the values its profile applied).
+    set_values: HashMap<String, String>,
     pub results: Vec<Raw>,
     /// Where each rule's result is in `results`: a rule reported again is
     /// folded in as it is read, so a file that repeats results is read in
@@ -633,6 +831,13 @@ pub fn test_result<R: BufRead>(xs: &mut XmlStream<R>, start: &Start) -> Result<R
                 }
             }
             "target-id-ref" => run.asset_ref = s.attr("name").map(str::to_string),
+            "set-value" => {
+                if let Some(idref) = s.attr("idref").map(str::to_string)
+                    && run.set_values.len() < MAX_VALUES
+                {
+                    run.set_values.insert(idref, text(xs)?);
+                }
+            }
             "target-facts" => {
                 each_child(xs, |xs, f| {
                     let name = f.attr("name").unwrap_or("").to_string();
@@ -839,6 +1044,13 @@ impl Run {
         );
         let mut results: Vec<RuleResult> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::new();
+        let mut fixes: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
+        let profile_values = self
+            .profile
+            .as_deref()
+            .and_then(|p| defs.profiles.get(p))
+            .cloned()
+            .unwrap_or_default();
         for raw in self.results {
             let Some(result) = raw.result else {
                 continue;
@@ -863,11 +1075,33 @@ impl Run {
                 ..
             } = raw;
             observed.extend(extra);
-            let (title, def_severity, mut refs) = match def {
-                Some(Cow::Owned(d)) => (d.title, d.severity, d.refs),
-                Some(Cow::Borrowed(d)) => (d.title.clone(), d.severity, d.refs.clone()),
-                None => (None, None, Refs::default()),
+            let failed = result == ScanResult::Fail;
+            let (title, def_severity, mut refs, raw_fixes) = match def {
+                Some(Cow::Owned(d)) => (d.title, d.severity, d.refs, d.fixes),
+                Some(Cow::Borrowed(d)) => (
+                    d.title.clone(),
+                    d.severity,
+                    d.refs.clone(),
+                    if failed { d.fixes.clone() } else { Vec::new() },
+                ),
+                None => (None, None, Refs::default(), Vec::new()),
             };
+            if failed && !raw_fixes.is_empty() && !fixes.contains_key(&idref) {
+                let values = Values {
+                    run: &self.set_values,
+                    profile: &profile_values,
+                    defs: &defs.values,
+                };
+                // An empty `fix` (converters write `<fix/>`) carries nothing.
+                let resolved: Vec<Fix> = raw_fixes
+                    .into_iter()
+                    .map(|f| values.resolve(f))
+                    .filter(|f| !f.content.is_empty())
+                    .collect();
+                if !resolved.is_empty() {
+                    fixes.insert(idref.clone(), resolved);
+                }
+            }
             merge_refs(&mut refs, raw_refs);
             if let Some(v) = &version
                 && tail_from(&idref, "SV-").is_some()
@@ -905,8 +1139,97 @@ impl Run {
             profile: self.profile.or(self.benchmark).or(self.benchmark_href),
             results,
             stated: Default::default(),
+            fixes,
         }
     }
+}
+
+/// Where a fix's `sub` values come from, in the order tried: the test
+/// result's `set-value`s (what the scanner applied), the profile's
+/// `set-value`s, the profile's `refine-value` selector of the `Value`, the
+/// `Value`'s default.
+struct Values<'a> {
+    run: &'a HashMap<String, String>,
+    profile: &'a ProfileValues,
+    defs: &'a HashMap<String, ValueDef>,
+}
+
+impl Values<'_> {
+    fn value(&self, idref: &str) -> Result<String, String> {
+        if let Some(v) = self.run.get(idref).or_else(|| self.profile.set.get(idref)) {
+            return Ok(v.clone());
+        }
+        let Some(def) = self.defs.get(idref) else {
+            return Err(format!(
+                "no Value `{idref}` in the benchmark, and the test result sets none"
+            ));
+        };
+        if let Some(sel) = self.profile.refine.get(idref) {
+            return def.by_selector.get(sel).cloned().ok_or_else(|| {
+                format!("the profile selects `{sel}` of Value `{idref}`, which has no such value")
+            });
+        }
+        def.default.clone().ok_or_else(|| {
+            format!("Value `{idref}` has no default, and neither the profile nor the test result sets it")
+        })
+    }
+
+    fn resolve(&self, raw: RawFix) -> Fix {
+        let mut content = String::new();
+        let mut values = std::collections::BTreeMap::new();
+        let mut unresolved = std::collections::BTreeMap::new();
+        for part in raw.parts {
+            match part {
+                FixPart::Text(t) => content.push_str(&t),
+                FixPart::Sub(idref) => match self.value(&idref) {
+                    Ok(v) => {
+                        content.push_str(&v);
+                        values.insert(idref, v);
+                    }
+                    Err(why) => {
+                        content.push_str(&Fix::placeholder(&idref));
+                        unresolved.insert(idref, why);
+                    }
+                },
+                FixPart::Instance => {
+                    content.push_str(&Fix::placeholder("instance"));
+                    unresolved.insert(
+                        "instance".to_string(),
+                        "the fix names the rule-result's instance, which differs per result"
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        Fix {
+            content: tidy(&content),
+            unresolved: unresolved.into_iter().collect(),
+            values: values.into_iter().collect(),
+            ..raw.fix
+        }
+    }
+}
+
+/// A fix's content without the blank lines around it and without the
+/// indentation all its lines share (a fix indented with its XML).
+pub fn tidy(content: &str) -> String {
+    let lines: Vec<&str> = content.lines().map(str::trim_end).collect();
+    let first = lines.iter().position(|l| !l.is_empty());
+    let last = lines.iter().rposition(|l| !l.is_empty());
+    let (Some(first), Some(last)) = (first, last) else {
+        return String::new();
+    };
+    let body = &lines[first..=last];
+    let indent = body
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    body.iter()
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `from`'s references added to `into`, moved.

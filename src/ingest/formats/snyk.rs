@@ -249,6 +249,7 @@ fn project(p: Project) -> Scan {
         profile: None,
         results: c.finish(),
         stated: BTreeMap::new(),
+        fixes: Default::default(),
     }
 }
 

@@ -159,6 +159,7 @@ fn report(r: Report, path: &Path) -> Result<Scan, IngestError> {
         profile: None,
         results: c.finish(),
         stated: BTreeMap::new(),
+        fixes: Default::default(),
     })
 }
 

@@ -164,6 +164,7 @@ fn image(i: Image) -> Scan {
         profile: None,
         results: c.finish(),
         stated,
+        fixes: Default::default(),
     }
 }
 

@@ -42,7 +42,7 @@ impl Reader for Xccdf {
     }
 
     fn read(&self, input: &mut dyn BufRead, path: &Path) -> Result<Vec<Scan>, IngestError> {
-        xml::pipe(input, path, "xccdf", read_results)
+        xml::pipe_verbatim(input, path, "xccdf", &["fix", "fixtext"], read_results)
     }
 }
 
@@ -230,6 +230,65 @@ found in /etc/ssh/sshd_config</check-import>
 
         let bench = r#"<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b"><Rule id="r"/></Benchmark>"#;
         assert!(read(bench).expect("reads").is_empty());
+    }
+
+    #[test]
+    fn fixes_of_failing_rules_keep_their_text_and_resolve_subs() {
+        let xml = r#"<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="b">
+  <Profile id="p"><refine-value idref="v_sel" selector="big"/></Profile>
+  <Value id="v_def"><value>6</value></Value>
+  <Value id="v_sel"><value>1</value><value selector="big">99</value></Value>
+  <Value id="v_run"><value>5</value></Value>
+  <Rule id="r1"><title>One</title>
+    <fix system="urn:xccdf:fix:script:ansible" strategy="restrict" disruption="low" reboot="false" complexity="low">- name: set
+  set_fact:
+    a: !!str <sub idref="v_def" use="legacy"/>
+    b: <sub idref="v_sel"/> <sub idref="v_run"/>
+    c: '<sub idref="v_missing"/>'
+</fix>
+    <fixtext fixref="F-1">Edit the <b>file</b>.</fixtext>
+  </Rule>
+  <Rule id="r2"><fix system="urn:xccdf:fix:script:sh">echo pass</fix></Rule>
+  <TestResult id="t">
+    <profile idref="p"/>
+    <set-value idref="v_run">3</set-value>
+    <rule-result idref="r1"><result>fail</result></rule-result>
+    <rule-result idref="r2"><result>pass</result></rule-result>
+  </TestResult>
+</Benchmark>"#;
+        let scans = read(xml).expect("reads");
+        let fixes = &scans[0].fixes;
+        assert_eq!(
+            fixes.keys().collect::<Vec<_>>(),
+            vec!["r1"],
+            "only failing rules"
+        );
+        let f = &fixes["r1"][0];
+        assert_eq!(f.system, "urn:xccdf:fix:script:ansible");
+        assert_eq!(f.strategy.as_deref(), Some("restrict"));
+        assert_eq!(f.reboot, Some(false));
+        assert_eq!(
+            f.content,
+            "- name: set\n  set_fact:\n    a: !!str 6\n    b: 99 3\n    c: '@@AEGIS_UNRESOLVED:v_missing@@'"
+        );
+        assert_eq!(
+            f.values,
+            vec![
+                ("v_def".to_string(), "6".to_string()),
+                ("v_run".to_string(), "3".to_string()),
+                ("v_sel".to_string(), "99".to_string())
+            ]
+        );
+        assert_eq!(f.unresolved.len(), 1);
+        assert!(
+            f.unresolved[0].1.contains("no Value `v_missing`"),
+            "{:?}",
+            f.unresolved
+        );
+        let t = &fixes["r1"][1];
+        assert_eq!(t.system, "text");
+        assert_eq!(t.content, "Edit the file.");
+        assert_eq!(t.id.as_deref(), Some("F-1"));
     }
 
     #[test]

@@ -163,6 +163,7 @@ impl Report {
             profile: None,
             results,
             stated: Default::default(),
+            fixes: Default::default(),
         }])
     }
 }

@@ -168,8 +168,9 @@ fn sarif_of_the_mixed_fixture_is_valid_sarif_with_github_fields() {
     let log = sarif_of(&fixtures().join("repos"), "mixed");
     assert_valid(&validator, &log, "mixed");
     assert_github_fields(&log, "mixed");
-    // Ten findings, and the note that aegis.yaml weakens a code.
-    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(11));
+    // Eleven findings (one the unapproved policy), and the note that
+    // aegis.yaml weakens a code.
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(12));
     assert_eq!(
         log["runs"][0]["properties"]["weakened"],
         serde_json::json!(["evidence-unhashed error→note"])
@@ -191,7 +192,14 @@ fn sarif_of_a_clean_repository_is_valid_with_no_results() {
     let log = sarif_of(dir.path(), "repo");
     assert_valid(&validator, &log, "clean");
     assert_github_fields(&log, "clean");
-    assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
+    // Only the warning that the starter policy awaits its first approval.
+    let rules: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(rules, vec!["aegis/policy-unapproved"]);
 }
 
 #[test]
