@@ -13,7 +13,7 @@ use crate::assess::Reason;
 use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
-use crate::workspace::git::{At, Commit, GitError, GitRepo, end_of_day};
+use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -85,13 +85,13 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
         let end = end_of_day(until);
         while tip.time >= end {
             match git.first_parent(tip.oid)? {
-                Some(p) => tip = git.commit(p)?,
-                None => {
+                Parent::Commit(p) => tip = git.commit(p)?,
+                end => {
                     return Ok(Trend {
                         version: 1,
                         commits: Vec::new(),
                         skipped: Vec::new(),
-                        shallow: false,
+                        shallow: end == Parent::Missing,
                     });
                 }
             }

@@ -32,6 +32,8 @@ const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
 /// Why the history could not be read at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    #[error("{0} is not a directory")]
+    NotADirectory(PathBuf),
     #[error(
         "{0} is not inside a git repository; `--at`, `aegis history` and `aegis diff` read the repository's git history, so run them in a clone"
     )]
@@ -92,6 +94,16 @@ impl Commit {
     }
 }
 
+/// What comes before a commit on its first-parent line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parent {
+    Commit(ObjectId),
+    /// A root commit.
+    None,
+    /// Named but absent: the edge of a shallow clone.
+    Missing,
+}
+
 /// A git repository holding a compliance repository, possibly in a folder.
 pub struct GitRepo {
     repo: gix::ThreadSafeRepository,
@@ -135,6 +147,9 @@ impl At {
 impl GitRepo {
     /// Finds the git repository holding `root` (upward from it).
     pub fn open(root: &Path) -> Result<GitRepo, GitError> {
+        if !root.is_dir() {
+            return Err(GitError::NotADirectory(root.into()));
+        }
         let repo = gix::discover(root).map_err(|_| GitError::NotARepository(root.into()))?;
         let workdir = repo
             .workdir()
@@ -199,28 +214,21 @@ impl GitRepo {
     /// end of `day` (UTC).
     pub fn last_commit_on(&self, day: &Date) -> Result<Commit, GitError> {
         let end = end_of_day(*day);
-        let head = self.resolve_rev("HEAD")?;
-        let mut at = Some(head.oid);
-        let mut steps = 0usize;
-        while let Some(oid) = at {
-            let c = self.commit(oid).map_err(|e| match e {
-                GitError::Object { .. } if self.is_shallow() => GitError::Shallow {
-                    rev: day.to_string(),
-                },
-                e => e,
-            })?;
+        let mut c = self.resolve_rev("HEAD")?;
+        loop {
             if c.time < end {
                 return Ok(c);
             }
-            at = self.first_parent(oid)?;
-            steps += 1;
-            if at.is_none() && self.is_shallow() && steps > 0 {
-                return Err(GitError::Shallow {
-                    rev: day.to_string(),
-                });
-            }
+            c = match self.first_parent(c.oid)? {
+                Parent::Commit(p) => self.commit(p)?,
+                Parent::None => return Err(GitError::NoCommitBefore { date: *day }),
+                Parent::Missing => {
+                    return Err(GitError::Shallow {
+                        rev: day.to_string(),
+                    });
+                }
+            };
         }
-        Err(GitError::NoCommitBefore { date: *day })
     }
 
     /// The merge base of two commits, for `BASE...HEAD`.
@@ -278,13 +286,17 @@ impl GitRepo {
         Some(at)
     }
 
-    /// The first parent of `oid`; `None` at a root commit or at the edge
-    /// of a shallow clone.
-    pub fn first_parent(&self, oid: ObjectId) -> Result<Option<ObjectId>, GitError> {
+    /// The first parent of `oid`.
+    pub fn first_parent(&self, oid: ObjectId) -> Result<Parent, GitError> {
         let repo = self.local();
         let c = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
         let parent = c.parent_ids().next().map(|p| p.detach());
-        Ok(parent.filter(|p| repo.find_header(*p).is_ok()))
+        Ok(match parent {
+            None => Parent::None,
+            // The parent is named but not here: the edge of a shallow clone.
+            Some(p) if repo.find_header(p).is_err() => Parent::Missing,
+            Some(p) => Parent::Commit(p),
+        })
     }
 
     /// Up to `max` commits of the first-parent line from `tip`, newest
@@ -297,25 +309,19 @@ impl GitRepo {
         since: Option<i64>,
     ) -> Result<(Vec<Commit>, bool), GitError> {
         let mut out = Vec::new();
-        let mut at = Some(tip.oid);
-        while let Some(oid) = at {
-            if out.len() >= max {
+        let mut c = tip.clone();
+        loop {
+            if out.len() >= max || since.is_some_and(|s| c.time < s) {
                 return Ok((out, false));
             }
-            let c = self.commit(oid)?;
-            if since.is_some_and(|s| c.time < s) {
-                return Ok((out, false));
-            }
+            let oid = c.oid;
             out.push(c);
-            let repo = self.local();
-            let commit = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
-            let parent = commit.parent_ids().next().map(|p| p.detach());
-            match parent {
-                Some(p) if repo.find_header(p).is_err() => return Ok((out, true)),
-                p => at = p,
-            }
+            c = match self.first_parent(oid)? {
+                Parent::Commit(p) => self.commit(p)?,
+                Parent::None => return Ok((out, false)),
+                Parent::Missing => return Ok((out, true)),
+            };
         }
-        Ok((out, false))
     }
 
     /// Loads the compliance repository as it was at `commit`.
