@@ -5,8 +5,9 @@
 //! Cost: blobs are parsed once per run (the loader caches parsed files by
 //! blob id), directory listings once per tree id, artifact hashes once per
 //! blob; commits whose compliance folder has the same tree and are judged
-//! on the same day are assessed once. Distinct states are evaluated in
-//! parallel.
+//! on the same day are assessed once. States are evaluated one after the
+//! other, each stage parallel inside, so parsed files pass from one state
+//! to the next without being copied.
 
 use super::Error;
 use crate::assess::Reason;
@@ -14,7 +15,6 @@ use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
 use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -111,8 +111,10 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
             states.push((t, day_of(c), c));
         }
     }
+    // One state at a time, each stage parallel inside: a state's parsed
+    // files go back to the cache for the next one instead of being copied.
     let evaluated: Vec<((gix::ObjectId, Date), Result<Verdict, GitError>)> = states
-        .par_iter()
+        .iter()
         .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
         .collect();
     let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::new();
@@ -168,11 +170,13 @@ fn evaluate(git: &GitRepo, c: &Commit, day: Date) -> Result<Verdict, GitError> {
             });
         }
     }
-    Ok(Verdict {
+    let verdict = Verdict {
         passed: !run.failed(),
         errors: run.summary.errors,
         selections,
-    })
+    };
+    git.recycle(run.workspace);
+    Ok(verdict)
 }
 
 /// A table for people, newest commit first.

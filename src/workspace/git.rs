@@ -119,7 +119,12 @@ pub struct GitRepo {
 
 #[derive(Default)]
 struct Cache {
+    /// Parsed files no workspace holds now: taken by `load`, given back by
+    /// `recycle`, so a blob many commits share is parsed once and never
+    /// copied.
     files: Mutex<HashMap<(ObjectId, String), SourceFile>>,
+    /// What parsing each file found (a workspace drains its files' own).
+    file_diags: Mutex<HashMap<(ObjectId, String), Vec<Diagnostic>>>,
     /// Limits the parsed files were parsed under; a change empties `files`.
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
@@ -344,7 +349,11 @@ impl GitRepo {
         let defaults = Limits::default();
         let config = match config_kind {
             EntryKind::Blob | EntryKind::BlobExecutable => {
-                self.read(&repo, CONFIG_FILE, Kind::Config, config_oid, &defaults)
+                let key = (config_oid, CONFIG_FILE.to_string());
+                match self.take(&key) {
+                    Some(f) => f,
+                    None => self.parsed(key, &repo, Kind::Config, &defaults),
+                }
             }
             EntryKind::Link => {
                 let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
@@ -402,6 +411,13 @@ impl GitRepo {
             diagnostics.extend(l.diagnostics.iter().cloned());
             wanted.extend(l.files.iter().cloned());
         }
+        let mut blobs: HashMap<String, ObjectId> = wanted
+            .iter()
+            .map(|(rel, _, oid)| (rel.clone(), *oid))
+            .collect();
+        if matches!(config_kind, EntryKind::Blob | EntryKind::BlobExecutable) {
+            blobs.insert(CONFIG_FILE.to_string(), config_oid);
+        }
         let mut files = self.read_all(wanted, &limits);
         files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         files.insert(0, config);
@@ -418,44 +434,80 @@ impl GitRepo {
                 tree,
                 commit: commit.clone(),
                 cache: self.cache.clone(),
+                blobs,
             })),
         })
+    }
+
+    /// Gives a workspace's parsed files back to the cache once its run is
+    /// over, for the next commit that holds the same blobs.
+    pub fn recycle(&self, ws: Workspace) {
+        let Source::Commit(snapshot) = &ws.source else {
+            return;
+        };
+        if !Arc::ptr_eq(&snapshot.cache, &self.cache) {
+            return;
+        }
+        let mut cache = lock(&self.cache.files);
+        for f in ws.files {
+            if let Some(oid) = snapshot.blobs.get(&f.path) {
+                cache.insert((*oid, f.path.clone()), f);
+            }
+        }
+    }
+
+    /// A parsed file from the cache, with what parsing it found.
+    fn take(&self, key: &(ObjectId, String)) -> Option<SourceFile> {
+        let mut f = lock(&self.cache.files).remove(key)?;
+        f.diagnostics = lock(&self.cache.file_diags)
+            .get(key)
+            .cloned()
+            .unwrap_or_default();
+        Some(f)
+    }
+
+    /// Reads and parses a blob, recording what parsing found.
+    fn parsed(
+        &self,
+        key: (ObjectId, String),
+        repo: &gix::Repository,
+        kind: Kind,
+        limits: &Limits,
+    ) -> SourceFile {
+        let f = self.read(repo, &key.1, kind, key.0, limits);
+        lock(&self.cache.file_diags).insert(key, f.diagnostics.clone());
+        f
     }
 
     fn cache_limits(&self, limits: &Limits) {
         let mut seen = lock(&self.cache.limits);
         if seen.as_ref().is_some_and(|l| l != limits) {
             lock(&self.cache.files).clear();
+            lock(&self.cache.file_diags).clear();
         }
         *seen = Some(limits.clone());
     }
 
-    /// Reads and parses the listed blobs, each at most once per run.
+    /// The listed files: taken from the cache when parsed before, else
+    /// read and parsed (in parallel).
     fn read_all(&self, wanted: Vec<(String, Kind, ObjectId)>, limits: &Limits) -> Vec<SourceFile> {
         let mut ready = Vec::with_capacity(wanted.len());
         let mut todo = Vec::new();
-        {
-            let cache = lock(&self.cache.files);
-            for (rel, kind, oid) in wanted {
-                let key = (oid, rel);
-                match cache.get(&key) {
-                    Some(f) => ready.push(f.clone()),
-                    None => todo.push((key.1, kind, oid)),
-                }
+        for (rel, kind, oid) in wanted {
+            let key = (oid, rel);
+            match self.take(&key) {
+                Some(f) => ready.push(f),
+                None => todo.push((key, kind)),
             }
         }
-        let parsed: Vec<(ObjectId, SourceFile)> = todo
+        let parsed: Vec<SourceFile> = todo
             .into_par_iter()
             .map_init(
                 || self.local(),
-                |repo, (rel, kind, oid)| (oid, self.read(repo, &rel, kind, oid, limits)),
+                |repo, (key, kind)| self.parsed(key, repo, kind, limits),
             )
             .collect();
-        let mut cache = lock(&self.cache.files);
-        for (oid, f) in parsed {
-            cache.insert((oid, f.path.clone()), f.clone());
-            ready.push(f);
-        }
+        ready.extend(parsed);
         ready
     }
 
@@ -737,6 +789,8 @@ pub struct Snapshot {
     tree: ObjectId,
     pub commit: Commit,
     cache: Arc<Cache>,
+    /// The blob of each file the workspace read, by path.
+    blobs: HashMap<String, ObjectId>,
 }
 
 impl std::fmt::Debug for Snapshot {

@@ -608,6 +608,28 @@ fn hostile_trees_are_reported_not_followed() {
         "{diags:?}"
     );
     assert!(!out.stdout.contains("root:x:0"), "the link was followed");
+    // A second commit, a day later, shares every blob: the files parsed
+    // for the first come back from the cache with what parsing them found.
+    git(
+        root,
+        &["commit", "-q", "--allow-empty", "-m", "again"],
+        "2026-03-02T11:00:00Z",
+    );
+    let h = Aegis::new()
+        .args(["history", "--format", "json"])
+        .arg(root)
+        .run();
+    let t = json(&h.stdout);
+    let errors: Vec<u64> = t["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .filter_map(|c| c["errors"].as_u64())
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0], errors[1]);
+    let validate_errors = d["summary"]["errors"].as_u64().expect("errors");
+    assert!(errors[0] >= validate_errors, "{errors:?} {validate_errors}");
 }
 
 #[test]
