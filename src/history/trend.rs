@@ -5,9 +5,9 @@
 //! Cost: blobs are parsed once per run (the loader caches parsed files by
 //! blob id), directory listings once per tree id, artifact hashes once per
 //! blob; commits whose compliance folder has the same tree and are judged
-//! on the same day are assessed once. States are evaluated one after the
-//! other, each stage parallel inside, so parsed files pass from one state
-//! to the next without being copied.
+//! on the same day are assessed once. Each thread walks a contiguous
+//! stretch of the line state after state, so parsed files pass from one
+//! state to the next without being copied.
 
 use super::Error;
 use crate::assess::Reason;
@@ -15,6 +15,7 @@ use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
 use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -111,11 +112,22 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
             states.push((t, day_of(c), c));
         }
     }
-    // One state at a time, each stage parallel inside: a state's parsed
-    // files go back to the cache for the next one instead of being copied.
+    // Each thread takes a contiguous stretch of the line and walks it one
+    // state after the other, so a state's parsed files pass to the next
+    // (which shares almost all of them) instead of being copied; each
+    // stretch has a cache of its own.
+    let stretch = states
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     let evaluated: Vec<((gix::ObjectId, Date), Result<Verdict, GitError>)> = states
-        .iter()
-        .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
+        .par_chunks(stretch)
+        .flat_map_iter(|part| {
+            let git = git.fork();
+            part.iter()
+                .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::new();
     for (k, v) in evaluated {

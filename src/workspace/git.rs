@@ -179,6 +179,17 @@ impl GitRepo {
         })
     }
 
+    /// The same repository with a cache of its own, for a thread that
+    /// walks another stretch of history.
+    pub fn fork(&self) -> GitRepo {
+        GitRepo {
+            repo: self.repo.clone(),
+            prefix: self.prefix.clone(),
+            root: self.root.clone(),
+            cache: Arc::default(),
+        }
+    }
+
     fn local(&self) -> gix::Repository {
         let mut r = self.repo.to_thread_local();
         r.object_cache_size_if_unset(4 * 1024 * 1024);
