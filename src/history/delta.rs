@@ -949,7 +949,7 @@ pub fn markdown(d: &Delta, budget: usize) -> String {
         d.gaps_closed.iter().map(gap_line).collect(),
     ));
     sections.push((
-        "controls newly satisfied",
+        "controls satisfied or changed",
         String::new(),
         d.controls
             .iter()
@@ -1054,16 +1054,22 @@ pub fn markdown(d: &Delta, budget: usize) -> String {
             continue;
         }
         let mut body = heading;
+        let mut shown = 0;
         for (i, item) in items.iter().enumerate() {
             let more = items.len() - i;
+            // Room for this item and for the line that would count the rest.
             let note = format!("\n… and {more} more (`aegis diff` lists them all)\n");
             if len(&body) + len(item) + len(&note) > room {
-                body.push_str(&format!(
-                    "\n… and {more} more (`aegis diff` lists them all)\n"
-                ));
+                body.push_str(&note);
                 break;
             }
             body.push_str(item);
+            shown += 1;
+        }
+        if shown == 0 {
+            // A heading over nothing says less than the closing line does.
+            dropped.push(title);
+            continue;
         }
         body.push('\n');
         out.push_str(&body);

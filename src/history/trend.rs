@@ -5,15 +5,16 @@
 //! Cost: blobs are parsed once per run (the loader caches parsed files by
 //! blob id), directory listings once per tree id, artifact hashes once per
 //! blob; commits whose compliance folder has the same tree and are judged
-//! on the same day are assessed once. Distinct states are evaluated in
-//! parallel.
+//! on the same day are assessed once. Each thread walks a contiguous
+//! stretch of the line state after state, so parsed files pass from one
+//! state to the next without being copied.
 
 use super::Error;
 use crate::assess::Reason;
 use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
-use crate::workspace::git::{At, Commit, GitError, GitRepo, end_of_day};
+use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -85,13 +86,13 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
         let end = end_of_day(until);
         while tip.time >= end {
             match git.first_parent(tip.oid)? {
-                Some(p) => tip = git.commit(p)?,
-                None => {
+                Parent::Commit(p) => tip = git.commit(p)?,
+                end => {
                     return Ok(Trend {
                         version: 1,
                         commits: Vec::new(),
                         skipped: Vec::new(),
-                        shallow: false,
+                        shallow: end == Parent::Missing,
                     });
                 }
             }
@@ -111,9 +112,22 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
             states.push((t, day_of(c), c));
         }
     }
+    // Each thread takes a contiguous stretch of the line and walks it one
+    // state after the other, so a state's parsed files pass to the next
+    // (which shares almost all of them) instead of being copied; each
+    // stretch has a cache of its own.
+    let stretch = states
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     let evaluated: Vec<((gix::ObjectId, Date), Result<Verdict, GitError>)> = states
-        .par_iter()
-        .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
+        .par_chunks(stretch)
+        .flat_map_iter(|part| {
+            let git = git.fork();
+            part.iter()
+                .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::new();
     for (k, v) in evaluated {
@@ -168,11 +182,13 @@ fn evaluate(git: &GitRepo, c: &Commit, day: Date) -> Result<Verdict, GitError> {
             });
         }
     }
-    Ok(Verdict {
+    let verdict = Verdict {
         passed: !run.failed(),
         errors: run.summary.errors,
         selections,
-    })
+    };
+    git.recycle(run.workspace);
+    Ok(verdict)
 }
 
 /// A table for people, newest commit first.

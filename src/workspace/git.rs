@@ -32,6 +32,8 @@ const MAX_ARTIFACT_BYTES: u64 = 1 << 30;
 /// Why the history could not be read at all (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    #[error("{0} is not a directory")]
+    NotADirectory(PathBuf),
     #[error(
         "{0} is not inside a git repository; `--at`, `aegis history` and `aegis diff` read the repository's git history, so run them in a clone"
     )]
@@ -92,6 +94,16 @@ impl Commit {
     }
 }
 
+/// What comes before a commit on its first-parent line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parent {
+    Commit(ObjectId),
+    /// A root commit.
+    None,
+    /// Named but absent: the edge of a shallow clone.
+    Missing,
+}
+
 /// A git repository holding a compliance repository, possibly in a folder.
 pub struct GitRepo {
     repo: gix::ThreadSafeRepository,
@@ -107,7 +119,12 @@ pub struct GitRepo {
 
 #[derive(Default)]
 struct Cache {
+    /// Parsed files no workspace holds now: taken by `load`, given back by
+    /// `recycle`, so a blob many commits share is parsed once and never
+    /// copied.
     files: Mutex<HashMap<(ObjectId, String), SourceFile>>,
+    /// What parsing each file found (a workspace drains its files' own).
+    file_diags: Mutex<HashMap<(ObjectId, String), Vec<Diagnostic>>>,
     /// Limits the parsed files were parsed under; a change empties `files`.
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
@@ -135,6 +152,9 @@ impl At {
 impl GitRepo {
     /// Finds the git repository holding `root` (upward from it).
     pub fn open(root: &Path) -> Result<GitRepo, GitError> {
+        if !root.is_dir() {
+            return Err(GitError::NotADirectory(root.into()));
+        }
         let repo = gix::discover(root).map_err(|_| GitError::NotARepository(root.into()))?;
         let workdir = repo
             .workdir()
@@ -157,6 +177,17 @@ impl GitRepo {
             root: root.to_path_buf(),
             cache: Arc::default(),
         })
+    }
+
+    /// The same repository with a cache of its own, for a thread that
+    /// walks another stretch of history.
+    pub fn fork(&self) -> GitRepo {
+        GitRepo {
+            repo: self.repo.clone(),
+            prefix: self.prefix.clone(),
+            root: self.root.clone(),
+            cache: Arc::default(),
+        }
     }
 
     fn local(&self) -> gix::Repository {
@@ -199,28 +230,21 @@ impl GitRepo {
     /// end of `day` (UTC).
     pub fn last_commit_on(&self, day: &Date) -> Result<Commit, GitError> {
         let end = end_of_day(*day);
-        let head = self.resolve_rev("HEAD")?;
-        let mut at = Some(head.oid);
-        let mut steps = 0usize;
-        while let Some(oid) = at {
-            let c = self.commit(oid).map_err(|e| match e {
-                GitError::Object { .. } if self.is_shallow() => GitError::Shallow {
-                    rev: day.to_string(),
-                },
-                e => e,
-            })?;
+        let mut c = self.resolve_rev("HEAD")?;
+        loop {
             if c.time < end {
                 return Ok(c);
             }
-            at = self.first_parent(oid)?;
-            steps += 1;
-            if at.is_none() && self.is_shallow() && steps > 0 {
-                return Err(GitError::Shallow {
-                    rev: day.to_string(),
-                });
-            }
+            c = match self.first_parent(c.oid)? {
+                Parent::Commit(p) => self.commit(p)?,
+                Parent::None => return Err(GitError::NoCommitBefore { date: *day }),
+                Parent::Missing => {
+                    return Err(GitError::Shallow {
+                        rev: day.to_string(),
+                    });
+                }
+            };
         }
-        Err(GitError::NoCommitBefore { date: *day })
     }
 
     /// The merge base of two commits, for `BASE...HEAD`.
@@ -278,13 +302,17 @@ impl GitRepo {
         Some(at)
     }
 
-    /// The first parent of `oid`; `None` at a root commit or at the edge
-    /// of a shallow clone.
-    pub fn first_parent(&self, oid: ObjectId) -> Result<Option<ObjectId>, GitError> {
+    /// The first parent of `oid`.
+    pub fn first_parent(&self, oid: ObjectId) -> Result<Parent, GitError> {
         let repo = self.local();
         let c = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
         let parent = c.parent_ids().next().map(|p| p.detach());
-        Ok(parent.filter(|p| repo.find_header(*p).is_ok()))
+        Ok(match parent {
+            None => Parent::None,
+            // The parent is named but not here: the edge of a shallow clone.
+            Some(p) if repo.find_header(p).is_err() => Parent::Missing,
+            Some(p) => Parent::Commit(p),
+        })
     }
 
     /// Up to `max` commits of the first-parent line from `tip`, newest
@@ -297,25 +325,19 @@ impl GitRepo {
         since: Option<i64>,
     ) -> Result<(Vec<Commit>, bool), GitError> {
         let mut out = Vec::new();
-        let mut at = Some(tip.oid);
-        while let Some(oid) = at {
-            if out.len() >= max {
+        let mut c = tip.clone();
+        loop {
+            if out.len() >= max || since.is_some_and(|s| c.time < s) {
                 return Ok((out, false));
             }
-            let c = self.commit(oid)?;
-            if since.is_some_and(|s| c.time < s) {
-                return Ok((out, false));
-            }
+            let oid = c.oid;
             out.push(c);
-            let repo = self.local();
-            let commit = repo.find_commit(oid).map_err(|e| object_error(oid, e))?;
-            let parent = commit.parent_ids().next().map(|p| p.detach());
-            match parent {
-                Some(p) if repo.find_header(p).is_err() => return Ok((out, true)),
-                p => at = p,
-            }
+            c = match self.first_parent(oid)? {
+                Parent::Commit(p) => self.commit(p)?,
+                Parent::None => return Ok((out, false)),
+                Parent::Missing => return Ok((out, true)),
+            };
         }
-        Ok((out, false))
     }
 
     /// Loads the compliance repository as it was at `commit`.
@@ -338,7 +360,11 @@ impl GitRepo {
         let defaults = Limits::default();
         let config = match config_kind {
             EntryKind::Blob | EntryKind::BlobExecutable => {
-                self.read(&repo, CONFIG_FILE, Kind::Config, config_oid, &defaults)
+                let key = (config_oid, CONFIG_FILE.to_string());
+                match self.take(&key) {
+                    Some(f) => f,
+                    None => self.parsed(key, &repo, Kind::Config, &defaults),
+                }
             }
             EntryKind::Link => {
                 let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
@@ -396,6 +422,13 @@ impl GitRepo {
             diagnostics.extend(l.diagnostics.iter().cloned());
             wanted.extend(l.files.iter().cloned());
         }
+        let mut blobs: HashMap<String, ObjectId> = wanted
+            .iter()
+            .map(|(rel, _, oid)| (rel.clone(), *oid))
+            .collect();
+        if matches!(config_kind, EntryKind::Blob | EntryKind::BlobExecutable) {
+            blobs.insert(CONFIG_FILE.to_string(), config_oid);
+        }
         let mut files = self.read_all(wanted, &limits);
         files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         files.insert(0, config);
@@ -412,44 +445,80 @@ impl GitRepo {
                 tree,
                 commit: commit.clone(),
                 cache: self.cache.clone(),
+                blobs,
             })),
         })
+    }
+
+    /// Gives a workspace's parsed files back to the cache once its run is
+    /// over, for the next commit that holds the same blobs.
+    pub fn recycle(&self, ws: Workspace) {
+        let Source::Commit(snapshot) = &ws.source else {
+            return;
+        };
+        if !Arc::ptr_eq(&snapshot.cache, &self.cache) {
+            return;
+        }
+        let mut cache = lock(&self.cache.files);
+        for f in ws.files {
+            if let Some(oid) = snapshot.blobs.get(&f.path) {
+                cache.insert((*oid, f.path.clone()), f);
+            }
+        }
+    }
+
+    /// A parsed file from the cache, with what parsing it found.
+    fn take(&self, key: &(ObjectId, String)) -> Option<SourceFile> {
+        let mut f = lock(&self.cache.files).remove(key)?;
+        f.diagnostics = lock(&self.cache.file_diags)
+            .get(key)
+            .cloned()
+            .unwrap_or_default();
+        Some(f)
+    }
+
+    /// Reads and parses a blob, recording what parsing found.
+    fn parsed(
+        &self,
+        key: (ObjectId, String),
+        repo: &gix::Repository,
+        kind: Kind,
+        limits: &Limits,
+    ) -> SourceFile {
+        let f = self.read(repo, &key.1, kind, key.0, limits);
+        lock(&self.cache.file_diags).insert(key, f.diagnostics.clone());
+        f
     }
 
     fn cache_limits(&self, limits: &Limits) {
         let mut seen = lock(&self.cache.limits);
         if seen.as_ref().is_some_and(|l| l != limits) {
             lock(&self.cache.files).clear();
+            lock(&self.cache.file_diags).clear();
         }
         *seen = Some(limits.clone());
     }
 
-    /// Reads and parses the listed blobs, each at most once per run.
+    /// The listed files: taken from the cache when parsed before, else
+    /// read and parsed (in parallel).
     fn read_all(&self, wanted: Vec<(String, Kind, ObjectId)>, limits: &Limits) -> Vec<SourceFile> {
         let mut ready = Vec::with_capacity(wanted.len());
         let mut todo = Vec::new();
-        {
-            let cache = lock(&self.cache.files);
-            for (rel, kind, oid) in wanted {
-                let key = (oid, rel);
-                match cache.get(&key) {
-                    Some(f) => ready.push(f.clone()),
-                    None => todo.push((key.1, kind, oid)),
-                }
+        for (rel, kind, oid) in wanted {
+            let key = (oid, rel);
+            match self.take(&key) {
+                Some(f) => ready.push(f),
+                None => todo.push((key, kind)),
             }
         }
-        let parsed: Vec<(ObjectId, SourceFile)> = todo
+        let parsed: Vec<SourceFile> = todo
             .into_par_iter()
             .map_init(
                 || self.local(),
-                |repo, (rel, kind, oid)| (oid, self.read(repo, &rel, kind, oid, limits)),
+                |repo, (key, kind)| self.parsed(key, repo, kind, limits),
             )
             .collect();
-        let mut cache = lock(&self.cache.files);
-        for (oid, f) in parsed {
-            cache.insert((oid, f.path.clone()), f.clone());
-            ready.push(f);
-        }
+        ready.extend(parsed);
         ready
     }
 
@@ -731,6 +800,8 @@ pub struct Snapshot {
     tree: ObjectId,
     pub commit: Commit,
     cache: Arc<Cache>,
+    /// The blob of each file the workspace read, by path.
+    blobs: HashMap<String, ObjectId>,
 }
 
 impl std::fmt::Debug for Snapshot {

@@ -243,6 +243,35 @@ fn at_a_revision_or_a_day_gives_that_commits_posture_while_the_tree_differs() {
 }
 
 #[test]
+fn at_hashes_evidence_from_the_commit_not_the_disk() {
+    let r = build();
+    let artifact = r.compliance().join("evidence/files/branch-protection.json");
+    let mut bytes = std::fs::read(&artifact).expect("artifact");
+    bytes.extend_from_slice(b" ");
+    std::fs::write(&artifact, bytes).expect("tamper");
+    let codes = |extra: &[&str]| -> Vec<String> {
+        let out = Aegis::new()
+            .args(["validate", "--as-of", "2026-05-01", "--format", "json"])
+            .args(extra)
+            .arg(r.compliance())
+            .run();
+        json(&out.stdout)["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["file"] == "evidence/branch-protection.yaml")
+            .filter_map(|d| d["code"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert!(codes(&[]).contains(&"evidence-size-mismatch".to_string()));
+    let at = codes(&["--at", "HEAD"]);
+    assert!(
+        !at.iter().any(|c| c.starts_with("evidence-")),
+        "the commit's blob matches its record: {at:?}"
+    );
+}
+
+#[test]
 fn at_reports_what_it_cannot_find() {
     let r = build();
     let run = |dir: &Path, at: &str| Aegis::new().args(["check", "--at", at]).arg(dir).run();
@@ -384,6 +413,12 @@ fn diff_to_the_working_tree_and_the_markdown_budget() {
         "status: implemented",
         "status: partial",
     );
+    // IAM-2 meets acme-msa's ACME-1 through the crosswalk.
+    edit(
+        &r.compliance().join("implementations/platform/IAM-2.yaml"),
+        "status: implemented",
+        "status: partial",
+    );
     let out = Aegis::new()
         .args([
             "diff",
@@ -399,9 +434,31 @@ fn diff_to_the_working_tree_and_the_markdown_budget() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let d = json(&out.stdout);
     assert_eq!(d["head"]["commit"], serde_json::Value::Null);
+    let imps: Vec<(&str, Vec<&str>)> = d["implementations"]
+        .as_array()
+        .expect("implementations")
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap_or_default(),
+                i["moves"]
+                    .as_array()
+                    .expect("moves")
+                    .iter()
+                    .filter_map(|m| m.as_str())
+                    .collect(),
+            )
+        })
+        .collect();
     assert_eq!(
-        d["implementations"][0]["path"],
-        "implementations/ledger/IAM-3.yaml"
+        imps,
+        [
+            ("implementations/ledger/IAM-3.yaml", vec![]),
+            (
+                "implementations/platform/IAM-2.yaml",
+                vec!["acme-msa:ACME-1"]
+            ),
+        ]
     );
     for budget in ["400", "900", "2000"] {
         let md = Aegis::new()
@@ -412,7 +469,31 @@ fn diff_to_the_working_tree_and_the_markdown_budget() {
         let n: usize = budget.parse().expect("number");
         assert!(md.stdout.chars().count() <= n, "{budget}: {}", md.stdout);
         assert!(md.stdout.starts_with("### Compliance delta"));
+        assert!(
+            md.stdout
+                .contains("Run `aegis diff --format markdown` for everything."),
+            "{budget}: {}",
+            md.stdout
+        );
     }
+    // Somewhere between nothing and everything, a section is cut short
+    // and counts what it left out.
+    let cut = (8..30).map(|h| h * 100).any(|n| {
+        let md = Aegis::new()
+            .args([
+                "diff",
+                "--format",
+                "markdown",
+                "--max-chars",
+                &n.to_string(),
+            ])
+            .arg(r.compliance())
+            .arg("HEAD~2..HEAD")
+            .run();
+        assert!(md.stdout.chars().count() <= n, "{n}: {}", md.stdout);
+        md.stdout.contains(" more (`aegis diff` lists them all)")
+    });
+    assert!(cut, "no budget cut a section short");
 }
 
 #[test]
@@ -527,6 +608,28 @@ fn hostile_trees_are_reported_not_followed() {
         "{diags:?}"
     );
     assert!(!out.stdout.contains("root:x:0"), "the link was followed");
+    // A second commit, a day later, shares every blob: the files parsed
+    // for the first come back from the cache with what parsing them found.
+    git(
+        root,
+        &["commit", "-q", "--allow-empty", "-m", "again"],
+        "2026-03-02T11:00:00Z",
+    );
+    let h = Aegis::new()
+        .args(["history", "--format", "json"])
+        .arg(root)
+        .run();
+    let t = json(&h.stdout);
+    let errors: Vec<u64> = t["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .filter_map(|c| c["errors"].as_u64())
+        .collect();
+    assert_eq!(errors.len(), 2);
+    assert_eq!(errors[0], errors[1]);
+    let validate_errors = d["summary"]["errors"].as_u64().expect("errors");
+    assert!(errors[0] >= validate_errors, "{errors:?} {validate_errors}");
 }
 
 #[test]
