@@ -42,6 +42,12 @@ for ((i = 1; i < COMMITS; i++)); do
   GIT_AUTHOR_DATE="$day" GIT_COMMITTER_DATE="$day" git -C "$REPO" commit -q -m "change $i"
 done
 echo "history: $(git -C "$REPO" rev-list --count HEAD) commits"
+# A clone (actions/checkout, git clone) holds its objects in a pack; a
+# freshly committed repository holds thousands of loose objects, each read
+# with its own open and map. Packed is what users run on.
+if [[ "${AEGIS_LOOSE:-}" != 1 ]]; then
+  git -C "$REPO" gc -q
+fi
 
 {
   echo "## aegis history over $COMMITS commits (--as-of $AS_OF)"
