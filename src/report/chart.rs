@@ -332,14 +332,9 @@ pub fn dashboard(view: &View) -> Vec<(String, String)> {
             }
         }
     }
-    let rows: Vec<(String, f64)> = reasons
-        .iter()
-        .map(|(r, n)| ((*r).to_string(), *n as f64))
-        .collect();
-    let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
     out.push((
         "Gaps by reason".to_string(),
-        bars("Gaps by reason (controls)", &rows, max, ""),
+        tally_bars("Gaps by reason (controls)", &reasons),
     ));
     let mut sev: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for s in &view.systems {
@@ -347,17 +342,22 @@ pub fn dashboard(view: &View) -> Vec<(String, String)> {
             *sev.entry(k).or_default() += n;
         }
     }
-    let rows: Vec<(String, f64)> = sev
+    out.push((
+        "Failing scan results by severity".to_string(),
+        tally_bars("Failing scan results by severity", &sev),
+    ));
+    out.push(("Risk heat map".to_string(), heat_map(&view.totals.heat)));
+    out
+}
+
+/// Bars of counts, scaled to the largest.
+fn tally_bars(title: &str, counts: &std::collections::BTreeMap<&str, usize>) -> String {
+    let rows: Vec<(String, f64)> = counts
         .iter()
         .map(|(k, n)| ((*k).to_string(), *n as f64))
         .collect();
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
-    out.push((
-        "Failing scan results by severity".to_string(),
-        bars("Failing scan results by severity", &rows, max, ""),
-    ));
-    out.push(("Risk heat map".to_string(), heat_map(&view.totals.heat)));
-    out
+    bars(title, &rows, max, "")
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! its header before the blob is; the walk is bounded in depth and in
 //! entries; an object that is missing or damaged is a diagnostic.
 
-use super::{CONFIG_FILE, DIRS, Source, SourceFile, Workspace, classify, parse_bytes};
+use super::{CONFIG_FILE, DIRS, Source, SourceFile, Workspace, classify, parse_bytes, too_large};
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::model::{Date, Limits};
 use crate::schema::Kind;
@@ -533,22 +533,7 @@ impl GitRepo {
     ) -> SourceFile {
         match read_blob(repo, oid, limits.max_file_bytes) {
             Ok(bytes) => parse_bytes(rel, kind, bytes, limits),
-            Err(BlobError::TooLarge(size)) => {
-                let mut f = SourceFile::new(rel, kind);
-                f.push(
-                    Diagnostic::new(
-                        Code::FileTooLarge,
-                        rel,
-                        Pos::START,
-                        format!(
-                            "file is {size} bytes, over the limit of {} bytes",
-                            limits.max_file_bytes
-                        ),
-                    )
-                    .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
-                );
-                f
-            }
+            Err(BlobError::TooLarge(size)) => too_large(rel, kind, &size.to_string(), limits),
             Err(BlobError::Unreadable(why)) => {
                 let mut f = SourceFile::new(rel, kind);
                 f.push(

@@ -176,19 +176,7 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
         Ok(None) => {
             let size =
                 std::fs::metadata(&path).map_or(String::from("more than"), |m| m.len().to_string());
-            file.push(
-                Diagnostic::new(
-                    Code::FileTooLarge,
-                    rel,
-                    Pos::START,
-                    format!(
-                        "file is {size} bytes, over the limit of {} bytes",
-                        limits.max_file_bytes
-                    ),
-                )
-                .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
-            );
-            return file;
+            return too_large(rel, kind, &size, limits);
         }
         Err(e) => {
             file.push(
@@ -204,6 +192,24 @@ fn read_file(root: &Path, rel: &str, kind: Kind, limits: &Limits) -> SourceFile 
         }
     };
     parse_bytes(rel, kind, bytes, limits)
+}
+
+/// A file over `limits.max_file_bytes`, reported and left unparsed.
+pub(crate) fn too_large(rel: &str, kind: Kind, size: &str, limits: &Limits) -> SourceFile {
+    let mut file = SourceFile::new(rel, kind);
+    file.push(
+        Diagnostic::new(
+            Code::FileTooLarge,
+            rel,
+            Pos::START,
+            format!(
+                "file is {size} bytes, over the limit of {} bytes",
+                limits.max_file_bytes
+            ),
+        )
+        .help("split the file, or raise limits.max_file_bytes in aegis.yaml"),
+    );
+    file
 }
 
 /// Parses the bytes of one file, wherever they were read from (the working

@@ -4,34 +4,12 @@
 
 use crate::harness::{Aegis, copy_tree};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas")
 }
 
-/// Runs git in `dir` with a fixed identity and dates.
-fn git(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use super::github::git_at as git;
 
 fn commit(dir: &Path, message: &str, date: &str) -> String {
     git(dir, &["add", "-A"], date);
