@@ -57,7 +57,22 @@ fn run(root: &Path, as_of: Date, check: Option<CheckOptions>) -> Result<Run, Loa
 /// commit, by `workspace::git`): validation alone without `check`, the
 /// full gate with it.
 pub fn run_loaded(workspace: Workspace, as_of: Date, check: Option<CheckOptions>) -> Run {
-    let outcome = validate::run(&workspace, &validate::Options { as_of });
+    run_loaded_memo(workspace, as_of, check, None)
+}
+
+/// `run_loaded`, taking typed records checked at an earlier commit from
+/// `memo` (a walk over history gives them back with `Memo::recycle`).
+pub fn run_loaded_memo(
+    workspace: Workspace,
+    as_of: Date,
+    check: Option<CheckOptions>,
+    memo: Option<&validate::Memo>,
+) -> Run {
+    let opts = validate::Options { as_of };
+    let outcome = match memo {
+        Some(m) => validate::run_memo(&workspace, &opts, m),
+        None => validate::run(&workspace, &opts),
+    };
     let mut diagnostics = outcome.diagnostics.clone();
     let mut assessment = None;
     let mut failures = Vec::new();

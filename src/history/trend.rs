@@ -14,6 +14,7 @@ use crate::assess::Reason;
 use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
+use crate::validate;
 use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -124,8 +125,9 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
         .par_chunks(stretch)
         .flat_map_iter(|part| {
             let git = git.fork();
+            let memo = validate::Memo::default();
             part.iter()
-                .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, c, *day)))
+                .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, &memo, c, *day)))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -162,9 +164,14 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
     })
 }
 
-fn evaluate(git: &GitRepo, c: &Commit, day: Date) -> Result<Verdict, GitError> {
+fn evaluate(
+    git: &GitRepo,
+    memo: &validate::Memo,
+    c: &Commit,
+    day: Date,
+) -> Result<Verdict, GitError> {
     let ws = git.load(c)?;
-    let run = pipeline::run_loaded(ws, day, Some(CheckOptions::default()));
+    let run = pipeline::run_loaded_memo(ws, day, Some(CheckOptions::default()), Some(memo));
     let mut selections = Vec::new();
     for s in run.assessment.iter().flat_map(|a| a.systems.iter()) {
         for sel in &s.selections {
@@ -187,6 +194,7 @@ fn evaluate(git: &GitRepo, c: &Commit, day: Date) -> Result<Verdict, GitError> {
         errors: run.summary.errors,
         selections,
     };
+    memo.recycle(&run.workspace, run.outcome.repo);
     git.recycle(run.workspace);
     Ok(verdict)
 }

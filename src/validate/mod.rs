@@ -8,10 +8,12 @@ mod duplicates;
 mod evidence;
 mod index;
 mod lifecycle;
+mod memo;
 mod references;
 pub mod schema;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
+pub use memo::Memo;
 pub(crate) use references::implementation_context;
 
 use crate::diag::{Code, Diagnostic, Pos};
@@ -80,7 +82,13 @@ pub struct Outcome {
 /// Validates the loaded workspace. Diagnostics come back unsorted and
 /// without severity overrides; `diag::finish` does both.
 pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
-    check(ws, opts, true)
+    check(ws, opts, true, None)
+}
+
+/// `run`, taking the typed records of files checked before from `memo`
+/// (see `Memo`); give them back with `Memo::recycle` after the run.
+pub fn run_memo(ws: &Workspace, opts: &Options, memo: &Memo) -> Outcome {
+    check(ws, opts, true, Some(memo))
 }
 
 /// The checked records and the index, without the rule families: for
@@ -93,11 +101,11 @@ pub fn index_only(ws: &Workspace) -> Outcome {
     let opts = Options {
         as_of: Date::today_utc(),
     };
-    check(ws, &opts, false)
+    check(ws, &opts, false, None)
 }
 
-fn check(ws: &Workspace, opts: &Options, rules: bool) -> Outcome {
-    let (repo, broken, diagnostics) = check_records(ws);
+fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Outcome {
+    let (repo, broken, diagnostics) = check_records(ws, memo);
     let system_index = repo
         .config
         .iter()
@@ -151,33 +159,22 @@ impl Outcome {
 }
 
 /// Schema-checks every file into its typed record (in parallel).
-fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
+fn check_records(ws: &Workspace, memo: Option<&Memo>) -> (Repo, Broken, Vec<Diagnostic>) {
+    let mut found = memo.map(|m| m.take(ws)).unwrap_or_default();
+    found.resize_with(ws.files.len(), || None);
     let checked: Vec<(Option<Record>, Vec<Diagnostic>)> = ws
         .files
         .par_iter()
-        .map(|f| {
-            macro_rules! typed {
-                ($variant:ident) => {{
-                    let (v, d) = schema::check(f);
-                    (v.map(Record::$variant), d)
-                }};
+        .zip(found.into_par_iter())
+        .map(|(f, found)| {
+            if let Some((record, diags)) = found {
+                return (Some(record), diags);
             }
-            match f.kind {
-                Kind::Config => typed!(Config),
-                Kind::Framework => typed!(Framework),
-                Kind::Catalog => typed!(Catalog),
-                Kind::Baseline => typed!(Baseline),
-                Kind::Mapping => typed!(Mapping),
-                Kind::Implementation => typed!(Implementation),
-                Kind::Evidence => typed!(Evidence),
-                Kind::Policy => typed!(Policy),
-                Kind::Approvals => typed!(Approvals),
-                Kind::Exception => typed!(Exception),
-                Kind::Risk => typed!(Risk),
-                Kind::Findings => typed!(Findings),
-                Kind::ReferenceTable => typed!(ReferenceTable),
-                Kind::RemediationPlan => typed!(RemediationPlan),
+            let checked = check_one(f);
+            if let Some(m) = memo {
+                m.note(f, &checked.1);
             }
+            checked
         })
         .collect();
 
@@ -213,6 +210,32 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
         }
     }
     (repo, broken, diagnostics)
+}
+
+/// Schema-checks one file into its typed record.
+fn check_one(f: &crate::workspace::SourceFile) -> (Option<Record>, Vec<Diagnostic>) {
+    macro_rules! typed {
+        ($variant:ident) => {{
+            let (v, d) = schema::check(f);
+            (v.map(Record::$variant), d)
+        }};
+    }
+    match f.kind {
+        Kind::Config => typed!(Config),
+        Kind::Framework => typed!(Framework),
+        Kind::Catalog => typed!(Catalog),
+        Kind::Baseline => typed!(Baseline),
+        Kind::Mapping => typed!(Mapping),
+        Kind::Implementation => typed!(Implementation),
+        Kind::Evidence => typed!(Evidence),
+        Kind::Policy => typed!(Policy),
+        Kind::Approvals => typed!(Approvals),
+        Kind::Exception => typed!(Exception),
+        Kind::Risk => typed!(Risk),
+        Kind::Findings => typed!(Findings),
+        Kind::ReferenceTable => typed!(ReferenceTable),
+        Kind::RemediationPlan => typed!(RemediationPlan),
+    }
 }
 
 /// What every rule family gets: the files, the records, the index, and a

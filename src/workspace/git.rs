@@ -122,9 +122,12 @@ struct Cache {
     /// Parsed files no workspace holds now: taken by `load`, given back by
     /// `recycle`, so a blob many commits share is parsed once and never
     /// copied.
-    files: Mutex<HashMap<(ObjectId, String), SourceFile>>,
-    /// What parsing each file found (a workspace drains its files' own).
-    file_diags: Mutex<HashMap<(ObjectId, String), Vec<Diagnostic>>>,
+    /// Keyed by blob alone, so no path is copied or hashed; the few blobs
+    /// found at several paths hold one file per path.
+    files: Mutex<HashMap<ObjectId, Vec<SourceFile>>>,
+    /// What parsing each file found, where it found something (a
+    /// workspace drains its files' own).
+    file_diags: Mutex<HashMap<ObjectId, Vec<(String, Vec<Diagnostic>)>>>,
     /// Limits the parsed files were parsed under; a change empties `files`.
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
@@ -359,13 +362,11 @@ impl GitRepo {
 
         let defaults = Limits::default();
         let config = match config_kind {
-            EntryKind::Blob | EntryKind::BlobExecutable => {
-                let key = (config_oid, CONFIG_FILE.to_string());
-                match self.take(&key) {
-                    Some(f) => f,
-                    None => self.parsed(key, &repo, Kind::Config, &defaults),
-                }
-            }
+            EntryKind::Blob | EntryKind::BlobExecutable => match self.take(config_oid, CONFIG_FILE)
+            {
+                Some(f) => f,
+                None => self.parsed(config_oid, CONFIG_FILE, &repo, Kind::Config, &defaults),
+            },
             EntryKind::Link => {
                 let mut f = SourceFile::new(CONFIG_FILE, Kind::Config);
                 f.push(link_not_followed(CONFIG_FILE));
@@ -417,18 +418,10 @@ impl GitRepo {
         drop(top);
 
         let mut diagnostics = Vec::new();
-        let mut wanted = Vec::new();
         for l in &entries {
             diagnostics.extend(l.diagnostics.iter().cloned());
-            wanted.extend(l.files.iter().cloned());
         }
-        let mut blobs: HashMap<String, ObjectId> = wanted
-            .iter()
-            .map(|(rel, _, oid)| (rel.clone(), *oid))
-            .collect();
-        if matches!(config_kind, EntryKind::Blob | EntryKind::BlobExecutable) {
-            blobs.insert(CONFIG_FILE.to_string(), config_oid);
-        }
+        let wanted = entries.iter().flat_map(|l| l.files.iter());
         let mut files = self.read_all(wanted, &limits);
         files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         files.insert(0, config);
@@ -445,7 +438,6 @@ impl GitRepo {
                 tree,
                 commit: commit.clone(),
                 cache: self.cache.clone(),
-                blobs,
             })),
         })
     }
@@ -461,32 +453,45 @@ impl GitRepo {
         }
         let mut cache = lock(&self.cache.files);
         for f in ws.files {
-            if let Some(oid) = snapshot.blobs.get(&f.path) {
-                cache.insert((*oid, f.path.clone()), f);
+            if let Some(oid) = f.blob {
+                cache.entry(oid).or_default().push(f);
             }
         }
     }
 
     /// A parsed file from the cache, with what parsing it found.
-    fn take(&self, key: &(ObjectId, String)) -> Option<SourceFile> {
-        let mut f = lock(&self.cache.files).remove(key)?;
-        f.diagnostics = lock(&self.cache.file_diags)
-            .get(key)
-            .cloned()
-            .unwrap_or_default();
+    fn take(&self, oid: ObjectId, rel: &str) -> Option<SourceFile> {
+        let mut f = {
+            let mut files = lock(&self.cache.files);
+            let at = files.get_mut(&oid)?;
+            let i = at.iter().position(|f| f.path == rel)?;
+            at.swap_remove(i)
+        };
+        if let Some(found) = lock(&self.cache.file_diags).get(&oid)
+            && let Some((_, d)) = found.iter().find(|(p, _)| p == rel)
+        {
+            f.diagnostics = d.clone();
+        }
         Some(f)
     }
 
     /// Reads and parses a blob, recording what parsing found.
     fn parsed(
         &self,
-        key: (ObjectId, String),
+        oid: ObjectId,
+        rel: &str,
         repo: &gix::Repository,
         kind: Kind,
         limits: &Limits,
     ) -> SourceFile {
-        let f = self.read(repo, &key.1, kind, key.0, limits);
-        lock(&self.cache.file_diags).insert(key, f.diagnostics.clone());
+        let mut f = self.read(repo, rel, kind, oid, limits);
+        f.blob = Some(oid);
+        if !f.diagnostics.is_empty() {
+            lock(&self.cache.file_diags)
+                .entry(oid)
+                .or_default()
+                .push((rel.to_string(), f.diagnostics.clone()));
+        }
         f
     }
 
@@ -501,21 +506,24 @@ impl GitRepo {
 
     /// The listed files: taken from the cache when parsed before, else
     /// read and parsed (in parallel).
-    fn read_all(&self, wanted: Vec<(String, Kind, ObjectId)>, limits: &Limits) -> Vec<SourceFile> {
-        let mut ready = Vec::with_capacity(wanted.len());
+    fn read_all<'a>(
+        &self,
+        wanted: impl Iterator<Item = &'a (String, Kind, ObjectId)>,
+        limits: &Limits,
+    ) -> Vec<SourceFile> {
+        let mut ready = Vec::new();
         let mut todo = Vec::new();
         for (rel, kind, oid) in wanted {
-            let key = (oid, rel);
-            match self.take(&key) {
+            match self.take(*oid, rel) {
                 Some(f) => ready.push(f),
-                None => todo.push((key, kind)),
+                None => todo.push((*oid, rel.as_str(), *kind)),
             }
         }
         let parsed: Vec<SourceFile> = todo
             .into_par_iter()
             .map_init(
                 || self.local(),
-                |repo, (key, kind)| self.parsed(key, repo, kind, limits),
+                |repo, (oid, rel, kind)| self.parsed(oid, rel, repo, kind, limits),
             )
             .collect();
         ready.extend(parsed);
@@ -785,8 +793,6 @@ pub struct Snapshot {
     tree: ObjectId,
     pub commit: Commit,
     cache: Arc<Cache>,
-    /// The blob of each file the workspace read, by path.
-    blobs: HashMap<String, ObjectId>,
 }
 
 impl std::fmt::Debug for Snapshot {

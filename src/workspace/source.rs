@@ -14,6 +14,9 @@ pub struct SourceFile {
     /// The parsed YAML (the front matter, for policies).
     pub tree: Option<Node>,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// The git blob the file was read from (history, `--at`); `None` for a
+    /// file read from disk.
+    pub blob: Option<gix::ObjectId>,
 }
 
 impl SourceFile {
@@ -24,6 +27,7 @@ impl SourceFile {
             text: String::new(),
             tree: None,
             diagnostics: Vec::new(),
+            blob: None,
         }
     }
 
