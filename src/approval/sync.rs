@@ -574,7 +574,7 @@ fn write_ledger(
         .iter()
         .find(|l| ws.files.get(l.file).is_some_and(|f| f.path == LEDGER))
     {
-        Some(l) => l.value.clone(),
+        Some(l) => (*l.value).clone(),
         None if exists => {
             return Err(Error::Repo(format!(
                 "{LEDGER} is not valid; run `aegis validate` and fix it before recording approvals"

@@ -287,7 +287,7 @@ pub fn assess(
     let evidence: HashMap<&str, &crate::model::Evidence> = repo
         .evidence
         .iter()
-        .map(|e| (e.value.id.as_str(), &e.value))
+        .map(|e| (e.value.id.as_str(), &*e.value))
         .collect();
 
     // Policies: approved means the ledger holds an approval of the file's

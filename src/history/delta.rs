@@ -397,7 +397,7 @@ fn evidence(base: &State, head: &State) -> Vec<EvidenceChange> {
                 (
                     e.value.id.to_string(),
                     Rec {
-                        value: serde_json::to_value(&e.value).unwrap_or_default(),
+                        value: serde_json::to_value(&*e.value).unwrap_or_default(),
                         stale: stale.contains(path),
                         tampered: tampered.contains(path),
                     },

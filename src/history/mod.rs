@@ -9,6 +9,7 @@ pub mod trend;
 
 use crate::model::Date;
 use crate::pipeline::{self, CheckOptions, Run};
+use crate::validate;
 use crate::workspace::LoadError;
 use crate::workspace::git::{At, Commit, GitError, GitRepo};
 use std::path::Path;
@@ -45,13 +46,20 @@ impl State {
 
 /// Runs the full gate on `commit`, judging dates as of `as_of`, else the
 /// commit's date.
-pub fn at_commit(git: &GitRepo, commit: &Commit, as_of: Option<Date>) -> Result<State, Error> {
+/// Records checked at another commit come from `memo` (both sides of a
+/// diff share most of their files).
+pub fn at_commit(
+    git: &GitRepo,
+    commit: &Commit,
+    as_of: Option<Date>,
+    memo: &validate::Memo,
+) -> Result<State, Error> {
     let ws = git.load(commit)?;
     let day = as_of.unwrap_or(commit.date);
     Ok(State {
         commit: Some(commit.clone()),
         as_of: day,
-        run: pipeline::run_loaded(ws, day, Some(CheckOptions::default())),
+        run: pipeline::run_loaded_memo(ws, day, Some(CheckOptions::default()), Some(memo)),
     })
 }
 
@@ -120,9 +128,10 @@ impl Range {
             (Some(h), true) => git.merge_base(&base, h)?,
             _ => base,
         };
-        let base_state = at_commit(&git, &base, as_of)?;
+        let memo = validate::Memo::default();
+        let base_state = at_commit(&git, &base, as_of, &memo)?;
         let head_state = match &head {
-            Some(h) => at_commit(&git, h, as_of)?,
+            Some(h) => at_commit(&git, h, as_of, &memo)?,
             None => at_worktree(root, as_of)?,
         };
         Ok((base_state, head_state))

@@ -194,7 +194,6 @@ fn evaluate(
         errors: run.summary.errors,
         selections,
     };
-    memo.recycle(&run.workspace, run.outcome.repo);
     git.recycle(run.workspace);
     Ok(verdict)
 }

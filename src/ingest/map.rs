@@ -34,7 +34,7 @@ impl<'a> Mapper<'a> {
         Mapper {
             index,
             nist,
-            tables: tables.iter().map(|t| &t.value).collect(),
+            tables: tables.iter().map(|t| &*t.value).collect(),
             defaults: config
                 .map(|c| c.findings.unmapped.clone())
                 .unwrap_or_default(),

@@ -235,7 +235,7 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
     let impls: HashMap<&str, &Implementation> = repo
         .implementations
         .iter()
-        .map(|l| (path(l.file), &l.value))
+        .map(|l| (path(l.file), &*l.value))
         .collect();
     let mut cited: HashMap<&str, usize> = HashMap::new();
     for l in &repo.implementations {

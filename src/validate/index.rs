@@ -235,7 +235,7 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
                     &fw,
                     b.file,
                     "",
-                    &b.value.clone().into_baseline(),
+                    &(*b.value).clone().into_baseline(),
                 )
             }
             None => unknown_framework(

@@ -4,11 +4,11 @@
 //! is most of what validating a commit costs, and a commit changes few
 //! files. A record depends only on its blob and its kind, and what the
 //! check says about it on its blob and path, so a walk keeps each checked
-//! record by blob: `check_records` takes the ones it finds, `recycle` gives
-//! them back once the commit's run is over. Records move in and out; none
-//! is copied, and no path is copied or hashed.
+//! record by blob and hands every later commit holding that blob the same
+//! shared record: nothing is checked twice or copied, and no path is
+//! copied or hashed.
 
-use super::{Located, Record, Repo};
+use super::Record;
 use crate::diag::Diagnostic;
 use crate::model::Limits;
 use crate::schema::Kind;
@@ -25,13 +25,21 @@ pub struct Memo {
 
 #[derive(Default)]
 struct Inner {
-    /// Records no run holds now.
-    records: HashMap<ObjectId, Vec<(Kind, Record)>>,
-    /// What the schema check found, for the files where it found something.
-    diagnostics: HashMap<ObjectId, Vec<(String, Vec<Diagnostic>)>>,
+    records: HashMap<ObjectId, Vec<Entry>>,
     /// Limits the files were parsed under: other limits parse the same
     /// blob differently, so a change empties the memo.
     limits: Option<Limits>,
+    /// Counts the commits checked; an entry no commit of the last two
+    /// used is dropped, so the memo holds about one commit's records.
+    generation: u64,
+}
+
+struct Entry {
+    kind: Kind,
+    record: Record,
+    /// What the schema check found, by path, where it found something.
+    diagnostics: Vec<(String, Vec<Diagnostic>)>,
+    used: u64,
 }
 
 impl Memo {
@@ -41,85 +49,58 @@ impl Memo {
     }
 
     /// The memoised record and schema diagnostics of each file of `ws`
-    /// (`None` where there is none).
+    /// (`None` where there is none), starting a new generation.
     pub(super) fn take(&self, ws: &Workspace) -> Vec<Option<(Record, Vec<Diagnostic>)>> {
         let mut inner = self.lock();
         if inner.limits.as_ref() != Some(&ws.limits) {
             inner.records.clear();
-            inner.diagnostics.clear();
             inner.limits = Some(ws.limits.clone());
         }
+        inner.generation += 1;
+        let now = inner.generation;
+        inner
+            .records
+            .retain(|_, held| held.iter().any(|e| e.used + 2 >= now));
         ws.files
             .iter()
             .map(|f| {
-                let oid = f.blob?;
-                let held = inner.records.get_mut(&oid)?;
-                let i = held.iter().position(|(k, _)| *k == f.kind)?;
-                let (_, record) = held.swap_remove(i);
-                let diags = inner
-                    .diagnostics
-                    .get(&oid)
-                    .and_then(|d| d.iter().find(|(p, _)| *p == f.path))
-                    .map(|(_, d)| d.clone())
-                    .unwrap_or_default();
-                Some((record, diags))
+                let held = inner.records.get_mut(&f.blob?)?;
+                let e = held.iter_mut().find(|e| e.kind == f.kind)?;
+                let diags = e.diagnostics.iter().find(|(p, _)| *p == f.path);
+                let diags = diags.map(|(_, d)| d.clone());
+                // The same blob at a new path was never checked there.
+                if diags.is_none() && e.diagnostics.iter().any(|_| true) {
+                    return None;
+                }
+                e.used = now;
+                Some((e.record.clone(), diags.unwrap_or_default()))
             })
             .collect()
     }
 
-    /// Remembers what the schema check of a file checked afresh found.
-    pub(super) fn note(&self, f: &SourceFile, diags: &[Diagnostic]) {
-        if let (Some(oid), false) = (f.blob, diags.is_empty()) {
-            let mut inner = self.lock();
-            let at = inner.diagnostics.entry(oid).or_default();
-            if !at.iter().any(|(p, _)| *p == f.path) {
-                at.push((f.path.clone(), diags.to_vec()));
-            }
-        }
-    }
-
-    /// Gives a finished run's records back, for the next commit that holds
-    /// the same blobs.
-    pub fn recycle(&self, ws: &Workspace, repo: Repo) {
-        let mut inner = self.lock();
-        if inner.limits.as_ref() != Some(&ws.limits) {
+    /// Remembers a file checked afresh.
+    pub(super) fn note(&self, f: &SourceFile, record: &Record, diags: &[Diagnostic]) {
+        let Some(oid) = f.blob else {
             return;
-        }
-        let mut put = |file: usize, record: Record| {
-            if let Some(f) = ws.files.get(file)
-                && let Some(oid) = f.blob
-            {
-                inner
-                    .records
-                    .entry(oid)
-                    .or_default()
-                    .push((f.kind, record));
+        };
+        let mut inner = self.lock();
+        let now = inner.generation;
+        let held = inner.records.entry(oid).or_default();
+        let found = match held.iter_mut().position(|e| e.kind == f.kind) {
+            Some(i) => &mut held[i],
+            None => {
+                held.push(Entry {
+                    kind: f.kind,
+                    record: record.clone(),
+                    diagnostics: Vec::new(),
+                    used: now,
+                });
+                let last = held.len() - 1;
+                &mut held[last]
             }
         };
-        macro_rules! back {
-            ($($field:ident => $variant:ident),* $(,)?) => {
-                $(for Located { file, value } in repo.$field {
-                    put(file, Record::$variant(value));
-                })*
-            };
+        if !diags.is_empty() && !found.diagnostics.iter().any(|(p, _)| *p == f.path) {
+            found.diagnostics.push((f.path.clone(), diags.to_vec()));
         }
-        if let Some(c) = repo.config {
-            put(0, Record::Config(c));
-        }
-        back!(
-            frameworks => Framework,
-            catalogs => Catalog,
-            baselines => Baseline,
-            mappings => Mapping,
-            implementations => Implementation,
-            evidence => Evidence,
-            policies => Policy,
-            approvals => Approvals,
-            exceptions => Exception,
-            risks => Risk,
-            findings => Findings,
-            reference_tables => ReferenceTable,
-            remediation_plans => RemediationPlan,
-        );
     }
 }

@@ -21,6 +21,7 @@ use crate::model::*;
 use crate::schema::Kind;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Settings of one validation run.
 #[derive(Clone, Debug)]
@@ -33,7 +34,9 @@ pub struct Options {
 #[derive(Clone, Debug)]
 pub struct Located<T> {
     pub file: usize,
-    pub value: T,
+    /// Shared, so a walk over history hands the same record to every
+    /// commit that holds its blob instead of copying it (`Memo`).
+    pub value: Arc<T>,
 }
 
 /// The checked model of a repository: only records that passed their schema.
@@ -55,21 +58,22 @@ pub struct Repo {
     pub remediation_plans: Vec<Located<RemediationPlan>>,
 }
 
+#[derive(Clone)]
 enum Record {
-    Config(Config),
-    Framework(Framework),
-    Catalog(Catalog),
-    Baseline(BaselineFile),
-    Mapping(Mapping),
-    Implementation(Implementation),
-    Evidence(Evidence),
-    Policy(PolicyFront),
-    Approvals(ApprovalLedger),
-    Exception(Exception),
-    Risk(Risk),
-    Findings(FindingSet),
-    ReferenceTable(ReferenceTable),
-    RemediationPlan(RemediationPlan),
+    Config(Arc<Config>),
+    Framework(Arc<Framework>),
+    Catalog(Arc<Catalog>),
+    Baseline(Arc<BaselineFile>),
+    Mapping(Arc<Mapping>),
+    Implementation(Arc<Implementation>),
+    Evidence(Arc<Evidence>),
+    Policy(Arc<PolicyFront>),
+    Approvals(Arc<ApprovalLedger>),
+    Exception(Arc<Exception>),
+    Risk(Arc<Risk>),
+    Findings(Arc<FindingSet>),
+    ReferenceTable(Arc<ReferenceTable>),
+    RemediationPlan(Arc<RemediationPlan>),
 }
 
 /// Everything validation found, and the model it could build.
@@ -171,8 +175,8 @@ fn check_records(ws: &Workspace, memo: Option<&Memo>) -> (Repo, Broken, Vec<Diag
                 return (Some(record), diags);
             }
             let checked = check_one(f);
-            if let Some(m) = memo {
-                m.note(f, &checked.1);
+            if let (Some(m), Some(record)) = (memo, &checked.0) {
+                m.note(f, record, &checked.1);
             }
             checked
         })
@@ -193,7 +197,7 @@ fn check_records(ws: &Workspace, memo: Option<&Memo>) -> (Repo, Broken, Vec<Diag
             };
         }
         match record {
-            Record::Config(c) => repo.config = Some(c),
+            Record::Config(c) => repo.config = Some(Arc::unwrap_or_clone(c)),
             Record::Framework(v) => put!(frameworks, v),
             Record::Catalog(v) => put!(catalogs, v),
             Record::Baseline(v) => put!(baselines, v),
@@ -217,7 +221,7 @@ fn check_one(f: &crate::workspace::SourceFile) -> (Option<Record>, Vec<Diagnosti
     macro_rules! typed {
         ($variant:ident) => {{
             let (v, d) = schema::check(f);
-            (v.map(Record::$variant), d)
+            (v.map(|v| Record::$variant(Arc::new(v))), d)
         }};
     }
     match f.kind {

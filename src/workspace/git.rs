@@ -117,6 +117,9 @@ pub struct GitRepo {
     cache: Arc<Cache>,
 }
 
+/// What parsing found in the file at a path.
+type PathDiagnostics = (String, Vec<Diagnostic>);
+
 #[derive(Default)]
 struct Cache {
     /// Parsed files no workspace holds now: taken by `load`, given back by
@@ -127,7 +130,7 @@ struct Cache {
     files: Mutex<HashMap<ObjectId, Vec<SourceFile>>>,
     /// What parsing each file found, where it found something (a
     /// workspace drains its files' own).
-    file_diags: Mutex<HashMap<ObjectId, Vec<(String, Vec<Diagnostic>)>>>,
+    file_diags: Mutex<HashMap<ObjectId, Vec<PathDiagnostics>>>,
     /// Limits the parsed files were parsed under; a change empties `files`.
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,

@@ -648,3 +648,83 @@ fn a_shallow_clone_says_to_fetch_the_history() {
         h.stdout
     );
 }
+
+/// A walk hands each commit the records checked at earlier commits by blob
+/// id; a commit judged on its own must come out the same, whatever the
+/// walk saw before it: a file broken and mended, one blob at two paths and
+/// then moved, a blob under another kind, limits that change how a blob
+/// parses.
+#[test]
+fn a_walk_judges_each_commit_as_a_fresh_run_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_tree(&example(), root);
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
+
+    let impl_file = root.join("implementations/platform/IAM-1.yaml");
+    let good = std::fs::read_to_string(&impl_file).expect("implementation");
+    edit(&impl_file, "status: implemented", "status: bogus");
+    let odd = "schema_version: 1\nid: odd\ntitle: Odd\nuri: https://example.com/odd\ncollected_at: 2026-03-01\nsurprise: true\n";
+    write(&root.join("evidence/odd-a.yaml"), odd);
+    write(&root.join("evidence/odd-b.yaml"), odd);
+    shas.push(commit(root, "break", "2026-03-02T10:00:00Z"));
+
+    write(&impl_file, &good);
+    std::fs::rename(
+        root.join("evidence/odd-a.yaml"),
+        root.join("evidence/odd-c.yaml"),
+    )
+    .expect("rename");
+    shas.push(commit(root, "mend and move", "2026-03-03T10:00:00Z"));
+
+    std::fs::rename(
+        root.join("evidence/odd-b.yaml"),
+        root.join("risks/odd.yaml"),
+    )
+    .expect("move");
+    let config = root.join("aegis.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    write(&config, &format!("{text}limits:\n  max_file_bytes: 1024\n"));
+    shas.push(commit(
+        root,
+        "other kind, tighter limits",
+        "2026-03-04T10:00:00Z",
+    ));
+
+    write(&config, &text);
+    shas.push(commit(root, "limits back", "2026-03-05T10:00:00Z"));
+
+    let history = |extra: &[&str]| {
+        let out = Aegis::new()
+            .env("RAYON_NUM_THREADS", "1")
+            .args(["history", "--format", "json"])
+            .args(extra)
+            .arg(root)
+            .run();
+        assert!(out.code <= 1, "{}", out.stderr);
+        json(&out.stdout)["commits"]
+            .as_array()
+            .cloned()
+            .expect("commits")
+    };
+    let walked = history(&[]);
+    assert_eq!(walked.len(), shas.len());
+    let errors: Vec<u64> = walked
+        .iter()
+        .map(|c| c["errors"].as_u64().expect("errors"))
+        .collect();
+    assert!(errors[1] > errors[0] && errors[2] < errors[1], "{errors:?}");
+    assert_ne!(
+        errors[3], errors[4],
+        "the limits change nothing: {errors:?}"
+    );
+    for (point, sha) in walked.iter().zip(&shas) {
+        let alone = history(&["--rev", sha, "--max-count", "1"]);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(
+            point, &alone[0],
+            "commit {sha} judged differently in the walk"
+        );
+    }
+}

@@ -123,7 +123,7 @@ impl<'a> Ctx<'a> {
         let implementations = repo
             .implementations
             .iter()
-            .filter_map(|i| Some((ws.files.get(i.file)?.path.as_str(), &i.value)))
+            .filter_map(|i| Some((ws.files.get(i.file)?.path.as_str(), &*i.value)))
             .collect();
         let mut titles = HashMap::new();
         for f in &repo.frameworks {
@@ -148,7 +148,7 @@ impl<'a> Ctx<'a> {
         let evidence = repo
             .evidence
             .iter()
-            .map(|e| (e.value.id.as_str(), &e.value))
+            .map(|e| (e.value.id.as_str(), &*e.value))
             .collect();
         Ok(Ctx {
             input,
@@ -316,7 +316,7 @@ impl<'a> Ctx<'a> {
             .repo
             .risks
             .iter()
-            .map(|r| &r.value)
+            .map(|r| &*r.value)
             .filter(|r| {
                 r.systems.iter().any(|s| s.as_str() == self.id())
                     || (r.systems.is_empty() && self.entries.iter().any(|e| self.risk_covers(r, e)))
@@ -353,7 +353,7 @@ impl<'a> Ctx<'a> {
         let mut out: Vec<_> = repo
             .exceptions
             .iter()
-            .map(|x| &x.value)
+            .map(|x| &*x.value)
             .filter(|x| {
                 x.system.as_str() == self.id() && c.exceptions.iter().any(|id| id == x.id.as_str())
             })
