@@ -12,6 +12,7 @@ pub mod diag;
 pub mod digest;
 pub mod edit;
 pub mod evidence;
+pub mod exceptions;
 pub mod excerpt;
 pub mod fetch;
 pub mod github;
