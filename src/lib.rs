@@ -23,6 +23,7 @@ pub mod init;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod policies;
 pub mod remediation;
 pub mod report;
 pub mod schema;

@@ -81,7 +81,7 @@ pub enum Command {
     Oscal(oscal::Args),
     /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
     Remediation(remediation::Args),
-    /// Policies: record approvals from pull request reviews.
+    /// Policies: new, list, status, bump, and approvals recorded from pull request reviews.
     Policy(policy::Args),
     /// Exceptions (time-boxed waivers): add, list, renew, close.
     Exceptions(exceptions::Args),
