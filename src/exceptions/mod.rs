@@ -184,7 +184,14 @@ pub fn add(root: &Path, new: NewException, today: Date) -> Result<Written, Refus
         closed_reason: None,
     };
     let body = serde_saphyr::to_string(&exception).map_err(|e| Refusal::one(e.to_string()))?;
-    let text = format!("{}\n{body}", Kind::Exception.modeline(&rel));
+    let mut text = format!("{}\n{body}", Kind::Exception.modeline(&rel));
+    // Dates as people write them: the serializer quotes them.
+    for (key, date) in [("granted", granted), ("expires", exception.expires)] {
+        text = edit::set_key(&text, key, &date.to_string()).map_err(|source| Refusal::Edit {
+            path: rel.clone(),
+            source,
+        })?;
+    }
     write_new(root, &rel, &text)?;
     Ok(Written {
         path: rel,
