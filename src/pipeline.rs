@@ -138,9 +138,10 @@ fn failure(ws: &Workspace, f: &Failure) -> Diagnostic {
 /// An exception that waives a control with no gap: reported at the control.
 fn unused_exception(ws: &Workspace, u: &assess::gaps::UnusedException) -> Diagnostic {
     let file = &ws.files[u.file];
-    let pos = file.tree.as_ref().map_or(Pos::START, |t| {
-        t.locate(&format!("/controls/{}", u.index))
-    });
+    let pos = file
+        .tree
+        .as_ref()
+        .map_or(Pos::START, |t| t.locate(&format!("/controls/{}", u.index)));
     Diagnostic::new(
         Code::ExceptionUnused,
         &file.path,

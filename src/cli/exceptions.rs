@@ -316,12 +316,7 @@ fn renew(a: &RenewArgs) -> Result<u8, Refusal> {
 }
 
 fn close(a: &CloseArgs) -> Result<u8, Refusal> {
-    let edited = exceptions::close(
-        &a.common.repo,
-        &a.id,
-        a.reason.as_deref(),
-        a.common.today(),
-    )?;
+    let edited = exceptions::close(&a.common.repo, &a.id, a.reason.as_deref(), a.common.today())?;
     eprintln!(
         "closed `{}` in {} on {}; it no longer waives {}",
         escape::text(&a.id),

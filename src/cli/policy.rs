@@ -4,8 +4,8 @@ use super::publish::GitHubArgs;
 use crate::approval::{self, Options, Report};
 use crate::exceptions::Refusal;
 use crate::model::{Date, Period};
-use crate::policies::{self, Part, PolicyState};
 use crate::output::escape;
+use crate::policies::{self, Part, PolicyState};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -217,7 +217,14 @@ fn table(states: &[PolicyState]) -> String {
         return "no policies\n".into();
     }
     let t = |s: &str| escape::text(s).into_owned();
-    let head = ["ID", "VERSION", "STATUS", "OWNER", "NEXT REVIEW", "APPROVED"];
+    let head = [
+        "ID",
+        "VERSION",
+        "STATUS",
+        "OWNER",
+        "NEXT REVIEW",
+        "APPROVED",
+    ];
     let rows: Vec<[String; 6]> = states
         .iter()
         .map(|p| {
@@ -295,7 +302,8 @@ fn details(states: &[PolicyState]) -> String {
                     t(&a.version),
                     t(&a.approved_at),
                     list(&a.approved_by),
-                    a.pull_request.map_or(String::new(), |n| format!(" (pull request #{n})"))
+                    a.pull_request
+                        .map_or(String::new(), |n| format!(" (pull request #{n})"))
                 );
             }
             None => {

@@ -411,12 +411,7 @@ pub fn renew(root: &Path, id: &str, r: Renew, today: Date) -> Result<Edited, Ref
 
 /// Closes an exception: `closed:` (and `closed_reason:`) recorded, the
 /// file kept, so the history stays for auditors.
-pub fn close(
-    root: &Path,
-    id: &str,
-    reason: Option<&str>,
-    today: Date,
-) -> Result<Edited, Refusal> {
+pub fn close(root: &Path, id: &str, reason: Option<&str>, today: Date) -> Result<Edited, Refusal> {
     let _lock = lock(&root.join("exceptions"))?;
     let loaded = Loaded::load(root)?;
     let ex = find(&loaded, id)?;
@@ -442,8 +437,8 @@ pub fn close(
         .map_err(edit_err)?;
     if let Some(r) = reason {
         let yaml = serde_saphyr::to_string(&r).map_err(|e| Refusal::one(e.to_string()))?;
-        text = edit::set_key_after(&text, "closed_reason", &yaml, Some("closed"))
-            .map_err(edit_err)?;
+        text =
+            edit::set_key_after(&text, "closed_reason", &yaml, Some("closed")).map_err(edit_err)?;
     }
     write_existing(root, &file.path, &text)?;
     Ok(Edited {

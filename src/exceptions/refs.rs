@@ -140,10 +140,7 @@ pub fn check_expiry(expires: Date, today: Date, from: Date, max: &Period) -> Res
 
 /// Whether `id` can be a record id (and a file name).
 pub fn check_id(id: &str) -> Result<(), String> {
-    let ok = id
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric())
+    let ok = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))

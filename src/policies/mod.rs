@@ -79,7 +79,8 @@ pub fn new(root: &Path, p: NewPolicy) -> Result<String, Refusal> {
         controls: controls.into_iter().map(ControlRef).collect(),
         changelog: Vec::new(),
     };
-    let yaml = serde_saphyr::to_string(&front).map_err(|e| Refusal::Invalid(vec![e.to_string()]))?;
+    let yaml =
+        serde_saphyr::to_string(&front).map_err(|e| Refusal::Invalid(vec![e.to_string()]))?;
     let text = format!(
         "---\n{}\n{yaml}---\n\n{}",
         Kind::Policy.modeline(&rel),
@@ -232,16 +233,14 @@ pub fn bumped(version: &str, part: Part) -> Result<String, String> {
         Part::Patch => 2,
     };
     let len = parts.len().max(2).max(at + 1);
-    let mut out: Vec<u64> = (0..len).map(|i| parts.get(i).copied().unwrap_or(0)).collect();
+    let mut out: Vec<u64> = (0..len)
+        .map(|i| parts.get(i).copied().unwrap_or(0))
+        .collect();
     out[at] = out[at].saturating_add(1);
     for p in &mut out[at + 1..] {
         *p = 0;
     }
-    Ok(out
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join("."))
+    Ok(out.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
 }
 
 /// What a bump did.

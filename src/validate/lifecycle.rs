@@ -345,4 +345,3 @@ fn same_stem(ctx: &mut Ctx, file: usize, id: &str, what: &str) {
         );
     }
 }
-

@@ -85,7 +85,10 @@ fn add_writes_a_record_that_validates() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = read(root, "exceptions/EX-002.yaml");
     assert!(text.contains("controls:\n- fw:C-2\n- fw:C-1\n"), "{text}");
-    assert!(text.contains("compensating_controls:\n- fw:C-1\n"), "{text}");
+    assert!(
+        text.contains("compensating_controls:\n- fw:C-1\n"),
+        "{text}"
+    );
     assert!(text.contains("risk_rating: high\n"), "{text}");
     assert!(text.contains("granted: 2026-05-20\n"), "{text}");
     let v = validate(root, AS_OF);
@@ -132,7 +135,8 @@ fn add_refuses_unknown_references_and_bad_dates_with_hints() {
     let out = aegis(root, &[&ADD[..ADD.len() - 1], &["2026-05-31"]].concat());
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("the expiry 2026-05-31 is not after today (2026-06-01)"),
+        out.stderr
+            .contains("the expiry 2026-05-31 is not after today (2026-06-01)"),
         "{}",
         out.stderr
     );
@@ -147,9 +151,15 @@ fn add_refuses_unknown_references_and_bad_dates_with_hints() {
         out.stderr
     );
     // An existing id is not overwritten.
-    let ok = aegis(root, &[&ADD[..ADD.len() - 1], &["2026-08-01", "--id", "EX-7"]].concat());
+    let ok = aegis(
+        root,
+        &[&ADD[..ADD.len() - 1], &["2026-08-01", "--id", "EX-7"]].concat(),
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
-    let again = aegis(root, &[&ADD[..ADD.len() - 1], &["2026-08-01", "--id", "EX-7"]].concat());
+    let again = aegis(
+        root,
+        &[&ADD[..ADD.len() - 1], &["2026-08-01", "--id", "EX-7"]].concat(),
+    );
     assert_eq!(again.code, 2);
     assert!(again.stderr.contains("an exception `EX-7` already exists"));
 }
@@ -159,7 +169,13 @@ fn several(root: &Path) {
     let add = |id: &str, control: &str, expires: &str| {
         let out = aegis(
             root,
-            &[&ADD[..3], &[control], &ADD[4..ADD.len() - 1], &[expires, "--id", id]].concat(),
+            &[
+                &ADD[..3],
+                &[control],
+                &ADD[4..ADD.len() - 1],
+                &[expires, "--id", id],
+            ]
+            .concat(),
         );
         assert_eq!(out.code, 0, "{}", out.stderr);
     };
@@ -187,7 +203,14 @@ fn list_shows_days_left_and_status_and_filters() {
     snapshot!("exceptions_list_json", out.stdout);
     let out = aegis(
         root,
-        &["exceptions", "list", "--status", "expiring", "--format", "json"],
+        &[
+            "exceptions",
+            "list",
+            "--status",
+            "expiring",
+            "--format",
+            "json",
+        ],
     );
     let ids: Vec<String> = out
         .json()
@@ -282,13 +305,27 @@ fn renew_changes_only_its_lines_and_keeps_the_history() {
     assert!(validate(root, AS_OF).diagnostics().is_empty());
     // Not shorter than now, not past the maximum, not unknown.
     for (args, says) in [
-        (vec!["EX-1", "--expires", "2027-01-01"], "is not after the current one"),
-        (vec!["EX-1", "--expires", "2027-07-01"], "the latest allowed is 2027-06-01"),
-        (vec!["EX-9", "--expires", "2027-01-01"], "no exception `EX-9`"),
+        (
+            vec!["EX-1", "--expires", "2027-01-01"],
+            "is not after the current one",
+        ),
+        (
+            vec!["EX-1", "--expires", "2027-07-01"],
+            "the latest allowed is 2027-06-01",
+        ),
+        (
+            vec!["EX-9", "--expires", "2027-01-01"],
+            "no exception `EX-9`",
+        ),
     ] {
         let out = aegis(
             root,
-            &[&["exceptions", "renew"], &args[..], &["--approver", "@ciso"]].concat(),
+            &[
+                &["exceptions", "renew"],
+                &args[..],
+                &["--approver", "@ciso"],
+            ]
+            .concat(),
         );
         assert_eq!(out.code, 2, "{args:?}");
         assert!(out.stderr.contains(says), "{}", out.stderr);
@@ -319,7 +356,13 @@ fn close_keeps_the_record_and_it_waives_nothing_any_more() {
     );
     let out = aegis(
         root,
-        &["exceptions", "close", "EX-1", "--reason", "Replaced: the new system is live."],
+        &[
+            "exceptions",
+            "close",
+            "EX-1",
+            "--reason",
+            "Replaced: the new system is live.",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("exceptions_close_stderr", out.stderr);
@@ -347,7 +390,15 @@ fn close_keeps_the_record_and_it_waives_nothing_any_more() {
     assert!(again.stderr.contains("already closed on 2026-06-01"));
     let renew = aegis(
         root,
-        &["exceptions", "renew", "EX-1", "--expires", "2027-01-31", "--approver", "@x"],
+        &[
+            "exceptions",
+            "renew",
+            "EX-1",
+            "--expires",
+            "2027-01-31",
+            "--approver",
+            "@x",
+        ],
     );
     assert_eq!(renew.code, 2);
     assert!(renew.stderr.contains("was closed on 2026-06-01"));
@@ -367,8 +418,14 @@ fn expiring_and_unused_exceptions_are_warnings() {
     assert_eq!(
         got,
         [
-            ("exception-expired".to_string(), "exceptions/EX-0.yaml".to_string()),
-            ("exception-expiring".to_string(), "exceptions/EX-1.yaml".to_string()),
+            (
+                "exception-expired".to_string(),
+                "exceptions/EX-0.yaml".to_string()
+            ),
+            (
+                "exception-expiring".to_string(),
+                "exceptions/EX-1.yaml".to_string()
+            ),
         ]
     );
     // The window comes from aegis.yaml.
@@ -395,6 +452,8 @@ fn expiring_and_unused_exceptions_are_warnings() {
         .collect();
     assert_eq!(
         unused,
-        ["exceptions/EX-1.yaml:5 exception `EX-1` waives `fw:C-1` in system `app`, which has no gap there to waive"]
+        [
+            "exceptions/EX-1.yaml:5 exception `EX-1` waives `fw:C-1` in system `app`, which has no gap there to waive"
+        ]
     );
 }

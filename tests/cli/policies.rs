@@ -59,12 +59,25 @@ fn new_writes_a_draft_that_validates() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("policy_new_stderr", out.stderr);
-    snapshot!("policy_new_file", read(root, "policies/vendor-management.md"));
+    snapshot!(
+        "policy_new_file",
+        read(root, "policies/vendor-management.md")
+    );
     // Only what was there before: a draft is not yet asked to be approved.
     assert_eq!(codes(root), before);
     let again = aegis(
         root,
-        &["policy", "new", "vendor-management", "--title", "T", "--owner", "@x", "--control", "C-9"],
+        &[
+            "policy",
+            "new",
+            "vendor-management",
+            "--title",
+            "T",
+            "--owner",
+            "@x",
+            "--control",
+            "C-9",
+        ],
     );
     assert_eq!(again.code, 2);
     snapshot!("policy_new_refused", again.stderr);
@@ -111,7 +124,13 @@ fn bump_changes_the_version_and_changelog_and_leaves_the_body() {
     let (front, body) = split(&original);
     let out = aegis(
         root,
-        &["policy", "bump", "access-control", "--note", "Contractors: access ends with the contract."],
+        &[
+            "policy",
+            "bump",
+            "access-control",
+            "--note",
+            "Contractors: access ends with the contract.",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("policy_bump_stderr", out.stderr);
@@ -127,7 +146,10 @@ fn bump_changes_the_version_and_changelog_and_leaves_the_body() {
     );
     assert_eq!(codes(root), ["policy-unapproved"]);
     for (flag, want) in [("--major", "2.0"), ("--patch", "2.0.1")] {
-        let out = aegis(root, &["policy", "bump", "access-control", flag, "--note", "x"]);
+        let out = aegis(
+            root,
+            &["policy", "bump", "access-control", flag, "--note", "x"],
+        );
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(read(root, rel).contains(&format!("version: \"{want}\"\n")));
     }
@@ -138,8 +160,23 @@ fn bump_changes_the_version_and_changelog_and_leaves_the_body() {
     std::fs::write(root.join(rel), &text).expect("write");
     let out = aegis(root, &["policy", "bump", "access-control", "--note", "x"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("set the new version by hand"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("set the new version by hand"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(read(root, rel), text);
-    let out = aegis(root, &["policy", "bump", "access-control", "--major", "--minor", "--note", "x"]);
+    let out = aegis(
+        root,
+        &[
+            "policy",
+            "bump",
+            "access-control",
+            "--major",
+            "--minor",
+            "--note",
+            "x",
+        ],
+    );
     assert_eq!(out.code, 2);
 }
