@@ -24,6 +24,7 @@ pub enum Sub {
     Close(CloseArgs),
 }
 
+/// What every lifecycle command takes (exceptions and policies).
 #[derive(Debug, clap::Args)]
 pub struct Common {
     /// The compliance repository (the directory holding aegis.yaml).
@@ -35,7 +36,7 @@ pub struct Common {
 }
 
 impl Common {
-    fn today(&self) -> Date {
+    pub(super) fn today(&self) -> Date {
         self.as_of.unwrap_or_else(Date::today_utc)
     }
 }
@@ -152,12 +153,16 @@ fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
-    let result = match &args.command {
+    refused(match &args.command {
         Sub::Add(a) => add(a),
         Sub::List(a) => list(a),
         Sub::Renew(a) => renew(a),
         Sub::Close(a) => close(a),
-    };
+    })
+}
+
+/// A refusal's problems, one per line, exit 2; other errors as errors.
+pub(super) fn refused(result: Result<u8, Refusal>) -> anyhow::Result<u8> {
     match result {
         Ok(code) => Ok(code),
         Err(Refusal::Invalid(problems)) => {
@@ -243,10 +248,10 @@ pub fn human(rows: &[Row]) -> String {
     let head = [
         "ID", "SYSTEM", "CONTROLS", "APPROVER", "EXPIRES", "DAYS", "STATUS",
     ];
-    let cells: Vec<[String; 7]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 t(&r.id),
                 t(&r.system),
                 t(&r.controls.join(", ")),
@@ -257,29 +262,7 @@ pub fn human(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let mut widths = head.map(str::len);
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cols: &[&str]| {
-        let mut l = String::new();
-        for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
-            if i + 1 == cols.len() {
-                l.push_str(c);
-            } else {
-                let _ = write!(l, "{c:<w$}  ");
-            }
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(&head);
-    for row in &cells {
-        line(&row.each_ref().map(String::as_str));
-    }
+    let mut out = aligned(&head, &cells);
     let count = |s: State| rows.iter().filter(|r| r.status == s).count();
     let _ = writeln!(
         out,
@@ -333,4 +316,28 @@ fn close(a: &CloseArgs) -> Result<u8, Refusal> {
         )
     );
     Ok(0)
+}
+
+/// `rows` (already escaped) under `head`, in columns two spaces apart.
+pub(super) fn aligned(head: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = head.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cols: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (c, w) in cols.zip(&widths) {
+            let _ = write!(l, "{c:<w$}  ");
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&mut head.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
 }

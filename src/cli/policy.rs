@@ -1,9 +1,10 @@
 //! `aegis policy new|list|status|bump` and `aegis policy approvals sync`.
 
+use super::exceptions::{Common, ListFormat, aligned, refused};
 use super::publish::GitHubArgs;
 use crate::approval::{self, Options, Report};
 use crate::exceptions::Refusal;
-use crate::model::{Date, Period};
+use crate::model::Period;
 use crate::output::escape;
 use crate::policies::{self, Part, PolicyState};
 use std::fmt::Write;
@@ -27,26 +28,6 @@ pub enum Sub {
     Bump(BumpArgs),
     /// Policy approvals: recorded from pull request reviews.
     Approvals(ApprovalsArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct Common {
-    /// The compliance repository (the directory holding aegis.yaml).
-    #[arg(long, default_value = ".")]
-    pub repo: PathBuf,
-    /// Take this day as today (YYYY-MM-DD): for changelog dates and review deadlines.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub as_of: Option<Date>,
-}
-
-impl Common {
-    fn today(&self) -> Date {
-        self.as_of.unwrap_or_else(Date::today_utc)
-    }
-}
-
-fn parse_date(s: &str) -> Result<Date, String> {
-    s.parse()
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {
@@ -73,12 +54,6 @@ pub struct NewArgs {
     pub review_interval: Period,
     #[command(flatten)]
     pub common: Common,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Human,
-    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,21 +134,6 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     }
 }
 
-/// A refusal's problems, one per line, exit 2.
-fn refused(r: Result<u8, Refusal>) -> anyhow::Result<u8> {
-    match r {
-        Ok(code) => Ok(code),
-        Err(Refusal::Invalid(problems)) => {
-            for p in &problems {
-                eprintln!("error: {}", escape::text(p));
-            }
-            eprintln!("nothing was written");
-            Ok(2)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 fn new(a: &NewArgs) -> Result<u8, Refusal> {
     let rel = policies::new(
         &a.common.repo,
@@ -225,10 +185,10 @@ fn table(states: &[PolicyState]) -> String {
         "NEXT REVIEW",
         "APPROVED",
     ];
-    let rows: Vec<[String; 6]> = states
+    let rows: Vec<Vec<String>> = states
         .iter()
         .map(|p| {
-            [
+            vec![
                 t(&p.id),
                 t(&p.version),
                 p.status.to_string(),
@@ -242,25 +202,7 @@ fn table(states: &[PolicyState]) -> String {
             ]
         })
         .collect();
-    let mut widths = head.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cols: &[&str]| {
-        let mut l = String::new();
-        for (c, w) in cols.iter().zip(widths) {
-            let _ = write!(l, "{c:<w$}  ");
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(&head);
-    for r in &rows {
-        line(&r.each_ref().map(String::as_str));
-    }
+    let mut out = aligned(&head, &rows);
     let unapproved = states.iter().filter(|p| !p.approved).count();
     let overdue = states.iter().filter(|p| p.review_overdue).count();
     let _ = writeln!(
