@@ -260,8 +260,11 @@ struct TopEntry {
     line: usize,
     line_start: usize,
     key_end: usize,
-    /// The value's own text when it is one scalar on the key's line.
+    /// The value's own text when it is one scalar, or one flow list or
+    /// mapping, on the key's line.
     inline: Option<Range<usize>>,
+    /// Where the value's first event starts.
+    value_start: Option<usize>,
     /// From the key's line start to just past the last line of the value.
     region: Range<usize>,
     anchored: bool,
@@ -430,6 +433,7 @@ fn scan(text: &str) -> Result<Layout, EditError> {
                         line_start: ls,
                         key_end: end,
                         inline: None,
+                        value_start: None,
                         region: ls..end,
                         anchored,
                     },
@@ -438,11 +442,13 @@ fn scan(text: &str) -> Result<Layout, EditError> {
             }
             (Some((entry, reach)), _) => {
                 entry.anchored |= anchored;
+                entry.value_start.get_or_insert(start);
                 match &event {
                     Event::Scalar(value, style, ..) => {
                         // An empty plain value has no text of its own; its
                         // position may be the next line's.
-                        let empty = value.is_empty() && *style == ScalarStyle::Plain;
+                        let empty =
+                            start == end || (value.is_empty() && *style == ScalarStyle::Plain);
                         if !empty {
                             *reach = (*reach).max(end);
                         }
@@ -477,6 +483,14 @@ fn scan(text: &str) -> Result<Layout, EditError> {
                     && !matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
                     && let Some((mut entry, reach)) = open.take()
                 {
+                    if let Some(v) = entry.value_start
+                        && entry.inline.is_none()
+                        && text[v..].starts_with(['[', '{'])
+                        && reach > v
+                        && !text[entry.key_end..reach].contains('\n')
+                    {
+                        entry.inline = Some(v..reach);
+                    }
                     entry.region = entry.line_start..line_end(text, reach, entry.key_end);
                     entries.push(entry);
                 }
@@ -936,6 +950,31 @@ mod tests {
         assert_eq!(
             edit_front_matter(crlf, |fm| set_key(fm, "v", "2")).expect("edit"),
             "---\r\nid: p\r\nv: 2\r\n---\r\nbody\r\n"
+        );
+    }
+
+    #[test]
+    fn flow_lists_empty_values_and_document_markers() {
+        let text = "---\nids: [a, b]  # two\nnone:\nend: 1\n...\n";
+        assert_eq!(
+            set_key(text, "ids", "- c\n").expect("edit"),
+            "---\nids:\n  - c\nnone:\nend: 1\n...\n"
+        );
+        assert_eq!(
+            set_key(text, "ids", "[c]").expect("edit"),
+            "---\nids: [c]  # two\nnone:\nend: 1\n...\n"
+        );
+        assert_eq!(
+            set_key(text, "none", "3").expect("edit"),
+            "---\nids: [a, b]  # two\nnone: 3\nend: 1\n...\n"
+        );
+        assert_eq!(
+            set_key(text, "new", "x").expect("edit"),
+            "---\nids: [a, b]  # two\nnone:\nend: 1\nnew: x\n...\n"
+        );
+        assert_eq!(
+            remove_key(text, "none").expect("edit"),
+            "---\nids: [a, b]  # two\nend: 1\n...\n"
         );
     }
 
