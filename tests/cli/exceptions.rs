@@ -14,7 +14,8 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn aegis(root: &Path, args: &[&str]) -> Output {
+/// A lifecycle command (`exceptions`, `policy`) run on the repository at `root`, as of AS_OF.
+pub fn aegis(root: &Path, args: &[&str]) -> Output {
     Aegis::new()
         .args(args)
         .args(["--repo", ".", "--as-of", AS_OF])
@@ -22,14 +23,15 @@ fn aegis(root: &Path, args: &[&str]) -> Output {
         .run()
 }
 
-fn validate(root: &Path, as_of: &str) -> Output {
+/// `aegis validate --format json` on the repository at `root`.
+pub fn validate(root: &Path, as_of: &str) -> Output {
     Aegis::new()
         .args(["validate", ".", "--format", "json", "--as-of", as_of])
         .current_dir(root)
         .run()
 }
 
-fn read(root: &Path, rel: &str) -> String {
+pub fn read(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).expect(rel)
 }
 

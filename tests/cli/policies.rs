@@ -1,7 +1,8 @@
 //! `aegis policy new|list|status|bump`: the new policy validates, status
 //! reads the approvals ledger, and a bump edits the front matter only.
 
-use crate::harness::{AS_OF, Aegis, Output, copy_fixture};
+use crate::exceptions::{aegis, read, validate};
+use crate::harness::{AS_OF, copy_fixture};
 use crate::snapshot;
 use std::path::Path;
 
@@ -12,24 +13,8 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn aegis(root: &Path, args: &[&str]) -> Output {
-    Aegis::new()
-        .args(args)
-        .args(["--repo", ".", "--as-of", AS_OF])
-        .current_dir(root)
-        .run()
-}
-
 fn codes(root: &Path) -> Vec<String> {
-    Aegis::new()
-        .args(["validate", ".", "--format", "json", "--as-of", AS_OF])
-        .current_dir(root)
-        .run()
-        .codes()
-}
-
-fn read(root: &Path, rel: &str) -> String {
-    std::fs::read_to_string(root.join(rel)).expect(rel)
+    validate(root, AS_OF).codes()
 }
 
 #[test]
