@@ -307,7 +307,11 @@ fn line_start(text: &str, at: usize) -> usize {
 /// Just past the line break of the line holding the byte before `end`
 /// (never before `floor`), or the end of the text.
 fn line_end(text: &str, end: usize, floor: usize) -> usize {
-    let from = end.saturating_sub(1).max(floor).min(text.len());
+    let mut from = end.saturating_sub(1).max(floor).min(text.len());
+    // The byte before `end` may sit inside a character (`»`).
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
     text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
 }
 
@@ -342,6 +346,15 @@ fn scan(text: &str) -> Result<Layout, EditError> {
             }
         })?;
         let (start, end) = (offset(&span.start), offset(&span.end));
+        // Offsets index the text below; one that does not fall between
+        // characters would be a parser bug, refused rather than sliced.
+        if !(text.is_char_boundary(start) && text.is_char_boundary(end) && start <= end) {
+            return Err(EditError::Syntax {
+                line: span.start.line(),
+                column: span.start.col() + 1,
+                message: "the parser reported a position inside a character".into(),
+            });
+        }
         let anchored = match &event {
             Event::Scalar(_, _, a, _)
             | Event::SequenceStart(_, a, _)
@@ -975,6 +988,19 @@ mod tests {
         assert_eq!(
             remove_key(text, "none").expect("edit"),
             "---\nids: [a, b]  # two\nend: 1\n...\n"
+        );
+    }
+
+    #[test]
+    fn text_beyond_ascii_is_kept() {
+        let text = "título: «Contrôle d’accès» # é\nnote: 日本語\nn: 1\n";
+        assert_eq!(
+            set_key(text, "n", "2").expect("edit"),
+            text.replace("n: 1", "n: 2")
+        );
+        assert_eq!(
+            set_key(text, "note", "ünïcode").expect("edit"),
+            text.replace("日本語", "ünïcode")
         );
     }
 
