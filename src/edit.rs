@@ -11,7 +11,8 @@
 //! compared with what was meant: the edited key holds the new value and
 //! every other key holds what it held before, or the edit is refused.
 
-use crate::workspace::{edit as inplace, frontmatter, yaml};
+use crate::workspace::edit::{self as inplace, line_end};
+use crate::workspace::{frontmatter, yaml};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 use std::ops::Range;
 
@@ -302,17 +303,6 @@ fn line_of(text: &str, at: usize) -> usize {
 
 fn line_start(text: &str, at: usize) -> usize {
     text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
-}
-
-/// Just past the line break of the line holding the byte before `end`
-/// (never before `floor`), or the end of the text.
-fn line_end(text: &str, end: usize, floor: usize) -> usize {
-    let mut from = end.saturating_sub(1).max(floor).min(text.len());
-    // The byte before `end` may sit inside a character (`»`).
-    while !text.is_char_boundary(from) {
-        from -= 1;
-    }
-    text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
 }
 
 /// Reads the top level of `text`: one block mapping, its entries and the
