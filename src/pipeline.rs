@@ -81,6 +81,11 @@ pub fn run_loaded_memo(
         let ratchet = ratchet(&workspace, config, &a, opts, &mut diagnostics);
         failures = gate::judge(&a, config, ratchet.as_ref());
         diagnostics.extend(failures.iter().map(|f| failure(&workspace, f)));
+        diagnostics.extend(
+            a.unused_exceptions
+                .iter()
+                .map(|u| unused_exception(&workspace, u)),
+        );
         assessment = Some(a);
     }
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
@@ -143,6 +148,28 @@ fn failure(ws: &Workspace, f: &Failure) -> Diagnostic {
         ),
     )
     .help(help)
+}
+
+/// An exception that waives a control with no gap: reported at the control.
+fn unused_exception(ws: &Workspace, u: &assess::gaps::UnusedException) -> Diagnostic {
+    let file = &ws.files[u.file];
+    let pos = file
+        .tree
+        .as_ref()
+        .map_or(Pos::START, |t| t.locate(&format!("/controls/{}", u.index)));
+    Diagnostic::new(
+        Code::ExceptionUnused,
+        &file.path,
+        pos,
+        format!(
+            "exception `{}` waives `{}` in system `{}`, which has no gap there to waive",
+            u.id, u.control, u.system
+        ),
+    )
+    .help(format!(
+        "remove `{}` from the exception's controls, or close the exception: aegis exceptions close {}",
+        u.control, u.id
+    ))
 }
 
 /// Reads the ratchet file, or writes it when asked. A ratchet that cannot

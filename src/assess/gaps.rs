@@ -223,6 +223,22 @@ pub struct SystemGaps {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Assessment {
     pub systems: Vec<SystemGaps>,
+    /// Controls of exceptions in force that waive no gap (`exception-unused`).
+    #[serde(skip)]
+    pub unused_exceptions: Vec<UnusedException>,
+}
+
+/// A control an exception in force names that has no gap to waive in the
+/// exception's system (met, or in none of the system's selections).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnusedException {
+    /// The exception file, in `Workspace::files`.
+    pub file: usize,
+    pub id: String,
+    pub system: String,
+    /// The index of the control in the exception's `controls`.
+    pub index: usize,
+    pub control: String,
 }
 
 /// What one system does about one control, before crosswalks and baselines.
@@ -473,6 +489,10 @@ pub fn assess(
     let mut expired: HashMap<(&str, Node), Vec<(&str, Date)>> = HashMap::new();
     for ex in &repo.exceptions {
         let e = &ex.value;
+        // A closed exception waives nothing, and its expiry no longer matters.
+        if e.is_closed(as_of) {
+            continue;
+        }
         let system = e.system.as_str();
         let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
         for c in &e.controls {
@@ -501,7 +521,7 @@ pub fn assess(
         policies_of: &policies_of,
         policy_gaps: &policy_gaps,
     };
-    let systems = config
+    let systems: Vec<SystemGaps> = config
         .systems
         .par_iter()
         .map(|s| SystemGaps {
@@ -513,7 +533,56 @@ pub fn assess(
                 .collect(),
         })
         .collect();
-    Assessment { systems }
+    let unused_exceptions = unused_exceptions(&graph, outcome, &systems, as_of);
+    Assessment {
+        systems,
+        unused_exceptions,
+    }
+}
+
+/// The controls of exceptions in force that no selection of their system
+/// lists as excepted by them.
+fn unused_exceptions(
+    graph: &Graph,
+    outcome: &Outcome,
+    systems: &[SystemGaps],
+    as_of: Date,
+) -> Vec<UnusedException> {
+    let repo = &outcome.repo;
+    let mut unused = Vec::new();
+    for ex in &repo.exceptions {
+        let e = &ex.value;
+        if !e.in_force(as_of) {
+            continue;
+        }
+        let system = e.system.as_str();
+        let Some(gaps) = systems.iter().find(|s| s.id == system) else {
+            continue; // an unknown system is reported by validation
+        };
+        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
+        for (index, c) in e.controls.iter().enumerate() {
+            // An unknown control is reported by validation.
+            let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {
+                continue;
+            };
+            let display = graph.display(n);
+            let used = gaps.selections.iter().any(|sel| {
+                sel.controls.iter().any(|cs| {
+                    cs.control == display && cs.exceptions.iter().any(|x| x == e.id.as_str())
+                })
+            });
+            if !used {
+                unused.push(UnusedException {
+                    file: ex.file,
+                    id: e.id.0.clone(),
+                    system: system.to_string(),
+                    index,
+                    control: c.0.clone(),
+                });
+            }
+        }
+    }
+    unused
 }
 
 struct Ctx<'a> {

@@ -9,6 +9,8 @@ mod crosswalk_show;
 mod crosswalk_suggest;
 mod diff;
 mod evidence;
+// Exception lifecycle (issue 12).
+mod exceptions;
 mod findings;
 mod framework;
 mod gaps;
@@ -79,8 +81,10 @@ pub enum Command {
     Oscal(oscal::Args),
     /// Remediation plans from failing scan results: fixes by risk class, playbooks, scripts.
     Remediation(remediation::Args),
-    /// Policies: record approvals from pull request reviews.
+    /// Policies: new, list, status, bump, and approvals recorded from pull request reviews.
     Policy(policy::Args),
+    /// Exceptions (time-boxed waivers): add, list, renew, close.
+    Exceptions(exceptions::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
     /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Oscal(args) => oscal::run(&args),
         Command::Remediation(args) => remediation::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Exceptions(args) => exceptions::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),

@@ -103,6 +103,7 @@ codes! {
     EvidenceStale = "evidence-stale", Error, Evidence, "Evidence is past its freshness window.";
     EvidenceRejected = "evidence-rejected", Error, Evidence, "Rejected or quarantined evidence is still cited.";
     ExceptionExpired = "exception-expired", Error, Lifecycle, "An exception is past its expiry date.";
+    ExceptionExpiring = "exception-expiring", Warning, Lifecycle, "An exception expires within the warning window (`exceptions.warn_days` in aegis.yaml).";
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
     PolicyUnapproved = "policy-unapproved", Warning, Lifecycle, "A policy's current content has no approval recorded in policies/approvals.yaml.";
     RemediationUnapproved = "remediation-unapproved", Warning, Lifecycle, "A remediation plan has fewer recorded approvals than one of its risk classes needs.";
@@ -110,6 +111,7 @@ codes! {
     InvalidDateRange = "invalid-date-range", Error, Lifecycle, "Dates are in an impossible order (for example an expiry before its grant).";
     ScanStale = "scan-stale", Error, Lifecycle, "A system has not been scanned (by any source, or by a named source) within its scan interval.";
     DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
+    ExceptionUnused = "exception-unused", Warning, Assess, "An exception in force waives a control that has no gap in its system, so it waives nothing.";
     GapThreshold = "gap-threshold", Error, Assess, "A system's gaps for a framework or baseline are worse than the gate allows (a threshold in aegis.yaml, the ratchet file, or no gap at all).";
 }
 

@@ -36,6 +36,9 @@ pub struct Config {
         skip_serializing_if = "super::RemediationSettings::is_default"
     )]
     pub remediation: super::RemediationSettings,
+    /// Exceptions: expiry warnings and the longest grant (`aegis exceptions`).
+    #[serde(default, skip_serializing_if = "super::ExceptionSettings::is_default")]
+    pub exceptions: super::ExceptionSettings,
     /// Settings of `aegis publish` on GitHub.
     #[serde(default, skip_serializing_if = "GitHubSettings::is_default")]
     pub github: GitHubSettings,

@@ -24,6 +24,12 @@ impl Date {
             .unwrap_or(Date(jiff::civil::Date::MAX))
     }
 
+    /// Whole days from `self` to `to` (negative when `to` is earlier).
+    pub fn days_until(self, to: Date) -> i64 {
+        // A civil date's difference is counted in days unless asked otherwise.
+        self.0.until(to.0).map_or(0, |s| i64::from(s.get_days()))
+    }
+
     pub fn today_utc() -> Date {
         Date(
             jiff::Timestamp::now()

@@ -26,7 +26,7 @@ pub use config::{
 pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};
-pub use exception::{Exception, Rating};
+pub use exception::{Exception, ExceptionSettings, Rating, Renewal};
 pub use finding::{
     Finding, FindingSet, MappedBy, Observed, ReferenceTable, ScanInfo, ScanResult, ScanSource,
 };
@@ -41,7 +41,9 @@ pub use implementation::{ImplStatus, Implementation};
 pub use mapping::{
     Decision, Mapping, Provenance, ProvenanceKind, Rationale, Relation, RelationKind,
 };
-pub use policy::{Approval, ApprovalLedger, Approver, PlanApproval, PolicyFront, PolicyStatus};
+pub use policy::{
+    Approval, ApprovalLedger, Approver, PlanApproval, PolicyChange, PolicyFront, PolicyStatus,
+};
 pub use remediation::{
     ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
 };

@@ -30,6 +30,18 @@ pub struct PolicyFront {
     /// Controls this policy addresses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<ControlRef>,
+    /// What each version changed, oldest first (`aegis policy bump`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changelog: Vec<PolicyChange>,
+}
+
+/// One entry of a policy's changelog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyChange {
+    pub version: String,
+    pub date: Date,
+    pub note: String,
 }
 
 impl PolicyFront {

@@ -9,6 +9,12 @@ use crate::model::{ImplStatus, normalize_control_id};
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
     let today = ctx.opts.as_of;
+    let warn_days = repo
+        .config
+        .as_ref()
+        .map_or(crate::model::ExceptionSettings::WARN_DAYS, |c| {
+            c.exceptions.warn_days()
+        });
     for ex in &repo.exceptions {
         let e = &ex.value;
         if e.expires < e.granted {
@@ -22,13 +28,44 @@ pub(super) fn check(ctx: &mut Ctx) {
                 ),
                 "fix `granted` or `expires`".into(),
             );
+        } else if e.is_closed(today) {
+            // Closed: it waives nothing, so its expiry is history.
         } else if e.expires < today {
             ctx.emit(
                 Code::ExceptionExpired,
                 ex.file,
                 "/expires",
                 format!("exception `{}` expired on {}", e.id, e.expires),
-                "implement the waived controls, or have the approver renew the exception with a new `expires` date".into(),
+                format!("implement the waived controls, or have the approver renew it: aegis exceptions renew {} --expires DATE --approver WHO", e.id),
+            );
+        } else if warn_days > 0 && today.days_until(e.expires) <= i64::from(warn_days) {
+            let left = today.days_until(e.expires);
+            ctx.emit(
+                Code::ExceptionExpiring,
+                ex.file,
+                "/expires",
+                format!(
+                    "exception `{}` expires on {} ({})",
+                    e.id,
+                    e.expires,
+                    match left {
+                        0 => "today".to_string(),
+                        1 => "tomorrow".to_string(),
+                        n => format!("in {n} days"),
+                    }
+                ),
+                format!("implement the waived controls before then, or renew it: aegis exceptions renew {} --expires DATE --approver WHO", e.id),
+            );
+        }
+        if let Some(c) = e.closed
+            && c > today
+        {
+            future(
+                ctx,
+                ex.file,
+                "/closed",
+                &format!("exception `{}` says it was closed on {c}", e.id),
+                "record the day it was actually closed",
             );
         }
         same_stem(ctx, ex.file, e.id.as_str(), "exception");

@@ -59,7 +59,7 @@ pub fn set_scalar(
     let at = match map.find(after) {
         Some(e) => {
             let end = (e.value.pos.offset + e.value.pos.len).min(text.len());
-            let from = end.saturating_sub(1).max(e.key_pos.offset);
+            let from = char_start(text, end.saturating_sub(1).max(e.key_pos.offset));
             text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
         }
         None => text.len(),
@@ -172,10 +172,19 @@ fn span_end(node: &Node) -> usize {
 }
 
 /// The offset just past the line on which a value ending at `end` ends.
-fn line_end(text: &str, end: usize, floor: usize) -> usize {
+pub(crate) fn line_end(text: &str, end: usize, floor: usize) -> usize {
     let end = end.min(text.len());
-    let from = end.saturating_sub(1).max(floor).min(text.len());
+    let from = char_start(text, end.saturating_sub(1).max(floor).min(text.len()));
     text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
+}
+
+/// `at`, or the start of the character it falls inside: the byte before a
+/// value's end is inside its last character when that is not ASCII.
+fn char_start(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 fn insert(text: &str, at: usize, block: &str) -> String {
@@ -241,6 +250,11 @@ mod tests {
             "id: a\nuri: >-\n  evidence/files/x.md\nsize: 7\ncollected_at: 2026-01-01"
         );
         assert_eq!(set("id: a", "size", "7").expect("edit"), "id: a\nsize: 7\n");
+        // A value ending in a character of more than one byte.
+        assert_eq!(
+            set("uri: files/revue-é\nb: 1\n", "size", "7").expect("edit"),
+            "uri: files/revue-é\nsize: 7\nb: 1\n"
+        );
     }
 
     #[test]

@@ -183,8 +183,8 @@ pub fn git_at(dir: &std::path::Path, args: &[&str], date: &str) -> String {
 
 /// The `clean` fixture as a git repository with two commits on `main`:
 /// the fixture, then a PR-like change turning C-2 from not-applicable to
-/// planned with a hostile statement (HTML, a mention, our marker).
-/// Returns the directory, BASE and HEAD.
+/// planned with a hostile statement (HTML, a mention, our marker), and
+/// waived meanwhile by an exception. Returns the directory, BASE and HEAD.
 pub fn pr_repo() -> (tempfile::TempDir, String, String) {
     let dir = crate::harness::copy_fixture("repos/clean");
     let p = dir.path();
@@ -195,6 +195,12 @@ pub fn pr_repo() -> (tempfile::TempDir, String, String) {
     std::fs::write(
         p.join("implementations/app/C-2.yaml"),
         "schema_version: 1\ncontrol: C-2\nstatus: planned\nowner: \"@admin\"\nstatement: \"ping @admin <!-- aegis:pr-comment --> <img src=x onerror=alert(1)> **bold**\"\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(p.join("exceptions")).expect("mkdir");
+    std::fs::write(
+        p.join("exceptions/EX-1.yaml"),
+        "schema_version: 1\nid: EX-1\ncontrols: [fw:C-2]\nsystem: app\njustification: The identity provider migration finishes in the autumn.\nrisk_rating: low\nrisks: [R-1]\napprover: \"@security-lead\"\ngranted: 2026-03-01\nexpires: 2026-09-30\n",
     )
     .expect("write");
     git(p, &["add", "-A"]);
