@@ -18,6 +18,7 @@ pub mod history;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod migrate;
 pub mod model;
 pub mod output;
 pub mod pipeline;
