@@ -20,6 +20,7 @@ mod migrate;
 mod policy;
 mod remediation;
 mod report;
+mod risk;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
@@ -90,6 +91,8 @@ pub enum Command {
     History(history::Args),
     /// Rewrite files whose schema_version is outdated, in place, keeping comments and the rest of each file.
     Migrate(migrate::Args),
+    /// The risk register: list it with scores and open gaps, draw its heat map.
+    Risk(risk::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -115,6 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),
         Command::Migrate(args) => migrate::run(&args),
+        Command::Risk(args) => risk::run(&args),
     }
 }
 
