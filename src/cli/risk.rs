@@ -129,19 +129,19 @@ fn load(args: &RegisterArgs) -> anyhow::Result<(crate::pipeline::Run, crate::ass
     Ok((run, a))
 }
 
+/// The register `args` selects, handed to `f`.
+fn with_entries<T>(args: &RegisterArgs, f: impl FnOnce(&[Entry]) -> T) -> anyhow::Result<T> {
+    let (run, a) = load(args)?;
+    let entries = register::entries(&run.workspace, &run.outcome.repo, &a, &args.filter());
+    Ok(f(&entries))
+}
+
 fn list(args: &ListArgs) -> anyhow::Result<u8> {
-    let (run, a) = load(&args.register)?;
-    let entries = register::entries(
-        &run.workspace,
-        &run.outcome.repo,
-        &a,
-        &args.register.filter(),
-    );
-    let text = match args.format {
-        ListFormat::Human => human(&entries),
-        ListFormat::Json => json(&entries),
-        ListFormat::Csv => csv(&entries),
-    };
+    let text = with_entries(&args.register, |entries| match args.format {
+        ListFormat::Human => human(entries),
+        ListFormat::Json => json(entries),
+        ListFormat::Csv => csv(entries),
+    })?;
     super::deliver(None, &text)?;
     Ok(0)
 }
@@ -318,27 +318,17 @@ fn csv(entries: &[Entry]) -> String {
 }
 
 fn heatmap(args: &HeatmapArgs) -> anyhow::Result<u8> {
-    let (run, a) = load(&args.register)?;
-    let entries = register::entries(
-        &run.workspace,
-        &run.outcome.repo,
-        &a,
-        &args.register.filter(),
-    );
-    let grid = Grid::of(entries.iter().map(|e| {
-        let x = if args.inherent {
-            e.risk.inherent
-        } else {
-            e.risk.residual_rating()
-        };
-        (e.risk.id.0.as_str(), x.likelihood, x.impact)
-    }));
-    let to_terminal = std::io::stdout().is_terminal();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
+    let grid = with_entries(&args.register, |entries| {
+        Grid::of(entries.iter().map(|e| {
+            let x = if args.inherent {
+                e.risk.inherent
+            } else {
+                e.risk.residual_rating()
+            };
+            (e.risk.id.0.as_str(), x.likelihood, x.impact)
+        }))
+    })?;
+    let color = args.color.enabled(std::io::stdout().is_terminal());
     let title = if args.inherent {
         "Inherent risk heat map (likelihood x impact)"
     } else {
