@@ -5,8 +5,9 @@
 use super::{Change, RewriteError, path, rewrite};
 use crate::edit;
 use crate::schema::Kind;
-use crate::workspace::Workspace;
 use crate::workspace::yaml::Value;
+use crate::workspace::{SourceFile, Workspace};
+use rayon::prelude::*;
 
 /// What migrating one file did, or would do.
 #[derive(Debug)]
@@ -54,92 +55,95 @@ impl Outcome {
 /// lock). A file that cannot be read or rewritten is reported and left as
 /// it is; the others are still migrated.
 pub fn run(ws: &Workspace, write: bool) -> Outcome {
+    // Planning parses and edits each file several times; files are
+    // independent, so they are planned in parallel and written in order.
+    let planned: Vec<FileReport> = ws.files.par_iter().filter_map(|f| plan(ws, f)).collect();
     let mut out = Outcome::default();
-    for file in &ws.files {
-        let kind = file.kind;
-        let current = kind.schema_version();
-        if super::oldest(kind) == current {
-            continue;
+    for mut report in planned {
+        if write
+            && let Status::Migrated { after, .. } = &report.status
+            && let Err(e) =
+                crate::write::write_atomic(&ws.root.join(&report.path), after.as_bytes())
+        {
+            report.status = Status::Failed {
+                reason: format!("not written: {e}"),
+            };
         }
-        let report = |status| FileReport {
+        out.files.push(report);
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// What migrating `file` would do; `None` when it is current.
+fn plan(ws: &Workspace, file: &SourceFile) -> Option<FileReport> {
+    let kind = file.kind;
+    let current = kind.schema_version();
+    if super::oldest(kind) == current {
+        return None;
+    }
+    let report = |status| {
+        Some(FileReport {
             path: file.path.clone(),
             kind,
             status,
-        };
-        let Some(tree) = &file.tree else {
-            let why = ws
-                .diagnostics
-                .iter()
-                .find(|d| d.file == file.path)
-                .map_or_else(
-                    || "the file could not be read".to_string(),
-                    |d| format!("line {}: {}", d.pos.line, d.message),
-                );
-            out.files.push(report(Status::Failed {
-                reason: format!("not migrated: {why}"),
-            }));
-            continue;
-        };
-        let from = match tree.get("schema_version").map(|v| &v.value) {
-            Some(Value::UInt(n)) => u32::try_from(*n).ok(),
-            Some(Value::Int(n)) => u32::try_from(*n).ok(),
-            _ => None,
-        };
-        let Some(from) = from.filter(|v| *v < current) else {
-            continue;
-        };
-        let Some(steps) = path(kind, from) else {
-            out.files.push(report(Status::Failed {
-                reason: format!(
-                    "not migrated: no migration from {} schema_version {from}",
-                    kind.name()
-                ),
-            }));
-            continue;
-        };
-        let rewritten = if kind == Kind::Policy {
-            let mut changes = Vec::new();
-            edit::edit_front_matter(&file.text, |fm| {
-                let (text, c) = rewrite(fm, &steps).map_err(|e| match e {
-                    RewriteError::Edit(e) => e,
-                    other => edit::EditError::Broken {
-                        key: "schema_version".into(),
-                        problem: other.to_string(),
-                    },
-                })?;
-                changes = c;
-                Ok(text)
-            })
-            .map(|text| (text, changes))
-            .map_err(RewriteError::from)
-        } else {
-            rewrite(&file.text, &steps)
-        };
-        let (after, changes) = match rewritten {
-            Ok(r) => r,
-            Err(e) => {
-                out.files.push(report(Status::Failed {
-                    reason: format!("not migrated: {e}"),
-                }));
-                continue;
-            }
-        };
-        if write
-            && let Err(e) = crate::write::write_atomic(&ws.root.join(&file.path), after.as_bytes())
-        {
-            out.files.push(report(Status::Failed {
-                reason: format!("not written: {e}"),
-            }));
-            continue;
-        }
-        out.files.push(report(Status::Migrated {
+        })
+    };
+    let Some(tree) = &file.tree else {
+        let why = ws
+            .diagnostics
+            .iter()
+            .find(|d| d.file == file.path)
+            .map_or_else(
+                || "the file could not be read".to_string(),
+                |d| format!("line {}: {}", d.pos.line, d.message),
+            );
+        return report(Status::Failed {
+            reason: format!("not migrated: {why}"),
+        });
+    };
+    let from = match tree.get("schema_version").map(|v| &v.value) {
+        Some(Value::UInt(n)) => u32::try_from(*n).ok(),
+        Some(Value::Int(n)) => u32::try_from(*n).ok(),
+        _ => None,
+    };
+    let from = from.filter(|v| *v < current)?;
+    let Some(steps) = path(kind, from) else {
+        return report(Status::Failed {
+            reason: format!(
+                "not migrated: no migration from {} schema_version {from}",
+                kind.name()
+            ),
+        });
+    };
+    let rewritten = if kind == Kind::Policy {
+        let mut changes = Vec::new();
+        edit::edit_front_matter(&file.text, |fm| {
+            let (text, c) = rewrite(fm, &steps).map_err(|e| match e {
+                RewriteError::Edit(e) => e,
+                other => edit::EditError::Broken {
+                    key: "schema_version".into(),
+                    problem: other.to_string(),
+                },
+            })?;
+            changes = c;
+            Ok(text)
+        })
+        .map(|text| (text, changes))
+        .map_err(RewriteError::from)
+    } else {
+        rewrite(&file.text, &steps)
+    };
+    match rewritten {
+        Ok((after, changes)) => report(Status::Migrated {
             from,
             to: current,
             changes,
             before: file.text.clone(),
             after,
-        }));
+        }),
+        Err(e) => report(Status::Failed {
+            reason: format!("not migrated: {e}"),
+        }),
     }
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
-    out
 }

@@ -63,11 +63,12 @@ pub fn rewrite(text: &str, steps: &[&Step]) -> Result<(String, Vec<Change>), Rew
             let mut value = String::new();
             let mut first = None;
             let mut moved = Vec::new();
+            let taken = edit::value_text(&out, parent)?.is_some();
             for (key, as_key) in &group {
                 let Some(v) = edit::value_text(&out, key)? else {
                     continue;
                 };
-                if edit::value_text(&out, parent)?.is_some() {
+                if taken {
                     return Err(RewriteError::Taken {
                         key,
                         parent,
