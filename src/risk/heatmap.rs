@@ -65,6 +65,9 @@ impl Band {
 }
 
 impl Grid {
+    /// Ids written in one cell of the terminal table.
+    const SHOWN: usize = 4;
+
     /// The grid of `(id, likelihood, impact)`; ratings outside 1..=5 (which
     /// validation does not let through) are left out.
     pub fn of<'a>(ratings: impl IntoIterator<Item = (&'a str, u8, u8)>) -> Grid {
@@ -108,7 +111,16 @@ impl Grid {
             if ids.is_empty() {
                 format!("{mark} .")
             } else {
-                let shown: Vec<String> = ids.iter().map(|s| escape::text(s).into_owned()).collect();
+                // A crowded cell names a few and counts the rest, so the
+                // table keeps to a terminal's width.
+                let mut shown: Vec<String> = ids
+                    .iter()
+                    .take(Self::SHOWN)
+                    .map(|s| escape::text(s).into_owned())
+                    .collect();
+                if ids.len() > Self::SHOWN {
+                    shown.push(format!("+{}", ids.len() - Self::SHOWN));
+                }
                 format!("{mark} {} {}", ids.len(), shown.join(" "))
             }
         };
@@ -170,6 +182,19 @@ mod tests {
         assert_eq!(Band::of(5), Band::Medium);
         assert_eq!(Band::of(16), Band::High);
         assert_eq!(Band::of(20), Band::Critical);
+    }
+
+    #[test]
+    fn a_crowded_cell_names_four_and_counts_the_rest() {
+        let g = Grid::of([
+            ("A", 3, 3),
+            ("B", 3, 3),
+            ("C", 3, 3),
+            ("D", 3, 3),
+            ("E", 3, 3),
+            ("F", 3, 3),
+        ]);
+        assert!(g.table("t", false).contains("M 6 A B C D +2 "));
     }
 
     #[test]
