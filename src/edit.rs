@@ -132,6 +132,24 @@ pub fn remove_key(text: &str, key: &str) -> Result<String, EditError> {
     })
 }
 
+/// The text of the top-level key `key`'s value as written, from just past
+/// `key:` to the end of its last line, comments included (`" 3  # likely\n"`,
+/// `"\n  min: 1\n  max: 2\n"`), with LF line breaks: what moving a key
+/// elsewhere needs to keep the author's spelling. `None` when the file has
+/// no such key.
+pub fn value_text(text: &str, key: &str) -> Result<Option<String>, EditError> {
+    let text = text.replace("\r\n", "\n");
+    let layout = scan(&text)?;
+    let Some(e) = layout.find(key) else {
+        return Ok(None);
+    };
+    layout.refuse_anchored(e)?;
+    let colon = text[e.key_end..]
+        .find(':')
+        .map_or(e.key_end, |i| e.key_end + i + 1);
+    Ok(Some(text[colon..e.region.end].to_string()))
+}
+
 /// `text` with `item` (YAML of one list item as a serializer writes it at
 /// column 0, e.g. a mapping `a: 1\nb: 2\n`) added at the end of the block
 /// list under the top-level key `key`, kept in that list's indentation. A
@@ -1000,6 +1018,30 @@ mod tests {
         assert_eq!(
             set_key(text, "c", "- x\n").expect("edit"),
             "  id: a\n  b: 1\n  c:\n    - x\n"
+        );
+    }
+
+    #[test]
+    fn value_text_is_the_value_as_written() {
+        let text = "a: 3  # likely\nb:   # note\n  min: 1\n  # why\n  max: 2\nc: {x: 1,\n  y: 2}\n";
+        assert_eq!(
+            value_text(text, "a").expect("value").as_deref(),
+            Some(" 3  # likely\n")
+        );
+        assert_eq!(
+            value_text(text, "b").expect("value").as_deref(),
+            Some("   # note\n  min: 1\n  # why\n  max: 2\n")
+        );
+        assert_eq!(
+            value_text(text, "c").expect("value").as_deref(),
+            Some(" {x: 1,\n  y: 2}\n")
+        );
+        assert_eq!(value_text(text, "d").expect("value"), None);
+        assert_eq!(
+            value_text("a: 1\r\nb: 2\r\n", "b")
+                .expect("value")
+                .as_deref(),
+            Some(" 2\n")
         );
     }
 }

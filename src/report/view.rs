@@ -205,6 +205,17 @@ pub struct RiskView<'a> {
     pub path: &'a str,
 }
 
+impl RiskView<'_> {
+    /// (likelihood, impact): the residual rating (the inherent one where
+    /// none is stated), or with `inherent` the inherent one.
+    pub fn rating(&self, inherent: bool) -> (u8, u8) {
+        match self.residual {
+            Some(x) if !inherent => x,
+            _ => (self.likelihood, self.impact),
+        }
+    }
+}
+
 #[derive(Default, Serialize)]
 pub struct Totals {
     pub systems: usize,
@@ -373,13 +384,14 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
         .map(|l| risk_view(&l.value, path(l.file)))
         .collect();
     totals.risks = risks.len();
-    totals.heat = vec![vec![0; 5]; 5];
-    for r in &risks {
-        let (l, i) = r.residual.unwrap_or((r.likelihood, r.impact));
-        if (1..=5).contains(&l) && (1..=5).contains(&i) {
-            totals.heat[usize::from(5 - l)][usize::from(i - 1)] += 1;
-        }
-    }
+    let grid = crate::risk::heatmap::Grid::of(risks.iter().map(|r| {
+        let (l, i) = r.rating(false);
+        (r.id, l, i)
+    }));
+    totals.heat = (1..=5u8)
+        .rev()
+        .map(|l| (1..=5u8).map(|i| grid.at(l, i).len()).collect())
+        .collect();
 
     View {
         meta: input.meta,
@@ -486,16 +498,7 @@ fn poam_item(
                     .iter()
                     .any(|cr| cr.parts().1.0 == c.control)
             })
-            .map(|r| {
-                let (l, i) = r
-                    .value
-                    .residual
-                    .as_ref()
-                    .map_or((r.value.likelihood, r.value.impact), |x| {
-                        (x.likelihood, x.impact)
-                    });
-                score_rank(u32::from(l) * u32::from(i))
-            }),
+            .map(|r| score_rank(r.value.residual_score())),
     );
     PoamItem {
         id: c.poam.clone().unwrap_or_default(),
@@ -651,9 +654,9 @@ fn risk_view<'a>(r: &'a Risk, path: &'a str) -> RiskView<'a> {
         owner: &r.owner,
         systems: r.systems.iter().map(|s| s.0.as_str()).collect(),
         controls: r.controls.iter().map(|c| c.0.as_str()).collect(),
-        likelihood: r.likelihood,
-        impact: r.impact,
-        score: u32::from(r.likelihood) * u32::from(r.impact),
+        likelihood: r.inherent.likelihood,
+        impact: r.inherent.impact,
+        score: r.inherent_score(),
         residual,
         residual_score: residual.map(|(l, i)| u32::from(l) * u32::from(i)),
         treatment: name_of(&r.treatment),
