@@ -3,5 +3,6 @@
 
 mod artifact;
 pub mod hash;
+pub mod keys;
 
 pub use artifact::{Artifact, ArtifactError, open, resolve};

@@ -17,12 +17,14 @@ mod mapping;
 mod policy;
 mod remediation;
 mod risk;
+mod signature;
 
 pub use config::{
     Categorization, Characteristics, Config, Gate, GitHubSettings, GitHubTracker, Impact,
     ImpactLevel, InformationType, JiraTracker, Level, Limits, OperationalState, Organisation,
     Selection, StaleAction, StaleBranches, System, Threshold, Trackers,
 };
+pub use config::{EvidenceSettings, Signing, TrustedKey};
 pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};
@@ -46,6 +48,7 @@ pub use remediation::{
     ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
 };
 pub use risk::{Risk, Treatment};
+pub use signature::{EvidenceSignature, MANIFEST_DOMAIN, Manifest, SignedEvidence};
 
 /// The one schema version this build reads and writes for every file kind.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -10,6 +10,7 @@ mod index;
 mod lifecycle;
 mod references;
 pub mod schema;
+pub mod signatures;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
 pub(crate) use references::implementation_context;
@@ -44,6 +45,7 @@ pub struct Repo {
     pub mappings: Vec<Located<Mapping>>,
     pub implementations: Vec<Located<Implementation>>,
     pub evidence: Vec<Located<Evidence>>,
+    pub signatures: Vec<Located<EvidenceSignature>>,
     pub policies: Vec<Located<PolicyFront>>,
     pub approvals: Vec<Located<ApprovalLedger>>,
     pub exceptions: Vec<Located<Exception>>,
@@ -61,6 +63,7 @@ enum Record {
     Mapping(Mapping),
     Implementation(Implementation),
     Evidence(Evidence),
+    Signature(EvidenceSignature),
     Policy(PolicyFront),
     Approvals(ApprovalLedger),
     Exception(Exception),
@@ -121,6 +124,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool) -> Outcome {
         duplicates::check(&mut ctx);
         references::check(&mut ctx);
         evidence::check(&mut ctx);
+        signatures::check(&mut ctx);
         lifecycle::check(&mut ctx);
         approvals::check(&mut ctx);
     }
@@ -170,6 +174,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
                 Kind::Mapping => typed!(Mapping),
                 Kind::Implementation => typed!(Implementation),
                 Kind::Evidence => typed!(Evidence),
+                Kind::EvidenceSignature => typed!(Signature),
                 Kind::Policy => typed!(Policy),
                 Kind::Approvals => typed!(Approvals),
                 Kind::Exception => typed!(Exception),
@@ -203,6 +208,7 @@ fn check_records(ws: &Workspace) -> (Repo, Broken, Vec<Diagnostic>) {
             Record::Mapping(v) => put!(mappings, v),
             Record::Implementation(v) => put!(implementations, v),
             Record::Evidence(v) => put!(evidence, v),
+            Record::Signature(v) => put!(signatures, v),
             Record::Policy(v) => put!(policies, v),
             Record::Approvals(v) => put!(approvals, v),
             Record::Exception(v) => put!(exceptions, v),
