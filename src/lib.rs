@@ -10,6 +10,7 @@ pub mod cli;
 pub mod crosswalk;
 pub mod diag;
 pub mod digest;
+pub mod edit;
 pub mod evidence;
 pub mod excerpt;
 pub mod fetch;
