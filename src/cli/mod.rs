@@ -9,6 +9,7 @@ mod crosswalk_show;
 mod crosswalk_suggest;
 mod diff;
 mod evidence;
+mod evidence_sign;
 mod findings;
 mod framework;
 mod gaps;
@@ -69,7 +70,7 @@ pub enum Command {
     Framework(framework::Args),
     /// Mappings between frameworks: import official crosswalks, infer, suggest, show.
     Crosswalk(crosswalk::Args),
-    /// Evidence records: record the SHA-256 and size of repository artifacts.
+    /// Evidence: add, verify, review, prune, list, hash; sign manifests with Ed25519 keys.
     Evidence(evidence::Args),
     /// Read scanner results (XCCDF/ARF, checklists, HDF, SARIF, Nessus, Prowler, ...) into findings/.
     Ingest(ingest::Args),

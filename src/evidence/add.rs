@@ -4,7 +4,7 @@
 use crate::model::{ControlRef, Evidence, EvidenceId, Period, SCHEMA_VERSION, When};
 use crate::schema::Kind;
 use crate::validate::{self, Resolved};
-use crate::workspace::{Workspace, edit, yaml};
+use crate::workspace::Workspace;
 use std::path::{Path, PathBuf};
 
 /// What the user asked to record.
@@ -33,11 +33,21 @@ pub struct Request {
 /// What `add` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Created { id: String, path: String },
+    Created {
+        id: String,
+        path: String,
+    },
     /// The record already holds this artifact; nothing was written.
-    Unchanged { id: String, path: String },
+    Unchanged {
+        id: String,
+        path: String,
+    },
     /// `--update`: the record now holds the new artifact.
-    Updated { id: String, path: String, was: Option<String> },
+    Updated {
+        id: String,
+        path: String,
+        was: Option<String>,
+    },
 }
 
 /// Why nothing was recorded (exit 2).
@@ -164,26 +174,25 @@ fn update(
             old.sha256.as_deref().unwrap_or("none"),
         ));
     }
-    let Some(tree) = &file.tree else {
-        return refuse(format!("{path} could not be parsed; run `aegis validate`"));
-    };
-    // Each key is set on the text the previous edit produced, so every
-    // edit sees exact positions; comments and order stay as they were.
+    // Each key is edited in place: comments, order and the other keys stay
+    // as the author wrote them. The old review was of the old content.
     let mut text = file.text.clone();
-    let mut current = tree.clone();
-    let edits: [(&str, Option<String>, &str); 5] = [
-        ("uri", Some(quote(&new.uri)), "title"),
-        ("sha256", new.sha256.as_deref().map(quote), "uri"),
-        ("size", new.size.map(|s| s.to_string()), "sha256"),
-        ("media_type", new.media_type.as_deref().map(quote), "size"),
-        ("collected_at", Some(quote(&new.collected_at.text)), "media_type"),
-    ];
-    for (key, value, after) in edits {
-        let Some(value) = value else { continue };
-        text = edit::set_scalar(&text, &current, key, &value, after)
-            .map_err(|e| AddError::Refused(format!("{path}: {e}")))?;
-        current = reparse(ws, &text).map_err(|e| AddError::Refused(format!("{path}: {e}")))?;
+    let failed = |e: crate::edit::EditError| AddError::Refused(format!("{path}: {e}"));
+    text = crate::edit::set_value(&text, "uri", &new.uri).map_err(failed)?;
+    for (key, value) in [("sha256", &new.sha256), ("media_type", &new.media_type)] {
+        text = match value {
+            Some(v) => crate::edit::set_value(&text, key, v),
+            None => crate::edit::remove_key(&text, key),
+        }
+        .map_err(failed)?;
     }
+    text = match new.size {
+        Some(v) => crate::edit::set_value(&text, "size", &v),
+        None => crate::edit::remove_key(&text, "size"),
+    }
+    .map_err(failed)?;
+    text = crate::edit::set_value(&text, "collected_at", &new.collected_at).map_err(failed)?;
+    text = crate::edit::remove_key(&text, "review").map_err(failed)?;
     crate::write::write_atomic(&ws.root.join(&path), text.as_bytes()).map_err(|source| {
         AddError::Io {
             path: path.clone(),
@@ -195,40 +204,6 @@ fn update(
         path,
         was: old.sha256.clone(),
     })
-}
-
-fn reparse(ws: &Workspace, text: &str) -> Result<yaml::Node, String> {
-    let limits = yaml::YamlLimits {
-        max_depth: ws.limits.max_depth,
-        ..yaml::YamlLimits::default()
-    };
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    yaml::parse(
-        body,
-        limits,
-        yaml::Shift {
-            lines: 0,
-            bytes: text.len() - body.len(),
-        },
-    )
-    .map_err(|e| format!("the edited record would not parse ({})", e.message))
-}
-
-/// A YAML scalar for `s`: plain when YAML reads it back as the same
-/// string, double-quoted (JSON escaping is valid YAML) otherwise.
-fn quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:+".contains(c))
-        && !s.starts_with(['-', ':', '.'])
-        && !s.ends_with(':')
-        // A string of digits (a hash could be one) would read back as a number.
-        && s.parse::<f64>().is_err();
-    if plain {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_default()
-    }
 }
 
 /// The artifact as it will be recorded.
@@ -247,13 +222,20 @@ fn is_url(s: &str) -> bool {
 
 fn artifact(ws: &Workspace, req: &Request, cwd: &Path, max: u64) -> Result<Found, AddError> {
     if let Some(sha) = &req.sha256
-        && !(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        && !(sha.len() == 64
+            && sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
     {
         return refuse(format!(
             "--sha256 `{sha}` is not a SHA-256: 64 lower-case hexadecimal digits"
         ));
     }
-    for u in req.uri.iter().chain(is_url(&req.source).then_some(&req.source)) {
+    for u in req
+        .uri
+        .iter()
+        .chain(is_url(&req.source).then_some(&req.source))
+    {
         check_remote(u)?;
     }
     if is_url(&req.source) {
@@ -418,7 +400,8 @@ fn resolve_controls(
 }
 
 fn hint(s: Option<String>) -> String {
-    s.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    s.map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// An evidence id from a file name: its stem, lower-cased, with anything
@@ -465,16 +448,12 @@ mod tests {
 
     #[test]
     fn ids_come_from_file_names() {
-        assert_eq!(id_from("Access Review 2026-Q3.pdf").as_deref(), Some("access-review-2026-q3"));
+        assert_eq!(
+            id_from("Access Review 2026-Q3.pdf").as_deref(),
+            Some("access-review-2026-q3")
+        );
         assert_eq!(id_from("tls.config.json").as_deref(), Some("tls.config"));
         assert_eq!(id_from("..."), None);
         assert_eq!(id_from("Über.txt").as_deref(), Some("ber"));
-    }
-
-    #[test]
-    fn odd_values_are_quoted() {
-        assert_eq!(quote("evidence/files/a.txt"), "evidence/files/a.txt");
-        assert_eq!(quote("a: b"), "\"a: b\"");
-        assert_eq!(quote("#x"), "\"#x\"");
     }
 }

@@ -5,9 +5,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing;
 
 use crate::model::Manifest;
 
@@ -128,10 +128,7 @@ mod tests {
     fn private_keys_read_from_pem_and_seed() {
         let key = generate().expect("key");
         let pem = private_pem(&key).expect("pem");
-        assert_eq!(
-            parse_private(&pem).expect("pem").to_bytes(),
-            key.to_bytes()
-        );
+        assert_eq!(parse_private(&pem).expect("pem").to_bytes(), key.to_bytes());
         let seed = STANDARD.encode(key.to_bytes());
         assert_eq!(
             parse_private(&seed).expect("seed").to_bytes(),

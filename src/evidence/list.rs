@@ -39,11 +39,9 @@ pub fn rows(run: &Run) -> Vec<Row> {
                 stale_from: v.stale_from().map(|d| d.to_string()),
                 retain_until: v.retain_until().map(|d| d.to_string()),
                 review: v.review_status().as_str(),
-                signed: valid.iter().any(|m| {
-                    m.evidence
-                        .iter()
-                        .any(|s| s.id == v.id && attests(s, v))
-                }),
+                signed: valid
+                    .iter()
+                    .any(|m| m.evidence.iter().any(|s| s.id == v.id && attests(s, v))),
             }
         })
         .collect();
@@ -73,7 +71,13 @@ fn valid_manifests(run: &Run) -> Vec<&crate::model::Manifest> {
 pub fn render_human(rows: &[Row]) -> String {
     use crate::output::escape::text;
     let header = [
-        "ID", "TITLE", "CONTROLS", "COLLECTED", "STALE FROM", "REVIEW", "SIGNED",
+        "ID",
+        "TITLE",
+        "CONTROLS",
+        "COLLECTED",
+        "STALE FROM",
+        "REVIEW",
+        "SIGNED",
     ];
     let cells: Vec<[String; 7]> = rows
         .iter()

@@ -14,7 +14,10 @@ const MAGIC: &[(&[u8], &str)] = &[
 
 const BY_EXTENSION: &[(&str, &str)] = &[
     ("csv", "text/csv"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ("gif", "image/gif"),
     ("gz", "application/gzip"),
     ("htm", "text/html"),
@@ -31,7 +34,10 @@ const BY_EXTENSION: &[(&str, &str)] = &[
     ("tar", "application/x-tar"),
     ("tgz", "application/gzip"),
     ("txt", "text/plain"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("xml", "application/xml"),
     ("yaml", "application/yaml"),
     ("yml", "application/yaml"),
@@ -65,6 +71,9 @@ mod tests {
             media_type("https://x.example/a/export.json?x=1", b""),
             "application/octet-stream"
         );
-        assert_eq!(media_type("https://x.example/a/export.json", b""), "application/json");
+        assert_eq!(
+            media_type("https://x.example/a/export.json", b""),
+            "application/json"
+        );
     }
 }

@@ -7,6 +7,9 @@ pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod media;
+pub mod prune;
+pub mod review;
+pub mod sign;
 pub mod verify;
 
 pub use artifact::{Artifact, ArtifactError, open, resolve};

@@ -149,7 +149,10 @@ pub fn report(run: &Run, as_of: Date, w: &Windows) -> Report {
                 ),
             });
         }
-        findings.sort_by(|a, b| a.at.cmp(&b.at).then(a.check.cmp(&b.check)));
+        // Errors first, then by check: what fails the run leads.
+        findings.sort_by(|a, b| {
+            (a.severity != "error", &a.check, &a.at).cmp(&(b.severity != "error", &b.check, &b.at))
+        });
         let status = status_of(&findings);
         entries.push(Entry {
             id: v.id.0.clone(),
