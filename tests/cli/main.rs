@@ -9,6 +9,7 @@ mod check;
 mod codes;
 mod crosswalk;
 mod crosswalk_suggest;
+mod evidence;
 mod gaps;
 mod history;
 mod ingest;
