@@ -19,7 +19,7 @@ pub enum Sub {
     /// evidence records (after checking that each file is the one reviewed).
     Hash(HashArgs),
     /// Record a repository file or a URL as evidence of controls: hash, size, media type.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Re-hash evidence files and report tampered, missing, empty, stale, soon-stale, uncited and abandoned evidence.
     Verify(VerifyArgs),
     /// Accept, reject or quarantine evidence, with the reviewer and a note.
