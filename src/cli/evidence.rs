@@ -218,12 +218,9 @@ fn windows(ws: &crate::workspace::Workspace, refresh: Option<&Period>) -> verify
     let settings = crate::workspace::config_of(ws)
         .map(|c| c.evidence)
         .unwrap_or_default();
-    let or = |p: Option<Period>, d: &str| {
-        p.unwrap_or_else(|| d.parse().unwrap_or_else(|_| unreachable!()))
-    };
     verify::Windows {
-        refresh_ahead: or(refresh.cloned().or(settings.refresh_ahead), "14d"),
-        abandoned_after: or(settings.abandoned_after, "365d"),
+        refresh_ahead: refresh.cloned().unwrap_or_else(|| settings.refresh_ahead()),
+        abandoned_after: settings.abandoned_after(),
     }
 }
 

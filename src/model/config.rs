@@ -108,6 +108,19 @@ impl EvidenceSettings {
         self == &EvidenceSettings::default()
     }
 
+    /// `aegis evidence verify`'s warning window.
+    pub fn refresh_ahead(&self) -> Period {
+        self.refresh_ahead
+            .clone()
+            .unwrap_or_else(|| Period::days(14))
+    }
+
+    pub fn abandoned_after(&self) -> Period {
+        self.abandoned_after
+            .clone()
+            .unwrap_or_else(|| Period::days(365))
+    }
+
     pub fn max_committed_bytes(&self) -> u64 {
         self.max_committed_bytes
             .unwrap_or(Self::DEFAULT_MAX_COMMITTED_BYTES)

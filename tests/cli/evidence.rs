@@ -302,11 +302,12 @@ fn verify_reports_tampered_empty_stale_soon_stale_uncited_and_abandoned_evidence
     assert_eq!(human.code, 1, "{}", human.stderr);
     crate::snapshot!("verify_human", human.stdout);
 
-    let json = aegis(
+    let json_out = aegis(
         repo,
         &["evidence", "verify", "--as-of", AS_OF, "--format", "json"],
-    )
-    .json();
+    );
+    crate::snapshot!("verify_json", json_out.stdout);
+    let json = json_out.json();
     let status = |id: &str| {
         json["evidence"]
             .as_array()
@@ -540,6 +541,7 @@ fn prune_removes_only_what_retention_allows_and_nothing_cites() {
 
     let real = aegis(repo, &["evidence", "prune", "--as-of", AS_OF]);
     assert_eq!(real.code, 0, "{}", real.stderr);
+    crate::snapshot!("prune_removed", real.stdout);
     assert!(!repo.join("evidence/old-export.yaml").exists());
     assert!(!repo.join("evidence/files/old-export.txt").exists());
     assert!(!repo.join("evidence/old-copy.yaml").exists());
@@ -575,6 +577,24 @@ fn keygen_writes_a_private_key_only_its_owner_reads_and_never_overwrites() {
     assert!(!out.stdout.contains("PRIVATE") && !out.stderr.contains("PRIVATE"));
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(!out.stdout.contains(&body), "the private key was printed");
+    let public = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("public_key: "))
+        .expect("a public key line");
+    assert_eq!(public.len(), 44, "base64 of 32 bytes: {public}");
+    let today = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("not_before: "))
+        .expect("not_before")
+        .to_string();
+    crate::snapshot!(
+        "keygen_stdout",
+        out.stdout
+            .replace(public, "[PUBLIC KEY]")
+            .replace(&today, "[TODAY]")
+    );
     assert!(
         out.stdout
             .contains("  trusted_keys:\n    - id: \"ci-2026\"\n      public_key: "),
@@ -701,11 +721,12 @@ fn unsigned_evidence_fails_where_signing_is_required_and_a_valid_manifest_passes
     let list = aegis(repo, &["evidence", "list", "--as-of", AS_OF]);
     assert_eq!(list.code, 0, "{}", list.stderr);
     crate::snapshot!("list_human", list.stdout);
-    let json = aegis(
+    let json_out = aegis(
         repo,
         &["evidence", "list", "--as-of", AS_OF, "--format", "json"],
-    )
-    .json();
+    );
+    crate::snapshot!("list_json", json_out.stdout);
+    let json = json_out.json();
     assert!(
         json.as_array()
             .expect("rows")
