@@ -82,13 +82,38 @@ pub struct VerifyArgs {
     /// evidence.refresh_ahead in aegis.yaml, else 14d).
     #[arg(long, value_name = "PERIOD", value_parser = |s: &str| s.parse::<Period>())]
     pub refresh_ahead: Option<Period>,
-    /// Judge dates as of this day instead of today (YYYY-MM-DD).
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What every reporting subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Judge dates (staleness, retention, signatures) as of this day instead of today (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
     pub as_of: Option<Date>,
     #[arg(long, value_enum, default_value_t = OutFormat::Human)]
     pub format: OutFormat,
     #[command(flatten)]
     pub repo: super::framework::RepoArg,
+}
+
+impl ReportArgs {
+    fn as_of(&self) -> Date {
+        self.as_of.unwrap_or_else(Date::today_utc)
+    }
+
+    /// The report as JSON, or as `human` renders it.
+    fn render<T: serde::Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> anyhow::Result<String> {
+        Ok(match self.format {
+            OutFormat::Human => human(value),
+            OutFormat::Json => format!("{}\n", serde_json::to_string_pretty(value)?),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -126,24 +151,14 @@ pub struct PruneArgs {
     /// List what would be removed; remove nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Judge retention as of this day instead of today (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
-    pub as_of: Option<Date>,
-    #[arg(long, value_enum, default_value_t = OutFormat::Human)]
-    pub format: OutFormat,
     #[command(flatten)]
-    pub repo: super::framework::RepoArg,
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Judge signatures' dates as of this day instead of today (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
-    pub as_of: Option<Date>,
-    #[arg(long, value_enum, default_value_t = OutFormat::Human)]
-    pub format: OutFormat,
     #[command(flatten)]
-    pub repo: super::framework::RepoArg,
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,16 +240,13 @@ fn windows(ws: &crate::workspace::Workspace, refresh: Option<&Period>) -> verify
 }
 
 fn run_verify(a: &VerifyArgs) -> anyhow::Result<u8> {
-    let as_of = a.as_of.unwrap_or_else(Date::today_utc);
-    let ws = crate::workspace::load(&a.repo.repo)?;
+    let r = &a.report;
+    let as_of = r.as_of();
+    let ws = crate::workspace::load(&r.repo.repo)?;
     let w = windows(&ws, a.refresh_ahead.as_ref());
     let run = crate::pipeline::run_loaded(ws, as_of, None);
     let report = verify::report(&run, as_of, &w);
-    let text = match a.format {
-        OutFormat::Human => verify::render_human(&report),
-        OutFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-    };
-    super::deliver(None, &text)?;
+    super::deliver(None, &r.render(&report, verify::render_human)?)?;
     Ok(u8::from(report.failing > 0))
 }
 
@@ -272,41 +284,39 @@ fn run_review(a: &ReviewArgs) -> anyhow::Result<u8> {
 }
 
 fn run_prune(a: &PruneArgs) -> anyhow::Result<u8> {
-    let as_of = a.as_of.unwrap_or_else(Date::today_utc);
-    let ws = crate::workspace::load(&a.repo.repo)?;
+    let r = &a.report;
+    let as_of = r.as_of();
+    let ws = crate::workspace::load(&r.repo.repo)?;
     let outcome = crate::validate::index_only(&ws);
     let list = prune::candidates(&ws, &outcome, as_of);
-    let text = match a.format {
-        OutFormat::Json => format!("{}\n", serde_json::to_string_pretty(&list)?),
-        OutFormat::Human => {
-            let mut t = String::new();
-            for c in &list {
-                t.push_str(&format!(
-                    "{} (retained until {}): {}",
-                    escape::text(&c.id),
-                    c.retain_until,
-                    escape::text(&c.record)
-                ));
-                if let Some(f) = &c.artifact {
-                    t.push_str(&format!(" and {}", escape::text(f)));
-                }
-                if let Some(why) = &c.artifact_kept {
-                    t.push_str(&format!(" (artifact kept: {})", escape::text(why)));
-                }
-                t.push('\n');
-            }
-            let verb = if a.dry_run {
-                "would be removed"
-            } else {
-                "removed"
-            };
+    let text = r.render(&list, |list| {
+        let mut t = String::new();
+        for c in list {
             t.push_str(&format!(
-                "{} evidence record(s) {verb} as of {as_of}\n",
-                list.len()
+                "{} (retained until {}): {}",
+                escape::text(&c.id),
+                c.retain_until,
+                escape::text(&c.record)
             ));
-            t
+            if let Some(f) = &c.artifact {
+                t.push_str(&format!(" and {}", escape::text(f)));
+            }
+            if let Some(why) = &c.artifact_kept {
+                t.push_str(&format!(" (artifact kept: {})", escape::text(why)));
+            }
+            t.push('\n');
         }
-    };
+        let verb = if a.dry_run {
+            "would be removed"
+        } else {
+            "removed"
+        };
+        t.push_str(&format!(
+            "{} evidence record(s) {verb} as of {as_of}\n",
+            list.len()
+        ));
+        t
+    })?;
     if !a.dry_run && !list.is_empty() {
         prune::remove(&ws, &list).map_err(anyhow::Error::msg)?;
     }
@@ -315,14 +325,10 @@ fn run_prune(a: &PruneArgs) -> anyhow::Result<u8> {
 }
 
 fn run_list(a: &ListArgs) -> anyhow::Result<u8> {
-    let as_of = a.as_of.unwrap_or_else(Date::today_utc);
-    let run = crate::pipeline::validate(&a.repo.repo, as_of)?;
+    let r = &a.report;
+    let run = crate::pipeline::validate(&r.repo.repo, r.as_of())?;
     let rows = list::rows(&run);
-    let text = match a.format {
-        OutFormat::Human => list::render_human(&rows),
-        OutFormat::Json => format!("{}\n", serde_json::to_string_pretty(&rows)?),
-    };
-    super::deliver(None, &text)?;
+    super::deliver(None, &r.render(&rows, |rows| list::render_human(rows))?)?;
     Ok(0)
 }
 

@@ -1,6 +1,7 @@
 //! `aegis evidence add`: record a repository file or a URL as evidence of
 //! controls, with its hash, size and media type, in `evidence/<id>.yaml`.
 
+use super::{Error, refuse};
 use crate::model::{ControlRef, Evidence, EvidenceId, Period, SCHEMA_VERSION, When};
 use crate::schema::Kind;
 use crate::validate::{self, Resolved};
@@ -50,24 +51,8 @@ pub enum Outcome {
     },
 }
 
-/// Why nothing was recorded (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum AddError {
-    #[error("{0}")]
-    Refused(String),
-    #[error("cannot write {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-}
-
-fn refuse<T>(msg: impl Into<String>) -> Result<T, AddError> {
-    Err(AddError::Refused(msg.into()))
-}
-
 /// Records the evidence; `cwd` resolves a relative FILE.
-pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, AddError> {
+pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, Error> {
     let outcome = validate::index_only(ws);
     // A broken aegis.yaml leaves the default; validation reports it.
     let max = outcome.repo.config.as_ref().map_or(
@@ -79,7 +64,7 @@ pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, AddErro
     let id = match &req.id {
         Some(id) => id.clone(),
         None => id_from(&artifact.name).ok_or_else(|| {
-            AddError::Refused(format!(
+            Error::Refused(format!(
                 "cannot derive an evidence id from `{}`; pass --id",
                 artifact.name
             ))
@@ -117,21 +102,7 @@ pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, AddErro
         controls,
     };
 
-    let lock_dir = ws.root.join("evidence");
-    let _lock = match crate::write::try_lock_dir(&lock_dir) {
-        Ok(Some(l)) => l,
-        Ok(None) => {
-            return refuse(
-                "another aegis command is writing evidence/ right now; run this again when it is done",
-            );
-        }
-        Err(source) => {
-            return Err(AddError::Io {
-                path: "evidence/".into(),
-                source,
-            });
-        }
-    };
+    let _lock = super::lock(&ws.root, "evidence")?;
 
     if let Some(existing) = outcome.repo.evidence.iter().find(|e| e.value.id.0 == id) {
         let file = &ws.files[existing.file];
@@ -145,8 +116,8 @@ pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, AddErro
         ));
     }
     let text = crate::import::native::render(&rel, Kind::Evidence, &record)
-        .map_err(|e| AddError::Refused(e.to_string()))?;
-    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| AddError::Io {
+        .map_err(|e| Error::Refused(e.to_string()))?;
+    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| Error::Io {
         path: rel.clone(),
         source,
     })?;
@@ -161,7 +132,7 @@ fn update(
     old: &Evidence,
     new: &Evidence,
     allowed: bool,
-) -> Result<Outcome, AddError> {
+) -> Result<Outcome, Error> {
     let path = file.path.clone();
     let id = new.id.0.clone();
     if old.uri == new.uri && old.sha256 == new.sha256 {
@@ -177,7 +148,7 @@ fn update(
     // Each key is edited in place: comments, order and the other keys stay
     // as the author wrote them. The old review was of the old content.
     let mut text = file.text.clone();
-    let failed = |e: crate::edit::EditError| AddError::Refused(format!("{path}: {e}"));
+    let failed = |e: crate::edit::EditError| Error::Refused(format!("{path}: {e}"));
     text = crate::edit::set_value(&text, "uri", &new.uri).map_err(failed)?;
     for (key, value) in [("sha256", &new.sha256), ("media_type", &new.media_type)] {
         text = match value {
@@ -194,7 +165,7 @@ fn update(
     text = crate::edit::set_value(&text, "collected_at", &new.collected_at).map_err(failed)?;
     text = crate::edit::remove_key(&text, "review").map_err(failed)?;
     crate::write::write_atomic(&ws.root.join(&path), text.as_bytes()).map_err(|source| {
-        AddError::Io {
+        Error::Io {
             path: path.clone(),
             source,
         }
@@ -220,7 +191,7 @@ fn is_url(s: &str) -> bool {
     s.contains("://")
 }
 
-fn artifact(ws: &Workspace, req: &Request, cwd: &Path, max: u64) -> Result<Found, AddError> {
+fn artifact(ws: &Workspace, req: &Request, cwd: &Path, max: u64) -> Result<Found, Error> {
     if let Some(sha) = &req.sha256
         && !(sha.len() == 64
             && sha
@@ -306,7 +277,7 @@ fn artifact(ws: &Workspace, req: &Request, cwd: &Path, max: u64) -> Result<Found
         ));
     }
     // The same resolution validation uses, so the record will validate.
-    let path = super::resolve(&root, &rel).map_err(|e| AddError::Refused(e.to_string()))?;
+    let path = super::resolve(&root, &rel).map_err(|e| Error::Refused(e.to_string()))?;
     let (sha256, size) = hash(&path, &rel)?;
     if size > max {
         return refuse(format!(
@@ -322,7 +293,7 @@ fn artifact(ws: &Workspace, req: &Request, cwd: &Path, max: u64) -> Result<Found
     })
 }
 
-fn check_remote(uri: &str) -> Result<(), AddError> {
+fn check_remote(uri: &str) -> Result<(), Error> {
     let lower = uri.to_ascii_lowercase();
     let ok = ["https://", "http://", "s3://", "gs://", "az://"]
         .iter()
@@ -336,9 +307,9 @@ fn check_remote(uri: &str) -> Result<(), AddError> {
     ))
 }
 
-fn hash(path: &Path, shown: &str) -> Result<(String, u64), AddError> {
+fn hash(path: &Path, shown: &str) -> Result<(String, u64), Error> {
     crate::digest::hash_file(path)
-        .map_err(|e| AddError::Refused(format!("cannot read `{shown}`: {e}")))
+        .map_err(|e| Error::Refused(format!("cannot read `{shown}`: {e}")))
 }
 
 fn read_head(path: &PathBuf) -> Vec<u8> {
@@ -355,7 +326,7 @@ fn read_head(path: &PathBuf) -> Vec<u8> {
 fn resolve_controls(
     outcome: &validate::Outcome,
     refs: &[String],
-) -> Result<Vec<ControlRef>, AddError> {
+) -> Result<Vec<ControlRef>, Error> {
     let all: Vec<String> = outcome.index.frameworks.keys().cloned().collect();
     let mut out = Vec::new();
     for r in refs {

@@ -1,19 +1,9 @@
 //! `aegis evidence review`: record a reviewer's verdict in an evidence
 //! record's `review:` block, leaving every other byte of the file as it was.
 
+use super::{Error, refuse};
 use crate::model::{Date, Review, ReviewStatus, When};
 use crate::workspace::Workspace;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReviewError {
-    #[error("{0}")]
-    Refused(String),
-    #[error("cannot write {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-}
 
 /// What `review` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,10 +24,9 @@ pub fn review(
     reviewer: &str,
     note: Option<String>,
     on: Date,
-) -> Result<Reviewed, ReviewError> {
-    let refuse = |m: String| Err(ReviewError::Refused(m));
+) -> Result<Reviewed, Error> {
     if reviewer.trim().is_empty() || reviewer.chars().any(char::is_control) {
-        return refuse("--reviewer must name who reviewed, without control characters".into());
+        return refuse("--reviewer must name who reviewed, without control characters");
     }
     let outcome = crate::validate::index_only(ws);
     let Some(rec) = outcome.repo.evidence.iter().find(|e| e.value.id.0 == id) else {
@@ -76,22 +65,8 @@ pub fn review(
         });
     }
     let text = crate::edit::set_value(&file.text, "review", &new)
-        .map_err(|e| ReviewError::Refused(format!("{path}: {e}")))?;
-    let _lock = match crate::write::try_lock_dir(&ws.root.join("evidence")) {
-        Ok(Some(l)) => l,
-        Ok(None) => {
-            return refuse(
-                "another aegis command is writing evidence/ right now; run this again when it is done"
-                    .into(),
-            );
-        }
-        Err(source) => {
-            return Err(ReviewError::Io {
-                path: "evidence/".into(),
-                source,
-            });
-        }
-    };
+        .map_err(|e| Error::Refused(format!("{path}: {e}")))?;
+    let _lock = super::lock(&ws.root, "evidence")?;
     // The file must still be what was read: a concurrent edit is never lost.
     let target = ws.root.join(&path);
     match std::fs::read_to_string(&target) {
@@ -102,7 +77,7 @@ pub fn review(
             ));
         }
     }
-    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| ReviewError::Io {
+    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })?;

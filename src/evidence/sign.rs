@@ -3,6 +3,7 @@
 //! under evidence/signatures/ for validation to verify.
 
 use super::keys::{self, KeyError};
+use super::{Error, refuse};
 use crate::diag::{Code, Severity};
 use crate::model::{EvidenceSignature, Manifest, SCHEMA_VERSION, SignedEvidence, When};
 use crate::pipeline::Run;
@@ -10,30 +11,12 @@ use crate::schema::Kind;
 use ed25519_dalek::SigningKey;
 use std::path::Path;
 
-/// Why nothing was signed or written (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum SignError {
-    #[error("{0}")]
-    Refused(String),
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    #[error("cannot write {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-}
-
-fn refuse<T>(msg: impl Into<String>) -> Result<T, SignError> {
-    Err(SignError::Refused(msg.into()))
-}
-
 /// The largest key file read: a PEM key is about 120 bytes.
 const MAX_KEY_BYTES: u64 = 64 * 1024;
 
 /// Writes a new private key to `out` (PKCS#8 PEM, readable by its owner
 /// only) and returns it. An existing file is never overwritten.
-pub fn keygen(out: &Path) -> Result<SigningKey, SignError> {
+pub fn keygen(out: &Path) -> Result<SigningKey, Error> {
     use std::io::Write;
     let key = keys::generate()?;
     let pem = keys::private_pem(&key)?;
@@ -46,10 +29,10 @@ pub fn keygen(out: &Path) -> Result<SigningKey, SignError> {
     }
     let shown = out.display().to_string();
     let mut file = opts.open(out).map_err(|source| match source.kind() {
-        std::io::ErrorKind::AlreadyExists => SignError::Refused(format!(
+        std::io::ErrorKind::AlreadyExists => Error::Refused(format!(
             "{shown} already exists; a key file is never overwritten (move it away, or choose another --out)"
         )),
-        _ => SignError::Io {
+        _ => Error::Io {
             path: shown.clone(),
             source,
         },
@@ -60,7 +43,7 @@ pub fn keygen(out: &Path) -> Result<SigningKey, SignError> {
     if let Err(source) = written {
         drop(file);
         let _ = std::fs::remove_file(out);
-        return Err(SignError::Io {
+        return Err(Error::Io {
             path: shown,
             source,
         });
@@ -76,17 +59,17 @@ pub enum KeySource<'a> {
 }
 
 /// Reads a private key; errors never quote it.
-pub fn read_key(source: &KeySource) -> Result<SigningKey, SignError> {
+pub fn read_key(source: &KeySource) -> Result<SigningKey, Error> {
     use ed25519_dalek::pkcs8::spki::der::zeroize::Zeroizing;
     let text = match source {
         KeySource::File(path) => {
             let bytes = crate::workspace::read_bounded(path, MAX_KEY_BYTES)
-                .map_err(|source| SignError::Io {
+                .map_err(|source| Error::Io {
                     path: path.display().to_string(),
                     source,
                 })?
                 .ok_or_else(|| {
-                    SignError::Refused(format!(
+                    Error::Refused(format!(
                         "{} is larger than any key file ({MAX_KEY_BYTES} bytes at most)",
                         path.display()
                     ))
@@ -131,7 +114,7 @@ pub fn sign(
     key_id: &str,
     signer: Option<String>,
     signed_at: When,
-) -> Result<Signed, SignError> {
+) -> Result<Signed, Error> {
     let ws = &run.workspace;
     let repo = &run.outcome.repo;
     if key_id.is_empty() || key_id.chars().any(char::is_control) {
@@ -241,24 +224,10 @@ pub fn sign(
         signature,
     };
     let text = crate::import::native::render(&path, Kind::EvidenceSignature, &record)
-        .map_err(|e| SignError::Refused(e.to_string()))?;
-    let dir = ws.root.join("evidence/signatures");
-    let _lock = match crate::write::try_lock_dir(&dir) {
-        Ok(Some(l)) => l,
-        Ok(None) => {
-            return refuse(
-                "another aegis command is writing evidence/signatures/ right now; run this again when it is done",
-            );
-        }
-        Err(source) => {
-            return Err(SignError::Io {
-                path: "evidence/signatures/".into(),
-                source,
-            });
-        }
-    };
+        .map_err(|e| Error::Refused(e.to_string()))?;
+    let _lock = super::lock(&ws.root, "evidence/signatures")?;
     let written = crate::write::write_if_changed(&ws.root.join(&path), text.as_bytes()).map_err(
-        |source| SignError::Io {
+        |source| Error::Io {
             path: path.clone(),
             source,
         },

@@ -203,6 +203,15 @@ fn status_of(findings: &[Finding]) -> &'static str {
 /// The report as text for a terminal (every value escaped).
 pub fn render_human(r: &Report) -> String {
     use crate::output::escape::text;
+    let finding = |indent: &str, f: &Finding| {
+        format!(
+            "{indent}{}[{}] {}: {}\n",
+            f.severity,
+            f.check,
+            text(&f.at),
+            text(&f.message)
+        )
+    };
     let mut out = String::new();
     for e in &r.evidence {
         out.push_str(&format!(
@@ -212,23 +221,11 @@ pub fn render_human(r: &Report) -> String {
             text(&e.uri)
         ));
         for f in &e.findings {
-            out.push_str(&format!(
-                "         {}[{}] {}: {}\n",
-                f.severity,
-                f.check,
-                text(&f.at),
-                text(&f.message)
-            ));
+            out.push_str(&finding("         ", f));
         }
     }
     for f in &r.other {
-        out.push_str(&format!(
-            "{}[{}] {}: {}\n",
-            f.severity,
-            f.check,
-            text(&f.at),
-            text(&f.message)
-        ));
+        out.push_str(&finding("", f));
     }
     let ok = r.evidence.iter().filter(|e| e.status == "ok").count();
     out.push_str(&format!(
