@@ -378,21 +378,24 @@ fn review_changes_only_the_review_block_and_refused_evidence_stops_counting() {
     // A comment the edit must keep.
     let original = read(repo, rel).replace("collector:", "# exported nightly\ncollector:");
     write(repo, rel, &original);
-    let out = aegis(
-        repo,
-        &[
-            "evidence",
-            "review",
-            "branch-protection",
-            "--reject",
-            "--reviewer",
-            "@auditor",
-            "--note",
-            "Exported from the wrong repository: the ledger's is `ledger-svc`.",
-            "--reviewed-at",
-            "2026-11-30",
-        ],
-    );
+    let reject = || {
+        aegis(
+            repo,
+            &[
+                "evidence",
+                "review",
+                "branch-protection",
+                "--reject",
+                "--reviewer",
+                "@auditor",
+                "--note",
+                "Exported from the wrong repository: the ledger's is `ledger-svc`.",
+                "--reviewed-at",
+                "2026-11-30",
+            ],
+        )
+    };
+    let out = reject();
     assert_eq!(out.code, 0, "{}", out.stderr);
     let after = read(repo, rel);
     let without_review = |t: &str| {
@@ -428,21 +431,7 @@ fn review_changes_only_the_review_block_and_refused_evidence_stops_counting() {
         "the gap engine does not count rejected evidence"
     );
 
-    let again = aegis(
-        repo,
-        &[
-            "evidence",
-            "review",
-            "branch-protection",
-            "--reject",
-            "--reviewer",
-            "@auditor",
-            "--note",
-            "Exported from the wrong repository: the ledger's is `ledger-svc`.",
-            "--reviewed-at",
-            "2026-11-30",
-        ],
-    );
+    let again = reject();
     assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
     assert_eq!(read(repo, rel), after);
 
