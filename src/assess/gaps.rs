@@ -269,7 +269,9 @@ fn artifact_problems<'a>(
     let mut out: HashMap<&str, (Reason, String)> = HashMap::new();
     for d in diagnostics {
         let reason = match d.code {
-            Code::EvidenceHashMismatch | Code::EvidenceSizeMismatch => Reason::EvidenceTampered,
+            Code::EvidenceHashMismatch
+            | Code::EvidenceSizeMismatch
+            | Code::EvidenceSignatureMismatch => Reason::EvidenceTampered,
             Code::EvidenceFileMissing | Code::PathEscapesRepo | Code::IoError => {
                 Reason::EvidenceMissing
             }

@@ -11,6 +11,7 @@ mod diff;
 mod evidence;
 // Exception lifecycle (issue 12).
 mod exceptions;
+mod evidence_sign;
 mod findings;
 mod framework;
 mod gaps;
@@ -73,7 +74,7 @@ pub enum Command {
     Framework(framework::Args),
     /// Mappings between frameworks: import official crosswalks, infer, suggest, show.
     Crosswalk(crosswalk::Args),
-    /// Evidence records: record the SHA-256 and size of repository artifacts.
+    /// Evidence: add, verify, review, prune, list, hash; sign manifests with Ed25519 keys.
     Evidence(evidence::Args),
     /// Read scanner results (XCCDF/ARF, checklists, HDF, SARIF, Nessus, Prowler, ...) into findings/.
     Ingest(ingest::Args),

@@ -103,6 +103,12 @@ codes! {
     EvidenceUnhashed = "evidence-unhashed", Error, Evidence, "Evidence stored in the repository has no recorded SHA-256.";
     EvidenceStale = "evidence-stale", Error, Evidence, "Evidence is past its freshness window.";
     EvidenceRejected = "evidence-rejected", Error, Evidence, "Rejected or quarantined evidence is still cited.";
+    EvidenceEmpty = "evidence-empty", Warning, Evidence, "An evidence file in the repository is empty (0 bytes).";
+    EvidenceSignatureInvalid = "evidence-signature-invalid", Error, Evidence, "A signed evidence manifest's signature does not verify with the trusted key it names.";
+    EvidenceSignatureMismatch = "evidence-signature-mismatch", Error, Evidence, "Evidence no longer matches what the valid signed manifests naming it attest (it changed after signing).";
+    EvidenceUnsigned = "evidence-unsigned", Error, Evidence, "A system that requires signed evidence cites evidence no valid signed manifest covers.";
+    SigningKeyUnknown = "signing-key-unknown", Error, Evidence, "A signed evidence manifest names a key that signing.trusted_keys in aegis.yaml does not list.";
+    SigningKeyExpired = "signing-key-expired", Error, Evidence, "A signed evidence manifest was signed outside its key's validity (not_before / not_after).";
     ExceptionExpired = "exception-expired", Error, Lifecycle, "An exception is past its expiry date.";
     ExceptionExpiring = "exception-expiring", Warning, Lifecycle, "An exception expires within the warning window (`exceptions.warn_days` in aegis.yaml).";
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
@@ -134,6 +140,8 @@ impl Code {
             self,
             Code::EvidenceHashMismatch
                 | Code::EvidenceSizeMismatch
+                | Code::EvidenceSignatureInvalid
+                | Code::EvidenceSignatureMismatch
                 | Code::PathEscapesRepo
                 | Code::YamlAliasLimit
                 | Code::YamlNodeLimit

@@ -404,7 +404,7 @@ pub fn renew(root: &Path, id: &str, r: Renew, today: Date) -> Result<Edited, Ref
     write_existing(root, &file.path, &text)?;
     Ok(Edited {
         path: file.path.clone(),
-        before: e.clone(),
+        before: (**e).clone(),
         after: text,
     })
 }
@@ -443,7 +443,7 @@ pub fn close(root: &Path, id: &str, reason: Option<&str>, today: Date) -> Result
     write_existing(root, &file.path, &text)?;
     Ok(Edited {
         path: file.path.clone(),
-        before: e.clone(),
+        before: (**e).clone(),
         after: text,
     })
 }

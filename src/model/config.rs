@@ -45,6 +45,89 @@ pub struct Config {
     /// Where `aegis publish issues` keeps the POA&M items as issues.
     #[serde(default, skip_serializing_if = "Trackers::is_default")]
     pub trackers: Trackers,
+    /// The public keys whose signatures on evidence manifests are trusted.
+    #[serde(default, skip_serializing_if = "Signing::is_default")]
+    pub signing: Signing,
+    /// Evidence lifecycle settings (`aegis evidence add|verify`).
+    #[serde(default, skip_serializing_if = "EvidenceSettings::is_default")]
+    pub evidence: EvidenceSettings,
+}
+
+/// Keys trusted to sign evidence manifests (`aegis evidence sign`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<TrustedKey>,
+}
+
+impl Signing {
+    fn is_default(&self) -> bool {
+        self == &Signing::default()
+    }
+}
+
+/// One trusted Ed25519 public key and when its signatures count.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedKey {
+    /// The id manifests name in `key_id`.
+    pub id: String,
+    /// The public key: base64 of its 32 raw bytes, or a PEM
+    /// `PUBLIC KEY` block (SubjectPublicKeyInfo).
+    pub public_key: String,
+    /// Who holds the private key (a person, a team, a CI job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Signatures made before this day are not trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Date>,
+    /// Signatures made after this day are not trusted (the key expired or was retired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<Date>,
+}
+
+/// Evidence lifecycle settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// Files larger than this many bytes are not kept in git by `aegis
+    /// evidence add`: they are recorded with their hash and a `--uri`
+    /// where they are stored (default 10 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_committed_bytes: Option<u64>,
+    /// `aegis evidence verify` warns this long before evidence goes stale (default 14d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_ahead: Option<Period>,
+    /// Evidence not collected again for this long is abandoned (default 365d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandoned_after: Option<Period>,
+}
+
+impl EvidenceSettings {
+    pub const DEFAULT_MAX_COMMITTED_BYTES: u64 = 10 * 1024 * 1024;
+
+    fn is_default(&self) -> bool {
+        self == &EvidenceSettings::default()
+    }
+
+    /// `aegis evidence verify`'s warning window.
+    pub fn refresh_ahead(&self) -> Period {
+        self.refresh_ahead
+            .clone()
+            .unwrap_or_else(|| Period::days(14))
+    }
+
+    pub fn abandoned_after(&self) -> Period {
+        self.abandoned_after
+            .clone()
+            .unwrap_or_else(|| Period::days(365))
+    }
+
+    pub fn max_committed_bytes(&self) -> u64 {
+        self.max_committed_bytes
+            .unwrap_or(Self::DEFAULT_MAX_COMMITTED_BYTES)
+    }
 }
 
 /// Settings of `aegis publish` on GitHub.
@@ -198,6 +281,10 @@ pub struct System {
     /// reports read it; what is absent is reported as not stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub characteristics: Option<Characteristics>,
+    /// Every evidence record this system's implementations cite must be
+    /// covered by a valid signed manifest (`aegis evidence sign`).
+    #[serde(default, skip_serializing_if = "super::is_false")]
+    pub require_signed_evidence: bool,
 }
 
 /// The system security plan's description of a system (OSCAL

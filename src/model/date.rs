@@ -145,6 +145,11 @@ impl Period {
     pub fn text(&self) -> &str {
         &self.1
     }
+
+    /// A period of `n` days, written `<n>d`.
+    pub fn days(n: i32) -> Period {
+        Period(jiff::Span::new().days(n), format!("{n}d"))
+    }
 }
 
 impl std::fmt::Display for Period {

@@ -35,9 +35,14 @@ pub struct Evidence {
     /// The evidence goes stale on this date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Date>,
-    /// How long the artifact must be kept.
+    /// How long the artifact must be kept, counted from `collected_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<Period>,
+    /// The artifact must be kept until this day (a legal hold, a contract's
+    /// date). When absent it is `collected_at` + `retention`; when both
+    /// are given the later day holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
     /// Controls this evidence supports.
@@ -56,6 +61,27 @@ impl Evidence {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// The last day the artifact must be kept: the later of `retain_until`
+    /// and `collected_at` + `retention`; `None` when neither is given
+    /// (nothing allows removing it).
+    pub fn retain_until(&self) -> Option<Date> {
+        let by_period = self
+            .retention
+            .as_ref()
+            .map(|p| self.collected_at.date.plus(p));
+        match (by_period, self.retain_until) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The review status; evidence never reviewed is pending.
+    pub fn review_status(&self) -> ReviewStatus {
+        self.review
+            .as_ref()
+            .map_or(ReviewStatus::Pending, |r| r.status)
     }
 
     /// Whether `uri` names a file inside the repository.
@@ -83,4 +109,20 @@ pub enum ReviewStatus {
     Accepted,
     Rejected,
     Quarantined,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Accepted => "accepted",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Quarantined => "quarantined",
+        }
+    }
+
+    /// Rejected and quarantined evidence never counts toward a control.
+    pub fn is_refused(self) -> bool {
+        matches!(self, ReviewStatus::Rejected | ReviewStatus::Quarantined)
+    }
 }

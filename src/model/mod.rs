@@ -17,12 +17,14 @@ mod mapping;
 mod policy;
 mod remediation;
 mod risk;
+mod signature;
 
 pub use config::{
     Categorization, Characteristics, Config, Gate, GitHubSettings, GitHubTracker, Impact,
     ImpactLevel, InformationType, JiraTracker, Level, Limits, OperationalState, Organisation,
     Selection, StaleAction, StaleBranches, System, Threshold, Trackers,
 };
+pub use config::{EvidenceSettings, Signing, TrustedKey};
 pub use control_ref::{ControlRef, normalize_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};
@@ -48,6 +50,7 @@ pub use remediation::{
     ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
 };
 pub use risk::{Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskRating, Treatment};
+pub use signature::{EvidenceSignature, MANIFEST_DOMAIN, Manifest, SignedEvidence};
 
 /// The schema version this build reads and writes for every file kind that
 /// has not moved on (see `schema::Kind::schema_version`; risks are at

@@ -45,22 +45,33 @@ pub(super) fn check(ctx: &mut Ctx) {
                     Err(err) => return d(Code::IoError, format!("cannot read evidence file `{uri}`: {err}"), "check the file's permissions"),
                 }
             }
-            let expected = e.value.sha256.as_deref()?;
-            match artifact.hash() {
-                Ok((actual, size)) if actual != expected => {
-                    let sha_pos = ctx.pos(e.file, "/sha256");
-                    Some(
-                        Diagnostic::new(
-                            Code::EvidenceHashMismatch,
-                            path,
-                            sha_pos,
-                            format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
-                        )
-                        .help("if the new content is the evidence you mean, run `aegis evidence hash` to record its sha256 and size; otherwise restore the reviewed file"),
-                    )
+            if let Some(expected) = e.value.sha256.as_deref() {
+                match artifact.hash() {
+                    Ok((actual, size)) if actual != expected => {
+                        let sha_pos = ctx.pos(e.file, "/sha256");
+                        return Some(
+                            Diagnostic::new(
+                                Code::EvidenceHashMismatch,
+                                path,
+                                sha_pos,
+                                format!("`{uri}` has SHA-256 {actual} ({size} bytes), not the recorded {expected}"),
+                            )
+                            .help("if the new content is the evidence you mean, run `aegis evidence hash` to record its sha256 and size; otherwise restore the reviewed file"),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(err) => return d(Code::IoError, format!("cannot read evidence file `{uri}`: {err}"), "check the file's permissions"),
                 }
-                Ok(_) => None,
-                Err(err) => d(Code::IoError, format!("cannot read evidence file `{uri}`: {err}"), "check the file's permissions"),
+            }
+            // An empty artifact proves nothing, even when its (empty) hash
+            // was recorded: a collector that failed often writes one.
+            match artifact.size() {
+                Ok(0) => d(
+                    Code::EvidenceEmpty,
+                    format!("evidence file `{uri}` is empty (0 bytes)"),
+                    "collect the evidence again; an empty file usually means the collector failed",
+                ),
+                _ => None,
             }
         })
         .collect();

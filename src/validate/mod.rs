@@ -11,6 +11,7 @@ mod lifecycle;
 mod memo;
 mod references;
 pub mod schema;
+pub mod signatures;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
 pub use memo::Memo;
@@ -49,6 +50,7 @@ pub struct Repo {
     pub mappings: Vec<Located<Mapping>>,
     pub implementations: Vec<Located<Implementation>>,
     pub evidence: Vec<Located<Evidence>>,
+    pub signatures: Vec<Located<EvidenceSignature>>,
     pub policies: Vec<Located<PolicyFront>>,
     pub approvals: Vec<Located<ApprovalLedger>>,
     pub exceptions: Vec<Located<Exception>>,
@@ -67,6 +69,7 @@ enum Record {
     Mapping(Arc<Mapping>),
     Implementation(Arc<Implementation>),
     Evidence(Arc<Evidence>),
+    Signature(Arc<EvidenceSignature>),
     Policy(Arc<PolicyFront>),
     Approvals(Arc<ApprovalLedger>),
     Exception(Arc<Exception>),
@@ -133,6 +136,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         duplicates::check(&mut ctx);
         references::check(&mut ctx);
         evidence::check(&mut ctx);
+        signatures::check(&mut ctx);
         lifecycle::check(&mut ctx);
         approvals::check(&mut ctx);
     }
@@ -204,6 +208,7 @@ fn check_records(ws: &Workspace, memo: Option<&Memo>) -> (Repo, Broken, Vec<Diag
             Record::Mapping(v) => put!(mappings, v),
             Record::Implementation(v) => put!(implementations, v),
             Record::Evidence(v) => put!(evidence, v),
+            Record::Signature(v) => put!(signatures, v),
             Record::Policy(v) => put!(policies, v),
             Record::Approvals(v) => put!(approvals, v),
             Record::Exception(v) => put!(exceptions, v),
@@ -232,6 +237,7 @@ fn check_one(f: &crate::workspace::SourceFile) -> (Option<Record>, Vec<Diagnosti
         Kind::Mapping => typed!(Mapping),
         Kind::Implementation => typed!(Implementation),
         Kind::Evidence => typed!(Evidence),
+        Kind::EvidenceSignature => typed!(Signature),
         Kind::Policy => typed!(Policy),
         Kind::Approvals => typed!(Approvals),
         Kind::Exception => typed!(Exception),

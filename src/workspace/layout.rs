@@ -60,6 +60,10 @@ pub fn classify(rel: &str) -> Classified {
             Classified::Unexpected("implementations are YAML files under implementations/<system>/")
         }
         ["evidence", "files", ..] => Classified::Ignore,
+        ["evidence", "signatures", _] if yaml => Classified::Kind(Kind::EvidenceSignature),
+        ["evidence", "signatures", ..] => Classified::Unexpected(
+            "signed manifests are YAML files directly under evidence/signatures/, written by `aegis evidence sign`",
+        ),
         ["evidence", .., _] if yaml => Classified::Kind(Kind::Evidence),
         ["evidence", ..] => Classified::Unexpected(
             "evidence artifacts belong under evidence/files/; evidence/ holds the YAML references to them",
@@ -317,6 +321,10 @@ mod tests {
         );
         assert_eq!(classify("evidence/files/report.pdf"), Ignore);
         assert_eq!(classify("evidence/ev-1.yaml"), Kind(super::Kind::Evidence));
+        assert_eq!(
+            classify("evidence/signatures/20261130-ab12.yaml"),
+            Kind(super::Kind::EvidenceSignature)
+        );
         assert_eq!(classify("policies/README.md"), Ignore);
         assert!(matches!(
             classify("implementations/AC-2.yaml"),

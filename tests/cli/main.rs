@@ -10,6 +10,7 @@ mod codes;
 mod crosswalk;
 mod crosswalk_suggest;
 mod exceptions;
+mod evidence;
 mod gaps;
 mod history;
 mod ingest;
