@@ -17,6 +17,8 @@ mod history;
 mod ingest;
 mod init;
 mod policy;
+// Spreadsheet program import (issue 12).
+mod program;
 mod remediation;
 mod report;
 mod schemas;
@@ -81,6 +83,8 @@ pub enum Command {
     Remediation(remediation::Args),
     /// Policies: record approvals from pull request reviews.
     Policy(policy::Args),
+    /// A compliance program kept in spreadsheets: import implementations, evidence, exceptions and risks from XLSX or CSV.
+    Program(program::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
     /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Oscal(args) => oscal::run(&args),
         Command::Remediation(args) => remediation::run(&args),
         Command::Policy(args) => policy::run(&args),
+        Command::Program(args) => program::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),
