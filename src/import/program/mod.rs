@@ -233,11 +233,13 @@ pub fn import(
         let last_full = data
             .iter()
             .rposition(|(_, cells)| cells.iter().filter(|c| !c.is_empty()).count() > 1);
+        let mut shown_columns = header.columns.clone();
+        shown_columns.sort_by_key(|c| c.index);
         let mut sheet = SheetOutcome {
             sheet: name.clone(),
             kind: m.kind,
             header_row: header.row,
-            columns: header.columns.clone(),
+            columns: shown_columns,
             rows: 0,
             skipped: Vec::new(),
         };
