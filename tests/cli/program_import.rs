@@ -227,6 +227,79 @@ fn messy_workbook() -> Vec<u8> {
     ws.write_string(1, 7, "2027-03-31").expect("date");
     ws.write_string(2, 6, "2026-04-01").expect("date");
     ws.write_string(2, 7, "2026-01-01").expect("date");
+
+    // The risk register: loss ranges under two merged groups whose
+    // sub-headers repeat (Min, Likely, Max).
+    let ws = wb.add_worksheet();
+    ws.set_name("Risk register").expect("name");
+    ws.write_string(0, 0, "Risk register 2026").expect("title");
+    ws.merge_range(1, 7, 1, 9, "Events per year", &bold)
+        .expect("group");
+    ws.merge_range(1, 10, 1, 12, "Loss per event", &bold)
+        .expect("group");
+    for (c, h) in [
+        "Risk ID",
+        "Risk",
+        "Owner",
+        "Category",
+        "Likelihood",
+        "Impact",
+        "Treatment",
+        "Min",
+        "Likely",
+        "Max",
+        "Min",
+        "Likely",
+        "Max",
+        "Related controls",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(2, c as u16, *h, &bold)
+            .expect("header");
+    }
+    let risks: &[[&str; 14]] = &[
+        [
+            "R-001",
+            "Credential stuffing against the customer portal",
+            "security-team",
+            "security",
+            "4 - Likely",
+            "4",
+            "Reduce",
+            "0.5",
+            "2",
+            "6",
+            "$10,000",
+            "50k",
+            "400k",
+            "IA-2(1), ac-2",
+        ],
+        [
+            "R-002",
+            "Card data leaves the payments network",
+            "payments-team",
+            "security",
+            "7",
+            "5",
+            "Mitigate",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "SC-7",
+        ],
+    ];
+    for (i, row) in risks.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(3 + i as u32, c as u16, *v).expect("cell");
+            }
+        }
+    }
     wb.save_to_buffer().expect("workbook")
 }
 
@@ -267,6 +340,23 @@ sheets:
       approver: Approved by
       granted: Granted
       expires: Expires
+  - sheet: Risk register
+    kind: risks
+    columns:
+      id: Risk ID
+      title: Risk
+      owner: Owner
+      category: Category
+      likelihood: Likelihood
+      impact: Impact
+      treatment: Treatment
+      controls: Related controls
+      frequency_min: Events per year Min
+      frequency_most_likely: Events per year Likely
+      frequency_max: Events per year Max
+      magnitude_min: Loss per event Min
+      magnitude_most_likely: Loss per event Likely
+      magnitude_max: Loss per event Max
 "##;
 
 #[test]
@@ -295,6 +385,7 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
             "implementations/payments/AU-2.yaml",
             "evidence/quarterly-access-review-q1.yaml",
             "exceptions/EX-001.yaml",
+            "risks/R-001.yaml",
         ]
         .iter()
         .map(|f| format!("--- {f}\n{}", read(repo, f)))
@@ -312,6 +403,7 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
             "implementations/portal/AC-2.yaml",
             "implementations/portal/AC-3.yaml",
             "implementations/portal/IA-5.yaml",
+            "risks/R-001.yaml",
         ]
     );
 
@@ -324,7 +416,7 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
     assert!(
         again
             .stdout
-            .contains("records: 0 created, 0 updated, 8 unchanged, 0 kept"),
+            .contains("records: 0 created, 0 updated, 9 unchanged, 0 kept"),
         "{}",
         again.stdout
     );
@@ -481,8 +573,10 @@ fn a_changed_record_is_kept_unless_update_and_then_only_owned_keys_change() {
     let rel = "implementations/portal/AC-3.yaml";
     // Someone edits the record by hand: a new owner, and a statement the
     // sheet does not map.
-    let edited = read(repo, rel).replace("owner: Platform team", "owner: API team")
-        + "statement: Enforced by the gateway's policy engine.\n";
+    let edited = read(repo, rel).replace(
+        "owner: Platform team",
+        "# Moved to the API team in May.\nowner: API team  # was Platform team",
+    ) + "statement: Enforced by the gateway's policy engine.\n";
     std::fs::write(repo.join(rel), &edited).expect("edit");
 
     let kept = import(repo, &args);
@@ -507,7 +601,11 @@ fn a_changed_record_is_kept_unless_update_and_then_only_owned_keys_change() {
         updated.stdout
     );
     let now = read(repo, rel);
-    assert!(now.contains("owner: Platform team"), "{now}");
+    assert_eq!(
+        now,
+        edited.replace("owner: API team  # was Platform team", "owner: Platform team  # was Platform team"),
+        "only the owner's value changes; comments and other keys stay"
+    );
     assert!(
         now.contains("statement: Enforced by the gateway's policy engine."),
         "a key the sheet does not map is left alone:\n{now}"

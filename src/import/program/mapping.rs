@@ -278,6 +278,7 @@ const RISK_FIELDS: &[Field] = &[
     f("title", true, FieldType::Line),
     f("description", false, FieldType::Text),
     f("owner", true, FieldType::Line),
+    f("category", false, FieldType::Line),
     f("systems", false, FieldType::Systems),
     f("controls", false, FieldType::Controls),
     f("likelihood", true, FieldType::Integer(1, 5)),
@@ -285,6 +286,12 @@ const RISK_FIELDS: &[Field] = &[
     f("treatment", true, FieldType::Choice(TREATMENT)),
     f("residual_likelihood", false, FieldType::Integer(1, 5)),
     f("residual_impact", false, FieldType::Integer(1, 5)),
+    f("frequency_min", false, FieldType::Number),
+    f("frequency_most_likely", false, FieldType::Number),
+    f("frequency_max", false, FieldType::Number),
+    f("magnitude_min", false, FieldType::Number),
+    f("magnitude_most_likely", false, FieldType::Number),
+    f("magnitude_max", false, FieldType::Number),
 ];
 
 /// Where a field's values come from.

@@ -21,7 +21,7 @@ use controls::ControlIndex;
 use mapping::{ColumnSpec, MappingFile, RecordKind, SheetMapping};
 use records::{Draft, Refusal};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -560,20 +560,10 @@ fn decide(
             vec!["(the existing file does not read as a record: run `aegis validate`)".into()],
         ));
     };
-    let mut merged: Map<String, Value> = existing.clone();
     let mut differs = Vec::new();
     for key in &d.owned {
-        let new = fresh.get(*key);
-        if existing.get(*key) != new {
+        if existing.get(*key) != fresh.get(*key) {
             differs.push((*key).to_string());
-            match new {
-                Some(v) => {
-                    merged.insert((*key).to_string(), v.clone());
-                }
-                None => {
-                    merged.remove(*key);
-                }
-            }
         }
     }
     if differs.is_empty() {
@@ -582,11 +572,60 @@ fn decide(
     if !update {
         return Ok((Action::Kept, None, differs));
     }
-    // Keys keep the model's order; the sheet's keys take its values.
-    let (_, text) = checked(d.kind, rel, Value::Object(merged))
-        .map_err(|m| bad(format!("the updated record is not valid: {m}")))?;
-    crate::import::native::fits(rel, &text, max, "a record")?;
-    Ok((Action::Updated, Some(text), differs))
+    match update_in_place(&old, &text, &fresh, &differs, d.kind) {
+        Ok(updated) => {
+            crate::import::native::fits(rel, &updated, max, "a record")?;
+            Ok((Action::Updated, Some(updated), differs))
+        }
+        Err(why) => {
+            differs.push(format!("(not updated: {why})"));
+            Ok((Action::Kept, None, differs))
+        }
+    }
+}
+
+/// `old` with the keys in `differs` set to their values in `fresh` (or
+/// removed), every other byte as the author left it: comments, order and
+/// the keys the sheet does not own. `rendered` is the record as Aegis
+/// would write it, whose key order places a key the file lacks.
+fn update_in_place(
+    old: &str,
+    rendered: &str,
+    fresh: &Value,
+    differs: &[String],
+    kind: RecordKind,
+) -> Result<String, String> {
+    let order: Vec<&str> = rendered
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '-']) && !l.is_empty())
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+        .collect();
+    let mut text = old.to_string();
+    for key in differs {
+        text = match fresh.get(key) {
+            Some(v) => {
+                let yaml = serde_saphyr::to_string(v).map_err(|e| e.to_string())?;
+                let mut after = None;
+                for k in order.iter().take_while(|k| **k != key.as_str()) {
+                    if crate::edit::value_text(&text, k)
+                        .map_err(|e| e.to_string())?
+                        .is_some()
+                    {
+                        after = Some(*k);
+                    }
+                }
+                crate::edit::set_key_after(&text, key, &yaml, after).map_err(|e| e.to_string())?
+            }
+            None => crate::edit::remove_key(&text, key).map_err(|e| e.to_string())?,
+        };
+    }
+    // What was written reads back as the record with the sheet's values.
+    let back = read_existing(kind, &text)
+        .ok_or_else(|| "the edited file would not read as a record".to_string())?;
+    if differs.iter().any(|k| back.get(k) != fresh.get(k)) {
+        return Err("the edited file would not hold the sheet's values".into());
+    }
+    Ok(text)
 }
 
 /// The mapping `--columns`/`--kind`/`--sheet` and friends describe, over

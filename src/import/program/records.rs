@@ -61,6 +61,7 @@ enum Val {
     List(Vec<String>),
     Controls(Vec<Found>),
     Int(u64),
+    Num(f64),
 }
 
 struct Row<'a> {
@@ -245,7 +246,13 @@ impl Row<'_> {
                     }
                 }
             }
-            FieldType::Number => None,
+            FieldType::Number => match value::parse_number(&text) {
+                Ok(n) => Some(Val::Num(n)),
+                Err(m) => {
+                    self.refuse(name, "bad-value", m);
+                    None
+                }
+            },
             FieldType::Choice(choices) => {
                 match value::choose(&text, name, self.ctx.mapping.values.get(name), choices) {
                     Ok(v) => Some(Val::Text(v.to_string())),
@@ -695,6 +702,7 @@ fn risk(r: &mut Row) -> Vec<Draft> {
     let title = text(r.get("title", None));
     let description = text(r.get("description", None));
     let owner = text(r.get("owner", None));
+    let category = text(r.get("category", None));
     let systems = list(r.get("systems", None));
     let controls = match r.get("controls", None) {
         Some(Val::Controls(c)) => refs(&c),
@@ -714,6 +722,8 @@ fn risk(r: &mut Row) -> Vec<Draft> {
         (None, Some(_)) => r.missing("residual_likelihood", " (residual impact is given)"),
         _ => {}
     }
+    let frequency = estimate(r, "frequency");
+    let magnitude = estimate(r, "magnitude");
     if !r.refusals.is_empty() {
         return Vec::new();
     }
@@ -721,18 +731,29 @@ fn risk(r: &mut Row) -> Vec<Draft> {
         return Vec::new();
     };
     let mut m = Map::new();
-    m.insert("schema_version".into(), json!(crate::model::SCHEMA_VERSION));
+    m.insert(
+        "schema_version".into(),
+        json!(crate::model::RISK_SCHEMA_VERSION),
+    );
     m.insert("id".into(), json!(id));
     put(&mut m, "title", title.map(Value::from));
     put(&mut m, "description", description.map(Value::from));
     put(&mut m, "owner", owner.map(Value::from));
+    put(&mut m, "category", category.map(Value::from));
     put_list(&mut m, "systems", systems);
     put_list(&mut m, "controls", controls);
-    put(&mut m, "likelihood", likelihood.map(Value::from));
-    put(&mut m, "impact", impact.map(Value::from));
+    if let (Some(l), Some(i)) = (likelihood, impact) {
+        m.insert("inherent".into(), json!({"likelihood": l, "impact": i}));
+    }
     put(&mut m, "treatment", treatment.map(Value::from));
     if let (Some(l), Some(i)) = (rl, ri) {
         m.insert("residual".into(), json!({"likelihood": l, "impact": i}));
+    }
+    if frequency.is_some() || magnitude.is_some() {
+        let mut loss = Map::new();
+        put(&mut loss, "frequency", frequency);
+        put(&mut loss, "magnitude", magnitude);
+        m.insert("loss".into(), Value::Object(loss));
     }
     let owned = owned(
         r,
@@ -741,13 +762,20 @@ fn risk(r: &mut Row) -> Vec<Draft> {
             ("title", "title"),
             ("description", "description"),
             ("owner", "owner"),
+            ("category", "category"),
             ("systems", "systems"),
             ("controls", "controls"),
-            ("likelihood", "likelihood"),
-            ("impact", "impact"),
+            ("likelihood", "inherent"),
+            ("impact", "inherent"),
             ("treatment", "treatment"),
             ("residual_likelihood", "residual"),
             ("residual_impact", "residual"),
+            ("frequency_min", "loss"),
+            ("frequency_most_likely", "loss"),
+            ("frequency_max", "loss"),
+            ("magnitude_min", "loss"),
+            ("magnitude_most_likely", "loss"),
+            ("magnitude_max", "loss"),
         ],
     );
     vec![Draft {
@@ -758,4 +786,40 @@ fn risk(r: &mut Row) -> Vec<Draft> {
         sheet: r.ctx.sheet.to_string(),
         row: r.row,
     }]
+}
+
+/// A three-point estimate from `<what>_min`, `_most_likely` and `_max`:
+/// all three or none, in order.
+fn estimate(r: &mut Row, what: &str) -> Option<Value> {
+    let names = ["min", "most_likely", "max"].map(|p| format!("{what}_{p}"));
+    let vals: Vec<Option<f64>> = names
+        .iter()
+        .map(|n| match r.get(n, None) {
+            Some(Val::Num(x)) => Some(x),
+            _ => None,
+        })
+        .collect();
+    match (vals[0], vals[1], vals[2]) {
+        (None, None, None) => None,
+        (Some(min), Some(ml), Some(max)) => {
+            if min <= ml && ml <= max {
+                Some(json!({"min": min, "most_likely": ml, "max": max}))
+            } else {
+                r.refuse(
+                    &names[1],
+                    "bad-value",
+                    format!("the {what} estimate is not in order: min {min}, most likely {ml}, max {max}"),
+                );
+                None
+            }
+        }
+        _ => {
+            for (n, v) in names.iter().zip(&vals) {
+                if v.is_none() && r.cell(n).is_none() {
+                    r.missing(n, &format!(" (a {what} estimate needs min, most likely and max)"));
+                }
+            }
+            None
+        }
+    }
 }

@@ -198,6 +198,33 @@ pub fn parse_period(text: &str) -> Result<Period, String> {
     t.parse::<Period>()
 }
 
+/// An amount or a rate of zero or more as sheets write them: `50000`,
+/// `$50,000`, `1.5`, `50k`, `2.5M`, `€ 1 200`.
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let bad = || format!("`{}` is not a number of zero or more", crate::excerpt::text(t));
+    let mut digits = String::new();
+    let mut scale = 1.0;
+    for (i, c) in t.char_indices() {
+        match c {
+            '0'..='9' | '.' => digits.push(c),
+            ',' | ' ' | '\u{a0}' | '\'' | '_' => {}
+            '$' | '€' | '£' | '¥' if digits.is_empty() => {}
+            'k' | 'K' if t[i + c.len_utf8()..].trim().is_empty() => scale = 1e3,
+            'm' | 'M' if t[i + c.len_utf8()..].trim().is_empty() => scale = 1e6,
+            'b' | 'B' if t[i + c.len_utf8()..].trim().is_empty() => scale = 1e9,
+            _ => return Err(bad()),
+        }
+    }
+    let n: f64 = digits.parse().map_err(|_| bad())?;
+    let n = n * scale;
+    if n.is_finite() && n >= 0.0 {
+        Ok(n)
+    } else {
+        Err(bad())
+    }
+}
+
 /// One of a field's fixed values: through the mapping's value map first,
 /// then the value itself or a built-in synonym.
 pub fn choose(
@@ -325,6 +352,17 @@ mod tests {
                 .expect_err("refused")
                 .contains("not in the value map")
         );
+    }
+
+    #[test]
+    fn amounts_as_sheets_write_them() {
+        assert_eq!(parse_number("50000"), Ok(50_000.0));
+        assert_eq!(parse_number("$50,000"), Ok(50_000.0));
+        assert_eq!(parse_number("50k"), Ok(50_000.0));
+        assert_eq!(parse_number("2.5M"), Ok(2_500_000.0));
+        assert_eq!(parse_number("0.5"), Ok(0.5));
+        assert!(parse_number("-3").is_err());
+        assert!(parse_number("lots").is_err());
     }
 
     #[test]
