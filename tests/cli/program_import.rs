@@ -492,6 +492,7 @@ fn a_csv_program_with_columns_then_its_saved_mapping() {
         ]
     );
     snapshot!("csv_saved_mapping", read(repo, "program-mapping.yaml"));
+    assert_fits_schema(&read(repo, "program-mapping.yaml"));
     let written = tree(repo);
     assert_eq!(written.len(), 5, "{:?}", written.keys());
     assert_eq!(validate(repo).code, 0);
@@ -511,6 +512,69 @@ fn a_csv_program_with_columns_then_its_saved_mapping() {
         again.stdout
     );
     assert_eq!(tree(repo), written);
+}
+
+/// A mapping file is valid under `schemas/program-mapping.schema.json`.
+fn assert_fits_schema(yaml: &str) {
+    let (_, schema) = aegis::schema::files()
+        .into_iter()
+        .find(|(n, _)| n == "program-mapping.schema.json")
+        .expect("the mapping schema is generated");
+    let schema: serde_json::Value = serde_json::from_str(&schema).expect("schema JSON");
+    let value: serde_json::Value = serde_saphyr::from_str(yaml).expect("mapping YAML");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{yaml}");
+}
+
+#[test]
+fn the_documented_mapping_fits_its_schema() {
+    assert_fits_schema(MAPPING);
+}
+
+#[test]
+fn a_second_run_while_one_writes_is_refused() {
+    let dir = copy_fixture("program-import/repo");
+    let repo = dir.path();
+    let held = aegis::write::try_lock_dir(&repo.join("implementations"))
+        .expect("lock")
+        .expect("free");
+    let out = import(
+        repo,
+        &[
+            &csv(),
+            "--kind",
+            "implementations",
+            "--columns",
+            CSV_COLUMNS,
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("another aegis process is writing here"),
+        "{}",
+        out.stderr
+    );
+    assert!(tree(repo).is_empty(), "nothing written while locked out");
+    drop(held);
+    assert_eq!(
+        import(
+            repo,
+            &[
+                &csv(),
+                "--kind",
+                "implementations",
+                "--columns",
+                CSV_COLUMNS
+            ]
+        )
+        .code,
+        1
+    );
+    assert_eq!(tree(repo).len(), 5);
 }
 
 #[test]
@@ -603,7 +667,10 @@ fn a_changed_record_is_kept_unless_update_and_then_only_owned_keys_change() {
     let now = read(repo, rel);
     assert_eq!(
         now,
-        edited.replace("owner: API team  # was Platform team", "owner: Platform team  # was Platform team"),
+        edited.replace(
+            "owner: API team  # was Platform team",
+            "owner: Platform team  # was Platform team"
+        ),
         "only the owner's value changes; comments and other keys stay"
     );
     assert!(

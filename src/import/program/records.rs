@@ -816,7 +816,10 @@ fn estimate(r: &mut Row, what: &str) -> Option<Value> {
         _ => {
             for (n, v) in names.iter().zip(&vals) {
                 if v.is_none() && r.cell(n).is_none() {
-                    r.missing(n, &format!(" (a {what} estimate needs min, most likely and max)"));
+                    r.missing(
+                        n,
+                        &format!(" (a {what} estimate needs min, most likely and max)"),
+                    );
                 }
             }
             None

@@ -202,7 +202,12 @@ pub fn parse_period(text: &str) -> Result<Period, String> {
 /// `$50,000`, `1.5`, `50k`, `2.5M`, `€ 1 200`.
 pub fn parse_number(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let bad = || format!("`{}` is not a number of zero or more", crate::excerpt::text(t));
+    let bad = || {
+        format!(
+            "`{}` is not a number of zero or more",
+            crate::excerpt::text(t)
+        )
+    };
     let mut digits = String::new();
     let mut scale = 1.0;
     for (i, c) in t.char_indices() {
