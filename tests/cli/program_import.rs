@@ -180,6 +180,31 @@ fn messy_workbook() -> Vec<u8> {
     ws.write_string(4, 3, "05/04/2026").expect("ambiguous date");
     ws.write_string(4, 4, "ac-2").expect("cell");
     ws.write_string(4, 5, "Pending").expect("cell");
+    // A file in the repository (hashed on import), and one outside it.
+    for (c, v) in [
+        "access-review-q2",
+        "Access review Q2",
+        "evidence/files/access-review-q2.md",
+        "2026-05-20",
+        "AC-2",
+        "ok",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(5, c as u16, *v).expect("cell");
+    }
+    for (c, v) in [
+        "passwords",
+        "Copied secrets",
+        "../../etc/passwd",
+        "2026-05-20",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(6, c as u16, *v).expect("cell");
+    }
 
     let ws = wb.add_worksheet();
     ws.set_name("Exceptions").expect("name");
@@ -363,6 +388,12 @@ sheets:
 fn a_messy_workbook_imports_into_a_repository_that_validates() {
     let dir = copy_fixture("program-import/repo");
     let repo = dir.path();
+    std::fs::create_dir_all(repo.join("evidence/files")).expect("mkdir");
+    std::fs::write(
+        repo.join("evidence/files/access-review-q2.md"),
+        "# Access review, Q2 2026\n\nAll 42 accounts reviewed.\n",
+    )
+    .expect("artifact");
     let work = tempfile::tempdir().expect("tempdir");
     let book = work.path().join("program.xlsx");
     std::fs::write(&book, messy_workbook()).expect("workbook");
@@ -384,6 +415,7 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
             "implementations/portal/AC-3.yaml",
             "implementations/payments/AU-2.yaml",
             "evidence/quarterly-access-review-q1.yaml",
+            "evidence/access-review-q2.yaml",
             "exceptions/EX-001.yaml",
             "risks/R-001.yaml",
         ]
@@ -395,6 +427,8 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
     assert_eq!(
         written.keys().cloned().collect::<Vec<_>>(),
         [
+            "evidence/access-review-q2.yaml",
+            "evidence/files/access-review-q2.md",
             "evidence/idp-config.yaml",
             "evidence/quarterly-access-review-q1.yaml",
             "exceptions/EX-001.yaml",
@@ -416,7 +450,7 @@ fn a_messy_workbook_imports_into_a_repository_that_validates() {
     assert!(
         again
             .stdout
-            .contains("records: 0 created, 0 updated, 9 unchanged, 0 kept"),
+            .contains("records: 0 created, 0 updated, 10 unchanged, 0 kept"),
         "{}",
         again.stdout
     );

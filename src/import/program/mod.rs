@@ -170,6 +170,10 @@ pub fn import(
     let config = crate::import::plan::system::Config::read(repo)?;
     let systems = config.system_ids();
     let index = ControlIndex::load(repo)?;
+    let root = repo.canonicalize().map_err(|source| ImportError::Read {
+        path: repo.to_path_buf(),
+        source,
+    })?;
     let invalid = |message: String| ImportError::Invalid {
         path: file.to_path_buf(),
         message,
@@ -227,6 +231,7 @@ pub fn import(
             systems: &systems,
             frameworks_of: &frameworks_of,
             system: opts.system.as_deref(),
+            root: &root,
         };
         let data = &rows[header.pos + 1..];
         let mapped: Vec<usize> = header.columns.iter().map(|c| c.index).collect();

@@ -53,6 +53,8 @@ pub struct Context<'a> {
     pub frameworks_of: &'a BTreeMap<String, Vec<String>>,
     /// `--system`, over the mapping's `system`.
     pub system: Option<&'a str>,
+    /// The repository, canonical: evidence files in it are hashed.
+    pub root: &'a std::path::Path,
 }
 
 /// A typed cell value.
@@ -550,6 +552,43 @@ fn evidence(r: &mut Row) -> Vec<Draft> {
             "not a SHA-256 (64 hexadecimal digits)".into(),
         );
     }
+    // A repository file is recorded with its hash and size, as `aegis
+    // evidence hash` would, so the record validates and a later edit of
+    // the file shows; one that is missing or outside the repository is
+    // refused here rather than written as a record that fails validation.
+    let mut sha256 = sha256;
+    let mut size = size;
+    let mut hashed = false;
+    if let Some(u) = uri.as_deref().filter(|u| !u.contains("://")) {
+        if u.to_ascii_lowercase().starts_with("file:") {
+            r.refuse(
+                "uri",
+                "bad-value",
+                "a file: URI points outside the repository: use a path relative to the repository root (evidence/files/<name>), or an https:// or s3:// URI".into(),
+            );
+        } else {
+            match crate::evidence::resolve(r.ctx.root, u) {
+                Ok(path) if sha256.is_none() => match crate::digest::hash_file(&path) {
+                    Ok((sha, bytes)) => {
+                        sha256 = Some(sha);
+                        size = Some(Val::Int(bytes));
+                        hashed = true;
+                    }
+                    Err(e) => r.refuse(
+                        "uri",
+                        "bad-value",
+                        format!("cannot read `{}`: {e}", crate::excerpt::text(u)),
+                    ),
+                },
+                Ok(_) => {}
+                Err(e) => r.refuse(
+                    "uri",
+                    "bad-value",
+                    format!("{}: {}", crate::excerpt::message(&e.message), e.help),
+                ),
+            }
+        }
+    }
     let id = match id {
         Some(id) => id,
         None => {
@@ -591,7 +630,7 @@ fn evidence(r: &mut Row) -> Vec<Draft> {
         m.insert("review".into(), Value::Object(rv));
     }
     put_list(&mut m, "controls", controls);
-    let owned = owned(
+    let mut owned = owned(
         r,
         &["schema_version", "id"],
         &[
@@ -611,6 +650,11 @@ fn evidence(r: &mut Row) -> Vec<Draft> {
             ("controls", "controls"),
         ],
     );
+    for key in ["sha256", "size"] {
+        if hashed && !owned.contains(&key) {
+            owned.push(key);
+        }
+    }
     vec![Draft {
         kind: RecordKind::Evidence,
         path: format!("evidence/{id}.yaml"),

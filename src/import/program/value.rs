@@ -29,7 +29,7 @@ const MONTHS: [&str; 12] = [
 /// (refused when both readings are possible and no order is given), or
 /// with the month's name (`1 March 2026`, `Mar 1, 2026`, `01-Mar-26`).
 pub fn parse_date(text: &str, order: Option<DateOrder>) -> Result<Date, String> {
-    let t = text.trim();
+    let t = without_time(text.trim());
     let shown = crate::excerpt::text(t);
     // Timestamps and date-time cells: the date part.
     let head = t
@@ -123,6 +123,28 @@ pub fn parse_date(text: &str, order: Option<DateOrder>) -> Result<Date, String> 
         }
         _ => Err(bad()),
     }
+}
+
+/// `3/1/2026 0:00`, `1 March 2026 09:30 AM`: the date before a time of
+/// day (as spreadsheets export date cells to CSV).
+fn without_time(t: &str) -> &str {
+    let mut end = t.len();
+    // The first word is the date, however it looks (`2026-03-01T09:30`).
+    for word in t
+        .split_whitespace()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let timeish =
+            word.contains(':') || matches!(word.to_ascii_lowercase().as_str(), "am" | "pm");
+        if !timeish {
+            break;
+        }
+        end = t[..end].trim_end().len() - word.len();
+    }
+    t[..end].trim_end()
 }
 
 fn describe(y: i32, m: i32, d: i32) -> String {
@@ -308,6 +330,8 @@ mod tests {
         assert_eq!(d("2026-03-01"), "2026-03-01");
         assert_eq!(d("2026-03-01T09:30:00"), "2026-03-01");
         assert_eq!(d("2026-03-01 09:30"), "2026-03-01");
+        assert_eq!(d("3/15/2026 0:00"), "2026-03-15");
+        assert_eq!(d("1 March 2026 09:30 AM"), "2026-03-01");
         assert_eq!(d("2026/03/01"), "2026-03-01");
         assert_eq!(d("46082"), "2026-03-01");
         assert_eq!(d("46082.5"), "2026-03-01");
