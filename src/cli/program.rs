@@ -253,13 +253,15 @@ pub fn human(out: &Outcome) -> String {
         } else {
             format!("; differs in {}", r.differs.join(", "))
         };
+        let action = match (out.dry_run, r.action) {
+            (true, Action::Created) => "would create",
+            (true, Action::Updated) => "would update",
+            (_, a) => a.name(),
+        };
         let _ = writeln!(
             s,
-            "  {:<11} {} ({} row {}){differs}",
-            r.action.name(),
-            r.path,
-            r.sheet,
-            r.row
+            "  {action:<11} {} ({} row {}){differs}",
+            r.path, r.sheet, r.row
         );
     }
     if out.count(Action::Kept) > 0 {
@@ -282,6 +284,9 @@ pub fn human(out: &Outcome) -> String {
                 r.sheet, r.row, r.reason, r.message
             );
         }
+    }
+    for n in &out.notes {
+        let _ = writeln!(s, "note: {n}");
     }
     if out.strict && !out.refused.is_empty() {
         let _ = writeln!(s, "nothing written: --strict and some rows were refused");

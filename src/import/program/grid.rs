@@ -208,7 +208,9 @@ pub fn header(
     let needs_header = wanted
         .iter()
         .any(|(_, s)| matches!(s, ColumnSpec::Header(_)));
-    let mut best: Option<(usize, usize, Vec<Result<Column, Missing>>)> = None;
+    // (position, columns found, what was found for each mapped field)
+    type Best = (usize, usize, Vec<Result<Column, Missing>>);
+    let mut best: Option<Best> = None;
     for pos in candidates {
         let ns = names(rows, pos);
         let found: Vec<Result<Column, Missing>> =

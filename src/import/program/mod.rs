@@ -103,6 +103,8 @@ pub struct Outcome {
     pub sheets: Vec<SheetOutcome>,
     pub records: Vec<RecordOutcome>,
     pub refused: Vec<Refusal>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -124,6 +126,8 @@ impl Outcome {
 struct Book {
     sheets: Vec<(String, grid::Rows)>,
     csv: bool,
+    /// How the file was read, when that is worth saying (its encoding).
+    note: Option<String>,
 }
 
 fn read_book(file: &Path) -> Result<(String, Book), ImportError> {
@@ -143,8 +147,16 @@ fn read_book(file: &Path) -> Result<(String, Book), ImportError> {
     }
     if bytes.starts_with(b"PK\x03\x04") {
         let sheets = crate::sources::table::workbook_sheets_dated(&shown, bytes)?;
-        return Ok((name, Book { sheets, csv: false }));
+        return Ok((
+            name,
+            Book {
+                sheets,
+                csv: false,
+                note: None,
+            },
+        ));
     }
+    let (bytes, note) = value::csv_text(bytes);
     let rows = crate::sources::table::csv_rows(&shown, &bytes, None)?;
     let stem = file
         .file_name()
@@ -155,6 +167,7 @@ fn read_book(file: &Path) -> Result<(String, Book), ImportError> {
         Book {
             sheets: vec![(stem, rows)],
             csv: true,
+            note,
         },
     ))
 }
@@ -213,6 +226,7 @@ pub fn import(
         sheets: Vec::new(),
         records: Vec::new(),
         refused: Vec::new(),
+        notes: book.note.clone().into_iter().collect(),
     };
     let mut drafts: Vec<Draft> = Vec::new();
     for (i, m) in mapping.sheets.iter().enumerate() {

@@ -88,7 +88,7 @@ impl Row<'_> {
 
     fn refuse(&mut self, field: &str, reason: &'static str, message: String) {
         let col = self.column(field).cloned();
-        let value = self.cell(field).map(|v| crate::excerpt::text(v));
+        let value = self.cell(field).map(crate::excerpt::text);
         self.refusals.push(Refusal {
             sheet: self.ctx.sheet.to_string(),
             row: self.row,

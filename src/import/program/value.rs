@@ -220,6 +220,54 @@ pub fn parse_period(text: &str) -> Result<Period, String> {
     t.parse::<Period>()
 }
 
+/// A CSV file's bytes as UTF-8: UTF-8 as it is (a byte order mark
+/// dropped later), UTF-16 with a byte order mark (Excel's "Unicode Text")
+/// decoded, anything else read as Windows-1252 (Excel's "CSV" on Windows
+/// in Western locales), saying so.
+pub fn csv_text(bytes: Vec<u8>) -> (Vec<u8>, Option<String>) {
+    let utf16 = |le: bool| {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units).into_bytes()
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return (utf16(true), Some("read as UTF-16 (little-endian)".into()));
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return (utf16(false), Some("read as UTF-16 (big-endian)".into()));
+    }
+    if std::str::from_utf8(&bytes).is_ok() {
+        return (bytes, None);
+    }
+    // The 0x80..0x9F block of Windows-1252; the rest is Latin-1.
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    let text: String = bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect();
+    (
+        text.into_bytes(),
+        Some(
+            "not UTF-8: read as Windows-1252 (save as \"CSV UTF-8\" to be sure of accents)".into(),
+        ),
+    )
+}
+
 /// An amount or a rate of zero or more as sheets write them: `50000`,
 /// `$50,000`, `1.5`, `50k`, `2.5M`, `€ 1 200`.
 pub fn parse_number(text: &str) -> Result<f64, String> {
@@ -392,6 +440,22 @@ mod tests {
         assert_eq!(parse_number("0.5"), Ok(0.5));
         assert!(parse_number("-3").is_err());
         assert!(parse_number("lots").is_err());
+    }
+
+    #[test]
+    fn csv_from_excel_in_any_encoding() {
+        let (t, note) = csv_text(b"ID,Status\nAC-2,\xe9t\xe9 \x80\n".to_vec());
+        assert_eq!(
+            String::from_utf8(t).expect("utf-8"),
+            "ID,Status\nAC-2,été €\n"
+        );
+        assert!(note.expect("said").contains("Windows-1252"));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a\tb\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(csv_text(utf16).0, b"a\tb\n");
+        assert_eq!(csv_text(b"plain".to_vec()), (b"plain".to_vec(), None));
     }
 
     #[test]
