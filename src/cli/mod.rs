@@ -16,6 +16,7 @@ mod gate;
 mod history;
 mod ingest;
 mod init;
+mod migrate;
 mod policy;
 // Spreadsheet program import (issue 12).
 mod program;
@@ -91,6 +92,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Coverage, gaps per reason and the gate per system and baseline over the last commits (or a date range), read through git.
     History(history::Args),
+    /// Rewrite files whose schema_version is outdated, in place, keeping comments and the rest of each file.
+    Migrate(migrate::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -116,6 +119,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
     }
 }
 

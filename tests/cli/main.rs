@@ -13,6 +13,7 @@ mod gaps;
 mod history;
 mod ingest;
 mod init;
+mod migrate;
 mod program_import;
 mod publish;
 mod publish_draft;
