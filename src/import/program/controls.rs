@@ -183,8 +183,20 @@ impl ControlIndex {
                 words.iter().map(|w| self.resolve(w, within)).collect();
             if parts.len() > 1 && parts.iter().all(Result::is_ok) {
                 out.extend(parts);
-            } else {
-                out.push(whole);
+                continue;
+            }
+            // `AC-2 Account Management`, `AC-2 - Account Management`: an id
+            // with its title in the same cell.
+            let titled = words.iter().skip(1).any(|w| {
+                w.chars().filter(|c| c.is_alphabetic()).count() >= 3
+                    && self.resolve(w, within).is_err()
+            });
+            let ids = words.iter().all(|w| w.chars().any(|c| c.is_ascii_digit()));
+            match parts.first() {
+                Some(Ok(first)) if titled => out.push(Ok(first.clone())),
+                // `AC-2 AC-99`: each id on its own, the unknown one refused.
+                _ if ids && parts.len() > 1 => out.extend(parts),
+                _ => out.push(whole),
             }
         }
         out
@@ -294,6 +306,12 @@ mod tests {
         assert_eq!(ids("nist:ac-3"), ["AC-3"]);
         assert_eq!(ids("AC-2, AC-3; IA-5"), ["AC-2", "AC-3", "IA-5"]);
         assert_eq!(ids("AC-2 and AC-3"), ["AC-2", "AC-3"]);
+        assert_eq!(ids("AC-2 (1) Automated Account Management"), ["AC-2(1)"]);
+        assert_eq!(ids("AC-3: Access Enforcement"), ["AC-3"]);
+        assert_eq!(ids("IA-5 - Authenticator Management"), ["IA-5"]);
+        let mixed = ids("AC-2 AC-99");
+        assert_eq!(mixed[0], "AC-2");
+        assert!(mixed[1].starts_with("unknown control `AC-99`"), "{mixed:?}");
         let unknown = ids("AC-21");
         assert!(
             unknown[0].contains("unknown control `AC-21`"),
