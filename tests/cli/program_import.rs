@@ -713,3 +713,48 @@ fn a_changed_record_is_kept_unless_update_and_then_only_owned_keys_change() {
     );
     assert_eq!(validate(repo).code, 0);
 }
+
+#[test]
+fn one_status_column_per_system_maps_the_sheet_twice() {
+    let dir = copy_fixture("program-import/repo");
+    let repo = dir.path();
+    let work = tempfile::tempdir().expect("tempdir");
+    let sheet = work.path().join("matrix.csv");
+    std::fs::write(
+        &sheet,
+        "Control;Portal status;Payments status\nAC-2 Account Management;Yes;No\nSC-7 Boundary Protection;Inherited;Partially\n",
+    )
+    .expect("sheet");
+    let mapping = work.path().join("matrix.yaml");
+    std::fs::write(
+        &mapping,
+        "schema_version: 1\nsheets:\n  - kind: implementations\n    system: portal\n    columns: {control: Control, status: Portal status, provider: \"#D\"}\n  - kind: implementations\n    system: payments\n    columns: {control: Control, status: Payments status}\n",
+    )
+    .expect("mapping");
+    let out = import(
+        repo,
+        &[
+            sheet.to_str().expect("utf-8"),
+            "--mapping",
+            mapping.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("[missing-field] no `provider` (an inherited control says where from"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        tree(repo).keys().cloned().collect::<Vec<_>>(),
+        [
+            "implementations/payments/AC-2.yaml",
+            "implementations/payments/SC-7.yaml",
+            "implementations/portal/AC-2.yaml",
+        ]
+    );
+    assert!(read(repo, "implementations/payments/SC-7.yaml").contains("status: partial"));
+    assert!(read(repo, "implementations/payments/AC-2.yaml").contains("status: planned"));
+    assert_eq!(validate(repo).code, 0);
+}

@@ -365,7 +365,8 @@ fn system_of(r: &mut Row) -> Option<String> {
             let t = t.to_string();
             r.system_value("system", &t)
         }
-        None => match r.ctx.system.or(r.ctx.mapping.system.as_deref()) {
+        // The sheet's own `system:` is more specific than --system.
+        None => match r.ctx.mapping.system.as_deref().or(r.ctx.system) {
             Some(s) if r.ctx.systems.iter().any(|x| x == s) => Some(s.to_string()),
             Some(s) => {
                 r.refusals.push(Refusal {
