@@ -281,6 +281,23 @@ impl Row<'_> {
         });
     }
 
+    fn draft(
+        &self,
+        kind: RecordKind,
+        path: String,
+        fields: Map<String, Value>,
+        owned: Vec<&'static str>,
+    ) -> Draft {
+        Draft {
+            kind,
+            path,
+            fields,
+            owned,
+            sheet: self.ctx.sheet.to_string(),
+            row: self.row,
+        }
+    }
+
     fn mapped(&self, field: &str) -> bool {
         self.column(field).is_some()
     }
@@ -513,14 +530,12 @@ fn implementations(r: &mut Row) -> Vec<Draft> {
             "review_every",
             review_every.clone().map(Value::from),
         );
-        drafts.push(Draft {
-            kind: RecordKind::Implementations,
-            path: format!("implementations/{system}/{}.yaml", found.id),
-            fields: m,
-            owned: owned.clone(),
-            sheet: r.ctx.sheet.to_string(),
-            row: r.row,
-        });
+        drafts.push(r.draft(
+            RecordKind::Implementations,
+            format!("implementations/{system}/{}.yaml", found.id),
+            m,
+            owned.clone(),
+        ));
     }
     drafts
 }
@@ -656,14 +671,12 @@ fn evidence(r: &mut Row) -> Vec<Draft> {
             owned.push(key);
         }
     }
-    vec![Draft {
-        kind: RecordKind::Evidence,
-        path: format!("evidence/{id}.yaml"),
-        fields: m,
+    vec![r.draft(
+        RecordKind::Evidence,
+        format!("evidence/{id}.yaml"),
+        m,
         owned,
-        sheet: r.ctx.sheet.to_string(),
-        row: r.row,
-    }]
+    )]
 }
 
 fn exception(r: &mut Row) -> Vec<Draft> {
@@ -732,14 +745,12 @@ fn exception(r: &mut Row) -> Vec<Draft> {
             ("expires", "expires"),
         ],
     );
-    vec![Draft {
-        kind: RecordKind::Exceptions,
-        path: format!("exceptions/{id}.yaml"),
-        fields: m,
+    vec![r.draft(
+        RecordKind::Exceptions,
+        format!("exceptions/{id}.yaml"),
+        m,
         owned,
-        sheet: r.ctx.sheet.to_string(),
-        row: r.row,
-    }]
+    )]
 }
 
 fn risk(r: &mut Row) -> Vec<Draft> {
@@ -823,14 +834,7 @@ fn risk(r: &mut Row) -> Vec<Draft> {
             ("magnitude_max", "loss"),
         ],
     );
-    vec![Draft {
-        kind: RecordKind::Risks,
-        path: format!("risks/{id}.yaml"),
-        fields: m,
-        owned,
-        sheet: r.ctx.sheet.to_string(),
-        row: r.row,
-    }]
+    vec![r.draft(RecordKind::Risks, format!("risks/{id}.yaml"), m, owned)]
 }
 
 /// A three-point estimate from `<what>_min`, `_most_likely` and `_max`:
