@@ -331,6 +331,14 @@ fn list(v: Option<Val>) -> Vec<String> {
     out
 }
 
+/// The references of the controls field `field` names, sorted.
+fn controls_of(r: &mut Row, field: &str, system: Option<&str>) -> Vec<String> {
+    match r.get(field, system) {
+        Some(Val::Controls(c)) => refs(&c),
+        _ => Vec::new(),
+    }
+}
+
 fn refs(found: &[Found]) -> Vec<String> {
     let mut out: Vec<String> = found.iter().map(Found::reference).collect();
     out.sort();
@@ -555,10 +563,7 @@ fn evidence(r: &mut Row) -> Vec<Draft> {
     let retention = text(r.get("retention", None));
     let review = text(r.get("review", None));
     let reviewer = text(r.get("reviewer", None));
-    let controls = match r.get("controls", None) {
-        Some(Val::Controls(c)) => refs(&c),
-        _ => Vec::new(),
-    };
+    let controls = controls_of(r, "controls", None);
     if let Some(s) = &sha256
         && !(s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()))
     {
@@ -685,16 +690,10 @@ fn exception(r: &mut Row) -> Vec<Draft> {
     };
     let id = text(r.get("id", None));
     let title = text(r.get("title", None));
-    let controls = match r.get("controls", Some(&system)) {
-        Some(Val::Controls(c)) => refs(&c),
-        _ => Vec::new(),
-    };
+    let controls = controls_of(r, "controls", Some(&system));
     let scope = text(r.get("scope", None));
     let justification = text(r.get("justification", None));
-    let compensating = match r.get("compensating_controls", Some(&system)) {
-        Some(Val::Controls(c)) => refs(&c),
-        _ => Vec::new(),
-    };
+    let compensating = controls_of(r, "compensating_controls", Some(&system));
     let rating = text(r.get("risk_rating", None));
     let risks = list(r.get("risks", None));
     let approver = text(r.get("approver", None));
@@ -760,10 +759,7 @@ fn risk(r: &mut Row) -> Vec<Draft> {
     let owner = text(r.get("owner", None));
     let category = text(r.get("category", None));
     let systems = list(r.get("systems", None));
-    let controls = match r.get("controls", None) {
-        Some(Val::Controls(c)) => refs(&c),
-        _ => Vec::new(),
-    };
+    let controls = controls_of(r, "controls", None);
     let int = |v: Option<Val>| match v {
         Some(Val::Int(n)) => Some(n),
         _ => None,
