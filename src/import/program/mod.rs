@@ -330,8 +330,9 @@ pub fn import(
 
     let max = crate::import::repo_limits(repo).max_file_bytes;
     let mut writes: Vec<(String, String)> = Vec::new();
+    let mut listings = Listings::default();
     for d in kept_drafts {
-        let rel = existing_path(repo, &d);
+        let rel = listings.existing_path(repo, &d);
         let (action, text, differs) = decide(repo, &rel, &d, opts.update, max)?;
         if let Some(t) = text {
             writes.push((rel.clone(), t));
@@ -385,9 +386,12 @@ pub fn import(
             Err(source) => return Err(ImportError::Write { path, source }),
         }
     }
-    for (rel, text) in &writes {
-        crate::import::native::write_one(repo, rel, text)?;
-    }
+    // Each file is written and synced on its own (atomically); syncing is
+    // most of the cost of a first import, and overlaps well.
+    use rayon::prelude::*;
+    writes
+        .par_iter()
+        .try_for_each(|(rel, text)| crate::import::native::write_one(repo, rel, text).map(drop))?;
     drop(locks);
     Ok(outcome)
 }
@@ -459,34 +463,47 @@ fn pick_sheet<'b>(
     }
 }
 
-/// Where the draft's record is: for an implementation, an existing file
-/// for the same control under another spelling (`ac-2.1.yaml` for
-/// `AC-2(1)`) is the record.
-fn existing_path(repo: &Path, d: &Draft) -> String {
-    if d.kind != RecordKind::Implementations {
-        return d.path.clone();
-    }
-    let Some((dir, name)) = d.path.rsplit_once('/') else {
-        return d.path.clone();
-    };
-    let stem = name.strip_suffix(".yaml").unwrap_or(name);
-    let key = crate::model::normalize_control_id(stem);
-    for e in std::fs::read_dir(repo.join(dir))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let n = e.file_name().to_string_lossy().into_owned();
-        if n.starts_with('.') {
-            continue;
+/// The files of each implementations folder, by the comparison form of
+/// their control id, read once per folder.
+#[derive(Default)]
+struct Listings {
+    dirs: HashMap<String, HashMap<String, String>>,
+}
+
+impl Listings {
+    /// Where the draft's record is: for an implementation, an existing file
+    /// for the same control under another spelling (`ac-2.1.yaml` for
+    /// `AC-2(1)`) is the record.
+    fn existing_path(&mut self, repo: &Path, d: &Draft) -> String {
+        if d.kind != RecordKind::Implementations {
+            return d.path.clone();
         }
-        if let Some(s) = n.strip_suffix(".yaml").or(n.strip_suffix(".yml"))
-            && crate::model::normalize_control_id(s) == key
-        {
-            return format!("{dir}/{n}");
+        let Some((dir, name)) = d.path.rsplit_once('/') else {
+            return d.path.clone();
+        };
+        let stem = name.strip_suffix(".yaml").unwrap_or(name);
+        let files = self.dirs.entry(dir.to_string()).or_insert_with(|| {
+            let mut out = HashMap::new();
+            for e in std::fs::read_dir(repo.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with('.') {
+                    continue;
+                }
+                if let Some(s) = n.strip_suffix(".yaml").or(n.strip_suffix(".yml")) {
+                    out.insert(crate::model::normalize_control_id(s), n.clone());
+                }
+            }
+            out
+        });
+        match files.get(&crate::model::normalize_control_id(stem)) {
+            Some(n) => format!("{dir}/{n}"),
+            None => d.path.clone(),
         }
     }
-    d.path.clone()
 }
 
 fn schema_kind(kind: RecordKind) -> Kind {
