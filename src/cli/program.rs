@@ -23,9 +23,12 @@ pub enum Sub {
 pub struct ImportArgs {
     /// The workbook (.xlsx) or CSV file; `-` reads standard input.
     pub sheet: PathBuf,
-    /// The compliance repository (the directory holding aegis.yaml).
-    #[arg(long, default_value = ".")]
-    pub repo: PathBuf,
+    /// The compliance repository (the directory holding aegis.yaml) [default: .].
+    #[arg(value_name = "REPO", conflicts_with = "repo_flag")]
+    pub repo: Option<PathBuf>,
+    /// The compliance repository, as every other command takes it.
+    #[arg(long = "repo", value_name = "REPO", id = "repo_flag")]
+    pub repo_flag: Option<PathBuf>,
     /// A mapping file (YAML): per sheet, the record kind, columns and value maps.
     #[arg(long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
@@ -129,11 +132,16 @@ fn flags_mapping(a: &ImportArgs) -> anyhow::Result<Option<SheetMapping>> {
 }
 
 fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
-    if !a.repo.join(crate::workspace::CONFIG_FILE).is_file() {
+    let repo = a
+        .repo
+        .as_deref()
+        .or(a.repo_flag.as_deref())
+        .unwrap_or(std::path::Path::new("."));
+    if !repo.join(crate::workspace::CONFIG_FILE).is_file() {
         anyhow::bail!(
             "{} has no aegis.yaml; run `aegis init {}` first, or pass --repo",
-            escape::text(&a.repo.display().to_string()),
-            escape::text(&a.repo.display().to_string())
+            escape::text(&repo.display().to_string()),
+            escape::text(&repo.display().to_string())
         );
     }
     let file = match &a.mapping {
@@ -171,7 +179,7 @@ fn run_import(a: &ImportArgs) -> anyhow::Result<u8> {
         strict: a.strict,
         update: a.update,
     };
-    let out = program::import(&a.repo, &a.sheet, &mapping, &opts)?;
+    let out = program::import(repo, &a.sheet, &mapping, &opts)?;
     if let Some(path) = &a.save_mapping {
         let mut saved = mapping.clone();
         for s in &mut saved.sheets {
