@@ -21,6 +21,8 @@ mod ingest;
 mod init;
 mod migrate;
 mod policy;
+// Spreadsheet program import (issue 12).
+mod program;
 mod remediation;
 mod report;
 mod risk;
@@ -88,6 +90,8 @@ pub enum Command {
     Policy(policy::Args),
     /// Exceptions (time-boxed waivers): add, list, renew, close.
     Exceptions(exceptions::Args),
+    /// A compliance program kept in spreadsheets: import implementations, evidence, exceptions and risks from XLSX or CSV.
+    Program(program::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),
     /// The compliance delta between two commits (BASE..HEAD, BASE...HEAD) or a commit and the working tree (BASE..), read through git.
@@ -120,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Remediation(args) => remediation::run(&args),
         Command::Policy(args) => policy::run(&args),
         Command::Exceptions(args) => exceptions::run(&args),
+        Command::Program(args) => program::run(&args),
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),

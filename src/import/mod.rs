@@ -11,6 +11,7 @@ pub mod diff;
 pub mod native;
 pub mod oscal;
 pub mod plan;
+pub mod program;
 pub(crate) mod references;
 pub mod swap;
 

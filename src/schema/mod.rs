@@ -167,15 +167,35 @@ fn drop_null(v: &mut Value) {
 
 /// Schemas as the files `aegis schemas` writes: name and pretty JSON text.
 pub fn files() -> Vec<(String, String)> {
-    Kind::ALL
+    let mut out: Vec<(String, String)> = Kind::ALL
         .iter()
         .map(|k| {
             let mut text = serde_json::to_string_pretty(&k.schema()).unwrap_or_default();
             text.push('\n');
             (k.schema_file(), text)
         })
-        .collect()
+        .collect();
+    // Not a record kind (the repository walk never reads it), but a file
+    // people keep and edit: `aegis program import --mapping`.
+    use crate::import::program::mapping::{MAPPING_VERSION, MappingFile};
+    let mut schema = schemars::schema_for!(MappingFile).to_value();
+    drop_null(&mut schema);
+    if let Value::Object(map) = &mut schema {
+        map.insert(
+            "$comment".to_string(),
+            Value::String(format!(
+                "Generated from the Aegis model (schema_version {MAPPING_VERSION}) by `aegis schemas`; do not edit."
+            )),
+        );
+    }
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    out.push((PROGRAM_MAPPING_SCHEMA.to_string(), text));
+    out
 }
+
+/// The schema file of `aegis program import` mapping files.
+pub const PROGRAM_MAPPING_SCHEMA: &str = "program-mapping.schema.json";
 
 #[cfg(test)]
 mod tests {

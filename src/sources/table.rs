@@ -105,6 +105,11 @@ impl FromStr for ColumnMap {
     }
 }
 
+/// [`split_pairs`] for other `--columns` flags (program import).
+pub(crate) fn split_column_pairs(spec: &str) -> Result<Vec<String>, String> {
+    split_pairs(spec).map_err(str::to_string)
+}
+
 /// Splits on commas outside double quotes, so a column named
 /// `"Name, short"` can be mapped.
 fn split_pairs(spec: &str) -> Result<Vec<String>, &'static str> {
@@ -217,12 +222,24 @@ pub(crate) fn csv_from_bytes(
     opts: &TableOptions,
 ) -> Result<Framework, SourceError> {
     let sha = sha256_hex(&bytes);
-    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&bytes));
+    let rows = csv_rows(path, &bytes, opts.delimiter)?;
+    let grid = Grid { rows, what: "line" };
+    read_grid(path, opts, vec![(String::new(), grid)], sha)
+}
+
+/// The lines of a CSV file as trimmed cells with their 1-based line
+/// numbers; the separator is `delimiter`, or guessed from the first line.
+pub(crate) fn csv_rows(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: Option<u8>,
+) -> Result<Vec<(usize, Vec<String>)>, SourceError> {
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(bytes));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
@@ -242,8 +259,7 @@ pub(crate) fn csv_from_bytes(
             .collect();
         rows.push((line, cells));
     }
-    let grid = Grid { rows, what: "line" };
-    read_grid(path, opts, vec![(String::new(), grid)], sha)
+    Ok(rows)
 }
 
 fn sniff_delimiter(bytes: &[u8]) -> u8 {
@@ -287,7 +303,7 @@ pub(crate) fn xlsx_from_bytes(
     };
     let mut sheets = Vec::new();
     for name in wanted {
-        let grid = read_sheet(path, &mut book, &name)?;
+        let grid = read_sheet(path, &mut book, &name, cell_text)?;
         sheets.push((name, grid));
     }
     read_grid(path, opts, sheets, sha)
@@ -318,10 +334,28 @@ pub(crate) type SheetRows = (String, Vec<(usize, Vec<String>)>);
 /// same zip-bomb and size guards as a framework sheet: for readers of
 /// other kinds of workbook (crosswalks).
 pub(crate) fn workbook_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<SheetRows>, SourceError> {
+    workbook_sheets_with(path, bytes, cell_text)
+}
+
+/// [`workbook_sheets`] with dates and times written as ISO 8601 text
+/// (`2026-03-01`, `2026-03-01T09:30:00`) rather than Excel serial numbers:
+/// for sheets whose cells are dates (program import).
+pub(crate) fn workbook_sheets_dated(
+    path: &Path,
+    bytes: Vec<u8>,
+) -> Result<Vec<SheetRows>, SourceError> {
+    workbook_sheets_with(path, bytes, dated_cell_text)
+}
+
+fn workbook_sheets_with(
+    path: &Path,
+    bytes: Vec<u8>,
+    text: fn(&Data) -> String,
+) -> Result<Vec<SheetRows>, SourceError> {
     let mut book = open_book(path, bytes)?;
     let mut out = Vec::new();
     for name in book.sheet_names() {
-        let grid = read_sheet(path, &mut book, &name)?;
+        let grid = read_sheet(path, &mut book, &name, text)?;
         out.push((name, grid.rows));
     }
     Ok(out)
@@ -342,6 +376,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     path: &Path,
     book: &mut calamine::Xlsx<RS>,
     name: &str,
+    cell_text: fn(&Data) -> String,
 ) -> Result<Grid, SourceError> {
     let shown = crate::excerpt::text(name);
     let syntax = |e: calamine::XlsxError| {
@@ -402,7 +437,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
 }
 
 /// `A`, `Z`, `AA`, ... for a 0-based column.
-pub(super) fn column_name(col: u32) -> String {
+pub(crate) fn column_name(col: u32) -> String {
     let mut n = col + 1;
     let mut out = Vec::new();
     while n > 0 {
@@ -494,6 +529,20 @@ fn cell_text(cell: &Data) -> String {
         // Ids like 3 or 3.10 arrive as numbers; print integers without ".0".
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         other => other.to_string().trim().to_string(),
+    }
+}
+
+fn dated_cell_text(cell: &Data) -> String {
+    match cell {
+        Data::DateTime(d) if !d.is_duration() => {
+            let (y, mo, day, h, mi, sec, _) = d.to_ymd_hms_milli();
+            if (h, mi, sec) == (0, 0, 0) {
+                format!("{y:04}-{mo:02}-{day:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{day:02}T{h:02}:{mi:02}:{sec:02}")
+            }
+        }
+        other => cell_text(other),
     }
 }
 

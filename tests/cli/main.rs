@@ -17,6 +17,7 @@ mod ingest;
 mod init;
 mod migrate;
 mod policies;
+mod program_import;
 mod publish;
 mod publish_draft;
 mod publish_issues;

@@ -11,7 +11,7 @@
 
 pub mod read;
 pub mod resolve;
-mod system;
+pub(crate) mod system;
 
 use crate::import::{ImportError, native};
 use crate::model::{ControlRef, ImplStatus, Implementation, normalize_control_id};

@@ -39,6 +39,14 @@ impl Config {
             .find(|s| s.get("id").and_then(Value::as_str) == Some(id))
     }
 
+    /// The ids of the systems aegis.yaml defines, in its order.
+    pub fn system_ids(&self) -> Vec<String> {
+        self.systems
+            .iter()
+            .filter_map(|s| s.get("id").and_then(Value::as_str).map(String::from))
+            .collect()
+    }
+
     /// The frameworks system `id` selects, when it is defined.
     pub fn frameworks_of(&self, id: &str) -> Option<Vec<String>> {
         let s = self.system(id)?;
