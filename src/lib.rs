@@ -23,6 +23,7 @@ pub mod output;
 pub mod pipeline;
 pub mod remediation;
 pub mod report;
+pub mod risk;
 pub mod schema;
 pub mod sources;
 pub mod tracker;

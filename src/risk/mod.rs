@@ -1,0 +1,4 @@
+//! The risk register beyond its records: Monte Carlo simulation of annual
+//! loss, and the appetite the gate judges residual risk against.
+
+pub mod simulate;
