@@ -42,6 +42,9 @@ pub struct Config {
     /// Where `aegis publish issues` keeps the POA&M items as issues.
     #[serde(default, skip_serializing_if = "Trackers::is_default")]
     pub trackers: Trackers,
+    /// The risk register: currency, appetite per category, simulation defaults.
+    #[serde(default, skip_serializing_if = "super::RiskSettings::is_default")]
+    pub risk: super::RiskSettings,
 }
 
 /// Settings of `aegis publish` on GitHub.
