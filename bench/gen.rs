@@ -1020,7 +1020,7 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         let mut t = modeline(&rel, "risk");
         let _ = writeln!(
             t,
-            "schema_version: 1\nid: {id}\ntitle: {} of {}",
+            "schema_version: 2\nid: {id}\ntitle: {} of {}",
             cap(rng.pick(&["loss", "exposure", "tampering", "unavailability", "misuse"])),
             rng.pick(NOUNS)
         );
@@ -1029,19 +1029,19 @@ fn generate(args: &Args, as_of: i64, w: &mut Writer) -> std::io::Result<()> {
         let _ = writeln!(t, "systems: [{}]", systems[rng.below(systems.len())].0);
         let _ = writeln!(t, "controls: [{FW}:{}]", rng.pick(&usable).id);
         let (l, i) = (rng.range(1, 5), rng.range(1, 5));
-        let _ = writeln!(t, "likelihood: {l}\nimpact: {i}");
+        let _ = writeln!(t, "inherent:\n  likelihood: {l}\n  impact: {i}");
         if rng.chance(50) {
             let lo = rng.range(1, 5) as f64 / 10.0;
             let _ = writeln!(
                 t,
-                "loss_event_frequency: {{min: {lo}, most_likely: {}, max: {}}}",
+                "loss:\n  frequency: {{min: {lo}, most_likely: {}, max: {}}}",
                 lo * 2.0,
                 lo * 5.0
             );
             let m = rng.range(10, 500) * 1000;
             let _ = writeln!(
                 t,
-                "loss_magnitude: {{min: {m}, most_likely: {}, max: {}}}",
+                "  magnitude: {{min: {m}, most_likely: {}, max: {}}}",
                 m * 3,
                 m * 10
             );

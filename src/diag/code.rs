@@ -79,6 +79,7 @@ codes! {
     InvalidValue = "invalid-value", Error, Schema, "A value is not one of the allowed values or does not have the required form.";
     InvalidDate = "invalid-date", Error, Schema, "A date or timestamp is not a valid calendar date in ISO 8601 form.";
     UnsupportedSchemaVersion = "unsupported-schema-version", Error, Schema, "A file declares a schema_version this version of Aegis does not know.";
+    SchemaOutdated = "schema-outdated", Warning, Schema, "A file declares an older schema_version; it is read upgraded in memory, and `aegis migrate` rewrites it.";
     SchemaViolation = "schema-violation", Error, Schema, "A file breaks a schema rule not covered by a more specific code.";
     DuplicateId = "duplicate-id", Error, Reference, "Two records of the same kind share an id.";
     UnknownFramework = "unknown-framework", Error, Reference, "A reference names a framework that is not in controls/.";

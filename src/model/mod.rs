@@ -47,9 +47,11 @@ pub use policy::{Approval, ApprovalLedger, Approver, PlanApproval, PolicyFront, 
 pub use remediation::{
     ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
 };
-pub use risk::{Risk, Treatment};
+pub use risk::{Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskRating, Treatment};
 
-/// The one schema version this build reads and writes for every file kind.
+/// The schema version this build reads and writes for every file kind that
+/// has not moved on (see `schema::Kind::schema_version`; risks are at
+/// [`RISK_SCHEMA_VERSION`]).
 pub const SCHEMA_VERSION: u32 = 1;
 
 pub(crate) fn is_false(b: &bool) -> bool {

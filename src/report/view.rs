@@ -486,16 +486,7 @@ fn poam_item(
                     .iter()
                     .any(|cr| cr.parts().1.0 == c.control)
             })
-            .map(|r| {
-                let (l, i) = r
-                    .value
-                    .residual
-                    .as_ref()
-                    .map_or((r.value.likelihood, r.value.impact), |x| {
-                        (x.likelihood, x.impact)
-                    });
-                score_rank(u32::from(l) * u32::from(i))
-            }),
+            .map(|r| score_rank(r.value.residual_score())),
     );
     PoamItem {
         id: c.poam.clone().unwrap_or_default(),
@@ -651,9 +642,9 @@ fn risk_view<'a>(r: &'a Risk, path: &'a str) -> RiskView<'a> {
         owner: &r.owner,
         systems: r.systems.iter().map(|s| s.0.as_str()).collect(),
         controls: r.controls.iter().map(|c| c.0.as_str()).collect(),
-        likelihood: r.likelihood,
-        impact: r.impact,
-        score: u32::from(r.likelihood) * u32::from(r.impact),
+        likelihood: r.inherent.likelihood,
+        impact: r.inherent.impact,
+        score: r.inherent_score(),
         residual,
         residual_score: residual.map(|(l, i)| u32::from(l) * u32::from(i)),
         treatment: name_of(&r.treatment),

@@ -62,6 +62,15 @@ impl Kind {
         }
     }
 
+    /// The `schema_version` this build reads and writes for this kind.
+    /// Older versions with a migration (`crate::migrate`) still load.
+    pub fn schema_version(self) -> u32 {
+        match self {
+            Kind::Risk => model::RISK_SCHEMA_VERSION,
+            _ => model::SCHEMA_VERSION,
+        }
+    }
+
     /// The file name of this kind's schema under `schemas/`.
     pub fn schema_file(self) -> String {
         format!("{}.schema.json", self.name())
@@ -70,20 +79,20 @@ impl Kind {
     /// The JSON Schema (draft 2020-12) of this kind.
     pub fn schema(self) -> Value {
         match self {
-            Kind::Config => generate::<model::Config>(),
-            Kind::Framework => generate::<model::Framework>(),
-            Kind::Catalog => generate::<model::Catalog>(),
-            Kind::Baseline => generate::<model::BaselineFile>(),
-            Kind::Mapping => generate::<model::Mapping>(),
-            Kind::Implementation => generate::<model::Implementation>(),
-            Kind::Evidence => generate::<model::Evidence>(),
-            Kind::Policy => generate::<model::PolicyFront>(),
-            Kind::Approvals => generate::<model::ApprovalLedger>(),
-            Kind::Exception => generate::<model::Exception>(),
-            Kind::Risk => generate::<model::Risk>(),
-            Kind::Findings => generate::<model::FindingSet>(),
-            Kind::ReferenceTable => generate::<model::ReferenceTable>(),
-            Kind::RemediationPlan => generate::<model::RemediationPlan>(),
+            Kind::Config => generate::<model::Config>(self),
+            Kind::Framework => generate::<model::Framework>(self),
+            Kind::Catalog => generate::<model::Catalog>(self),
+            Kind::Baseline => generate::<model::BaselineFile>(self),
+            Kind::Mapping => generate::<model::Mapping>(self),
+            Kind::Implementation => generate::<model::Implementation>(self),
+            Kind::Evidence => generate::<model::Evidence>(self),
+            Kind::Policy => generate::<model::PolicyFront>(self),
+            Kind::Approvals => generate::<model::ApprovalLedger>(self),
+            Kind::Exception => generate::<model::Exception>(self),
+            Kind::Risk => generate::<model::Risk>(self),
+            Kind::Findings => generate::<model::FindingSet>(self),
+            Kind::ReferenceTable => generate::<model::ReferenceTable>(self),
+            Kind::RemediationPlan => generate::<model::RemediationPlan>(self),
         }
     }
 
@@ -99,7 +108,7 @@ impl Kind {
     }
 }
 
-fn generate<T: JsonSchema>() -> Value {
+fn generate<T: JsonSchema>(kind: Kind) -> Value {
     let mut schema = schemars::schema_for!(T).to_value();
     drop_null(&mut schema);
     if let Value::Object(map) = &mut schema {
@@ -107,7 +116,7 @@ fn generate<T: JsonSchema>() -> Value {
             "$comment".to_string(),
             Value::String(format!(
                 "Generated from the Aegis model (schema_version {}) by `aegis schemas`; do not edit.",
-                model::SCHEMA_VERSION
+                kind.schema_version()
             )),
         );
     }

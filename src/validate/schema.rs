@@ -3,7 +3,7 @@
 //! file turned into its typed model.
 
 use crate::diag::{Code, Diagnostic, Pos};
-use crate::model::{self, SCHEMA_VERSION};
+use crate::model;
 use crate::schema::Kind;
 use crate::workspace::SourceFile;
 use crate::workspace::yaml::{Node, Value, pointer_segments};
@@ -68,26 +68,60 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
         );
         return (None, diags);
     }
+    let current = kind.schema_version();
+    let mut upgraded = None;
     if let Some(v) = tree.get("schema_version") {
-        let known = matches!(v.value, Value::Int(n) if n == i64::from(SCHEMA_VERSION))
-            || matches!(v.value, Value::UInt(n) if n == u64::from(SCHEMA_VERSION));
-        if !known && matches!(v.value, Value::Int(_) | Value::UInt(_)) {
+        let declared = match v.value {
+            Value::Int(n) => Some(i128::from(n)),
+            Value::UInt(n) => Some(i128::from(n)),
+            _ => None,
+        };
+        if let Some(n) = declared.filter(|n| *n != i128::from(current)) {
+            let steps = u32::try_from(n)
+                .ok()
+                .and_then(|from| crate::migrate::path(kind, from).map(|s| (from, s)));
+            let Some((from, steps)) = steps else {
+                let help = if n > i128::from(current) {
+                    "the file was written for a newer aegis; upgrade aegis to read it".to_string()
+                } else {
+                    format!(
+                        "set `schema_version: {current}` and the keys of that version (see schemas/{})",
+                        kind.schema_file()
+                    )
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnsupportedSchemaVersion,
+                        &file.path,
+                        v.pos,
+                        format!(
+                            "schema_version {} is not supported; this aegis reads {} files at schema_version {current}",
+                            json_text(&v.to_json()),
+                            kind.name()
+                        ),
+                    )
+                    .help(help),
+                );
+                return (None, diags);
+            };
             diags.push(
                 Diagnostic::new(
-                    Code::UnsupportedSchemaVersion,
+                    Code::SchemaOutdated,
                     &file.path,
                     v.pos,
-                    format!("schema_version {} is not supported; this aegis reads schema_version {SCHEMA_VERSION}", json_text(&v.to_json())),
+                    format!(
+                        "schema_version {from} is outdated; {} files are at schema_version {current}, and this one is read upgraded in memory",
+                        kind.name()
+                    ),
                 )
-                .help(if matches!(v.value, Value::Int(n) if n > i64::from(SCHEMA_VERSION)) || matches!(v.value, Value::UInt(n) if n > u64::from(SCHEMA_VERSION)) {
-                    "the file was written for a newer aegis; upgrade aegis to read it"
-                } else {
-                    "set `schema_version: 1`"
-                }),
+                .help("run `aegis migrate` to rewrite the file at the current version (`aegis migrate --dry-run` shows the changes first)"),
             );
-            return (None, diags);
+            let mut copy = tree.clone();
+            crate::migrate::upgrade_tree(&mut copy, &steps);
+            upgraded = Some(copy);
         }
     }
+    let tree = upgraded.as_ref().unwrap_or(tree);
     let c = compiled(kind);
     let instance = tree.to_json();
     for err in c.validator.iter_errors(&instance) {

@@ -2,7 +2,7 @@
 //! parse each file into a span-keeping tree, in parallel.
 
 pub mod edit;
-mod frontmatter;
+pub mod frontmatter;
 pub mod git;
 mod layout;
 mod source;

@@ -101,6 +101,53 @@ impl Map {
     fn entries_mut(&mut self) -> &mut [Entry] {
         &mut self.entries
     }
+
+    /// A mapping of `entries`, in that order (the caller keeps keys unique).
+    pub fn from_entries(entries: Vec<Entry>) -> Map {
+        let mut map = Map {
+            entries,
+            index: None,
+        };
+        map.reindex();
+        map
+    }
+
+    /// Removes and returns the entry with key `key`.
+    pub fn remove(&mut self, key: &str) -> Option<Entry> {
+        let i = self.entries.iter().position(|e| e.key == key)?;
+        let e = self.entries.remove(i);
+        self.reindex();
+        Some(e)
+    }
+
+    /// Puts `entry` at position `at` (clamped to the end).
+    pub fn insert(&mut self, at: usize, entry: Entry) {
+        self.entries.insert(at.min(self.entries.len()), entry);
+        self.reindex();
+    }
+
+    /// The position of the entry with key `key`.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.key == key)
+    }
+
+    /// The value of key `key`, to change in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let i = self.position(key)?;
+        Some(&mut self.entries[i].value)
+    }
+
+    fn reindex(&mut self) {
+        self.index = (self.entries.len() > Self::LINEAR).then(|| {
+            Box::new(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.key.clone(), i))
+                    .collect(),
+            )
+        });
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -20,6 +20,7 @@ mod publish_remediation;
 mod publish_stale;
 mod remediation;
 mod report;
+mod risk;
 mod schemas;
 mod trust;
 mod validate;

@@ -336,8 +336,8 @@ fn register_risk(cx: &Ctx<'_>, r: &crate::model::Risk) -> Value {
     };
     let mut props = vec![
         prop("risk-id", r.id.as_str()),
-        prop("likelihood", &r.likelihood.to_string()),
-        prop("impact", &r.impact.to_string()),
+        prop("likelihood", &r.inherent.likelihood.to_string()),
+        prop("impact", &r.inherent.impact.to_string()),
         prop("treatment", treatment),
         prop("owner", &r.owner),
     ];
@@ -351,7 +351,7 @@ fn register_risk(cx: &Ctx<'_>, r: &crate::model::Risk) -> Value {
         "description": r.description.clone().unwrap_or_else(|| line(&r.title)),
         "statement": format!(
             "Risk register entry `{}` (likelihood {} of 5, impact {} of 5, treatment {treatment}).",
-            r.id, r.likelihood, r.impact
+            r.id, r.inherent.likelihood, r.inherent.impact
         ),
         "props": props,
         "status": if cx.risk_accepted(r.id.as_str()) { "deviation-approved" } else { "open" },
