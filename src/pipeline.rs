@@ -41,6 +41,9 @@ pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
 pub struct CheckOptions {
     /// Record today's counts in the ratchet file instead of judging by it.
     pub write_ratchet: bool,
+    /// Judge the risk register against `risk.appetite` (`aegis check`; the
+    /// commands that only want the gaps skip its simulation).
+    pub appetite: bool,
 }
 
 /// Validates, then assesses gaps and judges them against the thresholds
@@ -66,6 +69,11 @@ pub fn run_loaded(workspace: Workspace, as_of: Date, check: Option<CheckOptions>
         let ratchet = ratchet(&workspace, config, &a, opts, &mut diagnostics);
         failures = gate::judge(&a, config, ratchet.as_ref());
         diagnostics.extend(failures.iter().map(|f| failure(&workspace, f)));
+        if opts.appetite {
+            diagnostics.extend(crate::risk::appetite::diagnostics(
+                &workspace, &outcome, config,
+            ));
+        }
         assessment = Some(a);
     }
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);

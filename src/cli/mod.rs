@@ -19,6 +19,7 @@ mod init;
 mod policy;
 mod remediation;
 mod report;
+mod risk_simulate;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
@@ -87,6 +88,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Coverage, gaps per reason and the gate per system and baseline over the last commits (or a date range), read through git.
     History(history::Args),
+    /// The risk register: simulate annual loss (Monte Carlo).
+    Risk(risk_simulate::RiskArgs),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),
+        Command::Risk(args) => risk_simulate::run_risk(&args),
     }
 }
 

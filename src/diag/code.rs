@@ -112,6 +112,7 @@ codes! {
     ScanStale = "scan-stale", Error, Lifecycle, "A system has not been scanned (by any source, or by a named source) within its scan interval.";
     DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
     GapThreshold = "gap-threshold", Error, Assess, "A system's gaps for a framework or baseline are worse than the gate allows (a threshold in aegis.yaml, the ratchet file, or no gap at all).";
+    RiskAppetite = "risk-appetite", Error, Assess, "Residual risk is above the appetite set in aegis.yaml (a score, a count of risks above a score, or the simulated annual loss P90).";
 }
 
 impl Code {

@@ -3,7 +3,10 @@
 //! every risk). Each breach names the risks and by how much.
 
 use super::simulate::{self, Exposure, Settings};
-use crate::model::Appetite;
+use crate::diag::{Code, Diagnostic, Pos};
+use crate::model::{Appetite, Config};
+use crate::validate::Outcome;
+use crate::workspace::Workspace;
 
 /// A risk as the appetite sees it.
 #[derive(Clone, Debug)]
@@ -12,7 +15,7 @@ pub struct Scored {
     pub category: Option<String>,
     /// Likelihood × impact of the residual rating (the inherent one when
     /// the risk states no residual rating).
-    pub residual: u8,
+    pub residual: u32,
     /// Whether `residual` came from the `residual` field (else `inherent`).
     pub rated_residual: bool,
     /// What to simulate, when the risk has a loss estimate.
@@ -62,7 +65,7 @@ pub fn judge(appetite: &[Appetite], risks: &[Scored], settings: Settings) -> Vec
         let members: Vec<usize> = (0..risks.len()).filter(|r| matches(a, &risks[*r])).collect();
         if let Some(limit) = a.max_residual_score {
             for &r in &members {
-                if risks[r].residual > limit {
+                if risks[r].residual > u32::from(limit) {
                     out.push(Breach::Score {
                         appetite: i,
                         risk: r,
@@ -75,7 +78,7 @@ pub fn judge(appetite: &[Appetite], risks: &[Scored], settings: Settings) -> Vec
             let mut above: Vec<usize> = members
                 .iter()
                 .copied()
-                .filter(|r| risks[*r].residual > m.score)
+                .filter(|r| risks[*r].residual > u32::from(m.score))
                 .collect();
             if above.len() > m.count {
                 above.sort_by(|x, y| {
@@ -122,6 +125,185 @@ pub fn judge(appetite: &[Appetite], risks: &[Scored], settings: Settings) -> Vec
                     contributors,
                     unestimated,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// The gate's diagnostics (`risk-appetite`) for the repository's register
+/// against `risk.appetite` in aegis.yaml.
+pub fn diagnostics(ws: &Workspace, outcome: &Outcome, config: &Config) -> Vec<Diagnostic> {
+    let settings = &config.risk;
+    if settings.appetite.is_empty() {
+        return Vec::new();
+    }
+    let records: Vec<&crate::model::Risk> = outcome.repo.risks.iter().map(|r| &r.value).collect();
+    let needs_loss = settings
+        .appetite
+        .iter()
+        .any(|a| a.max_annual_loss_p90.is_some());
+    let plan = if needs_loss {
+        super::exposure::plan(&records, &outcome.index, None)
+    } else {
+        super::exposure::Plan::default()
+    };
+    let scored: Vec<Scored> = outcome
+        .repo
+        .risks
+        .iter()
+        .map(|r| Scored {
+            id: r.value.id.as_str().to_string(),
+            category: r.value.category.clone(),
+            residual: r.value.residual_score(),
+            rated_residual: r.value.residual.is_some(),
+            exposure: plan
+                .exposures
+                .iter()
+                .find(|e| e.id == r.value.id.as_str())
+                .cloned(),
+            file: r.file,
+        })
+        .collect();
+    let sim = Settings {
+        iterations: usize::try_from(
+            settings
+                .simulation
+                .iterations
+                .clamp(1, crate::model::SimulationSettings::MAX_ITERATIONS),
+        )
+        .unwrap_or(1),
+        seed: settings.simulation.seed,
+    };
+    let currency = settings
+        .currency
+        .as_deref()
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default();
+    let config_file = &ws.files[0];
+    let at_config = |pointer: &str| {
+        config_file
+            .tree
+            .as_ref()
+            .map_or(Pos::START, |t| t.locate(pointer))
+    };
+    let scope = |a: &Appetite| {
+        if a.category == "*" {
+            "for every risk (`*`)".to_string()
+        } else {
+            format!("for category {}", a.category)
+        }
+    };
+    let mut out = Vec::new();
+    for b in judge(&settings.appetite, &scored, sim) {
+        match b {
+            Breach::Score {
+                appetite,
+                risk,
+                limit,
+            } => {
+                let r = &scored[risk];
+                let file = &ws.files[r.file];
+                let pointer = if r.rated_residual {
+                    "/residual"
+                } else {
+                    "/inherent"
+                };
+                let pos = file.tree.as_ref().map_or(Pos::START, |t| t.locate(pointer));
+                let rating = if r.rated_residual {
+                    "residual"
+                } else {
+                    "residual (the inherent rating; no `residual` is given)"
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::RiskAppetite,
+                        &file.path,
+                        pos,
+                        format!(
+                            "{} {rating} {} exceeds the appetite of {limit} {} by {}",
+                            r.id,
+                            r.residual,
+                            scope(&settings.appetite[appetite]),
+                            r.residual - u32::from(limit)
+                        ),
+                    )
+                    .help(format!(
+                        "treat the risk and record its lower `residual` rating, or change `risk.appetite[{appetite}].max_residual_score` in aegis.yaml"
+                    )),
+                );
+            }
+            Breach::Above {
+                appetite,
+                risks,
+                score,
+                count,
+            } => {
+                let named: Vec<String> = risks
+                    .iter()
+                    .map(|r| format!("{} {}", scored[*r].id, scored[*r].residual))
+                    .collect();
+                out.push(
+                    Diagnostic::new(
+                        Code::RiskAppetite,
+                        &config_file.path,
+                        at_config(&format!("/risk/appetite/{appetite}/max_above")),
+                        format!(
+                            "{} risks {} have a residual score above {score} ({}), where the appetite allows {count}: {} too many",
+                            risks.len(),
+                            scope(&settings.appetite[appetite]),
+                            named.join(", "),
+                            risks.len() - count
+                        ),
+                    )
+                    .help(format!(
+                        "treat some of them and record their lower `residual` ratings, or change `risk.appetite[{appetite}].max_above` in aegis.yaml"
+                    )),
+                );
+            }
+            Breach::Loss {
+                appetite,
+                p90,
+                limit,
+                contributors,
+                unestimated,
+            } => {
+                let top: Vec<String> = contributors
+                    .iter()
+                    .take(5)
+                    .map(|(r, mean)| format!("{} {}", scored[*r].id, amount(*mean)))
+                    .collect();
+                let mut message = format!(
+                    "the simulated annual loss P90 {} is {}{currency}, above the appetite of {}{currency} by {} ({} years, seed {}); largest mean annual losses: {}",
+                    scope(&settings.appetite[appetite]),
+                    amount(p90),
+                    amount(limit),
+                    amount(p90 - limit),
+                    amount(sim.iterations as f64),
+                    sim.seed,
+                    top.join(", ")
+                );
+                if !unestimated.is_empty() {
+                    let names: Vec<&str> =
+                        unestimated.iter().map(|r| scored[*r].id.as_str()).collect();
+                    message.push_str(&format!(
+                        "; without a loss estimate (counted as no loss): {}",
+                        names.join(", ")
+                    ));
+                }
+                out.push(
+                    Diagnostic::new(
+                        Code::RiskAppetite,
+                        &config_file.path,
+                        at_config(&format!(
+                            "/risk/appetite/{appetite}/max_annual_loss_p90"
+                        )),
+                        message,
+                    )
+                    .help(format!(
+                        "close the gaps that reduce these risks the most (`aegis risk simulate` ranks them), or change `risk.appetite[{appetite}].max_annual_loss_p90` in aegis.yaml"
+                    )),
+                );
             }
         }
     }

@@ -2,4 +2,5 @@
 //! loss, and the appetite the gate judges residual risk against.
 
 pub mod appetite;
+pub mod exposure;
 pub mod simulate;
