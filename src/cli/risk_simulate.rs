@@ -165,8 +165,9 @@ fn percent(p: f64) -> String {
     }
 }
 
-/// Rows with the first column left-aligned and the others right-aligned.
-fn table(rows: &[Vec<String>]) -> String {
+/// Rows with the columns before `right_from` left-aligned (text) and the
+/// others right-aligned (amounts).
+fn table(rows: &[Vec<String>], right_from: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0usize; cols];
     for r in rows {
@@ -178,10 +179,11 @@ fn table(rows: &[Vec<String>]) -> String {
     for r in rows {
         let mut line = String::from("  ");
         for (i, c) in r.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(line, "{c:<w$}", w = widths[i]);
+            let gap = if i == 0 { "" } else { "  " };
+            if i < right_from {
+                let _ = write!(line, "{gap}{c:<w$}", w = widths[i]);
             } else {
-                let _ = write!(line, "  {c:>w$}", w = widths[i]);
+                let _ = write!(line, "{gap}{c:>w$}", w = widths[i]);
             }
         }
         out.push_str(line.trim_end());
@@ -227,7 +229,7 @@ fn human(o: &Outcome) -> String {
         ]];
         rows.extend(sim.risks.iter().map(|r| stat_row(&r.id, &r.stats)));
         rows.push(stat_row("register", &sim.total));
-        s.push_str(&table(&rows));
+        s.push_str(&table(&rows, 1));
         s.push_str(
             "  (P50/P90/P99: nearest-rank percentiles of the simulated years; ANY LOSS: share of years with a loss)\n",
         );
@@ -236,7 +238,7 @@ fn human(o: &Outcome) -> String {
         for p in &sim.exceedance {
             rows.push(vec![amount(p.loss), percent(p.probability)]);
         }
-        let t = table(&rows);
+        let t = table(&rows, 1);
         s.push_str(&t);
     }
     if !o.impacts.is_empty() {
@@ -256,7 +258,7 @@ fn human(o: &Outcome) -> String {
                 amount(g.reduction),
             ]);
         }
-        s.push_str(&table(&rows));
+        s.push_str(&table(&rows, 3));
         let now = sim.total.mean;
         let _ = writeln!(
             s,

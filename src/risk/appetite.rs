@@ -62,7 +62,9 @@ fn matches(a: &Appetite, risk: &Scored) -> bool {
 pub fn judge(appetite: &[Appetite], risks: &[Scored], settings: Settings) -> Vec<Breach> {
     let mut out = Vec::new();
     for (i, a) in appetite.iter().enumerate() {
-        let members: Vec<usize> = (0..risks.len()).filter(|r| matches(a, &risks[*r])).collect();
+        let members: Vec<usize> = (0..risks.len())
+            .filter(|r| matches(a, &risks[*r]))
+            .collect();
         if let Some(limit) = a.max_residual_score {
             for &r in &members {
                 if risks[r].residual > u32::from(limit) {
@@ -96,9 +98,8 @@ pub fn judge(appetite: &[Appetite], risks: &[Scored], settings: Settings) -> Vec
             }
         }
         if let Some(limit) = a.max_annual_loss_p90 {
-            let (simulated, unestimated): (Vec<usize>, Vec<usize>) = members
-                .iter()
-                .partition(|r| risks[**r].exposure.is_some());
+            let (simulated, unestimated): (Vec<usize>, Vec<usize>) =
+                members.iter().partition(|r| risks[**r].exposure.is_some());
             let exposures: Vec<Exposure> = simulated
                 .iter()
                 .filter_map(|r| risks[*r].exposure.clone())
@@ -249,10 +250,10 @@ pub fn diagnostics(ws: &Workspace, outcome: &Outcome, config: &Config) -> Vec<Di
                         &config_file.path,
                         at_config(&format!("/risk/appetite/{appetite}/max_above")),
                         format!(
-                            "{} risks {} have a residual score above {score} ({}), where the appetite allows {count}: {} too many",
+                            "{} risks have a residual score above {score} ({}), where the appetite {} allows {count}: {} too many",
                             risks.len(),
-                            scope(&settings.appetite[appetite]),
                             named.join(", "),
+                            scope(&settings.appetite[appetite]),
                             risks.len() - count
                         ),
                     )
@@ -332,7 +333,7 @@ mod tests {
     use crate::model::MaxAbove;
     use crate::risk::simulate::Pert;
 
-    fn risk(id: &str, category: Option<&str>, residual: u8) -> Scored {
+    fn risk(id: &str, category: Option<&str>, residual: u32) -> Scored {
         Scored {
             id: id.into(),
             category: category.map(String::from),
@@ -423,12 +424,14 @@ mod tests {
         let mut a = appetite("*");
         a.max_annual_loss_p90 = Some(3000.0);
         let breaches = judge(std::slice::from_ref(&a), &risks, S);
-        let [Breach::Loss {
-            p90,
-            contributors,
-            unestimated,
-            ..
-        }] = breaches.as_slice()
+        let [
+            Breach::Loss {
+                p90,
+                contributors,
+                unestimated,
+                ..
+            },
+        ] = breaches.as_slice()
         else {
             panic!("one loss breach: {breaches:?}")
         };

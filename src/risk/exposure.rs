@@ -141,8 +141,7 @@ fn open_gaps(
     let display = index.control(&framework, control)?.display().to_string();
     let mut systems = BTreeSet::new();
     for s in &assessment?.systems {
-        let concerned =
-            risk.systems.is_empty() || risk.systems.iter().any(|x| x.as_str() == s.id);
+        let concerned = risk.systems.is_empty() || risk.systems.iter().any(|x| x.as_str() == s.id);
         if !concerned {
             continue;
         }

@@ -125,7 +125,11 @@ impl Pert {
 #[derive(Clone, Copy, Debug)]
 enum Sampler {
     Constant(f64),
-    Beta { beta: Beta<f64>, min: f64, range: f64 },
+    Beta {
+        beta: Beta<f64>,
+        min: f64,
+        range: f64,
+    },
 }
 
 impl Sampler {
@@ -359,7 +363,7 @@ fn stats(v: &mut [f64], mean: f64) -> (Stats, Vec<f64>) {
 
 /// The smallest of 1, 2, 2.5 or 5 × 10^k at or above `x` (0 for 0).
 fn nice_step(x: f64) -> f64 {
-    if !(x > 0.0) || !x.is_finite() {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
         return 0.0;
     }
     let p = 10f64.powf(x.log10().floor());
@@ -496,7 +500,11 @@ mod tests {
         assert_eq!(at_zero.loss, 0.0);
         close(at_zero.probability, 1.0 - (-2.0f64).exp(), 0.005);
         // P(N > 3) = 1 − 0.857123 on the curve's grid point 3000 (step 500).
-        let p3 = sim.exceedance.iter().find(|p| p.loss == 3000.0).expect("point");
+        let p3 = sim
+            .exceedance
+            .iter()
+            .find(|p| p.loss == 3000.0)
+            .expect("point");
         close(p3.probability, 1.0 - 0.857_123_460_6, 0.02);
         assert_eq!(sim.risks[0].stats, s);
     }

@@ -13,7 +13,10 @@ pub fn check(ctx: &mut Ctx) {
         let Some(loss) = &r.value.loss else {
             continue;
         };
-        for (name, est) in [("frequency", &loss.frequency), ("magnitude", &loss.magnitude)] {
+        for (name, est) in [
+            ("frequency", &loss.frequency),
+            ("magnitude", &loss.magnitude),
+        ] {
             let Some(est) = est else {
                 continue;
             };

@@ -21,6 +21,7 @@ mod publish_stale;
 mod remediation;
 mod report;
 mod risk;
+mod risk_simulate;
 mod schemas;
 mod trust;
 mod validate;
