@@ -970,20 +970,22 @@ mod tests {
     fn value_text_is_the_value_as_written() {
         let text = "a: 3  # likely\nb:   # note\n  min: 1\n  # why\n  max: 2\nc: {x: 1,\n  y: 2}\n";
         assert_eq!(
-            value_text(text, "a").unwrap().as_deref(),
+            value_text(text, "a").expect("value").as_deref(),
             Some(" 3  # likely\n")
         );
         assert_eq!(
-            value_text(text, "b").unwrap().as_deref(),
+            value_text(text, "b").expect("value").as_deref(),
             Some("   # note\n  min: 1\n  # why\n  max: 2\n")
         );
         assert_eq!(
-            value_text(text, "c").unwrap().as_deref(),
+            value_text(text, "c").expect("value").as_deref(),
             Some(" {x: 1,\n  y: 2}\n")
         );
-        assert_eq!(value_text(text, "d").unwrap(), None);
+        assert_eq!(value_text(text, "d").expect("value"), None);
         assert_eq!(
-            value_text("a: 1\r\nb: 2\r\n", "b").unwrap().as_deref(),
+            value_text("a: 1\r\nb: 2\r\n", "b")
+                .expect("value")
+                .as_deref(),
             Some(" 2\n")
         );
     }

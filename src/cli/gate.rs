@@ -37,6 +37,18 @@ pub enum Color {
     Never,
 }
 
+impl Color {
+    /// Whether to colour output going to a terminal (`to_terminal`) or not:
+    /// `auto` colours a terminal unless NO_COLOR is set.
+    pub fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     s.parse()
 }
@@ -172,11 +184,7 @@ fn run_with(args: &GateArgs, check: Option<pipeline::CheckOptions>) -> anyhow::R
     };
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
+    let color = args.color.enabled(to_terminal);
     let to_log = on_actions && args.output.is_none();
     let text = match args.format {
         Some(Format::Human) if to_log => {

@@ -16,9 +16,11 @@ mod gate;
 mod history;
 mod ingest;
 mod init;
+mod migrate;
 mod policy;
 mod remediation;
 mod report;
+mod risk;
 mod risk_simulate;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
@@ -88,8 +90,10 @@ pub enum Command {
     Diff(diff::Args),
     /// Coverage, gaps per reason and the gate per system and baseline over the last commits (or a date range), read through git.
     History(history::Args),
-    /// The risk register: simulate annual loss (Monte Carlo).
-    Risk(risk_simulate::RiskArgs),
+    /// Rewrite files whose schema_version is outdated, in place, keeping comments and the rest of each file.
+    Migrate(migrate::Args),
+    /// The risk register: list it with scores and open gaps, draw its heat map, simulate annual loss.
+    Risk(risk::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -114,7 +118,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Publish(args) => publish::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::History(args) => history::run(&args),
-        Command::Risk(args) => risk_simulate::run_risk(&args),
+        Command::Migrate(args) => migrate::run(&args),
+        Command::Risk(args) => risk::run(&args),
     }
 }
 

@@ -149,6 +149,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             if args.kind == Kind::Dashboard {
                 body.push_str(&chart::figures(&view));
             }
+            if args.kind == Kind::Risks {
+                body.push_str(&chart::risk_figures(&view));
+            }
             let name = site::PAGES
                 .iter()
                 .find(|(stem, _)| *stem == args.kind.name())

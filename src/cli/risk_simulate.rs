@@ -13,27 +13,6 @@ use serde::Serialize;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// `aegis risk ...` until the register's own `risk` command (list,
-/// heatmap) takes `Simulate` as one of its subcommands.
-#[derive(Debug, clap::Args)]
-pub struct RiskArgs {
-    #[command(subcommand)]
-    pub command: RiskCommand,
-}
-
-#[derive(Debug, clap::Subcommand)]
-pub enum RiskCommand {
-    /// Monte Carlo of annual loss: P50/P90/P99 per risk and for the register, the loss
-    /// exceedance curve, and how much closing each open gap would reduce the expected loss.
-    Simulate(Args),
-}
-
-pub fn run_risk(args: &RiskArgs) -> anyhow::Result<u8> {
-    match &args.command {
-        RiskCommand::Simulate(a) => run(a),
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The compliance repository (the directory holding aegis.yaml) [default: .].

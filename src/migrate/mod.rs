@@ -4,8 +4,12 @@
 //! file in memory, and the in-place rewrite behind `aegis migrate`, which
 //! edits the file's text and keeps everything it does not move.
 
+mod repo;
+mod text;
 mod tree;
 
+pub use repo::{FileReport, Outcome, Status, run};
+pub use text::{RewriteError, rewrite};
 pub use tree::upgrade_tree;
 
 use crate::schema::Kind;

@@ -3,6 +3,7 @@
 //! `<title>` and a `<desc>` that states the numbers in words).
 
 use super::view::View;
+use crate::risk::heatmap::{Band, Grid};
 use std::fmt::Write;
 
 /// Text made safe inside SVG (an XML document): the same escaping as HTML.
@@ -226,60 +227,86 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// The register's 5 × 5 grid from the report's view: each risk at its
+/// residual rating (inherent where it states none), or at its inherent one.
+pub fn risk_grid(view: &View, inherent: bool) -> Grid {
+    Grid::of(view.risks.iter().map(|r| {
+        let (l, i) = r.rating(inherent);
+        (r.id, l, i)
+    }))
+}
+
 /// The 5 × 5 risk heat map (likelihood up, impact across), each cell with
-/// its count written in it, so colour is never the only signal.
-pub fn heat_map(heat: &[Vec<usize>]) -> String {
-    let cell = 56;
+/// its count and up to three risk ids written in it, so colour is never
+/// the only signal. Cells are filled by band (`risk::heatmap::Band`).
+pub fn heat_map(title: &str, grid: &Grid) -> String {
+    const SHOWN: usize = 3;
+    let cell = 84;
     let left = 90;
     let top = 10;
     let width = left + cell * 5 + 10;
     let height = top + cell * 5 + 50;
     let mut desc = Vec::new();
-    let mut s = String::new();
-    for (r, row) in heat.iter().enumerate().take(5) {
-        let likelihood = 5 - r;
-        for (c, n) in row.iter().enumerate().take(5) {
-            if *n > 0 {
+    for l in (1..=5u8).rev() {
+        for i in 1..=5u8 {
+            let ids = grid.at(l, i);
+            if !ids.is_empty() {
                 desc.push(format!(
-                    "{n} risk(s) at likelihood {likelihood}, impact {}",
-                    c + 1
+                    "{} risk(s) at likelihood {l}, impact {i}: {}",
+                    ids.len(),
+                    ids.join(", ")
                 ));
             }
         }
     }
+    let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>Risk heat map: residual likelihood by impact</title><desc>{}</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><title>{}</title><desc>{}</desc>"#,
+        xml(title),
         xml(&if desc.is_empty() {
             "no risks".to_string()
         } else {
             desc.join("; ")
         })
     );
-    for (r, row) in heat.iter().enumerate().take(5) {
-        let likelihood = 5 - r;
-        for (c, n) in row.iter().enumerate().take(5) {
-            let score = likelihood * (c + 1);
-            // Light fills keep the black count readable on every cell.
-            let fill = match score {
-                0..=4 => "#d9f0d3",
-                5..=9 => "#fff2b3",
-                10..=16 => "#fdd0a2",
-                _ => "#f4a6a6",
-            };
+    for (r, l) in (1..=5u8).rev().enumerate() {
+        for (c, i) in (1..=5u8).enumerate() {
+            let ids = grid.at(l, i);
+            let fill = Band::of(u32::from(l) * u32::from(i)).fill();
             let x = left + c * cell;
             let y = top + r * cell;
             let _ = write!(
                 s,
-                r##"<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="#555"/><text x="{}" y="{}" font-size="16" text-anchor="middle" fill="#000">{}</text>"##,
-                x + cell / 2,
-                y + cell / 2 + 6,
-                if *n > 0 { n.to_string() } else { String::new() }
+                r##"<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="#555"/>"##
             );
+            if ids.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                s,
+                r##"<text x="{}" y="{}" font-size="16" text-anchor="middle" fill="#000">{}</text>"##,
+                x + cell / 2,
+                y + 20,
+                ids.len()
+            );
+            let mut lines: Vec<String> = ids.iter().take(SHOWN).cloned().collect();
+            if ids.len() > SHOWN {
+                lines.push(format!("+{} more", ids.len() - SHOWN));
+            }
+            for (k, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    r##"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#000">{}</text>"##,
+                    x + cell / 2,
+                    y + 36 + 13 * k,
+                    xml(line)
+                );
+            }
         }
         let _ = write!(
             s,
-            r##"<text x="{}" y="{}" font-size="13" text-anchor="end" fill="#1a1a1a">{likelihood}</text>"##,
+            r##"<text x="{}" y="{}" font-size="13" text-anchor="end" fill="#1a1a1a">{l}</text>"##,
             left - 8,
             top + r * cell + cell / 2 + 5
         );
@@ -302,6 +329,31 @@ pub fn heat_map(heat: &[Vec<usize>]) -> String {
     );
     s.push_str("</svg>");
     s
+}
+
+/// The risk report's heat maps (residual, then inherent) as HTML figures.
+pub fn risk_figures(view: &View) -> String {
+    let mut out = String::new();
+    for (caption, title, inherent) in [
+        (
+            "Residual risk heat map",
+            "Risk heat map: residual likelihood by impact",
+            false,
+        ),
+        (
+            "Inherent risk heat map",
+            "Risk heat map: inherent likelihood by impact",
+            true,
+        ),
+    ] {
+        let _ = write!(
+            out,
+            "<figure><figcaption>{}</figcaption>{}</figure>",
+            xml(caption),
+            heat_map(title, &risk_grid(view, inherent))
+        );
+    }
+    out
 }
 
 /// The dashboard's charts as HTML figures, each captioned.
@@ -360,7 +412,13 @@ pub fn dashboard(view: &View) -> Vec<(String, String)> {
         "Failing scan results by severity".to_string(),
         tally_bars("Failing scan results by severity", &sev),
     ));
-    out.push(("Risk heat map".to_string(), heat_map(&view.totals.heat)));
+    out.push((
+        "Risk heat map".to_string(),
+        heat_map(
+            "Risk heat map: residual likelihood by impact",
+            &risk_grid(view, false),
+        ),
+    ));
     out
 }
 
@@ -384,13 +442,12 @@ mod tests {
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("&lt;script&gt;&quot;a&quot;"));
         assert!(svg.contains("<desc>&lt;script&gt;&quot;a&quot;: 3</desc>"));
-        let heat = heat_map(&[
-            vec![0, 0, 0, 0, 1],
-            vec![0; 5],
-            vec![0; 5],
-            vec![0; 5],
-            vec![0; 5],
-        ]);
-        assert!(heat.contains("1 risk(s) at likelihood 5, impact 5"));
+        let grid = Grid::of([("R-1", 5, 5), ("R-2", 5, 5), ("R-3", 5, 5), ("R-4", 5, 5)]);
+        let heat = heat_map("Heat <map>", &grid);
+        assert!(heat.contains("<title>Heat &lt;map&gt;</title>"));
+        assert!(heat.contains("4 risk(s) at likelihood 5, impact 5: R-1, R-2, R-3, R-4"));
+        // Three ids fit a cell; the rest are counted.
+        assert!(heat.contains(">R-3</text>") && !heat.contains(">R-4</text>"));
+        assert!(heat.contains(">+1 more</text>"));
     }
 }

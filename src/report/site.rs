@@ -254,9 +254,13 @@ pub fn build(
 
     for (stem, title) in PAGES {
         let md = templates.render(&format!("markdown/{stem}.md.j2"), view)?;
+        let mut body = html::from_markdown(&md);
+        if stem == "risks" {
+            body.push_str(&chart::risk_figures(view));
+        }
         files.push(File {
             path: format!("{stem}.html"),
-            bytes: page(stem, title, "", &html::from_markdown(&md))?.into_bytes(),
+            bytes: page(stem, title, "", &body)?.into_bytes(),
         });
     }
 

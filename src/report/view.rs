@@ -205,6 +205,17 @@ pub struct RiskView<'a> {
     pub path: &'a str,
 }
 
+impl RiskView<'_> {
+    /// (likelihood, impact): the residual rating (the inherent one where
+    /// none is stated), or with `inherent` the inherent one.
+    pub fn rating(&self, inherent: bool) -> (u8, u8) {
+        match self.residual {
+            Some(x) if !inherent => x,
+            _ => (self.likelihood, self.impact),
+        }
+    }
+}
+
 #[derive(Default, Serialize)]
 pub struct Totals {
     pub systems: usize,
@@ -373,13 +384,14 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
         .map(|l| risk_view(&l.value, path(l.file)))
         .collect();
     totals.risks = risks.len();
-    totals.heat = vec![vec![0; 5]; 5];
-    for r in &risks {
-        let (l, i) = r.residual.unwrap_or((r.likelihood, r.impact));
-        if (1..=5).contains(&l) && (1..=5).contains(&i) {
-            totals.heat[usize::from(5 - l)][usize::from(i - 1)] += 1;
-        }
-    }
+    let grid = crate::risk::heatmap::Grid::of(risks.iter().map(|r| {
+        let (l, i) = r.rating(false);
+        (r.id, l, i)
+    }));
+    totals.heat = (1..=5u8)
+        .rev()
+        .map(|l| (1..=5u8).map(|i| grid.at(l, i).len()).collect())
+        .collect();
 
     View {
         meta: input.meta,

@@ -122,6 +122,9 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
         }
     }
     let tree = upgraded.as_ref().unwrap_or(tree);
+    // Only errors found from here on keep the record out; the warning
+    // about an outdated version does not.
+    let warned = diags.len();
     let c = compiled(kind);
     let instance = tree.to_json();
     for err in c.validator.iter_errors(&instance) {
@@ -135,7 +138,7 @@ pub fn check<T: DeserializeOwned>(file: &SourceFile) -> (Option<T>, Vec<Diagnost
             &err.to_string(),
         ));
     }
-    if !diags.is_empty() {
+    if diags.len() > warned {
         return (None, diags);
     }
     match serde_path_to_error::deserialize::<_, T>(instance) {

@@ -13,6 +13,7 @@ mod gaps;
 mod history;
 mod ingest;
 mod init;
+mod migrate;
 mod publish;
 mod publish_draft;
 mod publish_issues;
