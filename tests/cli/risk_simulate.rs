@@ -146,3 +146,34 @@ fn check_fails_above_the_appetite_and_says_by_how_much() {
     );
     snapshot!("check_above_appetite", out.stdout);
 }
+
+#[test]
+fn an_estimate_out_of_order_is_reported_at_its_field_and_not_simulated() {
+    let dir = copy_fixture(REPO);
+    let path = dir.path().join("risks/R-1.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replace("min: 0.5, most_likely: 2", "min: 3, most_likely: 2"),
+    )
+    .expect("write");
+    let out = Aegis::new()
+        .args(["validate", ".", "--as-of", AS_OF, "--format", "json"])
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let diags = out.diagnostics();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].code, "invalid-value");
+    assert_eq!(
+        (diags[0].file.as_str(), diags[0].line),
+        ("risks/R-1.yaml", 13)
+    );
+    assert!(
+        diags[0].message.contains("`min` is above `most_likely`"),
+        "{diags:?}"
+    );
+    let sim = simulate(dir.path(), &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&sim.stdout).expect("json");
+    assert_eq!(json["not_simulated"][0]["risk"], "R-1");
+}
