@@ -41,6 +41,9 @@ pub fn validate(root: &Path, as_of: Date) -> Result<Run, LoadError> {
 pub struct CheckOptions {
     /// Record today's counts in the ratchet file instead of judging by it.
     pub write_ratchet: bool,
+    /// Judge the risk register against `risk.appetite` (`aegis check`; the
+    /// commands that only want the gaps skip its simulation).
+    pub appetite: bool,
 }
 
 /// Validates, then assesses gaps and judges them against the thresholds
@@ -86,6 +89,11 @@ pub fn run_loaded_memo(
                 .iter()
                 .map(|u| unused_exception(&workspace, u)),
         );
+        if opts.appetite {
+            diagnostics.extend(crate::risk::appetite::diagnostics(
+                &workspace, &outcome, config,
+            ));
+        }
         assessment = Some(a);
     }
     let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);

@@ -158,6 +158,7 @@ pub fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
         &args.gate,
         Some(pipeline::CheckOptions {
             write_ratchet: args.write_baseline,
+            appetite: true,
         }),
     )?;
     if args.write_baseline {

@@ -10,8 +10,8 @@ mod crosswalk_suggest;
 mod diff;
 mod evidence;
 // Exception lifecycle (issue 12).
-mod exceptions;
 mod evidence_sign;
+mod exceptions;
 mod findings;
 mod framework;
 mod gaps;
@@ -26,6 +26,7 @@ mod program;
 mod remediation;
 mod report;
 mod risk;
+mod risk_simulate;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
@@ -100,7 +101,7 @@ pub enum Command {
     History(history::Args),
     /// Rewrite files whose schema_version is outdated, in place, keeping comments and the rest of each file.
     Migrate(migrate::Args),
-    /// The risk register: list it with scores and open gaps, draw its heat map.
+    /// The risk register: list it with scores and open gaps, draw its heat map, simulate annual loss.
     Risk(risk::Args),
 }
 

@@ -25,6 +25,9 @@ pub enum RiskCommand {
     /// A 5 × 5 likelihood × impact table of the register (residual ratings
     /// unless --inherent).
     Heatmap(HeatmapArgs),
+    /// Monte Carlo of annual loss: P50/P90/P99 per risk and for the register, the loss
+    /// exceedance curve, and how much closing each open gap would reduce the expected loss.
+    Simulate(super::risk_simulate::Args),
 }
 
 /// What `list` and `heatmap` share: the repository and the filters.
@@ -94,6 +97,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     match &args.command {
         RiskCommand::List(a) => list(a),
         RiskCommand::Heatmap(a) => heatmap(a),
+        RiskCommand::Simulate(a) => super::risk_simulate::run(a),
     }
 }
 

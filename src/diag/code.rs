@@ -120,6 +120,7 @@ codes! {
     DateInFuture = "date-in-future", Error, Lifecycle, "A date records something as done (collected, reviewed, approved) after the day of the run.";
     ExceptionUnused = "exception-unused", Warning, Assess, "An exception in force waives a control that has no gap in its system, so it waives nothing.";
     GapThreshold = "gap-threshold", Error, Assess, "A system's gaps for a framework or baseline are worse than the gate allows (a threshold in aegis.yaml, the ratchet file, or no gap at all).";
+    RiskAppetite = "risk-appetite", Error, Assess, "Residual risk is above the appetite set in aegis.yaml (a score, a count of risks above a score, or the simulated annual loss P90).";
 }
 
 impl Code {

@@ -37,7 +37,14 @@ pub struct SelectionLine {
 
 /// Runs the gate (`aegis check`) on the working tree at `repo`.
 pub fn posture(repo: &Path, as_of: Date) -> anyhow::Result<Posture> {
-    let run = pipeline::check(repo, as_of, pipeline::CheckOptions::default())?;
+    let run = pipeline::check(
+        repo,
+        as_of,
+        pipeline::CheckOptions {
+            appetite: true,
+            ..Default::default()
+        },
+    )?;
     let mut selections = Vec::new();
     if let Some(a) = &run.assessment {
         for s in &a.systems {

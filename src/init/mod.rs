@@ -112,6 +112,7 @@ pub fn scaffold(dir: &Path, org: &str, today: Date) -> Result<Scaffold, InitErro
         today,
         crate::pipeline::CheckOptions {
             write_ratchet: true,
+            ..Default::default()
         },
     );
     let ratchet = dir.join("aegis-ratchet.json");

@@ -51,6 +51,9 @@ pub struct Config {
     /// Evidence lifecycle settings (`aegis evidence add|verify`).
     #[serde(default, skip_serializing_if = "EvidenceSettings::is_default")]
     pub evidence: EvidenceSettings,
+    /// The risk register: currency, appetite per category, simulation defaults.
+    #[serde(default, skip_serializing_if = "super::RiskSettings::is_default")]
+    pub risk: super::RiskSettings,
 }
 
 /// Keys trusted to sign evidence manifests (`aegis evidence sign`).

@@ -4,6 +4,7 @@
 //! These are the checked forms: a file reaches them only after its YAML
 //! parsed and its schema validated (`validate::schema`).
 
+mod appetite;
 mod config;
 mod control_ref;
 mod date;
@@ -19,6 +20,7 @@ mod remediation;
 mod risk;
 mod signature;
 
+pub use appetite::{Appetite, MaxAbove, RiskSettings, SimulationSettings};
 pub use config::{
     Categorization, Characteristics, Config, Gate, GitHubSettings, GitHubTracker, Impact,
     ImpactLevel, InformationType, JiraTracker, Level, Limits, OperationalState, Organisation,

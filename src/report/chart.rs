@@ -74,6 +74,19 @@ pub fn lines(
     max: f64,
     unit: &str,
 ) -> String {
+    let caption = format!("{} commits", labels.len());
+    lines_along(title, labels, &caption, series, max, unit)
+}
+
+/// [`lines`] with its own caption under the x axis (what the labels are).
+pub fn lines_along(
+    title: &str,
+    labels: &[String],
+    x_caption: &str,
+    series: &std::collections::BTreeMap<String, Vec<(usize, f64)>>,
+    max: f64,
+    unit: &str,
+) -> String {
     const COLOURS: [&str; 6] = [
         "#1f5f99", "#a3361f", "#2e6b30", "#6b3fa0", "#8a5a00", "#333333",
     ];
@@ -148,9 +161,10 @@ pub fn lines(
         }
         let _ = write!(
             s,
-            r##"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1a1a1a">{n} commits</text>"##,
+            r##"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
             left + plot_w / 2,
-            base + 18
+            base + 18,
+            xml(x_caption)
         );
     }
     if series.is_empty() {

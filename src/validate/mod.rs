@@ -5,6 +5,7 @@
 pub mod approvals;
 mod config;
 mod duplicates;
+mod estimates;
 mod evidence;
 mod index;
 mod lifecycle;
@@ -139,6 +140,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         signatures::check(&mut ctx);
         lifecycle::check(&mut ctx);
         approvals::check(&mut ctx);
+        estimates::check(&mut ctx);
     }
     let Ctx { index, out, .. } = ctx;
     Outcome {
