@@ -27,7 +27,7 @@ pub use config::{
     Selection, StaleAction, StaleBranches, System, Threshold, Trackers,
 };
 pub use config::{EvidenceSettings, Signing, TrustedKey};
-pub use control_ref::{ControlRef, normalize_control_id};
+pub use control_ref::{ControlRef, normalize_control_id, normalized_control_id};
 pub use date::{Date, Period, When, is_period as is_period_format, is_when as is_when_format};
 pub use evidence::{Evidence, Review, ReviewStatus};
 pub use exception::{Exception, ExceptionSettings, Rating, Renewal};

@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::schema::Hints;
 use crate::diag::Code;
-use crate::model::{ControlId, ControlRef, normalize_control_id};
+use crate::model::{ControlId, ControlRef, normalize_control_id, normalized_control_id};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Default)]
@@ -80,7 +80,7 @@ pub enum Resolved {
 
 impl FrameworkEntry {
     pub fn control(&self, id: &str) -> Option<usize> {
-        self.by_key.get(&normalize_control_id(id)).copied()
+        self.by_key.get(&*normalized_control_id(id)).copied()
     }
 
     fn suggest(&self, id: &str, hints: &Hints) -> Option<String> {
