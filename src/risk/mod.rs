@@ -6,5 +6,6 @@
 pub mod appetite;
 pub mod exposure;
 pub mod heatmap;
+pub mod quantile;
 pub mod register;
 pub mod simulate;
