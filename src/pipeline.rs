@@ -64,7 +64,7 @@ pub fn run_loaded(workspace: Workspace, as_of: Date, check: Option<CheckOptions>
 }
 
 /// `run_loaded`, taking typed records checked at an earlier commit from
-/// `memo` (a walk over history gives them back with `Memo::recycle`).
+/// `memo` (a walk over history, the two sides of a diff).
 pub fn run_loaded_memo(
     workspace: Workspace,
     as_of: Date,

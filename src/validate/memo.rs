@@ -50,7 +50,7 @@ impl Memo {
 
     /// The memoised record and schema diagnostics of each file of `ws`
     /// (`None` where there is none), starting a new generation.
-    pub(super) fn take(&self, ws: &Workspace) -> Vec<Option<(Record, Vec<Diagnostic>)>> {
+    pub(super) fn find(&self, ws: &Workspace) -> Vec<Option<(Record, Vec<Diagnostic>)>> {
         let mut inner = self.lock();
         if inner.limits.as_ref() != Some(&ws.limits) {
             inner.records.clear();
@@ -69,7 +69,7 @@ impl Memo {
                 let diags = e.diagnostics.iter().find(|(p, _)| *p == f.path);
                 let diags = diags.map(|(_, d)| d.clone());
                 // The same blob at a new path was never checked there.
-                if diags.is_none() && e.diagnostics.iter().any(|_| true) {
+                if diags.is_none() && !e.diagnostics.is_empty() {
                     return None;
                 }
                 e.used = now;

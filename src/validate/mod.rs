@@ -94,7 +94,7 @@ pub fn run(ws: &Workspace, opts: &Options) -> Outcome {
 }
 
 /// `run`, taking the typed records of files checked before from `memo`
-/// (see `Memo`); give them back with `Memo::recycle` after the run.
+/// (see `Memo`), which keeps the ones checked afresh for later runs.
 pub fn run_memo(ws: &Workspace, opts: &Options, memo: &Memo) -> Outcome {
     check(ws, opts, true, Some(memo))
 }
@@ -170,7 +170,7 @@ impl Outcome {
 
 /// Schema-checks every file into its typed record (in parallel).
 fn check_records(ws: &Workspace, memo: Option<&Memo>) -> (Repo, Broken, Vec<Diagnostic>) {
-    let mut found = memo.map(|m| m.take(ws)).unwrap_or_default();
+    let mut found = memo.map(|m| m.find(ws)).unwrap_or_default();
     found.resize_with(ws.files.len(), || None);
     let checked: Vec<(Option<Record>, Vec<Diagnostic>)> = ws
         .files
