@@ -6,6 +6,7 @@
 
 pub mod approval;
 pub mod assess;
+pub mod change;
 pub mod cli;
 pub mod crosswalk;
 pub mod diag;

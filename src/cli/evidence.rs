@@ -73,6 +73,8 @@ pub struct AddArgs {
     #[arg(long)]
     pub update: bool,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub repo: super::framework::RepoArg,
 }
 
@@ -143,6 +145,8 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
     pub reviewed_at: Option<Date>,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub repo: super::framework::RepoArg,
 }
 
@@ -204,9 +208,17 @@ fn run_add(a: &AddArgs) -> anyhow::Result<u8> {
         update: a.update,
     };
     let cwd = std::env::current_dir()?;
-    match add::run(&ws, &req, &cwd)? {
+    let mut planned = Vec::new();
+    let outcome = add::run(&ws, &req, &cwd, a.dry.dry_run, &mut planned)?;
+    a.dry.finish(&planned);
+    match outcome {
         add::Outcome::Created { id, path } => {
-            eprintln!("added `{}`: {}", escape::text(&id), escape::text(&path));
+            eprintln!(
+                "{} `{}`: {}",
+                a.dry.verb("added"),
+                escape::text(&id),
+                escape::text(&path)
+            );
             if a.uri.is_some() {
                 eprintln!(
                     "the file itself stays out of git: only its hash and {} are recorded",
@@ -220,7 +232,8 @@ fn run_add(a: &AddArgs) -> anyhow::Result<u8> {
             escape::text(&path)
         ),
         add::Outcome::Updated { id, path, was } => eprintln!(
-            "updated `{}`: {} now records the new artifact (was sha256 {}); its review was cleared, review it again",
+            "{} `{}`: {} now records the new artifact (was sha256 {}); its review was cleared, review it again",
+            a.dry.verb("updated"),
             escape::text(&id),
             escape::text(&path),
             escape::text(was.as_deref().unwrap_or("none"))
@@ -260,11 +273,23 @@ fn run_review(a: &ReviewArgs) -> anyhow::Result<u8> {
     };
     let ws = crate::workspace::load(&a.repo.repo)?;
     let on = a.reviewed_at.unwrap_or_else(Date::today_utc);
-    let r = review::review(&ws, &a.id, status, &a.reviewer, a.note.clone(), on)?;
+    let verdict = review::Verdict {
+        status,
+        reviewer: a.reviewer.clone(),
+        note: a.note.clone(),
+        on,
+    };
+    let mut planned = Vec::new();
+    let r = review::review(&ws, &a.id, verdict, a.dry.dry_run, &mut planned)?;
+    a.dry.finish(&planned);
     if r.written {
         eprintln!(
             "{} `{}` ({}): was {}",
-            status.as_str(),
+            if a.dry.dry_run {
+                format!("would mark {}", status.as_str())
+            } else {
+                status.as_str().to_string()
+            },
             escape::text(&r.id),
             escape::text(&r.path),
             r.was.as_str()

@@ -40,6 +40,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "WHEN", value_parser = |s: &str| s.parse::<When>())]
     pub signed_at: Option<When>,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub repo: super::framework::RepoArg,
 }
 
@@ -75,14 +77,29 @@ pub fn run_sign(a: &SignArgs) -> anyhow::Result<u8> {
         .clone()
         .unwrap_or_else(crate::evidence::add::now);
     let run = crate::pipeline::validate(&a.repo.repo, signed_at.date.max(Date::today_utc()))?;
-    let signed = sign::sign(&run, &a.ids, &key, &a.key_id, a.signer.clone(), signed_at)?;
+    let signer = sign::Signer {
+        key: &key,
+        key_id: &a.key_id,
+        name: a.signer.clone(),
+    };
+    let mut planned = Vec::new();
+    let signed = sign::sign(
+        &run,
+        &a.ids,
+        &signer,
+        signed_at,
+        a.dry.dry_run,
+        &mut planned,
+    )?;
+    a.dry.finish(&planned);
     for w in &signed.warnings {
         eprintln!("warning: {}", escape::text(w));
     }
     let n = signed.manifest.evidence.len();
     if signed.written {
         eprintln!(
-            "signed {n} evidence record(s) with key `{}`: {}",
+            "{} {n} evidence record(s) with key `{}`: {}",
+            a.dry.verb("signed"),
             escape::text(&a.key_id),
             escape::text(&signed.path)
         );

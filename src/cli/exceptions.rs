@@ -97,6 +97,8 @@ pub struct AddArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub granted: Option<Date>,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -134,6 +136,8 @@ pub struct RenewArgs {
     #[arg(long, value_name = "TEXT")]
     pub justification: Option<String>,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -144,6 +148,8 @@ pub struct CloseArgs {
     /// Why it is closed (the control is implemented, the system retired, ...).
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
     #[command(flatten)]
     pub common: Common,
 }
@@ -191,10 +197,19 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
         granted: a.granted,
         expires: a.expires,
     };
-    let w = exceptions::add(&a.common.repo, new, a.common.today())?;
+    let mut planned = Vec::new();
+    let w = exceptions::add(
+        &a.common.repo,
+        new,
+        a.common.today(),
+        a.dry.dry_run,
+        &mut planned,
+    )?;
+    a.dry.finish(&planned);
     let e = &w.exception;
     eprintln!(
-        "wrote {}: `{}` waives {} in system `{}` until {}",
+        "{} {}: `{}` waives {} in system `{}` until {}",
+        a.dry.verb("wrote"),
         escape::text(&w.path),
         escape::text(&e.id.0),
         escape::text(
@@ -286,9 +301,19 @@ fn renew(a: &RenewArgs) -> Result<u8, Refusal> {
         approver: a.approver.clone(),
         justification: a.justification.clone(),
     };
-    let edited = exceptions::renew(&a.common.repo, &a.id, r, a.common.today())?;
+    let mut planned = Vec::new();
+    let edited = exceptions::renew(
+        &a.common.repo,
+        &a.id,
+        r,
+        a.common.today(),
+        a.dry.dry_run,
+        &mut planned,
+    )?;
+    a.dry.finish(&planned);
     eprintln!(
-        "renewed `{}` in {}: expires {} (was {}), approved by {}",
+        "{} `{}` in {}: expires {} (was {}), approved by {}",
+        a.dry.verb("renewed"),
         escape::text(&a.id),
         escape::text(&edited.path),
         a.expires,
@@ -299,9 +324,19 @@ fn renew(a: &RenewArgs) -> Result<u8, Refusal> {
 }
 
 fn close(a: &CloseArgs) -> Result<u8, Refusal> {
-    let edited = exceptions::close(&a.common.repo, &a.id, a.reason.as_deref(), a.common.today())?;
+    let mut planned = Vec::new();
+    let edited = exceptions::close(
+        &a.common.repo,
+        &a.id,
+        a.reason.as_deref(),
+        a.common.today(),
+        a.dry.dry_run,
+        &mut planned,
+    )?;
+    a.dry.finish(&planned);
     eprintln!(
-        "closed `{}` in {} on {}; it no longer waives {}",
+        "{} `{}` in {} on {}; it no longer waives {}",
+        a.dry.verb("closed"),
         escape::text(&a.id),
         escape::text(&edited.path),
         a.common.today(),

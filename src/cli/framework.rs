@@ -36,6 +36,35 @@ pub struct RepoArg {
     pub repo: PathBuf,
 }
 
+/// `--dry-run` for a command that writes records (`crate::change`).
+#[derive(Debug, clap::Args)]
+pub struct DryRunArg {
+    /// Make every check and print what would be written (a new file whole, an edit as a diff), but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl DryRunArg {
+    /// `verb`, or "would `verb`" under --dry-run.
+    pub fn verb(&self, verb: &str) -> String {
+        if self.dry_run {
+            format!("would {verb}")
+        } else {
+            verb.to_string()
+        }
+    }
+
+    /// Under --dry-run, prints what would have been written (collected in
+    /// `planned`) and says on stderr that nothing was.
+    pub fn finish(&self, planned: &[u8]) {
+        if self.dry_run {
+            // Standard output is never an error (a closed pipe is ignored).
+            let _ = super::deliver(None, &String::from_utf8_lossy(planned));
+            eprintln!("nothing was written (--dry-run)");
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// The source document; its format is judged by content, not extension.

@@ -96,7 +96,7 @@ fn human(outcome: &Outcome, args: &Args) -> String {
                     let _ = writeln!(out, "  {}", escape::text(&c.to_string()));
                 }
                 if args.dry_run {
-                    out.push_str(&diff(&f.path, before, after));
+                    out.push_str(&crate::change::unified_diff(&f.path, Some(before), after));
                 }
             }
             Status::Failed { reason } => {
@@ -116,34 +116,6 @@ fn human(outcome: &Outcome, args: &Args) -> String {
         out.push('\n');
         if args.check && migrated > 0 {
             out.push_str("run `aegis migrate` to rewrite them\n");
-        }
-    }
-    out
-}
-
-/// A unified diff of one file, lines escaped.
-fn diff(path: &str, before: &str, after: &str) -> String {
-    let d = similar::TextDiff::from_lines(before, after);
-    let path = escape::text(path);
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
-    for group in d.grouped_ops(1) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        let (old, new) = (first.old_range().start, first.new_range().start);
-        let old_len = last.old_range().end - old;
-        let new_len = last.new_range().end - new;
-        let _ = writeln!(out, "@@ -{},{old_len} +{},{new_len} @@", old + 1, new + 1);
-        for op in &group {
-            for change in d.iter_changes(op) {
-                let sign = match change.tag() {
-                    similar::ChangeTag::Equal => ' ',
-                    similar::ChangeTag::Delete => '-',
-                    similar::ChangeTag::Insert => '+',
-                };
-                let line = change.value().trim_end_matches(['\n', '\r']);
-                let _ = writeln!(out, "{sign}{}", escape::text(line));
-            }
         }
     }
     out

@@ -53,6 +53,8 @@ pub struct NewArgs {
     #[arg(long, value_name = "PERIOD", value_parser = parse_period, default_value = "1y")]
     pub review_interval: Period,
     #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
+    #[command(flatten)]
     pub common: Common,
 }
 
@@ -91,6 +93,8 @@ pub struct BumpArgs {
     /// What changed, for the changelog entry.
     #[arg(long, value_name = "TEXT")]
     pub note: String,
+    #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
     #[command(flatten)]
     pub common: Common,
 }
@@ -135,6 +139,7 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
 }
 
 fn new(a: &NewArgs) -> Result<u8, Refusal> {
+    let mut planned = Vec::new();
     let rel = policies::new(
         &a.common.repo,
         policies::NewPolicy {
@@ -145,9 +150,13 @@ fn new(a: &NewArgs) -> Result<u8, Refusal> {
             controls: a.controls.clone(),
             review_every: a.review_interval.clone(),
         },
+        a.dry.dry_run,
+        &mut planned,
     )?;
+    a.dry.finish(&planned);
     eprintln!(
-        "wrote {}: a 0.1 draft; write the policy, set `status: active` and have its approvers review it in a pull request",
+        "{} {}: a 0.1 draft; write the policy, set `status: active` and have its approvers review it in a pull request",
+        a.dry.verb("wrote"),
         escape::text(&rel)
     );
     Ok(0)
@@ -297,9 +306,20 @@ fn bump(a: &BumpArgs) -> Result<u8, Refusal> {
     } else {
         Part::Minor
     };
-    let b = policies::bump(&a.common.repo, &a.id, part, &a.note, a.common.today())?;
+    let mut planned = Vec::new();
+    let b = policies::bump(
+        &a.common.repo,
+        &a.id,
+        part,
+        &a.note,
+        a.common.today(),
+        a.dry.dry_run,
+        &mut planned,
+    )?;
+    a.dry.finish(&planned);
     eprintln!(
-        "bumped `{}` in {}: version {} -> {}; its approvers must approve the new text",
+        "{} `{}` in {}: version {} -> {}; its approvers must approve the new text",
+        a.dry.verb("bumped"),
         escape::text(&a.id),
         escape::text(&b.path),
         escape::text(&b.from),

@@ -51,8 +51,15 @@ pub enum Outcome {
     },
 }
 
-/// Records the evidence; `cwd` resolves a relative FILE.
-pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, Error> {
+/// Records the evidence; `cwd` resolves a relative FILE. With `dry_run`,
+/// writes nothing and shows the record (or the edit of it) on `out`.
+pub fn run(
+    ws: &Workspace,
+    req: &Request,
+    cwd: &Path,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Outcome, Error> {
     let outcome = validate::index_only(ws);
     // A broken aegis.yaml leaves the default; validation reports it.
     let max = outcome.repo.config.as_ref().map_or(
@@ -102,11 +109,17 @@ pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, Error> 
         controls,
     };
 
-    let _lock = super::lock(&ws.root, "evidence")?;
+    let _lock = super::lock(&ws.root, "evidence", dry_run)?;
 
     if let Some(existing) = outcome.repo.evidence.iter().find(|e| e.value.id.0 == id) {
         let file = &ws.files[existing.file];
-        return update(ws, file, &existing.value, &record, req.update);
+        let edit = Edit {
+            file,
+            old: &existing.value,
+            new: &record,
+            allowed: req.update,
+        };
+        return update(ws, &edit, dry_run, out);
     }
     let rel = format!("evidence/{id}.yaml");
     let target = ws.root.join(&rel);
@@ -117,21 +130,30 @@ pub fn run(ws: &Workspace, req: &Request, cwd: &Path) -> Result<Outcome, Error> 
     }
     let text = crate::import::native::render(&rel, Kind::Evidence, &record)
         .map_err(|e| Error::Refused(e.to_string()))?;
-    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| Error::Io {
-        path: rel.clone(),
-        source,
-    })?;
+    crate::change::write_or_show(&ws.root, &rel, None, &text, dry_run, out)?;
     Ok(Outcome::Created { id, path: rel })
 }
 
 /// An existing record with the same id: unchanged when it already holds
 /// this artifact, refused when it holds another unless `--update`.
+struct Edit<'a> {
+    file: &'a crate::workspace::SourceFile,
+    old: &'a Evidence,
+    new: &'a Evidence,
+    /// `--update`.
+    allowed: bool,
+}
+
 fn update(
     ws: &Workspace,
-    file: &crate::workspace::SourceFile,
-    old: &Evidence,
-    new: &Evidence,
-    allowed: bool,
+    &Edit {
+        file,
+        old,
+        new,
+        allowed,
+    }: &Edit<'_>,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Outcome, Error> {
     let path = file.path.clone();
     let id = new.id.0.clone();
@@ -164,12 +186,7 @@ fn update(
     .map_err(failed)?;
     text = crate::edit::set_value(&text, "collected_at", &new.collected_at).map_err(failed)?;
     text = crate::edit::remove_key(&text, "review").map_err(failed)?;
-    crate::write::write_atomic(&ws.root.join(&path), text.as_bytes()).map_err(|source| {
-        Error::Io {
-            path: path.clone(),
-            source,
-        }
-    })?;
+    crate::change::write_or_show(&ws.root, &path, Some(&file.text), &text, dry_run, out)?;
     Ok(Outcome::Updated {
         id,
         path,

@@ -101,7 +101,7 @@ fn artifact_path(root: &std::path::Path, uri: &str) -> Result<Option<()>, String
 /// a removed file), then its artifact. Every path is checked again just
 /// before it is removed.
 pub fn remove(ws: &Workspace, list: &[Candidate]) -> Result<usize, String> {
-    let _lock = super::lock(&ws.root, "evidence").map_err(|e| e.to_string())?;
+    let _lock = super::lock(&ws.root, "evidence", false).map_err(|e| e.to_string())?;
     let root = ws.root_canonical();
     let mut removed = 0;
     for c in list {

@@ -17,14 +17,31 @@ pub struct Reviewed {
     pub written: bool,
 }
 
+/// A reviewer's verdict on one piece of evidence.
+#[derive(Debug)]
+pub struct Verdict {
+    pub status: ReviewStatus,
+    pub reviewer: String,
+    pub note: Option<String>,
+    pub on: Date,
+}
+
+/// Records `verdict` in evidence `id`; with `dry_run`, writes nothing and
+/// shows the edit on `out`.
 pub fn review(
     ws: &Workspace,
     id: &str,
-    status: ReviewStatus,
-    reviewer: &str,
-    note: Option<String>,
-    on: Date,
+    verdict: Verdict,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Reviewed, Error> {
+    let Verdict {
+        status,
+        reviewer,
+        note,
+        on,
+    } = verdict;
+    let reviewer = reviewer.as_str();
     if reviewer.trim().is_empty() || reviewer.chars().any(char::is_control) {
         return refuse("--reviewer must name who reviewed, without control characters");
     }
@@ -66,21 +83,9 @@ pub fn review(
     }
     let text = crate::edit::set_value(&file.text, "review", &new)
         .map_err(|e| Error::Refused(format!("{path}: {e}")))?;
-    let _lock = super::lock(&ws.root, "evidence")?;
-    // The file must still be what was read: a concurrent edit is never lost.
-    let target = ws.root.join(&path);
-    match std::fs::read_to_string(&target) {
-        Ok(now) if now == file.text => {}
-        _ => {
-            return refuse(format!(
-                "{path} changed while it was being reviewed; run the command again"
-            ));
-        }
-    }
-    crate::write::write_atomic(&target, text.as_bytes()).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let _lock = super::lock(&ws.root, "evidence", dry_run)?;
+    // Refused when the file is no longer what was read: a concurrent edit is never lost.
+    crate::change::write_or_show(&ws.root, &path, Some(&file.text), &text, dry_run, out)?;
     Ok(Reviewed {
         id: id.into(),
         path,

@@ -93,6 +93,14 @@ pub fn read_key(source: &KeySource) -> Result<SigningKey, Error> {
     Ok(keys::parse_private(&text)?)
 }
 
+/// Who signs: the key, its id in `signing.trusted_keys`, and optionally a name.
+pub struct Signer<'a> {
+    pub key: &'a SigningKey,
+    pub key_id: &'a str,
+    /// A person or CI job, recorded in the manifest.
+    pub name: Option<String>,
+}
+
 /// What `sign` wrote.
 pub struct Signed {
     pub path: String,
@@ -107,14 +115,18 @@ pub struct Signed {
 /// `key`, and records it. Evidence validation finds fault with (a file
 /// that does not match its hash, a missing or unhashed file) is refused:
 /// a signature must never vouch for content nobody recorded.
+///
+/// With `dry_run`, writes nothing and shows the manifest file on `out`.
 pub fn sign(
     run: &Run,
     ids: &[String],
-    key: &SigningKey,
-    key_id: &str,
-    signer: Option<String>,
+    signer: &Signer<'_>,
     signed_at: When,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Signed, Error> {
+    let &Signer { key, key_id, .. } = signer;
+    let signer = signer.name.clone();
     let ws = &run.workspace;
     let repo = &run.outcome.repo;
     if key_id.is_empty() || key_id.chars().any(char::is_control) {
@@ -225,13 +237,16 @@ pub fn sign(
     };
     let text = crate::import::native::render(&path, Kind::EvidenceSignature, &record)
         .map_err(|e| Error::Refused(e.to_string()))?;
-    let _lock = super::lock(&ws.root, "evidence/signatures")?;
-    let written = crate::write::write_if_changed(&ws.root.join(&path), text.as_bytes()).map_err(
-        |source| Error::Io {
-            path: path.clone(),
-            source,
-        },
-    )?;
+    let _lock = super::lock(&ws.root, "evidence/signatures", dry_run)?;
+    // The same manifest signed again is the same file (Ed25519 signatures
+    // are deterministic): then nothing is written.
+    let old = ws
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .map(|f| f.text.as_str());
+    let written = crate::change::write_or_show(&ws.root, &path, old, &text, dry_run, out)?
+        != crate::change::Applied::Unchanged;
     Ok(Signed {
         path,
         manifest: record.manifest,

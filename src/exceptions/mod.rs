@@ -15,7 +15,7 @@ use crate::schema::Kind;
 use crate::validate::Located;
 use refs::Loaded;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a lifecycle command wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -94,9 +94,15 @@ pub fn next_id<'a>(taken: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Checks and writes `exceptions/<id>.yaml`.
-pub fn add(root: &Path, new: NewException, today: Date) -> Result<Written, Refusal> {
-    let dir = root.join("exceptions");
-    let _lock = lock(&dir)?;
+/// With `dry_run`, writes nothing and shows the new file on `out`.
+pub fn add(
+    root: &Path,
+    new: NewException,
+    today: Date,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Written, Refusal> {
+    let _lock = lock_unless(dry_run, &root.join("exceptions"))?;
     let loaded = Loaded::load(root)?;
     let mut problems = Vec::new();
     if let Err(e) = loaded.check_system(&new.system) {
@@ -192,7 +198,7 @@ pub fn add(root: &Path, new: NewException, today: Date) -> Result<Written, Refus
             source,
         })?;
     }
-    write_new(root, &rel, &text)?;
+    write_or_show(root, &rel, None, &text, dry_run, out)?;
     Ok(Written {
         path: rel,
         exception,
@@ -348,8 +354,15 @@ fn find<'a>(loaded: &'a Loaded, id: &str) -> Result<&'a Located<Exception>, Refu
 
 /// Extends an exception: a new expiry and approver (and justification),
 /// the old ones kept in a `renewals:` entry.
-pub fn renew(root: &Path, id: &str, r: Renew, today: Date) -> Result<Edited, Refusal> {
-    let _lock = lock(&root.join("exceptions"))?;
+pub fn renew(
+    root: &Path,
+    id: &str,
+    r: Renew,
+    today: Date,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Edited, Refusal> {
+    let _lock = lock_unless(dry_run, &root.join("exceptions"))?;
     let loaded = Loaded::load(root)?;
     let ex = find(&loaded, id)?;
     let e = &ex.value;
@@ -401,7 +414,7 @@ pub fn renew(root: &Path, id: &str, r: Renew, today: Date) -> Result<Edited, Ref
         text = edit::set_value(&text, "justification", j).map_err(edit_err)?;
     }
     text = edit::append_value(&text, "renewals", &renewal, Some("expires")).map_err(edit_err)?;
-    write_existing(root, &file.path, &text)?;
+    write_or_show(root, &file.path, Some(&file.text), &text, dry_run, out)?;
     Ok(Edited {
         path: file.path.clone(),
         before: (**e).clone(),
@@ -411,8 +424,15 @@ pub fn renew(root: &Path, id: &str, r: Renew, today: Date) -> Result<Edited, Ref
 
 /// Closes an exception: `closed:` (and `closed_reason:`) recorded, the
 /// file kept, so the history stays for auditors.
-pub fn close(root: &Path, id: &str, reason: Option<&str>, today: Date) -> Result<Edited, Refusal> {
-    let _lock = lock(&root.join("exceptions"))?;
+pub fn close(
+    root: &Path,
+    id: &str,
+    reason: Option<&str>,
+    today: Date,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Edited, Refusal> {
+    let _lock = lock_unless(dry_run, &root.join("exceptions"))?;
     let loaded = Loaded::load(root)?;
     let ex = find(&loaded, id)?;
     let e = &ex.value;
@@ -440,7 +460,7 @@ pub fn close(root: &Path, id: &str, reason: Option<&str>, today: Date) -> Result
         text =
             edit::set_key_after(&text, "closed_reason", &yaml, Some("closed")).map_err(edit_err)?;
     }
-    write_existing(root, &file.path, &text)?;
+    write_or_show(root, &file.path, Some(&file.text), &text, dry_run, out)?;
     Ok(Edited {
         path: file.path.clone(),
         before: (**e).clone(),
@@ -459,23 +479,32 @@ pub(crate) fn lock(dir: &Path) -> Result<crate::write::DirLock, Refusal> {
         .ok_or_else(|| Refusal::Busy(dir.display().to_string()))
 }
 
-/// Writes a new file, refusing to replace one that appeared meanwhile.
-pub(crate) fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, Refusal> {
-    let path = root.join(rel);
-    if path.exists() {
-        return Err(Refusal::one(format!("{rel} already exists")));
+/// The lock for a command that writes; none for a dry run, which writes
+/// nothing (taking it would create a missing directory).
+pub(crate) fn lock_unless(
+    dry_run: bool,
+    dir: &Path,
+) -> Result<Option<crate::write::DirLock>, Refusal> {
+    if dry_run {
+        Ok(None)
+    } else {
+        lock(dir).map(Some)
     }
-    crate::write::write_atomic(&path, text.as_bytes()).map_err(|source| Refusal::Io {
-        path: rel.into(),
-        source,
-    })?;
-    Ok(path)
 }
 
-pub(crate) fn write_existing(root: &Path, rel: &str, text: &str) -> Result<(), Refusal> {
-    crate::write::write_atomic(&root.join(rel), text.as_bytes()).map_err(|source| Refusal::Io {
-        path: rel.into(),
-        source,
+/// Writes one file, or with `dry_run` shows it on `out` (`crate::change`).
+pub(crate) fn write_or_show(
+    root: &Path,
+    rel: &str,
+    old: Option<&str>,
+    text: &str,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<crate::change::Applied, Refusal> {
+    use crate::change::ChangeError;
+    crate::change::write_or_show(root, rel, old, text, dry_run, out).map_err(|e| match e {
+        ChangeError::Io { path, source } => Refusal::Io { path, source },
+        e => Refusal::one(e.to_string()),
     })
 }
 

@@ -6,7 +6,7 @@
 
 use crate::edit;
 use crate::exceptions::refs::{Loaded, check_id};
-use crate::exceptions::{Refusal, lock, write_existing, write_new};
+use crate::exceptions::{Refusal, lock_unless, write_or_show};
 use crate::model::{
     ControlRef, Date, Period, PolicyChange, PolicyFront, PolicyId, PolicyStatus, SCHEMA_VERSION,
 };
@@ -27,9 +27,14 @@ pub struct NewPolicy {
 }
 
 /// Writes `policies/<id>.md`: a draft at version 0.1.
-pub fn new(root: &Path, p: NewPolicy) -> Result<String, Refusal> {
-    let dir = root.join("policies");
-    let _lock = lock(&dir)?;
+/// With `dry_run`, writes nothing and shows the new file on `out`.
+pub fn new(
+    root: &Path,
+    p: NewPolicy,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<String, Refusal> {
+    let _lock = lock_unless(dry_run, &root.join("policies"))?;
     let loaded = Loaded::load(root)?;
     let mut problems = Vec::new();
     if let Err(e) = check_id(&p.id) {
@@ -86,7 +91,7 @@ pub fn new(root: &Path, p: NewPolicy) -> Result<String, Refusal> {
         Kind::Policy.modeline(&rel),
         skeleton(&p.title)
     );
-    write_new(root, &rel, &text)?;
+    write_or_show(root, &rel, None, &text, dry_run, out)?;
     Ok(rel)
 }
 
@@ -253,8 +258,16 @@ pub struct Bumped {
 
 /// Raises a policy's version and adds a changelog entry, in the front
 /// matter only.
-pub fn bump(root: &Path, id: &str, part: Part, note: &str, today: Date) -> Result<Bumped, Refusal> {
-    let _lock = lock(&root.join("policies"))?;
+pub fn bump(
+    root: &Path,
+    id: &str,
+    part: Part,
+    note: &str,
+    today: Date,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Bumped, Refusal> {
+    let _lock = lock_unless(dry_run, &root.join("policies"))?;
     let loaded = Loaded::load(root)?;
     let repo = &loaded.outcome.repo;
     let Some(p) = repo.policies.iter().find(|p| p.value.id.as_str() == id) else {
@@ -286,7 +299,7 @@ pub fn bump(root: &Path, id: &str, part: Part, note: &str, today: Date) -> Resul
         path: file.path.clone(),
         source,
     })?;
-    write_existing(root, &file.path, &text)?;
+    write_or_show(root, &file.path, Some(&file.text), &text, dry_run, out)?;
     Ok(Bumped {
         path: file.path.clone(),
         from,
