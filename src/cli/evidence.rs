@@ -215,7 +215,7 @@ fn run_add(a: &AddArgs) -> anyhow::Result<u8> {
         add::Outcome::Created { id, path } => {
             eprintln!(
                 "{} `{}`: {}",
-                a.dry.verb("added"),
+                a.dry.verb("added", "add"),
                 escape::text(&id),
                 escape::text(&path)
             );
@@ -233,7 +233,7 @@ fn run_add(a: &AddArgs) -> anyhow::Result<u8> {
         ),
         add::Outcome::Updated { id, path, was } => eprintln!(
             "{} `{}`: {} now records the new artifact (was sha256 {}); its review was cleared, review it again",
-            a.dry.verb("updated"),
+            a.dry.verb("updated", "update"),
             escape::text(&id),
             escape::text(&path),
             escape::text(was.as_deref().unwrap_or("none"))
@@ -285,11 +285,8 @@ fn run_review(a: &ReviewArgs) -> anyhow::Result<u8> {
     if r.written {
         eprintln!(
             "{} `{}` ({}): was {}",
-            if a.dry.dry_run {
-                format!("would mark {}", status.as_str())
-            } else {
-                status.as_str().to_string()
-            },
+            a.dry
+                .verb(status.as_str(), &format!("mark {}", status.as_str())),
             escape::text(&r.id),
             escape::text(&r.path),
             r.was.as_str()

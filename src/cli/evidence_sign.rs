@@ -99,7 +99,7 @@ pub fn run_sign(a: &SignArgs) -> anyhow::Result<u8> {
     if signed.written {
         eprintln!(
             "{} {n} evidence record(s) with key `{}`: {}",
-            a.dry.verb("signed"),
+            a.dry.verb("signed", "sign"),
             escape::text(&a.key_id),
             escape::text(&signed.path)
         );

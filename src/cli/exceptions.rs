@@ -209,7 +209,7 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
     let e = &w.exception;
     eprintln!(
         "{} {}: `{}` waives {} in system `{}` until {}",
-        a.dry.verb("wrote"),
+        a.dry.verb("wrote", "write"),
         escape::text(&w.path),
         escape::text(&e.id.0),
         escape::text(
@@ -313,7 +313,7 @@ fn renew(a: &RenewArgs) -> Result<u8, Refusal> {
     a.dry.finish(&planned);
     eprintln!(
         "{} `{}` in {}: expires {} (was {}), approved by {}",
-        a.dry.verb("renewed"),
+        a.dry.verb("renewed", "renew"),
         escape::text(&a.id),
         escape::text(&edited.path),
         a.expires,
@@ -336,7 +336,7 @@ fn close(a: &CloseArgs) -> Result<u8, Refusal> {
     a.dry.finish(&planned);
     eprintln!(
         "{} `{}` in {} on {}; it no longer waives {}",
-        a.dry.verb("closed"),
+        a.dry.verb("closed", "close"),
         escape::text(&a.id),
         escape::text(&edited.path),
         a.common.today(),

@@ -45,12 +45,12 @@ pub struct DryRunArg {
 }
 
 impl DryRunArg {
-    /// `verb`, or "would `verb`" under --dry-run.
-    pub fn verb(&self, verb: &str) -> String {
+    /// `done` ("wrote"), or under --dry-run "would `planned`" ("would write").
+    pub fn verb(&self, done: &str, planned: &str) -> String {
         if self.dry_run {
-            format!("would {verb}")
+            format!("would {planned}")
         } else {
-            verb.to_string()
+            done.to_string()
         }
     }
 

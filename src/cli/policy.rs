@@ -156,7 +156,7 @@ fn new(a: &NewArgs) -> Result<u8, Refusal> {
     a.dry.finish(&planned);
     eprintln!(
         "{} {}: a 0.1 draft; write the policy, set `status: active` and have its approvers review it in a pull request",
-        a.dry.verb("wrote"),
+        a.dry.verb("wrote", "write"),
         escape::text(&rel)
     );
     Ok(0)
@@ -319,7 +319,7 @@ fn bump(a: &BumpArgs) -> Result<u8, Refusal> {
     a.dry.finish(&planned);
     eprintln!(
         "{} `{}` in {}: version {} -> {}; its approvers must approve the new text",
-        a.dry.verb("bumped"),
+        a.dry.verb("bumped", "bump"),
         escape::text(&a.id),
         escape::text(&b.path),
         escape::text(&b.from),

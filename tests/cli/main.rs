@@ -9,6 +9,7 @@ mod check;
 mod codes;
 mod crosswalk;
 mod crosswalk_suggest;
+mod dry_run;
 mod evidence;
 mod exceptions;
 mod gaps;
