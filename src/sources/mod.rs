@@ -8,6 +8,7 @@ pub(crate) mod common;
 mod complianceascode;
 mod prowler;
 pub(crate) mod table;
+pub(crate) mod workbook;
 
 pub use ciso::read_ciso_assistant;
 pub use complianceascode::read_complianceascode;

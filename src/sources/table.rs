@@ -363,10 +363,10 @@ fn workbook_sheets_with(
 
 /// The widest sheet read: column AMJ. Framework sheets use a few dozen
 /// columns; a value beyond this is a stray cell.
-const MAX_SHEET_COLUMNS: u32 = 1024;
+pub(super) const MAX_SHEET_COLUMNS: u32 = 1024;
 /// The most cells the rows of one sheet may span (about 100 MB of empty
 /// cells at worst).
-const MAX_SHEET_CELLS: usize = 4_000_000;
+pub(super) const MAX_SHEET_CELLS: usize = 4_000_000;
 
 /// One sheet's rows, read cell by cell: calamine's `worksheet_range` would
 /// allocate the whole used range first, so one value in `XFD1048576`
@@ -449,18 +449,19 @@ pub(crate) fn column_name(col: u32) -> String {
 }
 
 /// `XFD1048576` for 0-based (row, column).
-fn cell_ref(row: u32, col: u32) -> String {
+pub(super) fn cell_ref(row: u32, col: u32) -> String {
     format!("{}{}", column_name(col), u64::from(row) + 1)
 }
 
 /// Workbooks bigger than this once unzipped are refused.
-const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
+pub(super) const MAX_UNZIPPED_BYTES: u64 = 512 * 1024 * 1024;
 const MAX_ZIP_ENTRIES: usize = 10_000;
 
 /// Refuses zip bombs before calamine inflates anything: sums the sizes the
 /// central directory declares (a small file that claims gigabytes) and
-/// caps the entry count.
-fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
+/// caps the entry count. Returns the entries' names (which kind of
+/// workbook the zip holds is judged by them).
+pub(super) fn check_zip(path: &Path, bytes: &[u8]) -> Result<Vec<String>, SourceError> {
     let bad = |m: &str| SourceError::syntax(path, format!("not a readable workbook: {m}"));
     let u16_at = |at: usize| {
         bytes
@@ -491,6 +492,7 @@ fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
     }
     let mut at = offset as usize;
     let mut total: u64 = 0;
+    let mut names = Vec::with_capacity(count as usize);
     for _ in 0..count {
         if !bytes
             .get(at..)
@@ -517,9 +519,13 @@ fn check_zip(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
                 max: MAX_UNZIPPED_BYTES,
             });
         }
+        let name = bytes
+            .get(at + 46..at + 46 + n as usize)
+            .ok_or_else(|| bad("truncated zip directory"))?;
+        names.push(String::from_utf8_lossy(name).into_owned());
         at += 46 + (n + m + k) as usize;
     }
-    Ok(())
+    Ok(names)
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -532,7 +538,7 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-fn dated_cell_text(cell: &Data) -> String {
+pub(super) fn dated_cell_text(cell: &Data) -> String {
     match cell {
         Data::DateTime(d) if !d.is_duration() => {
             let (y, mo, day, h, mi, sec, _) = d.to_ymd_hms_milli();

@@ -19,6 +19,7 @@ mod init;
 mod migrate;
 mod policies;
 mod program_import;
+mod program_import_ods;
 mod publish;
 mod publish_draft;
 mod publish_issues;

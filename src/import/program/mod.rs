@@ -1,5 +1,5 @@
 //! `aegis program import`: a compliance program kept in spreadsheets
-//! (XLSX or CSV) into records: implementations, evidence, exceptions and
+//! (XLSX, ODS or CSV) into records: implementations, evidence, exceptions and
 //! risks.
 //!
 //! Everything is read, mapped and checked in memory first. Rows that
@@ -131,33 +131,61 @@ struct Book {
 }
 
 fn read_book(file: &Path) -> Result<(String, Book), ImportError> {
+    use crate::sources::workbook::{self, Kind};
     let (shown, bytes) = crate::import::read_input(file)?;
     let name = shown.display().to_string();
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    if matches!(ext.as_str(), "xls" | "ods" | "xlsb" | "numbers") {
-        return Err(ImportError::Invalid {
-            path: shown,
-            message: format!(
-                "`.{ext}` workbooks are not read; save the workbook as XLSX (or each sheet as CSV) and import that"
-            ),
-        });
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        let sheets = crate::sources::table::workbook_sheets_dated(&shown, bytes)?;
-        return Ok((
-            name,
-            Book {
-                sheets,
-                csv: false,
-                note: None,
-            },
-        ));
-    }
-    let (bytes, note) = value::csv_text(bytes);
-    let rows = crate::sources::table::csv_rows(&shown, &bytes, None)?;
+    let refuse = |message: &str| ImportError::Invalid {
+        path: shown.clone(),
+        message: message.to_string(),
+    };
+    // Judged by content: a workbook saved under another extension (or
+    // read from standard input) is still read for what it is.
+    let sheets = match workbook::kind(&shown, &bytes)? {
+        Kind::Xlsx => crate::sources::table::workbook_sheets_dated(&shown, bytes)?,
+        Kind::Ods => workbook::ods_sheets_dated(&shown, bytes)?,
+        Kind::Xlsb => {
+            return Err(refuse(
+                "an Excel binary workbook (XLSB), which is not read; save it as XLSX or ODS (or each sheet as CSV) and import that",
+            ));
+        }
+        Kind::Numbers => {
+            return Err(refuse(
+                "an Apple Numbers document, which is not read; export it as XLSX or CSV (File > Export To) and import that",
+            ));
+        }
+        Kind::Ole2 => {
+            return Err(refuse(
+                "an Excel 97-2003 workbook (.xls) or a password-protected workbook (both are OLE2 files), which are not read; remove the password, or save it as XLSX or ODS, and import that",
+            ));
+        }
+        Kind::OtherZip => {
+            return Err(refuse(
+                "a zip archive that is neither an XLSX nor an ODS workbook; import an XLSX, ODS or CSV file",
+            ));
+        }
+        Kind::Text => {
+            let (bytes, note) = value::csv_text(bytes);
+            return csv_book(file, shown, name, &bytes, note);
+        }
+    };
+    Ok((
+        name,
+        Book {
+            sheets,
+            csv: false,
+            note: None,
+        },
+    ))
+}
+
+fn csv_book(
+    file: &Path,
+    shown: std::path::PathBuf,
+    name: String,
+    bytes: &[u8],
+    note: Option<String>,
+) -> Result<(String, Book), ImportError> {
+    let rows = crate::sources::table::csv_rows(&shown, bytes, None)?;
     let stem = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
