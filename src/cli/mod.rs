@@ -91,7 +91,7 @@ pub enum Command {
     Policy(policy::Args),
     /// Exceptions (time-boxed waivers): add, list, renew, close.
     Exceptions(exceptions::Args),
-    /// A compliance program kept in spreadsheets: import implementations, evidence, exceptions and risks from XLSX or CSV.
+    /// A compliance program kept in spreadsheets: import implementations, evidence, exceptions and risks from XLSX, ODS or CSV.
     Program(program::Args),
     /// Publish to GitHub: sticky PR comment, job summary, draft PR, stale-branch nudges.
     Publish(publish::Args),

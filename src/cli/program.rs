@@ -15,13 +15,13 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
-    /// Import a spreadsheet program (XLSX or CSV): implementations, evidence lists, exceptions, risks.
+    /// Import a spreadsheet program (XLSX, ODS or CSV): implementations, evidence lists, exceptions, risks.
     Import(ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The workbook (.xlsx) or CSV file; `-` reads standard input.
+    /// The workbook (XLSX or ODS, known by content) or CSV file; `-` reads standard input.
     pub sheet: PathBuf,
     /// The compliance repository (the directory holding aegis.yaml) [default: .].
     #[arg(value_name = "REPO", conflicts_with = "repo_flag")]
