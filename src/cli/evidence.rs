@@ -176,6 +176,8 @@ pub struct HashArgs {
     /// The compliance repository (the directory holding aegis.yaml).
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
+    #[command(flatten)]
+    pub dry: super::framework::DryRunArg,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<u8> {
@@ -232,11 +234,21 @@ fn run_add(a: &AddArgs) -> anyhow::Result<u8> {
             escape::text(&path)
         ),
         add::Outcome::Updated { id, path, was } => eprintln!(
-            "{} `{}`: {} now records the new artifact (was sha256 {}); its review was cleared, review it again",
+            "{} `{}`: {} {} the new artifact (was sha256 {}); its review {}",
             a.dry.verb("updated", "update"),
             escape::text(&id),
             escape::text(&path),
-            escape::text(was.as_deref().unwrap_or("none"))
+            if a.dry.dry_run {
+                "would record"
+            } else {
+                "now records"
+            },
+            escape::text(was.as_deref().unwrap_or("none")),
+            if a.dry.dry_run {
+                "would be cleared"
+            } else {
+                "was cleared, review it again"
+            }
         ),
     }
     Ok(0)
@@ -361,7 +373,9 @@ fn run_hash(a: &HashArgs) -> anyhow::Result<u8> {
     } else {
         Select::Ids(&a.ids)
     };
-    let outcomes = hash::run(&ws, &select);
+    let mut planned = Vec::new();
+    let outcomes = hash::run(&ws, &select, a.dry.dry_run, &mut planned);
+    a.dry.finish(&planned);
     let mut failed = 0usize;
     let mut recorded = 0usize;
     for o in &outcomes {
@@ -381,7 +395,8 @@ fn run_hash(a: &HashArgs) -> anyhow::Result<u8> {
                     None => " (was unhashed)".into(),
                 };
                 eprintln!(
-                    "recorded `{}`: sha256 {sha256}, {size} bytes{before}",
+                    "{} `{}`: sha256 {sha256}, {size} bytes{before}",
+                    a.dry.verb("recorded", "record"),
                     escape::text(id)
                 );
             }
@@ -406,7 +421,9 @@ fn run_hash(a: &HashArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    if recorded > 0 {
+    if recorded > 0 && a.dry.dry_run {
+        eprintln!("would record {recorded} hash(es)");
+    } else if recorded > 0 {
         eprintln!(
             "recorded {recorded} hash(es): review the files before committing, since the records now vouch for what is on disk"
         );

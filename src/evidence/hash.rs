@@ -33,8 +33,15 @@ pub enum Select<'a> {
 
 /// Hashes the selected records' artifacts and records the results; each
 /// record file is rewritten atomically, and only when a value changed.
-pub fn run(ws: &Workspace, select: &Select) -> Vec<Outcome> {
+/// With `dry_run`, writes nothing and shows each edit on `out`.
+pub fn run(
+    ws: &Workspace,
+    select: &Select,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Vec<Outcome> {
     let root = ws.root_canonical();
+    let shown = out;
     let mut out = Vec::new();
     let mut found = std::collections::HashSet::new();
     for file in ws.files.iter().filter(|f| f.kind == Kind::Evidence) {
@@ -60,7 +67,7 @@ pub fn run(ws: &Workspace, select: &Select) -> Vec<Outcome> {
             continue;
         }
         found.insert(id.to_string());
-        out.push(hash_one(&root, ws, file, tree, id));
+        out.push(hash_one(&root, ws, file, tree, id, dry_run, shown));
     }
     if let Select::Ids(ids) = select {
         for id in ids.iter().filter(|i| !found.contains(*i)) {
@@ -79,6 +86,8 @@ fn hash_one(
     file: &SourceFile,
     tree: &yaml::Node,
     id: &str,
+    dry_run: bool,
+    shown: &mut dyn std::io::Write,
 ) -> Outcome {
     let failed = |reason: String| Outcome::Failed {
         file: file.path.clone(),
@@ -113,8 +122,14 @@ fn hash_one(
         Ok(t) => t,
         Err(e) => return failed(e),
     };
-    let target = ws.root.join(&file.path);
-    if let Err(e) = crate::write::write_atomic(&target, text.as_bytes()) {
+    if let Err(e) = crate::change::write_or_show(
+        &ws.root,
+        &file.path,
+        Some(&file.text),
+        &text,
+        dry_run,
+        shown,
+    ) {
         return failed(format!("cannot write the record: {e}"));
     }
     Outcome::Recorded {

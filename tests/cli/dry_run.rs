@@ -1,4 +1,5 @@
-//! `--dry-run` on every lifecycle command that writes a record: it makes the
+//! `--dry-run` on every lifecycle command that writes a record
+//! (exceptions add|renew|close, policy new|bump, evidence add|hash|review|sign): it makes the
 //! real run's checks, prints exactly what the real run then writes (a new
 //! file whole, an edit as a diff), exits as the real run does, and leaves
 //! the repository byte for byte as it was: no file, no temporary or lock
@@ -305,6 +306,10 @@ fn evidence_add_review_and_sign_show_what_they_would_write() {
     assert!(again.stdout.is_empty(), "{}", again.stdout);
     assert!(again.stderr.contains("unchanged"), "{}", again.stderr);
     same_tree(&before, &tree(repo));
+    // The artifact changed again: `hash` records its new hash and size.
+    std::fs::write(repo.join("evidence/files/mfa.csv"), "user,mfa\nalice,yes\n").expect("write");
+    let hash = dry_then_real(repo, &["evidence", "hash", "mfa"]);
+    crate::snapshot!("dry_run_evidence_hash", hash);
 }
 
 #[test]
