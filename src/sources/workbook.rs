@@ -119,8 +119,8 @@ pub(crate) fn ods_sheets_dated(path: &Path, bytes: Vec<u8>) -> Result<Vec<SheetR
 fn password(path: &Path) -> SourceError {
     SourceError::invalid(
         path,
-        "workbook",
-        "the workbook is password-protected (encrypted); save a copy without the password and import that",
+        "META-INF/manifest.xml",
+        "the workbook is password-protected (its entries are encrypted); save a copy without the password and import that",
     )
 }
 

@@ -5,22 +5,25 @@
 //! the repository byte for byte as it was: no file, no temporary or lock
 //! file, no directory.
 
-use crate::harness::{Aegis, Output, copy_tree};
+use crate::evidence::example;
+use crate::harness::{Aegis, Output};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 const AS_OF: &str = "2026-06-01";
 /// The Ed25519 seed of bytes 1..=32 (as in tests/cli/evidence.rs).
 const SEED: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
-
-fn example() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas"),
-        dir.path(),
-    );
-    dir
-}
+const SIGN: &[&str] = &[
+    "evidence",
+    "sign",
+    "mfa",
+    "--key-env",
+    "COLLECTOR_KEY",
+    "--key-id",
+    "collector",
+    "--signed-at",
+    "2026-12-02T06:00:00Z",
+];
 
 type Tree = BTreeMap<String, Option<Vec<u8>>>;
 
@@ -270,38 +273,11 @@ fn evidence_add_review_and_sign_show_what_they_would_write() {
         ],
     );
     crate::snapshot!("dry_run_evidence_review", review);
-    let sign = dry_then_real(
-        repo,
-        &[
-            "evidence",
-            "sign",
-            "mfa",
-            "--key-env",
-            "COLLECTOR_KEY",
-            "--key-id",
-            "collector",
-            "--signed-at",
-            "2026-12-02T06:00:00Z",
-        ],
-    );
+    let sign = dry_then_real(repo, SIGN);
     crate::snapshot!("dry_run_evidence_sign", sign);
     // Signing the same manifest again writes nothing, with or without --dry-run.
     let before = tree(repo);
-    let again = run(
-        repo,
-        &[
-            "evidence",
-            "sign",
-            "mfa",
-            "--key-env",
-            "COLLECTOR_KEY",
-            "--key-id",
-            "collector",
-            "--signed-at",
-            "2026-12-02T06:00:00Z",
-            "--dry-run",
-        ],
-    );
+    let again = run(repo, &[SIGN, &["--dry-run"]].concat());
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.is_empty(), "{}", again.stdout);
     assert!(again.stderr.contains("unchanged"), "{}", again.stderr);

@@ -13,7 +13,8 @@ const SEED_A: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 const PUB_A: &str = "ebVWLo/mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ=";
 const PUB_B: &str = "2inpWwLgD/oVZFd1+x0roiKhlDOV7qBrlOLAV7e+adA=";
 
-fn example() -> tempfile::TempDir {
+/// A copy of examples/saas.
+pub fn example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
     copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas"),

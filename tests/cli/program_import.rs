@@ -31,7 +31,7 @@ fn validate(repo: &Path) -> Output {
 }
 
 /// Every file under the repository's record folders, with its bytes.
-fn tree(repo: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn tree(repo: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for dir in ["implementations", "evidence", "exceptions", "risks"] {
         let top = repo.join(dir);

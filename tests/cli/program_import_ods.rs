@@ -141,24 +141,12 @@ fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
         .run()
 }
 
-/// Every file under implementations/, with its text.
+/// Every record written, with its text.
 fn records(repo: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let top = repo.join("implementations");
-    let mut stack = vec![top];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(repo).expect("inside").display().to_string();
-                out.push((rel, std::fs::read_to_string(&p).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::program_import::tree(repo)
+        .into_iter()
+        .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))
+        .collect()
 }
 
 #[test]
