@@ -465,7 +465,7 @@ pub fn assess(
     let mut failing: HashMap<(&str, Node), usize> = HashMap::new();
     for set in &repo.findings {
         let system = set.value.system.as_str();
-        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
+        let context = outcome.contexts.of(system).unwrap_or_default();
         let mut cache: HashMap<&str, Option<Node>> = HashMap::new();
         for f in &set.value.findings {
             if f.result != ScanResult::Fail {
@@ -496,7 +496,7 @@ pub fn assess(
             continue;
         }
         let system = e.system.as_str();
-        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
+        let context = outcome.contexts.of(system).unwrap_or_default();
         for c in &e.controls {
             let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {
                 continue;
@@ -561,7 +561,7 @@ fn unused_exceptions(
         let Some(gaps) = systems.iter().find(|s| s.id == system) else {
             continue; // an unknown system is reported by validation
         };
-        let context = crate::validate::implementation_context(repo, system).unwrap_or_default();
+        let context = outcome.contexts.of(system).unwrap_or_default();
         for (index, c) in e.controls.iter().enumerate() {
             // An unknown control is reported by validation.
             let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {

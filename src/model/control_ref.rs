@@ -12,6 +12,14 @@ use std::fmt;
 pub struct ControlRef(pub String);
 
 impl ControlRef {
+    /// `parts`, borrowed.
+    pub fn split(&self) -> (Option<&str>, &str) {
+        match self.0.split_once(':') {
+            Some((fw, ctl)) => (Some(fw.trim()), ctl.trim()),
+            None => (None, self.0.trim()),
+        }
+    }
+
     /// Splits `fw:ctl` into its framework (if any) and control parts.
     pub fn parts(&self) -> (Option<FrameworkId>, ControlId) {
         match self.0.split_once(':') {

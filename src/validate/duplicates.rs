@@ -3,32 +3,37 @@
 
 use super::{Ctx, Located};
 use crate::diag::Code;
-use crate::model::normalize_control_id;
-use std::collections::HashMap;
+use crate::model::normalized_control_id;
+use std::borrow::Cow;
 
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
-    unique(ctx, "evidence", &repo.evidence, |e| e.id.0.clone());
-    unique(ctx, "policy", &repo.policies, |p| p.id.0.clone());
-    unique(ctx, "exception", &repo.exceptions, |e| e.id.0.clone());
-    unique(ctx, "risk", &repo.risks, |r| r.id.0.clone());
+    unique(ctx, "evidence", &repo.evidence, |e| e.id.as_str());
+    unique(ctx, "policy", &repo.policies, |p| p.id.as_str());
+    unique(ctx, "exception", &repo.exceptions, |e| e.id.as_str());
+    unique(ctx, "risk", &repo.risks, |r| r.id.as_str());
 
-    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (n, imp) in repo.implementations.iter().enumerate() {
-        let system = super::references::system_of(ctx, imp);
-        let key = (system, normalize_control_id(&imp.value.control.0));
-        groups.entry(key).or_default().push(n);
-    }
-    let mut groups: Vec<((String, String), Vec<usize>)> =
-        groups.into_iter().filter(|(_, f)| f.len() > 1).collect();
-    groups.sort();
-    for ((system, _), members) in groups {
-        let files: Vec<usize> = members
+    // Sorted runs rather than a map of groups: every run checks every
+    // record, duplicates are rare, and a map would allocate a group for
+    // each implementation.
+    let mut keyed: Vec<((&str, Cow<str>), usize)> = repo
+        .implementations
+        .iter()
+        .enumerate()
+        .map(|(n, imp)| {
+            let system = super::references::system_of(ctx, imp);
+            ((system, normalized_control_id(&imp.value.control.0)), n)
+        })
+        .collect();
+    keyed.sort_unstable();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let system = run[0].0.0;
+        let files: Vec<usize> = run
             .iter()
-            .map(|&n| repo.implementations[n].file)
+            .map(|(_, n)| repo.implementations[*n].file)
             .collect();
-        for &n in &members {
-            let imp = &repo.implementations[n];
+        for (_, n) in run {
+            let imp = &repo.implementations[*n];
             let (file, control) = (imp.file, &imp.value.control);
             let others = places(ctx, &files, file, "/control");
             ctx.emit(
@@ -45,15 +50,12 @@ pub(super) fn check(ctx: &mut Ctx) {
 /// Every record sharing an id gets the error, naming the others: which
 /// copy is the intended one is for the author to say, and pointing only at
 /// the first would blame the file nobody touched.
-fn unique<T>(ctx: &mut Ctx, what: &str, items: &[Located<T>], id: impl Fn(&T) -> String) {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for item in items {
-        groups.entry(id(&item.value)).or_default().push(item.file);
-    }
-    let mut groups: Vec<(String, Vec<usize>)> =
-        groups.into_iter().filter(|(_, f)| f.len() > 1).collect();
-    groups.sort();
-    for (key, files) in groups {
+fn unique<T>(ctx: &mut Ctx, what: &str, items: &[Located<T>], id: impl Fn(&T) -> &str) {
+    let mut keyed: Vec<(&str, usize)> = items.iter().map(|i| (id(&i.value), i.file)).collect();
+    keyed.sort_unstable();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let key = run[0].0;
+        let files: Vec<usize> = run.iter().map(|(_, f)| *f).collect();
         for &file in &files {
             let others = places(ctx, &files, file, "/id");
             ctx.emit(

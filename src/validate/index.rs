@@ -105,65 +105,79 @@ impl FrameworkEntry {
 impl Index {
     /// Resolves `r`. A short id is looked up first in `context` (the
     /// frameworks the referring file is about), then in every framework.
-    pub fn resolve(&self, r: &ControlRef, context: &[String]) -> Resolved {
-        let (fw, ctl) = r.parts();
+    pub fn resolve<'i>(&'i self, r: &ControlRef, context: &'i [String]) -> Resolved {
+        let (fw, ctl) = r.split();
         if let Some(fw) = fw {
-            let Some(entry) = self.frameworks.get(fw.as_str()) else {
+            let Some(entry) = self.frameworks.get(fw) else {
                 let names: Vec<String> = self.frameworks.keys().cloned().collect();
                 return Resolved::UnknownFramework {
-                    framework: fw.0.clone(),
-                    suggestion: self.hints.did_you_mean(fw.as_str(), &names),
+                    framework: fw.to_string(),
+                    suggestion: self.hints.did_you_mean(fw, &names),
                 };
             };
-            return match entry.control(ctl.as_str()) {
+            return match entry.control(ctl) {
                 Some(i) => Resolved::Found {
-                    framework: fw.0,
+                    framework: fw.to_string(),
                     control: i,
                 },
                 None => Resolved::UnknownControl {
-                    suggestion: entry.suggest(ctl.as_str(), &self.hints),
-                    framework: Some(fw.0),
+                    suggestion: entry.suggest(ctl, &self.hints),
+                    framework: Some(fw.to_string()),
                 },
             };
         }
-        let search = |names: &mut dyn Iterator<Item = &String>| -> Vec<(String, usize)> {
-            names
-                .filter_map(|n| {
-                    let e = self.frameworks.get(n)?;
-                    e.control(ctl.as_str()).map(|i| (n.clone(), i))
-                })
-                .collect()
-        };
-        let mut hits = search(&mut context.iter());
-        if hits.is_empty() {
-            hits = search(&mut self.frameworks.keys());
+        // Every reference of every record is resolved on every run, and on
+        // every commit of a history walk: the id is normalised once for all
+        // frameworks, and nothing is copied until a framework holds it.
+        let key = normalized_control_id(ctl);
+        let hits_in =
+            |names: &mut dyn Iterator<Item = &'i String>| hits(&self.frameworks, &key, names);
+        let mut found = hits_in(&mut context.iter());
+        if found.is_empty() {
+            found = hits_in(&mut self.frameworks.keys());
         }
-        // A context may name one framework more than once (a system
-        // selecting two of its baselines); that is still one framework.
-        let mut seen = std::collections::HashSet::new();
-        hits.retain(|(name, _)| seen.insert(name.clone()));
-        match hits.len() {
+        match found.len() {
             0 => {
                 let suggestion = context
                     .iter()
                     .filter_map(|n| self.frameworks.get(n))
-                    .find_map(|e| e.suggest(ctl.as_str(), &self.hints));
+                    .find_map(|e| e.suggest(ctl, &self.hints));
                 Resolved::UnknownControl {
                     framework: (context.len() == 1).then(|| context[0].clone()),
                     suggestion,
                 }
             }
-            1 => {
-                let (framework, control) = hits.remove(0);
-                Resolved::Found { framework, control }
-            }
-            _ => Resolved::Ambiguous(hits.into_iter().map(|(f, _)| f).collect()),
+            1 => Resolved::Found {
+                framework: found[0].0.clone(),
+                control: found[0].1,
+            },
+            _ => Resolved::Ambiguous(found.into_iter().map(|(f, _)| f.clone()).collect()),
         }
     }
 
     pub fn control(&self, framework: &str, i: usize) -> Option<&ControlEntry> {
         self.frameworks.get(framework)?.controls.get(i)
     }
+}
+
+/// The frameworks among `names` that hold the control whose normalised id
+/// is `key`, each once (a context may name one framework twice: a system
+/// selecting two of its baselines), in the order of `names`.
+fn hits<'n>(
+    frameworks: &BTreeMap<String, FrameworkEntry>,
+    key: &str,
+    names: &mut dyn Iterator<Item = &'n String>,
+) -> Vec<(&'n String, usize)> {
+    let mut out: Vec<(&String, usize)> = Vec::new();
+    for n in names {
+        if out.iter().any(|(h, _)| *h == n) {
+            continue;
+        }
+        if let Some(i) = frameworks.get(n).and_then(|e| e.by_key.get(key)) {
+            out.push((n, *i));
+        }
+    }
+    out
 }
 
 /// Builds the index, reporting duplicate frameworks, controls and baselines

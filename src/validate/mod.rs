@@ -16,6 +16,7 @@ pub mod signatures;
 
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
 pub use memo::Memo;
+pub use references::Contexts;
 pub(crate) use references::implementation_context;
 
 use crate::diag::{Code, Diagnostic, Pos};
@@ -84,6 +85,8 @@ enum Record {
 pub struct Outcome {
     pub repo: Repo,
     pub index: Index,
+    /// The frameworks each system's short control ids are looked up in.
+    pub contexts: references::Contexts,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -132,10 +135,11 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         out: diagnostics,
     };
     ctx.index = index::build(&mut ctx);
+    let contexts = references::Contexts::new(&repo, &ctx.index);
     if rules {
         config::check(&mut ctx);
         duplicates::check(&mut ctx);
-        references::check(&mut ctx);
+        references::check(&mut ctx, &contexts);
         evidence::check(&mut ctx);
         signatures::check(&mut ctx);
         lifecycle::check(&mut ctx);
@@ -146,6 +150,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
     Outcome {
         repo,
         index,
+        contexts,
         diagnostics: out,
     }
 }
@@ -162,9 +167,8 @@ impl Outcome {
     ) -> Resolved {
         let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());
         let system = references::system_of_file(path, &imp.value);
-        let context = references::implementation_context(&self.repo, &system)
-            .unwrap_or_else(|| self.index.frameworks.keys().cloned().collect());
-        self.index.resolve(&imp.value.control, &context)
+        let context = self.contexts.of(system).unwrap_or(&self.contexts.all);
+        self.index.resolve(&imp.value.control, context)
     }
 }
 
@@ -319,8 +323,8 @@ impl Broken {
     }
 }
 
-impl Ctx<'_> {
-    pub fn path(&self, file: usize) -> &str {
+impl<'a> Ctx<'a> {
+    pub fn path(&self, file: usize) -> &'a str {
         &self.ws.files[file].path
     }
 

@@ -11,15 +11,15 @@ use std::collections::HashSet;
 
 /// The system an implementation belongs to: its `system` key, or the
 /// directory it sits in.
-pub(super) fn system_of(ctx: &Ctx, imp: &Located<Implementation>) -> String {
+pub(super) fn system_of<'a>(ctx: &Ctx<'a>, imp: &'a Located<Implementation>) -> &'a str {
     system_of_file(ctx.path(imp.file), &imp.value)
 }
 
 /// `system_of` for an implementation read from repository path `path`.
-pub(super) fn system_of_file(path: &str, imp: &Implementation) -> String {
+pub(super) fn system_of_file<'a>(path: &'a str, imp: &'a Implementation) -> &'a str {
     match &imp.system {
-        Some(s) => s.0.clone(),
-        None => path.split('/').nth(1).unwrap_or_default().to_string(),
+        Some(s) => s.as_str(),
+        None => path.split('/').nth(1).unwrap_or_default(),
     }
 }
 
@@ -30,21 +30,53 @@ pub(super) fn system_of_file(path: &str, imp: &Implementation) -> String {
 pub(crate) fn implementation_context(repo: &Repo, system: &str) -> Option<Vec<String>> {
     let config = repo.config.as_ref()?;
     let s = config.systems.iter().find(|s| s.id.as_str() == system)?;
-    // A system may select several baselines of one framework; each
-    // framework is searched once, or every short id would look ambiguous.
-    let mut seen = std::collections::HashSet::new();
-    Some(
-        s.frameworks
-            .iter()
-            .map(|f| f.framework.0.clone())
-            .filter(|f| seen.insert(f.clone()))
-            .collect(),
-    )
+    Some(frameworks_of(s))
 }
 
-pub(super) fn check(ctx: &mut Ctx) {
+/// A system may select several baselines of one framework; each framework
+/// is searched once, or every short id would look ambiguous.
+fn frameworks_of(s: &crate::model::System) -> Vec<String> {
+    let mut seen = HashSet::new();
+    s.frameworks
+        .iter()
+        .map(|f| f.framework.0.clone())
+        .filter(|f| seen.insert(f.clone()))
+        .collect()
+}
+
+/// `implementation_context` of every system, and every framework, made
+/// once per run: every implementation and finding asks for its system's.
+#[derive(Debug, Default)]
+pub struct Contexts {
+    by_system: std::collections::HashMap<String, Vec<String>>,
+    /// Every framework of the index, for files about no known system.
+    pub all: Vec<String>,
+}
+
+impl Contexts {
+    pub(crate) fn new(repo: &Repo, index: &super::Index) -> Contexts {
+        let mut by_system = std::collections::HashMap::new();
+        for s in repo.config.iter().flat_map(|c| c.systems.iter()) {
+            // The first definition of a repeated id counts, as everywhere.
+            by_system
+                .entry(s.id.0.clone())
+                .or_insert_with(|| frameworks_of(s));
+        }
+        Contexts {
+            by_system,
+            all: index.frameworks.keys().cloned().collect(),
+        }
+    }
+
+    /// `implementation_context(repo, system)`, borrowed.
+    pub fn of(&self, system: &str) -> Option<&[String]> {
+        self.by_system.get(system).map(Vec::as_slice)
+    }
+}
+
+pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
     let repo = ctx.repo;
-    let all_frameworks: Vec<String> = ctx.index.frameworks.keys().cloned().collect();
+    let all_frameworks = &contexts.all;
     let systems: Vec<String> = ctx.systems().iter().map(|s| s.id.0.clone()).collect();
     // Without a valid aegis.yaml every system would look unknown; its own
     // diagnostics say what is wrong, so system checks wait for it.
@@ -65,10 +97,7 @@ pub(super) fn check(ctx: &mut Ctx) {
 
     for imp in &repo.implementations {
         let system = system_of(ctx, imp);
-        let selected = ctx
-            .system(&crate::model::SystemId(system.clone()))
-            .map(|s| s.frameworks.iter().map(|f| f.framework.0.clone()).collect());
-        let context: Vec<String> = match selected {
+        let context: &[String] = match contexts.of(system) {
             Some(frameworks) => frameworks,
             None => {
                 let (ptr, msg) = match imp.value.system {
@@ -94,13 +123,13 @@ pub(super) fn check(ctx: &mut Ctx) {
                         imp.file,
                         pos,
                         msg,
-                        unknown_system_help(ctx, &system, &systems),
+                        unknown_system_help(ctx, system, &systems),
                     );
                 }
-                all_frameworks.clone()
+                all_frameworks
             }
         };
-        match control(ctx, imp.file, "/control", &imp.value.control, &context) {
+        match control(ctx, imp.file, "/control", &imp.value.control, context) {
             Some(found) => implementation_parameters(ctx, imp, found),
             // The id itself is wrong; suggesting to rename the file after it
             // would be the wrong fix.

@@ -175,7 +175,7 @@ pub(super) fn check(ctx: &mut Ctx) {
     }
     for imp in &repo.implementations {
         let system = references::system_of_file(ctx.path(imp.file), &imp.value);
-        if !requiring.contains(system.as_str()) {
+        if !requiring.contains(system) {
             continue;
         }
         for (i, id) in imp.value.evidence.iter().enumerate() {
@@ -187,7 +187,7 @@ pub(super) fn check(ctx: &mut Ctx) {
                 // Covered, or already reported as changed since signing.
                 continue;
             }
-            let place = match ctx.system_index.get(system.as_str()) {
+            let place = match ctx.system_index.get(system) {
                 Some(n) => ctx.place(0, &format!("/systems/{n}/require_signed_evidence")),
                 None => "aegis.yaml".into(),
             };
