@@ -26,6 +26,9 @@ mod program;
 mod remediation;
 mod report;
 mod risk;
+// Risk lifecycle: add, update, close, accept, show (issue 12).
+mod risk_edit;
+mod risk_show;
 mod risk_simulate;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).
