@@ -219,7 +219,7 @@ fn add_inner(a: &AddArgs) -> Result<u8, Refusal> {
         lifecycle::treatment_text(r.treatment)
     );
     if a.common.dry_run {
-        let _ = super::deliver(None, &escape::text(&w.text));
+        let _ = super::deliver(None, &escape::lines(&w.text));
         eprintln!(
             "would write {}: {what}; nothing written (--dry-run)",
             escape::text(&w.path)

@@ -199,7 +199,7 @@ fn rating(what: &str, likelihood: u8, impact: u8, problems: &mut Vec<String>) ->
 fn check_estimate(name: &str, e: &Estimate, problems: &mut Vec<String>) {
     if let Err(why) = Pert::new(e.min, e.most_likely, e.max) {
         problems.push(format!(
-            "the loss {name} {} {} {}: {why}; a three-point estimate needs min <= most likely <= max",
+            "--{name} {},{},{}: {why}; a three-point estimate needs min <= most likely <= max",
             number(e.min),
             number(e.most_likely),
             number(e.max)
@@ -278,7 +278,7 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         ));
     }
     invalid(problems)?;
-    let loss = (f.frequency.is_some() || f.magnitude.is_some()).then(|| Loss {
+    let loss = (f.frequency.is_some() || f.magnitude.is_some()).then_some(Loss {
         frequency: f.frequency,
         magnitude: f.magnitude,
     });
@@ -302,7 +302,14 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         closed_reason: None,
     };
     let body = serde_saphyr::to_string(&risk).map_err(|e| one(e.to_string()))?;
-    let text = format!("{}\n{body}", Kind::Risk.modeline(&rel));
+    let mut text = format!("{}\n{body}", Kind::Risk.modeline(&rel));
+    // Estimates one to a line, as people write them.
+    if let Some(l) = &risk.loss {
+        text = edit::set_key(&text, "loss", &loss_yaml(l)).map_err(|source| Refusal::Edit {
+            path: rel.clone(),
+            source,
+        })?;
+    }
     reread(&rel, &text, &risk)?;
     if !dry_run {
         write_new(root, &rel, &text)?;
@@ -868,6 +875,41 @@ fn flow(text: &str, key: &str) -> bool {
         .is_some_and(|v| v.trim_start().starts_with(['[', '{']))
 }
 
+/// `key`'s block mapping value with `edits` (key, YAML) made through
+/// `edit::set_key` on that mapping alone, so the lines and comments of the
+/// keys not changed stay; `None` when the value is not a plain block
+/// mapping (the caller then writes it whole).
+fn nested(text: &str, key: &str, edits: &[(&str, String)]) -> Option<String> {
+    let v = edit::value_text(text, key).ok()??;
+    let mut lines = v.split_inclusive('\n');
+    // Anything after `key:` on its line (a comment) would be lost.
+    if !lines.next()?.trim().is_empty() {
+        return None;
+    }
+    let body: Vec<&str> = lines.collect();
+    let indent_of = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent_of(l))
+        .min()?;
+    if indent == 0 {
+        return None;
+    }
+    let mut inner = String::new();
+    for l in body {
+        inner.push_str(if l.trim().is_empty() {
+            "\n"
+        } else {
+            &l[indent..]
+        });
+    }
+    for (k, y) in edits {
+        inner = edit::set_key(&inner, k, y).ok()?;
+    }
+    Some(inner)
+}
+
 fn has(text: &str, key: &str) -> bool {
     edit::value_text(text, key).ok().flatten().is_some()
 }
@@ -903,6 +945,35 @@ fn rating_yaml(r: &RiskRating, flow_style: bool) -> String {
     } else {
         format!("likelihood: {}\nimpact: {}\n", r.likelihood, r.impact)
     }
+}
+
+/// A block `key:` rating with only its changed lines rewritten.
+fn rating_nested(text: &str, key: &str, b: &RiskRating, a: &RiskRating) -> Option<String> {
+    let mut edits = Vec::new();
+    if b.likelihood != a.likelihood {
+        edits.push(("likelihood", a.likelihood.to_string()));
+    }
+    if b.impact != a.impact {
+        edits.push(("impact", a.impact.to_string()));
+    }
+    nested(text, key, &edits)
+}
+
+/// A block `loss:` with only its changed estimates rewritten.
+fn loss_nested(text: &str, b: &Loss, a: &Loss) -> Option<String> {
+    let mut edits = Vec::new();
+    for (name, before, after) in [
+        ("frequency", &b.frequency, &a.frequency),
+        ("magnitude", &b.magnitude, &a.magnitude),
+    ] {
+        match (before == after, after) {
+            (true, _) => {}
+            (false, Some(e)) => edits.push((name, estimate_yaml(e))),
+            // Estimates are only ever set, not removed.
+            (false, None) => return None,
+        }
+    }
+    nested(text, "loss", &edits)
 }
 
 fn estimate_yaml(e: &Estimate) -> String {
@@ -1007,7 +1078,8 @@ fn rewrite(rel: &str, text: &str, before: &Risk, after: &Risk) -> Result<String,
         };
     }
     if before.inherent != after.inherent {
-        let y = rating_yaml(&after.inherent, flow(&t, "inherent"));
+        let y = rating_nested(&t, "inherent", &before.inherent, &after.inherent)
+            .unwrap_or_else(|| rating_yaml(&after.inherent, flow(&t, "inherent")));
         t = set(
             &t,
             "inherent",
@@ -1032,7 +1104,10 @@ fn rewrite(rel: &str, text: &str, before: &Risk, after: &Risk) -> Result<String,
     if before.residual != after.residual {
         t = match &after.residual {
             Some(r) => {
-                let y = rating_yaml(r, flow(&t, "residual"));
+                let y = before
+                    .residual
+                    .and_then(|b| rating_nested(&t, "residual", &b, r))
+                    .unwrap_or_else(|| rating_yaml(r, flow(&t, "residual")));
                 set(&t, "residual", &y, &["acceptance", "treatment"])?
             }
             None => remove(&t, "residual")?,
@@ -1040,12 +1115,14 @@ fn rewrite(rel: &str, text: &str, before: &Risk, after: &Risk) -> Result<String,
     }
     if before.loss != after.loss {
         t = match &after.loss {
-            Some(l) => set(
-                &t,
-                "loss",
-                &loss_yaml(l),
-                &["residual", "acceptance", "treatment"],
-            )?,
+            Some(l) => {
+                let y = before
+                    .loss
+                    .as_ref()
+                    .and_then(|b| loss_nested(&t, b, l))
+                    .unwrap_or_else(|| loss_yaml(l));
+                set(&t, "loss", &y, &["residual", "acceptance", "treatment"])?
+            }
             None => remove(&t, "loss")?,
         };
     }

@@ -26,6 +26,7 @@ mod publish_stale;
 mod remediation;
 mod report;
 mod risk;
+mod risk_lifecycle;
 mod risk_simulate;
 mod schemas;
 mod trust;
