@@ -5,6 +5,8 @@ mod codes;
 mod crosswalk;
 mod crosswalk_import;
 mod crosswalk_infer;
+// Manual relationships: crosswalk map|unmap (issue 12).
+mod crosswalk_map;
 mod crosswalk_show;
 mod crosswalk_suggest;
 mod diff;

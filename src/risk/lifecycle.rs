@@ -857,7 +857,7 @@ pub fn status_text(s: RiskStatus) -> &'static str {
 // ---- Writing the changes ----
 
 /// A scalar as YAML writes it on one line (quoted when it must be).
-fn scalar(s: &str) -> Result<String, Refusal> {
+pub(crate) fn scalar(s: &str) -> Result<String, Refusal> {
     let y = serde_saphyr::to_string(&s).map_err(|e| one(e.to_string()))?;
     let y = y.trim_end_matches('\n');
     if y.contains('\n') {
@@ -919,7 +919,7 @@ fn anchor<'a>(text: &str, keys: &[&'a str]) -> Option<&'a str> {
     keys.iter().copied().find(|k| has(text, k))
 }
 
-fn list_yaml(items: &[&str], flow_style: bool) -> Result<String, Refusal> {
+pub(crate) fn list_yaml(items: &[&str], flow_style: bool) -> Result<String, Refusal> {
     let mut cells = Vec::new();
     for i in items {
         let s = scalar(i)?;
