@@ -8,6 +8,7 @@ mod approvals;
 mod check;
 mod codes;
 mod crosswalk;
+mod crosswalk_map;
 mod crosswalk_suggest;
 mod evidence;
 mod exceptions;
