@@ -284,7 +284,17 @@ fn human(entries: &[Entry]) -> String {
     out
 }
 
-fn rating_json(x: crate::model::RiskRating) -> serde_json::Value {
+pub(super) fn gap_json(g: &register::LinkedGap) -> serde_json::Value {
+    serde_json::json!({
+        "system": g.system,
+        "framework": g.framework,
+        "control": g.control,
+        "reasons": g.reasons,
+        "poam": g.poam,
+    })
+}
+
+pub(super) fn rating_json(x: crate::model::RiskRating) -> serde_json::Value {
     serde_json::json!({"likelihood": x.likelihood, "impact": x.impact, "score": x.score()})
 }
 
@@ -304,13 +314,7 @@ fn json(entries: &[Entry]) -> String {
                 "treatment": treatment(r),
                 "status": if r.is_closed() { "closed" } else { "open" },
                 "controls": r.controls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
-                "gaps": e.gaps.iter().map(|g| serde_json::json!({
-                    "system": g.system,
-                    "framework": g.framework,
-                    "control": g.control,
-                    "reasons": g.reasons,
-                    "poam": g.poam,
-                })).collect::<Vec<_>>(),
+                "gaps": e.gaps.iter().map(gap_json).collect::<Vec<_>>(),
                 "path": e.path,
             })
         })

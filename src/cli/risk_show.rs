@@ -2,7 +2,7 @@
 //! gap engine's open gaps on them, and what each control removes from its
 //! loss. Closed risks are shown too (they are on file).
 
-use super::risk::{RegisterArgs, load};
+use super::risk::{RegisterArgs, gap_json, load, rating_json};
 use crate::model::{Date, Estimate, Risk, RiskRating};
 use crate::output::escape;
 use crate::risk::lifecycle::{acceptance_text, number, status_text, treatment_text};
@@ -204,7 +204,6 @@ fn human(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> Strin
 }
 
 fn json(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String {
-    let rating = |x: RiskRating| serde_json::json!({"likelihood": x.likelihood, "impact": x.impact, "score": x.score()});
     let doc = serde_json::json!({
         "version": 1,
         "risk": {
@@ -217,8 +216,8 @@ fn json(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String
             "status": status_text(r.status),
             "closed": r.closed.map(|d| d.to_string()),
             "closed_reason": r.closed_reason,
-            "inherent": rating(r.inherent),
-            "residual": rating(r.residual_rating()),
+            "inherent": rating_json(r.inherent),
+            "residual": rating_json(r.residual_rating()),
             "treatment": treatment_text(r.treatment),
             "acceptance": r.acceptance.as_ref().map(|a| serde_json::json!({
                 "approver": a.approver,
@@ -231,13 +230,7 @@ fn json(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String
                 "title": c.title,
             })).collect::<Vec<_>>(),
             "reduced_by": r.reduced_by,
-            "gaps": gaps.iter().map(|g| serde_json::json!({
-                "system": g.system,
-                "framework": g.framework,
-                "control": g.control,
-                "reasons": g.reasons,
-                "poam": g.poam,
-            })).collect::<Vec<_>>(),
+            "gaps": gaps.iter().map(gap_json).collect::<Vec<_>>(),
             "path": path,
         }
     });

@@ -302,6 +302,24 @@ fn apply(
     Ok((t, want))
 }
 
+/// The repository's lock on controls/ (as `crosswalk import` and
+/// `accept` take it), unless nothing will be written.
+fn lock_unless(root: &Path, dry_run: bool) -> Result<Option<crate::import::swap::Lock>, Refusal> {
+    if dry_run {
+        return Ok(None);
+    }
+    crate::import::swap::lock(root)
+        .map(Some)
+        .map_err(|e| one(e.to_string()))
+}
+
+fn save(root: &Path, rel: &str, text: &str) -> Result<(), Refusal> {
+    crate::write::write_atomic(&root.join(rel), text.as_bytes()).map_err(|source| Refusal::Io {
+        path: rel.to_string(),
+        source,
+    })
+}
+
 /// Records `from` -> `to` as `kind` in the manual mapping file.
 pub fn map(
     root: &Path,
@@ -312,11 +330,7 @@ pub fn map(
     note: Option<&str>,
     dry_run: bool,
 ) -> Result<Done, Refusal> {
-    let _lock = if dry_run {
-        None
-    } else {
-        Some(crate::import::swap::lock(root).map_err(|e| one(e.to_string()))?)
-    };
+    let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let (a, b) = ends(&loaded, from, to)?;
     let t = target(&loaded, root, &a, &b)?;
@@ -363,12 +377,7 @@ pub fn map(
     };
     let written = changed && !dry_run;
     if written {
-        crate::write::write_atomic(&root.join(&t.path), text.as_bytes()).map_err(|source| {
-            Refusal::Io {
-                path: t.path.clone(),
-                source,
-            }
-        })?;
+        save(root, &t.path, &text)?;
     }
     Ok(Done {
         from: a,
@@ -384,11 +393,7 @@ pub fn map(
 
 /// Takes `from` -> `to` out of the manual mapping file.
 pub fn unmap(root: &Path, from: &str, to: &str, dry_run: bool) -> Result<Done, Refusal> {
-    let _lock = if dry_run {
-        None
-    } else {
-        Some(crate::import::swap::lock(root).map_err(|e| one(e.to_string()))?)
-    };
+    let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let (a, b) = ends(&loaded, from, to)?;
     let t = target(&loaded, root, &a, &b)?;
@@ -412,12 +417,7 @@ pub fn unmap(root: &Path, from: &str, to: &str, dry_run: bool) -> Result<Done, R
     let before = held.first().map(|h| h.1);
     let (text, _) = apply(&t.path, text, m, &held, None)?;
     if !dry_run {
-        crate::write::write_atomic(&root.join(&t.path), text.as_bytes()).map_err(|source| {
-            Refusal::Io {
-                path: t.path.clone(),
-                source,
-            }
-        })?;
+        save(root, &t.path, &text)?;
     }
     Ok(Done {
         from: a,

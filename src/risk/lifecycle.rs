@@ -432,79 +432,74 @@ fn reduction(loaded: &Loaded, given: &str, ctx: &[String]) -> Result<Reduction, 
 
 /// Changes risk `id` in place. Nothing changed: nothing written.
 pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited, Refusal> {
-    let _lock = lock_unless(root, dry_run)?;
-    let loaded = Loaded::load(root)?;
-    let located = find(&loaded, id)?;
-    let file = &loaded.ws.files[located.file];
-    check_current(&file.path, &file.text)?;
-    let before: Risk = (*located.value).clone();
-    let mut after = before.clone();
-    let mut problems = Vec::new();
-    let f = c.fields;
-    if let Some(t) = &f.title {
-        after.title = one_line("the title", t, &mut problems);
-    }
-    if let Some(o) = &f.owner {
-        after.owner = one_line("the owner", o, &mut problems);
-    }
-    if let Some(d) = &f.description {
-        after.description = Some(d.trim().to_string()).filter(|d| !d.is_empty());
-    }
-    if let Some(cat) = &f.category {
-        after.category = Some(check_category(cat, &mut problems));
-    }
-    if !f.systems.is_empty() {
-        after.systems = check_systems(&loaded, &f.systems, &mut problems);
-    }
-    let ctx = context(&loaded, &after.systems);
-    if !f.controls.is_empty() {
-        let mut controls = resolve(&loaded, &f.controls, &ctx, &mut problems);
-        controls.sort_by(|a, b| a.0.cmp(&b.0));
-        controls.dedup();
-        after.controls = controls;
-    }
-    for add in resolve(&loaded, &c.add_controls, &ctx, &mut problems) {
-        if !after
-            .controls
-            .iter()
-            .any(|x| same_control(&loaded, x, &add))
-        {
-            after.controls.push(add);
+    edit_in_place(root, id, dry_run, |loaded, before| {
+        let mut after = before.clone();
+        let mut problems = Vec::new();
+        let f = c.fields;
+        if let Some(t) = &f.title {
+            after.title = one_line("the title", t, &mut problems);
         }
-    }
-    for given in &c.remove_controls {
-        let wanted = loaded
-            .resolve_control_in(given, &ctx)
-            .map(ControlRef)
-            .unwrap_or_else(|_| ControlRef(given.trim().to_string()));
-        let n = after.controls.len();
-        after
-            .controls
-            .retain(|x| !same_control(&loaded, x, &wanted));
-        if after.controls.len() == n {
-            let names: Vec<String> = after.controls.iter().map(|c| c.0.clone()).collect();
-            problems.push(format!(
-                "--remove-control: risk `{id}` does not name control `{given}` (it names: {})",
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
-            ));
+        if let Some(o) = &f.owner {
+            after.owner = one_line("the owner", o, &mut problems);
         }
-    }
-    if let Some(t) = f.treatment {
-        after.treatment = t;
-    }
-    if f.likelihood.is_some() || f.impact.is_some() {
-        after.inherent = rating(
-            "the",
-            f.likelihood.unwrap_or(after.inherent.likelihood),
-            f.impact.unwrap_or(after.inherent.impact),
-            &mut problems,
-        );
-    }
-    match (f.residual_likelihood, f.residual_impact, after.residual) {
+        if let Some(d) = &f.description {
+            after.description = Some(d.trim().to_string()).filter(|d| !d.is_empty());
+        }
+        if let Some(cat) = &f.category {
+            after.category = Some(check_category(cat, &mut problems));
+        }
+        if !f.systems.is_empty() {
+            after.systems = check_systems(&loaded, &f.systems, &mut problems);
+        }
+        let ctx = context(&loaded, &after.systems);
+        if !f.controls.is_empty() {
+            let mut controls = resolve(&loaded, &f.controls, &ctx, &mut problems);
+            controls.sort_by(|a, b| a.0.cmp(&b.0));
+            controls.dedup();
+            after.controls = controls;
+        }
+        for add in resolve(&loaded, &c.add_controls, &ctx, &mut problems) {
+            if !after
+                .controls
+                .iter()
+                .any(|x| same_control(&loaded, x, &add))
+            {
+                after.controls.push(add);
+            }
+        }
+        for given in &c.remove_controls {
+            let wanted = loaded
+                .resolve_control_in(given, &ctx)
+                .map(ControlRef)
+                .unwrap_or_else(|_| ControlRef(given.trim().to_string()));
+            let n = after.controls.len();
+            after
+                .controls
+                .retain(|x| !same_control(&loaded, x, &wanted));
+            if after.controls.len() == n {
+                let names: Vec<String> = after.controls.iter().map(|c| c.0.clone()).collect();
+                problems.push(format!(
+                    "--remove-control: risk `{id}` does not name control `{given}` (it names: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
+            }
+        }
+        if let Some(t) = f.treatment {
+            after.treatment = t;
+        }
+        if f.likelihood.is_some() || f.impact.is_some() {
+            after.inherent = rating(
+                "the",
+                f.likelihood.unwrap_or(after.inherent.likelihood),
+                f.impact.unwrap_or(after.inherent.impact),
+                &mut problems,
+            );
+        }
+        match (f.residual_likelihood, f.residual_impact, after.residual) {
         (None, None, _) => {}
         (Some(l), Some(i), _) => after.residual = Some(rating("the residual", l, i, &mut problems)),
         (l, i, Some(r)) => {
@@ -519,55 +514,74 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             "risk `{id}` has no residual rating yet: give both --residual-likelihood and --residual-impact"
         )),
     }
-    if f.frequency.is_some() || f.magnitude.is_some() {
-        let mut loss = after.loss.clone().unwrap_or(Loss {
-            frequency: None,
-            magnitude: None,
-        });
-        if let Some(e) = f.frequency {
-            check_estimate("frequency", &e, &mut problems);
-            loss.frequency = Some(e);
-        }
-        if let Some(e) = f.magnitude {
-            check_estimate("magnitude", &e, &mut problems);
-            loss.magnitude = Some(e);
-        }
-        after.loss = Some(loss);
-    }
-    for given in &c.remove_reduced_by {
-        let wanted = loaded
-            .resolve_control_in(given, &ctx)
-            .map(ControlRef)
-            .unwrap_or_else(|_| ControlRef(given.trim().to_string()));
-        let n = after.reduced_by.len();
-        after
-            .reduced_by
-            .retain(|r| !same_control(&loaded, &r.control, &wanted));
-        if after.reduced_by.len() == n {
-            problems.push(format!(
-                "--remove-reduced-by: risk `{id}` has no reduced_by entry for `{given}`"
-            ));
-        }
-    }
-    for given in &c.reduced_by {
-        match reduction(&loaded, given, &ctx) {
-            Ok(r) => {
-                match after
-                    .reduced_by
-                    .iter_mut()
-                    .find(|x| same_control(&loaded, &x.control, &r.control))
-                {
-                    Some(x) => {
-                        x.frequency = r.frequency;
-                        x.magnitude = r.magnitude;
-                    }
-                    None => after.reduced_by.push(r),
-                }
+        if f.frequency.is_some() || f.magnitude.is_some() {
+            let mut loss = after.loss.clone().unwrap_or(Loss {
+                frequency: None,
+                magnitude: None,
+            });
+            if let Some(e) = f.frequency {
+                check_estimate("frequency", &e, &mut problems);
+                loss.frequency = Some(e);
             }
-            Err(e) => problems.push(e),
+            if let Some(e) = f.magnitude {
+                check_estimate("magnitude", &e, &mut problems);
+                loss.magnitude = Some(e);
+            }
+            after.loss = Some(loss);
         }
-    }
-    invalid(problems)?;
+        for given in &c.remove_reduced_by {
+            let wanted = loaded
+                .resolve_control_in(given, &ctx)
+                .map(ControlRef)
+                .unwrap_or_else(|_| ControlRef(given.trim().to_string()));
+            let n = after.reduced_by.len();
+            after
+                .reduced_by
+                .retain(|r| !same_control(&loaded, &r.control, &wanted));
+            if after.reduced_by.len() == n {
+                problems.push(format!(
+                    "--remove-reduced-by: risk `{id}` has no reduced_by entry for `{given}`"
+                ));
+            }
+        }
+        for given in &c.reduced_by {
+            match reduction(&loaded, given, &ctx) {
+                Ok(r) => {
+                    match after
+                        .reduced_by
+                        .iter_mut()
+                        .find(|x| same_control(&loaded, &x.control, &r.control))
+                    {
+                        Some(x) => {
+                            x.frequency = r.frequency;
+                            x.magnitude = r.magnitude;
+                        }
+                        None => after.reduced_by.push(r),
+                    }
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        invalid(problems)?;
+        Ok(after)
+    })
+}
+
+/// Finds risk `id`, lets `change` make the record it should become, and
+/// writes that in place (unless nothing changed, or `dry_run`).
+fn edit_in_place(
+    root: &Path,
+    id: &str,
+    dry_run: bool,
+    change: impl FnOnce(&Loaded, &Risk) -> Result<Risk, Refusal>,
+) -> Result<Edited, Refusal> {
+    let _lock = lock_unless(root, dry_run)?;
+    let loaded = Loaded::load(root)?;
+    let located = find(&loaded, id)?;
+    let file = &loaded.ws.files[located.file];
+    check_current(&file.path, &file.text)?;
+    let before: Risk = (*located.value).clone();
+    let after = change(&loaded, &before)?;
     let text = rewrite(&file.path, &file.text, &before, &after)?;
     finish(root, &file.path, &text, before, after, dry_run)
 }
@@ -604,29 +618,24 @@ pub fn close(
     today: Date,
     dry_run: bool,
 ) -> Result<Edited, Refusal> {
-    let _lock = lock_unless(root, dry_run)?;
-    let loaded = Loaded::load(root)?;
-    let located = find(&loaded, id)?;
-    let file = &loaded.ws.files[located.file];
-    check_current(&file.path, &file.text)?;
-    let before: Risk = (*located.value).clone();
-    if before.is_closed() {
-        return Err(one(format!(
-            "risk `{id}` is already closed{}",
-            before
-                .closed
-                .map_or(String::new(), |d| format!(" (on {d})"))
-        )));
-    }
-    let mut problems = Vec::new();
-    let reason = one_line("the reason", reason, &mut problems);
-    invalid(problems)?;
-    let mut after = before.clone();
-    after.status = RiskStatus::Closed;
-    after.closed = Some(today);
-    after.closed_reason = Some(reason);
-    let text = rewrite(&file.path, &file.text, &before, &after)?;
-    finish(root, &file.path, &text, before, after, dry_run)
+    edit_in_place(root, id, dry_run, |_, before| {
+        if before.is_closed() {
+            return Err(one(format!(
+                "risk `{id}` is already closed{}",
+                before
+                    .closed
+                    .map_or(String::new(), |d| format!(" (on {d})"))
+            )));
+        }
+        let mut problems = Vec::new();
+        let reason = one_line("the reason", reason, &mut problems);
+        invalid(problems)?;
+        let mut after = before.clone();
+        after.status = RiskStatus::Closed;
+        after.closed = Some(today);
+        after.closed_reason = Some(reason);
+        Ok(after)
+    })
 }
 
 /// Accepts risk `id` as it stands: `treatment: accept`, and who accepted
@@ -639,42 +648,37 @@ pub fn accept(
     today: Date,
     dry_run: bool,
 ) -> Result<Edited, Refusal> {
-    let _lock = lock_unless(root, dry_run)?;
-    let loaded = Loaded::load(root)?;
-    let located = find(&loaded, id)?;
-    let file = &loaded.ws.files[located.file];
-    check_current(&file.path, &file.text)?;
-    let before: Risk = (*located.value).clone();
-    let mut problems = Vec::new();
-    if before.is_closed() {
-        problems.push(format!(
+    edit_in_place(root, id, dry_run, |_, before| {
+        let mut problems = Vec::new();
+        if before.is_closed() {
+            problems.push(format!(
             "risk `{id}` is closed; a closed risk is not accepted (add a new risk if it applies again)"
         ));
-    }
-    let approver = one_line("the approver", approver, &mut problems);
-    if let Some(u) = until
-        && u <= today
-    {
-        problems.push(format!(
-            "--until {u} is not after today ({today}); an acceptance is reviewed in the future"
-        ));
-    }
-    invalid(problems)?;
-    let mut after = before.clone();
-    after.treatment = Treatment::Accept;
-    let same = before
-        .acceptance
-        .as_ref()
-        .is_some_and(|a| a.approver == approver && a.until == until);
-    if !same {
-        after.acceptance = Some(Acceptance {
-            approver,
-            accepted: today,
-            until,
-        });
-    }
-    let text = rewrite(&file.path, &file.text, &before, &after)?;
-    finish(root, &file.path, &text, before, after, dry_run)
+        }
+        let approver = one_line("the approver", approver, &mut problems);
+        if let Some(u) = until
+            && u <= today
+        {
+            problems.push(format!(
+                "--until {u} is not after today ({today}); an acceptance is reviewed in the future"
+            ));
+        }
+        invalid(problems)?;
+        let mut after = before.clone();
+        after.treatment = Treatment::Accept;
+        let same = before
+            .acceptance
+            .as_ref()
+            .is_some_and(|a| a.approver == approver && a.until == until);
+        if !same {
+            after.acceptance = Some(Acceptance {
+                approver,
+                accepted: today,
+                until,
+            });
+        }
+        Ok(after)
+    })
 }
 
 // ---- Reading the changes ----

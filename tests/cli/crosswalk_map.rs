@@ -2,8 +2,9 @@
 //! manual mapping file (created when absent, edited in place otherwise),
 //! `aegis validate` accepts the result, and what cannot be mapped is refused.
 
-use crate::exceptions::{read, validate};
-use crate::harness::{AS_OF, Aegis, Output, copy_fixture};
+use crate::exceptions::read;
+use crate::harness::{Aegis, Output, copy_fixture};
+use crate::risk_lifecycle::passes_validation;
 use crate::snapshot;
 use std::path::Path;
 
@@ -20,12 +21,6 @@ fn crosswalk(root: &Path, args: &[&str]) -> Output {
         .args(["--repo", "."])
         .current_dir(root)
         .run()
-}
-
-fn passes_validation(root: &Path) {
-    let v = validate(root, AS_OF);
-    assert_eq!(v.code, 0, "{}", v.stdout);
-    assert!(v.diagnostics().is_empty(), "{}", v.stdout);
 }
 
 const MANUAL: &str = "controls/mappings/law--std.yaml";

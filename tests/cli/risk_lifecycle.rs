@@ -23,7 +23,8 @@ fn edit(root: &Path, args: &[&str]) -> Output {
         .run()
 }
 
-fn passes_validation(root: &Path) {
+/// `aegis validate` finds nothing in the repository at `root`.
+pub fn passes_validation(root: &Path) {
     let v = validate(root, AS_OF);
     assert_eq!(v.code, 0, "{}", v.stdout);
     assert!(v.diagnostics().is_empty(), "{}", v.stdout);
@@ -537,4 +538,47 @@ fn show_gives_scores_controls_gaps_and_reductions() {
         "{}",
         missing.stderr
     );
+}
+
+#[test]
+fn a_closed_risk_is_not_simulated_nor_in_the_risk_report() {
+    let dir = repo();
+    let root = dir.path();
+    let simulated = |root: &Path| {
+        aegis(
+            root,
+            &[
+                "risk",
+                "simulate",
+                "--iterations",
+                "1000",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let before = simulated(root);
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    assert!(before.stdout.contains("\"R-001\""), "{}", before.stdout);
+    let out = aegis(
+        root,
+        &[
+            "risk",
+            "close",
+            "R-001",
+            "--reason",
+            "The portal was retired",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let after = simulated(root);
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert!(!after.stdout.contains("\"R-001\""), "{}", after.stdout);
+    let report = Aegis::new()
+        .args(["report", "risks", "--format", "markdown", "--as-of", AS_OF])
+        .current_dir(root)
+        .run();
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(report.stdout.contains("R-003"), "{}", report.stdout);
+    assert!(!report.stdout.contains("R-001"), "{}", report.stdout);
 }
