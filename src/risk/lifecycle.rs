@@ -449,21 +449,17 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             after.category = Some(check_category(cat, &mut problems));
         }
         if !f.systems.is_empty() {
-            after.systems = check_systems(&loaded, &f.systems, &mut problems);
+            after.systems = check_systems(loaded, &f.systems, &mut problems);
         }
-        let ctx = context(&loaded, &after.systems);
+        let ctx = context(loaded, &after.systems);
         if !f.controls.is_empty() {
-            let mut controls = resolve(&loaded, &f.controls, &ctx, &mut problems);
+            let mut controls = resolve(loaded, &f.controls, &ctx, &mut problems);
             controls.sort_by(|a, b| a.0.cmp(&b.0));
             controls.dedup();
             after.controls = controls;
         }
-        for add in resolve(&loaded, &c.add_controls, &ctx, &mut problems) {
-            if !after
-                .controls
-                .iter()
-                .any(|x| same_control(&loaded, x, &add))
-            {
+        for add in resolve(loaded, &c.add_controls, &ctx, &mut problems) {
+            if !after.controls.iter().any(|x| same_control(loaded, x, &add)) {
                 after.controls.push(add);
             }
         }
@@ -473,9 +469,7 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
                 .map(ControlRef)
                 .unwrap_or_else(|_| ControlRef(given.trim().to_string()));
             let n = after.controls.len();
-            after
-                .controls
-                .retain(|x| !same_control(&loaded, x, &wanted));
+            after.controls.retain(|x| !same_control(loaded, x, &wanted));
             if after.controls.len() == n {
                 let names: Vec<String> = after.controls.iter().map(|c| c.0.clone()).collect();
                 problems.push(format!(
@@ -537,7 +531,7 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             let n = after.reduced_by.len();
             after
                 .reduced_by
-                .retain(|r| !same_control(&loaded, &r.control, &wanted));
+                .retain(|r| !same_control(loaded, &r.control, &wanted));
             if after.reduced_by.len() == n {
                 problems.push(format!(
                     "--remove-reduced-by: risk `{id}` has no reduced_by entry for `{given}`"
@@ -545,12 +539,12 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             }
         }
         for given in &c.reduced_by {
-            match reduction(&loaded, given, &ctx) {
+            match reduction(loaded, given, &ctx) {
                 Ok(r) => {
                     match after
                         .reduced_by
                         .iter_mut()
-                        .find(|x| same_control(&loaded, &x.control, &r.control))
+                        .find(|x| same_control(loaded, &x.control, &r.control))
                     {
                         Some(x) => {
                             x.frequency = r.frequency;
