@@ -224,8 +224,15 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let mut problems = Vec::new();
-    let title = one_line("the title", f.title.as_deref().unwrap_or(""), &mut problems);
-    let owner = one_line("the owner", f.owner.as_deref().unwrap_or(""), &mut problems);
+    let mut required = |flag: &str, what: &str, v: &Option<String>| match v {
+        Some(v) => one_line(what, v, &mut problems),
+        None => {
+            problems.push(format!("give {flag}: a new risk needs {what}"));
+            String::new()
+        }
+    };
+    let title = required("--title", "a title", &f.title);
+    let owner = required("--owner", "an owner", &f.owner);
     let systems = check_systems(&loaded, &f.systems, &mut problems);
     let ctx = context(&loaded, &systems);
     let mut controls = resolve(&loaded, &f.controls, &ctx, &mut problems);

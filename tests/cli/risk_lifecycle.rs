@@ -197,6 +197,32 @@ fn add_refuses_what_validation_would_reject() {
             out.stderr
         );
     }
+    let out = edit(root, &["risk", "add", "--likelihood", "2", "--impact", "2"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("give --title: a new risk needs a title"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("give --owner"), "{}", out.stderr);
+    let out = edit(
+        root,
+        &[
+            "risk",
+            "add",
+            "--title",
+            " ",
+            "--owner",
+            "o",
+            "--likelihood",
+            "2",
+            "--impact",
+            "2",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("a title is empty"), "{}", out.stderr);
     let out = edit(root, &[ADD, &["--frequency", "1,2"]].concat());
     assert_eq!(out.code, 2);
     assert!(
@@ -464,6 +490,13 @@ fn close_keeps_the_record_and_leaves_the_register() {
         again.stderr.contains("already closed (on 2026-06-01)"),
         "{}",
         again.stderr
+    );
+    let accept = aegis(root, &["risk", "accept", "R-002", "--approver", "@cfo"]);
+    assert_eq!(accept.code, 2);
+    assert!(
+        accept.stderr.contains("a closed risk is not accepted"),
+        "{}",
+        accept.stderr
     );
 }
 
