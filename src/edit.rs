@@ -189,6 +189,32 @@ pub fn append_item(
     })
 }
 
+/// `text` without item `index` of the block list under the top-level key
+/// `key`: the lines from its `- ` to the end of its value go; comment lines
+/// above it stay (they may be about more than the item). A flow list
+/// (`[a, b]`) is refused.
+pub fn remove_item(text: &str, key: &str, index: usize) -> Result<String, EditError> {
+    check_key(key)?;
+    with_lf(text, |text| {
+        let layout = scan(text)?;
+        let not_list = || EditError::NotList { key: key.into() };
+        let e = layout.find(key).ok_or_else(not_list)?;
+        layout.refuse_anchored(e)?;
+        let tree = yaml_tree(text)?;
+        let lines = inplace::item_lines(text, &tree, key, index).map_err(|_| not_list())?;
+        let mut want = match tree.get(key).map(|n| n.to_json()) {
+            Some(serde_json::Value::Array(items)) if index < items.len() => items,
+            _ => return Err(not_list()),
+        };
+        want.remove(index);
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..lines.start]);
+        out.push_str(&text[lines.end..]);
+        verify(&tree, &out, key, Some(&serde_json::Value::Array(want)))?;
+        Ok(out)
+    })
+}
+
 /// [`append_item`] with `item` serialized.
 pub fn append_value<T: serde::Serialize>(
     text: &str,
@@ -751,6 +777,31 @@ mod tests {
         );
         let out = set_key(text, "expires", "2027-01-01").expect("edit");
         assert_eq!(out, text.replace("2026-01-01", "2027-01-01"));
+    }
+
+    #[test]
+    fn removes_one_list_item_and_keeps_the_rest() {
+        let text = "id: a\nlist:\n  # first\n  - source: x   # keep\n    targets: [p]\n  - source: y\n    targets:\n      - q\n  - z\nb: 1\n";
+        assert_eq!(
+            remove_item(text, "list", 1).expect("edit"),
+            "id: a\nlist:\n  # first\n  - source: x   # keep\n    targets: [p]\n  - z\nb: 1\n"
+        );
+        assert_eq!(
+            remove_item(text, "list", 2).expect("edit"),
+            "id: a\nlist:\n  # first\n  - source: x   # keep\n    targets: [p]\n  - source: y\n    targets:\n      - q\nb: 1\n"
+        );
+        assert!(matches!(
+            remove_item(text, "list", 3),
+            Err(EditError::NotList { .. })
+        ));
+        assert!(matches!(
+            remove_item("l: [a, b]\n", "l", 0),
+            Err(EditError::NotList { .. })
+        ));
+        assert!(matches!(
+            remove_item("l: x\n", "l", 0),
+            Err(EditError::NotList { .. })
+        ));
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub enum Sub {
     Accept(super::crosswalk_suggest::DecideArgs),
     /// Reject a suggested pair: recorded as a decision, so it is not suggested again.
     Reject(super::crosswalk_suggest::DecideArgs),
+    /// State a relationship by hand: recorded in the manual mapping file controls/mappings/FROM--TO.yaml.
+    Map(super::crosswalk_map::MapArgs),
+    /// Take back a relationship stated by hand (from the manual mapping file).
+    Unmap(super::crosswalk_map::UnmapArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +52,8 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         Sub::Suggest(a) => super::crosswalk_suggest::run_suggest(a),
         Sub::Accept(a) => super::crosswalk_suggest::run_decide(a, true),
         Sub::Reject(a) => super::crosswalk_suggest::run_decide(a, false),
+        Sub::Map(a) => super::crosswalk_map::map(a),
+        Sub::Unmap(a) => super::crosswalk_map::unmap(a),
     }
 }
 

@@ -5,6 +5,8 @@ mod codes;
 mod crosswalk;
 mod crosswalk_import;
 mod crosswalk_infer;
+// Manual relationships: crosswalk map|unmap (issue 12).
+mod crosswalk_map;
 mod crosswalk_show;
 mod crosswalk_suggest;
 mod diff;
@@ -26,6 +28,9 @@ mod program;
 mod remediation;
 mod report;
 mod risk;
+// Risk lifecycle: add, update, close, accept, show (issue 12).
+mod risk_edit;
+mod risk_show;
 mod risk_simulate;
 mod schemas;
 // OSCAL SSP and component definition import (issue 10).

@@ -1,5 +1,6 @@
 //! `aegis risk list|heatmap`: the risk register with scores and the open
-//! gaps on each risk's controls, and its 5 × 5 heat map.
+//! gaps on each risk's controls, and its 5 × 5 heat map. The lifecycle
+//! (`add|update|close|accept`) is in `risk_edit.rs`, `show` in `risk_show.rs`.
 
 use super::gate::{AtArg, Color};
 use crate::model::{Date, Risk};
@@ -28,6 +29,16 @@ pub enum RiskCommand {
     /// Monte Carlo of annual loss: P50/P90/P99 per risk and for the register, the loss
     /// exceedance curve, and how much closing each open gap would reduce the expected loss.
     Simulate(super::risk_simulate::Args),
+    /// Record a new risk: writes risks/<id>.yaml.
+    Add(super::risk_edit::AddArgs),
+    /// Change a risk in place (ratings, owner, controls, loss, reduced_by, ...), keeping the rest of its file.
+    Update(super::risk_edit::UpdateArgs),
+    /// Close a risk that no longer applies: kept on file with `status: closed`, out of the gate, heat maps and simulation.
+    Close(super::risk_edit::CloseArgs),
+    /// Accept a risk as it stands: `treatment: accept` with the approver and a review date.
+    Accept(super::risk_edit::AcceptArgs),
+    /// One risk: scores, linked controls, their open gaps, reduced_by.
+    Show(super::risk_show::Args),
 }
 
 /// What `list` and `heatmap` share: the repository and the filters.
@@ -62,6 +73,7 @@ impl RegisterArgs {
         Filter {
             system: self.system.clone(),
             category: self.category.clone(),
+            closed: false,
         }
     }
 }
@@ -70,6 +82,9 @@ impl RegisterArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub register: RegisterArgs,
+    /// Closed risks too (left out otherwise).
+    #[arg(long)]
+    pub all: bool,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }
@@ -98,11 +113,18 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         RiskCommand::List(a) => list(a),
         RiskCommand::Heatmap(a) => heatmap(a),
         RiskCommand::Simulate(a) => super::risk_simulate::run(a),
+        RiskCommand::Add(a) => super::risk_edit::add(a),
+        RiskCommand::Update(a) => super::risk_edit::update(a),
+        RiskCommand::Close(a) => super::risk_edit::close(a),
+        RiskCommand::Accept(a) => super::risk_edit::accept(a),
+        RiskCommand::Show(a) => super::risk_show::run(a),
     }
 }
 
 /// Runs the pipeline with the gap engine, as `aegis gaps` does.
-fn load(args: &RegisterArgs) -> anyhow::Result<(crate::pipeline::Run, crate::assess::Assessment)> {
+pub(super) fn load(
+    args: &RegisterArgs,
+) -> anyhow::Result<(crate::pipeline::Run, crate::assess::Assessment)> {
     let repo = args.repo();
     let mut run = super::gate::run_at(
         repo,
@@ -133,15 +155,23 @@ fn load(args: &RegisterArgs) -> anyhow::Result<(crate::pipeline::Run, crate::ass
     Ok((run, a))
 }
 
-/// The register `args` selects, handed to `f`.
-fn with_entries<T>(args: &RegisterArgs, f: impl FnOnce(&[Entry]) -> T) -> anyhow::Result<T> {
+/// The register `args` selects (and closed risks when `closed`), handed to `f`.
+fn with_entries<T>(
+    args: &RegisterArgs,
+    closed: bool,
+    f: impl FnOnce(&[Entry]) -> T,
+) -> anyhow::Result<T> {
     let (run, a) = load(args)?;
-    let entries = register::entries(&run.workspace, &run.outcome.repo, &a, &args.filter());
+    let filter = Filter {
+        closed,
+        ..args.filter()
+    };
+    let entries = register::entries(&run.workspace, &run.outcome.repo, &a, &filter);
     Ok(f(&entries))
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<u8> {
-    let text = with_entries(&args.register, |entries| match args.format {
+    let text = with_entries(&args.register, args.all, |entries| match args.format {
         ListFormat::Human => human(entries),
         ListFormat::Json => json(entries),
         ListFormat::Csv => csv(entries),
@@ -202,7 +232,11 @@ fn human(entries: &[Entry]) -> String {
                 escape::text(r.category.as_deref().unwrap_or("-")).into_owned(),
                 escape::text(&r.owner).into_owned(),
                 e.gaps.len().to_string(),
-                escape::text(&r.title).into_owned(),
+                if r.is_closed() {
+                    format!("[closed] {}", escape::text(&r.title))
+                } else {
+                    escape::text(&r.title).into_owned()
+                },
             ]
         })
         .collect();
@@ -250,7 +284,17 @@ fn human(entries: &[Entry]) -> String {
     out
 }
 
-fn rating_json(x: crate::model::RiskRating) -> serde_json::Value {
+pub(super) fn gap_json(g: &register::LinkedGap) -> serde_json::Value {
+    serde_json::json!({
+        "system": g.system,
+        "framework": g.framework,
+        "control": g.control,
+        "reasons": g.reasons,
+        "poam": g.poam,
+    })
+}
+
+pub(super) fn rating_json(x: crate::model::RiskRating) -> serde_json::Value {
     serde_json::json!({"likelihood": x.likelihood, "impact": x.impact, "score": x.score()})
 }
 
@@ -268,14 +312,9 @@ fn json(entries: &[Entry]) -> String {
                 "inherent": rating_json(r.inherent),
                 "residual": rating_json(r.residual_rating()),
                 "treatment": treatment(r),
+                "status": if r.is_closed() { "closed" } else { "open" },
                 "controls": r.controls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
-                "gaps": e.gaps.iter().map(|g| serde_json::json!({
-                    "system": g.system,
-                    "framework": g.framework,
-                    "control": g.control,
-                    "reasons": g.reasons,
-                    "poam": g.poam,
-                })).collect::<Vec<_>>(),
+                "gaps": e.gaps.iter().map(gap_json).collect::<Vec<_>>(),
                 "path": e.path,
             })
         })
@@ -322,7 +361,7 @@ fn csv(entries: &[Entry]) -> String {
 }
 
 fn heatmap(args: &HeatmapArgs) -> anyhow::Result<u8> {
-    let grid = with_entries(&args.register, |entries| {
+    let grid = with_entries(&args.register, false, |entries| {
         Grid::of(entries.iter().map(|e| {
             let x = if args.inherent {
                 e.risk.inherent

@@ -89,7 +89,14 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
         iterations: usize::try_from(iterations)?,
         seed: args.seed.unwrap_or(defaults.seed),
     };
-    let all: Vec<&crate::model::Risk> = run.outcome.repo.risks.iter().map(|r| &*r.value).collect();
+    let all: Vec<&crate::model::Risk> = run
+        .outcome
+        .repo
+        .risks
+        .iter()
+        .map(|r| &*r.value)
+        .filter(|r| !r.is_closed())
+        .collect();
     let mut chosen = Vec::new();
     for wanted in &args.risks {
         match all.iter().find(|r| r.id.as_str() == wanted) {

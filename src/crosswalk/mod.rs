@@ -13,6 +13,7 @@ pub mod compose;
 pub mod decide;
 pub mod graph;
 pub mod import;
+pub mod manual;
 pub mod suggest;
 
 pub use graph::{Edge, Graph, Link, Node};

@@ -42,12 +42,19 @@ impl Loaded {
     /// `given` resolved to `framework:control`, judged as a file about
     /// `system` would be (its frameworks first); or why not.
     pub fn resolve_control(&self, given: &str, system: Option<&str>) -> Result<String, String> {
-        let r = ControlRef(given.trim().to_string());
         let context = system
             .and_then(|s| crate::validate::implementation_context(&self.outcome.repo, s))
             .unwrap_or_default();
+        self.resolve_control_in(given, &context)
+    }
+
+    /// `given` resolved to `framework:control`, short ids looked up first in
+    /// the frameworks `context` names (as validation does for the file
+    /// kind); or why not.
+    pub fn resolve_control_in(&self, given: &str, context: &[String]) -> Result<String, String> {
+        let r = ControlRef(given.trim().to_string());
         let index = &self.outcome.index;
-        match index.resolve(&r, &context) {
+        match index.resolve(&r, context) {
             Resolved::Found { framework, control } => {
                 let id = index
                     .control(&framework, control)

@@ -51,7 +51,10 @@ pub use policy::{
 pub use remediation::{
     ClassApprovals, PlanClass, PlanItem, PlanScan, RemediationPlan, RemediationSettings, RiskClass,
 };
-pub use risk::{Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskRating, Treatment};
+pub use risk::{
+    Acceptance, Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskRating, RiskStatus,
+    Treatment,
+};
 pub use signature::{EvidenceSignature, MANIFEST_DOMAIN, Manifest, SignedEvidence};
 
 /// The schema version this build reads and writes for every file kind that

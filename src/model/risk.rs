@@ -1,6 +1,6 @@
 //! Risk register entries.
 
-use super::{ControlRef, RiskId, SystemId};
+use super::{ControlRef, Date, RiskId, SystemId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,10 @@ pub struct Risk {
     /// The rating before treatment.
     pub inherent: RiskRating,
     pub treatment: Treatment,
+    /// Who accepted the risk as it stands, and until when (`aegis risk
+    /// accept`); meant for `treatment: accept`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<Acceptance>,
     /// The rating after treatment; absent means the same as `inherent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub residual: Option<RiskRating>,
@@ -43,6 +47,17 @@ pub struct Risk {
     /// What implementing each linked control removes from the loss.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reduced_by: Vec<Reduction>,
+    /// `closed` once the risk no longer applies (`aegis risk close`): the
+    /// record stays for auditors, but leaves the appetite gate, heat maps,
+    /// simulation and `aegis risk list` (unless `--all`).
+    #[serde(default, skip_serializing_if = "RiskStatus::is_open")]
+    pub status: RiskStatus,
+    /// The day the risk was closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Date>,
+    /// Why the risk no longer applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_reason: Option<String>,
 }
 
 impl Risk {
@@ -61,6 +76,39 @@ impl Risk {
     pub fn residual_score(&self) -> u32 {
         self.residual_rating().score()
     }
+
+    /// Whether the risk was closed (no longer applies).
+    pub fn is_closed(&self) -> bool {
+        self.status == RiskStatus::Closed
+    }
+}
+
+/// Whether a risk still applies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
+impl RiskStatus {
+    pub fn is_open(&self) -> bool {
+        *self == RiskStatus::Open
+    }
+}
+
+/// A risk accepted as it stands: who decided, when, and when to look again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    /// Who accepted the risk (a name, @login or @org/team).
+    pub approver: String,
+    /// The day it was accepted.
+    pub accepted: Date,
+    /// The day the acceptance is to be reviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
 }
 
 /// An ordinal likelihood and impact.
@@ -148,8 +196,12 @@ mod tests {
             inherent: rating(inherent),
             treatment: Treatment::Mitigate,
             residual: residual.map(rating),
+            acceptance: None,
             loss: None,
             reduced_by: vec![],
+            status: RiskStatus::Open,
+            closed: None,
+            closed_reason: None,
         }
     }
 

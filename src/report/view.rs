@@ -378,6 +378,7 @@ pub fn build<'a>(input: &'a Input<'a>, scope: &Scope) -> View<'a> {
     totals.exceptions = exceptions.len();
 
     let risks: Vec<RiskView> = sorted(&repo.risks, |r| r.id.0.as_str())
+        .filter(|l| !l.value.is_closed())
         .filter(|l| {
             l.value.systems.is_empty() || l.value.systems.iter().any(|s| scope.system(&s.0))
         })
@@ -491,6 +492,7 @@ fn poam_item(
     ratings.extend(
         repo.risks
             .iter()
+            .filter(|r| !r.value.is_closed())
             .filter(|r| r.value.systems.is_empty() || r.value.systems.iter().any(|s| s.0 == system))
             .filter(|r| {
                 r.value

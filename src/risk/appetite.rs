@@ -139,7 +139,14 @@ pub fn diagnostics(ws: &Workspace, outcome: &Outcome, config: &Config) -> Vec<Di
     if settings.appetite.is_empty() {
         return Vec::new();
     }
-    let records: Vec<&crate::model::Risk> = outcome.repo.risks.iter().map(|r| &*r.value).collect();
+    // A closed risk no longer applies, so it cannot breach the appetite.
+    let open: Vec<_> = outcome
+        .repo
+        .risks
+        .iter()
+        .filter(|r| !r.value.is_closed())
+        .collect();
+    let records: Vec<&crate::model::Risk> = open.iter().map(|r| &*r.value).collect();
     let needs_loss = settings
         .appetite
         .iter()
@@ -149,9 +156,7 @@ pub fn diagnostics(ws: &Workspace, outcome: &Outcome, config: &Config) -> Vec<Di
     } else {
         super::exposure::Plan::default()
     };
-    let scored: Vec<Scored> = outcome
-        .repo
-        .risks
+    let scored: Vec<Scored> = open
         .iter()
         .map(|r| Scored {
             id: r.value.id.as_str().to_string(),

@@ -6,6 +6,7 @@
 pub mod appetite;
 pub mod exposure;
 pub mod heatmap;
+pub mod lifecycle;
 pub mod quantile;
 pub mod register;
 pub mod simulate;

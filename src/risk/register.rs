@@ -34,6 +34,8 @@ pub struct Filter {
     /// Risks about this system (or about every system); gaps in it only.
     pub system: Option<String>,
     pub category: Option<String>,
+    /// Closed risks too (`aegis risk list --all`); they are left out otherwise.
+    pub closed: bool,
 }
 
 /// The register: risks passing `filter`, sorted by residual score (highest
@@ -57,7 +59,7 @@ pub fn entries<'a>(
                 .category
                 .as_ref()
                 .is_none_or(|c| r.category.as_ref() == Some(c));
-            system_ok && category_ok
+            system_ok && category_ok && (filter.closed || !r.is_closed())
         })
         .map(|l| Entry {
             risk: &l.value,

@@ -157,6 +157,34 @@ pub fn append_item(
     Ok(insert(&text, at, &block_item(item, 0)))
 }
 
+/// The byte range of the lines item `index` of the block sequence under
+/// the top-level key `key` takes: from the start of its `- ` line to the
+/// end of its last line (comment lines above it are not included).
+pub fn item_lines(
+    text: &str,
+    tree: &Node,
+    key: &str,
+    index: usize,
+) -> Result<std::ops::Range<usize>, EditError> {
+    let Value::Map(map) = &tree.value else {
+        return Err(EditError::NotBlockMapping);
+    };
+    let not_seq = || EditError::NotSequence(key.into());
+    let Some(Value::Seq(items)) = map.find(key).map(|e| &e.value.value) else {
+        return Err(not_seq());
+    };
+    let item = items.get(index).ok_or_else(not_seq)?;
+    let start = text[..item.pos.offset].rfind('\n').map_or(0, |i| i + 1);
+    let lead = &text[start..item.pos.offset];
+    let indent = lead.len() - lead.trim_start_matches(' ').len();
+    // Only an item on its own `- ` line (not `[a, b]`, not `- - a`).
+    if lead[indent..].trim_end() != "-" {
+        return Err(not_seq());
+    }
+    let end = line_end(text, span_end(item), item.pos.offset);
+    Ok(start..end)
+}
+
 /// Where `node` and everything in it ends: a block mapping's own span may
 /// stop at its first entry.
 fn span_end(node: &Node) -> usize {
