@@ -16,7 +16,7 @@ pub(super) fn system_of(ctx: &Ctx, imp: &Located<Implementation>) -> String {
 }
 
 /// `system_of` for an implementation read from repository path `path`.
-pub(super) fn system_of_file(path: &str, imp: &Implementation) -> String {
+pub(crate) fn system_of_file(path: &str, imp: &Implementation) -> String {
     match &imp.system {
         Some(s) => s.0.clone(),
         None => path.split('/').nth(1).unwrap_or_default().to_string(),
