@@ -17,6 +17,7 @@ pub mod excerpt;
 pub mod fetch;
 pub mod github;
 pub mod history;
+pub mod implementations;
 pub mod import;
 pub mod ingest;
 pub mod init;

@@ -17,6 +17,8 @@ mod framework;
 mod gaps;
 mod gate;
 mod history;
+// Implementation lifecycle (issue 12).
+mod implementation;
 mod ingest;
 mod init;
 mod migrate;
@@ -103,6 +105,9 @@ pub enum Command {
     Migrate(migrate::Args),
     /// The risk register: list it with scores and open gaps, draw its heat map, simulate annual loss.
     Risk(risk::Args),
+    /// Implementations (how each system meets each control): add, list, set, review.
+    #[command(visible_alias = "impl")]
+    Implementation(implementation::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -131,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::History(args) => history::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Risk(args) => risk::run(&args),
+        Command::Implementation(args) => implementation::run(&args),
     }
 }
 
