@@ -55,7 +55,8 @@ pub fn problems(
                 "evidence",
                 e.as_str(),
                 &evidence,
-                "evidence/<id>.yaml (`aegis evidence add`)",
+                "evidence/",
+                "aegis evidence add",
             ));
         }
     }
@@ -66,7 +67,8 @@ pub fn problems(
                 "policy",
                 p.as_str(),
                 &policies,
-                "policies/<id>.md (`aegis policy new`)",
+                "policies/",
+                "aegis policy new",
             ));
         }
     }
@@ -102,12 +104,11 @@ pub fn problems(
     out
 }
 
-fn unknown(what: &str, id: &str, known: &[String], create: &str) -> String {
-    let hint = match did_you_mean(id, known) {
-        Some(s) => format!("; did you mean `{s}`?"),
-        None => format!(" (create {create} first)"),
-    };
-    format!(
-        "no {what} `{id}` in the repository (or its file does not validate: run `aegis validate`){hint}"
-    )
+fn unknown(what: &str, id: &str, known: &[String], dir: &str, create: &str) -> String {
+    match did_you_mean(id, known) {
+        Some(s) => format!("no {what} `{id}` in {dir}; did you mean `{s}`?"),
+        None => format!(
+            "no {what} `{id}` in {dir} (create it with `{create}`; a file there that does not validate does not count: run `aegis validate`)"
+        ),
+    }
 }

@@ -60,8 +60,10 @@ pub fn list(root: &Path, filter: &Filter, today: Date) -> Result<Listing, Refusa
         && !index.frameworks.contains_key(f)
     {
         let names: Vec<String> = index.frameworks.keys().cloned().collect();
-        let hint = crate::validate::schema::did_you_mean(f, &names)
-            .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+        let hint = crate::validate::schema::did_you_mean(f, &names).map_or_else(
+            || format!(" (known: {})", names.join(", ")),
+            |s| format!("; did you mean `{s}`?"),
+        );
         return Err(one(format!("no framework `{f}` in controls/{hint}")));
     }
     // The control filter, resolved as the records are: in the frameworks of

@@ -13,6 +13,7 @@ mod evidence;
 mod exceptions;
 mod gaps;
 mod history;
+mod implementation;
 mod ingest;
 mod init;
 mod migrate;
