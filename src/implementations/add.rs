@@ -34,6 +34,21 @@ pub fn add(
     };
     let loaded = Loaded::load(root)?;
     let t = target(&loaded, system, control).map_err(Refusal::Invalid)?;
+    if t.control.withdrawn {
+        let to: Vec<&str> = t.control.replaced_by.iter().map(|c| c.as_str()).collect();
+        return Err(Refusal::Invalid(vec![format!(
+            "control `{}` has been withdrawn by its publisher{}",
+            t.reference,
+            if to.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; record the control(s) it went to instead: {}",
+                    to.join(", ")
+                )
+            }
+        )]));
+    }
     if t.existing.is_some() || t.unreadable {
         let how = if t.unreadable {
             " (it does not read as an implementation: run `aegis validate`)"

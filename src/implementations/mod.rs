@@ -129,21 +129,6 @@ pub fn target<'a>(
     let Some((framework, position, entry)) = found else {
         return Err(vec![format!("control `{control}` could not be looked up")]);
     };
-    if entry.withdrawn {
-        let to: Vec<&str> = entry.replaced_by.iter().map(|c| c.as_str()).collect();
-        return Err(vec![format!(
-            "control `{framework}:{}` has been withdrawn by its publisher{}",
-            entry.display(),
-            if to.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; record the control(s) it went to instead: {}",
-                    to.join(", ")
-                )
-            }
-        )]);
-    }
     let shown = shown_id(entry);
     if !crate::import::plan::resolve::safe_file_stem(shown) {
         return Err(vec![format!(
