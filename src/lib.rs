@@ -31,6 +31,7 @@ pub mod report;
 pub mod risk;
 pub mod schema;
 pub mod sources;
+pub mod systems;
 pub mod tracker;
 pub mod validate;
 pub mod workspace;

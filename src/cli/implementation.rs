@@ -370,7 +370,7 @@ fn list(a: &ListArgs) -> Result<u8, Refusal> {
             let mut s = serde_json::to_string_pretty(&listing.rows)
                 .map_err(|e| Refusal::Invalid(vec![e.to_string()]))?;
             s.push('\n');
-            s
+            escape::json(&s).into_owned()
         }
         ListFormat::Csv => csv(&listing.rows).map_err(|e| Refusal::Invalid(vec![e]))?,
     };

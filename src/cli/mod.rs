@@ -30,6 +30,8 @@ mod report;
 mod risk;
 mod risk_simulate;
 mod schemas;
+// Systems of aegis.yaml (issue 12).
+mod system;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
 // GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
@@ -108,6 +110,8 @@ pub enum Command {
     /// Implementations (how each system meets each control): add, list, set, review.
     #[command(visible_alias = "impl")]
     Implementation(implementation::Args),
+    /// The systems of aegis.yaml: add one (in place), list them.
+    System(system::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Migrate(args) => migrate::run(&args),
         Command::Risk(args) => risk::run(&args),
         Command::Implementation(args) => implementation::run(&args),
+        Command::System(args) => system::run(&args),
     }
 }
 

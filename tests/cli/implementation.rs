@@ -522,3 +522,96 @@ fn review_records_the_day() {
     assert!(out.stderr.contains("after today"), "{}", out.stderr);
     assert_clean(root);
 }
+
+/// `aegis system ...` on the repository at `root` (it judges no dates).
+fn system(root: &Path, args: &[&str]) -> crate::harness::Output {
+    crate::harness::Aegis::new()
+        .args(args)
+        .args(["--repo", "."])
+        .current_dir(root)
+        .run()
+}
+
+#[test]
+fn system_add_appends_to_aegis_yaml_in_place() {
+    let dir = repo();
+    let root = dir.path();
+    let before = read(root, "aegis.yaml");
+    let refused = system(
+        root,
+        &[
+            "system",
+            "add",
+            "app",
+            "--title",
+            " ",
+            "--baseline",
+            "fw@cor",
+            "--framework",
+            "fww",
+        ],
+    );
+    assert_eq!(refused.code, 2);
+    snapshot!("system_add_refusals", refused.stderr);
+    let dry = system(
+        root,
+        &[
+            "system",
+            "add",
+            "billing",
+            "--title",
+            "Billing API",
+            "--baseline",
+            "fw@core",
+            "--owner",
+            "@payments",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        read(root, "aegis.yaml"),
+        before,
+        "a dry run wrote aegis.yaml"
+    );
+    let out = system(
+        root,
+        &[
+            "system",
+            "add",
+            "billing",
+            "--title",
+            "Billing API",
+            "--baseline",
+            "fw@core",
+            "--owner",
+            "@payments",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot!("system_add_stderr", out.stderr);
+    let after = read(root, "aegis.yaml");
+    assert_eq!(after, dry.stdout, "the dry run printed another file");
+    // Everything that was there is still there, byte for byte, first.
+    assert!(after.starts_with(&before), "{after}");
+    snapshot!("system_add_file", after);
+    assert_clean(root);
+    // The new system takes records at once.
+    let out = aegis(
+        root,
+        &[
+            "implementation",
+            "add",
+            "C-1",
+            "--system",
+            "billing",
+            "--status",
+            "planned",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list = system(root, &["system", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    snapshot!("system_list", list.stdout);
+    assert_clean(root);
+}
