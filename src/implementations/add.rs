@@ -49,14 +49,15 @@ pub fn add(
             }
         )]));
     }
-    if t.existing.is_some() || t.unreadable {
-        let how = if t.unreadable {
-            " (it does not read as an implementation: run `aegis validate`)"
-        } else {
-            ""
-        };
+    if t.unreadable {
         return Err(Refusal::Invalid(vec![format!(
-            "{} already records `{}` for system `{}`{how}; change it with `aegis implementation set {} --system {}`",
+            "{} exists for `{}` but does not read as an implementation; run `aegis validate` to see why, and fix it by hand",
+            t.rel, t.reference
+        )]));
+    }
+    if t.existing.is_some() {
+        return Err(Refusal::Invalid(vec![format!(
+            "{} already records `{}` for system `{}`; change it with `aegis implementation set {} --system {}`",
             t.rel, t.reference, t.system, control, t.system
         )]));
     }
