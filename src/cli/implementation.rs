@@ -261,16 +261,7 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
     if added.written {
         eprintln!("wrote {}: {what}", escape::text(&added.path));
     } else {
-        // The file's lines are the user's text: in a CI log none may act as a command.
-        let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        let shown = escape::lines(&added.text);
-        let shown = if on_actions {
-            crate::output::without_commands(&shown)
-        } else {
-            shown.into_owned()
-        };
-        if let Err(e) = super::deliver(None, &shown) {
-            eprintln!("error: {e}");
+        if !print_file(&added.text) {
             return Ok(2);
         }
         eprintln!(
@@ -281,6 +272,25 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
     Ok(0)
 }
 
+/// Prints the text a dry run would write; false when it could not.
+pub(super) fn print_file(text: &str) -> bool {
+    // The file's lines are the user's text: in a CI log none may act as a command.
+    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let shown = escape::lines(text);
+    let shown = if on_actions {
+        crate::output::without_commands(&shown)
+    } else {
+        shown.into_owned()
+    };
+    match super::deliver(None, &shown) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
+    }
+}
+
 fn set(a: &SetArgs) -> Result<u8, Refusal> {
     let mut c = changes(&a.fields)?;
     c.status = a.status;
@@ -289,16 +299,7 @@ fn set(a: &SetArgs) -> Result<u8, Refusal> {
     c.add_policies = a.add_policy.clone();
     c.remove_policies = a.remove_policy.clone();
     c.unset_params = a.unset_param.clone();
-    let edited = implementations::set::set(
-        &a.common.repo,
-        &a.record.system,
-        &a.record.control,
-        &c,
-        a.common.today(),
-        a.fields.dry_run,
-    )?;
-    report(&edited, a.fields.dry_run);
-    Ok(0)
+    edit(&a.record, &a.common, &c, a.fields.dry_run)
 }
 
 fn review(a: &ReviewArgs) -> Result<u8, Refusal> {
@@ -306,15 +307,20 @@ fn review(a: &ReviewArgs) -> Result<u8, Refusal> {
         reviewed: Some(a.date.unwrap_or_else(|| a.common.today())),
         ..Changes::default()
     };
+    edit(&a.record, &a.common, &c, a.dry_run)
+}
+
+/// Applies `c` to the record and prints what changed.
+fn edit(r: &Record, common: &Common, c: &Changes, dry_run: bool) -> Result<u8, Refusal> {
     let edited = implementations::set::set(
-        &a.common.repo,
-        &a.record.system,
-        &a.record.control,
-        &c,
-        a.common.today(),
-        a.dry_run,
+        &common.repo,
+        &r.system,
+        &r.control,
+        c,
+        common.today(),
+        dry_run,
     )?;
-    report(&edited, a.dry_run);
+    report(&edited, dry_run);
     Ok(0)
 }
 

@@ -95,15 +95,7 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
             escape::text(&a.id)
         );
     } else {
-        let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        let shown = escape::lines(&added.text);
-        let shown = if on_actions {
-            crate::output::without_commands(&shown)
-        } else {
-            shown.into_owned()
-        };
-        if let Err(e) = super::deliver(None, &shown) {
-            eprintln!("error: {e}");
+        if !super::implementation::print_file(&added.text) {
             return Ok(2);
         }
         eprintln!(

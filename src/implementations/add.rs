@@ -26,12 +26,7 @@ pub fn add(
     today: Date,
     dry_run: bool,
 ) -> Result<Added, Refusal> {
-    // A dry run writes nothing, so it takes no lock (and creates no folder).
-    let _lock = if dry_run {
-        None
-    } else {
-        Some(crate::exceptions::lock(&root.join("implementations"))?)
-    };
+    let _lock = super::lock_to_write(&root.join("implementations"), dry_run)?;
     let loaded = Loaded::load(root)?;
     let t = target(&loaded, system, control).map_err(Refusal::Invalid)?;
     if t.control.withdrawn {
