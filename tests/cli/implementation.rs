@@ -615,3 +615,43 @@ fn system_add_appends_to_aegis_yaml_in_place() {
     snapshot!("system_list", list.stdout);
     assert_clean(root);
 }
+
+#[test]
+fn a_write_while_another_command_writes_is_refused() {
+    let dir = repo();
+    let root = dir.path();
+    let before = tree(root);
+    let held = aegis::write::try_lock_dir(&root.join("implementations"))
+        .expect("lock")
+        .expect("free");
+    let out = aegis(
+        root,
+        &["implementation", "review", "C-1", "--system", "app"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("another aegis command is writing"),
+        "{}",
+        out.stderr
+    );
+    // A dry run takes no lock.
+    let out = aegis(
+        root,
+        &[
+            "implementation",
+            "review",
+            "C-1",
+            "--system",
+            "app",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(root), before);
+    drop(held);
+    let out = aegis(
+        root,
+        &["implementation", "review", "C-1", "--system", "app"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
