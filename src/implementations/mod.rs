@@ -379,3 +379,79 @@ fn after(text: &str, key: &str) -> Option<&'static str> {
         .find(|k| matches!(crate::edit::value_text(text, k), Ok(Some(_))))
         .copied()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ControlRef, EvidenceId};
+
+    fn record() -> Implementation {
+        Implementation {
+            schema_version: 1,
+            control: ControlRef("fw:C-1".into()),
+            system: None,
+            status: ImplStatus::Planned,
+            owner: None,
+            statement: None,
+            justification: None,
+            inherited_from: None,
+            provider: None,
+            evidence: vec![EvidenceId("a".into())],
+            policies: vec![],
+            parameters: Default::default(),
+            reviewed: None,
+            review_every: None,
+        }
+    }
+
+    #[test]
+    fn changes_apply_once_and_list_what_moved() {
+        let old = record();
+        let c = Changes {
+            status: Some(ImplStatus::Implemented),
+            add_evidence: vec!["a".into(), "b".into(), "b".into()],
+            params: vec![("p".into(), "1".into())],
+            ..Changes::default()
+        };
+        let mut problems = Vec::new();
+        let new = apply(&old, &c, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let evidence: Vec<&str> = new.evidence.iter().map(|e| e.as_str()).collect();
+        assert_eq!(evidence, ["a", "b"]);
+        let fields: Vec<String> = changes(&old, &new)
+            .into_iter()
+            .map(|c| format!("{}: {:?} -> {:?}", c.field, c.old, c.new))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "status: Some(\"planned\") -> Some(\"implemented\")",
+                "evidence: Some(\"a\") -> Some(\"a, b\")",
+                "parameters: None -> Some(\"p=1\")",
+            ]
+        );
+        // The same change again changes nothing.
+        assert!(changes(&new, &apply(&new, &c, &mut problems)).is_empty());
+    }
+
+    #[test]
+    fn removing_what_is_not_there_is_a_problem() {
+        let c = Changes {
+            remove_evidence: vec!["z".into()],
+            unset_params: vec!["p".into()],
+            ..Changes::default()
+        };
+        let mut problems = Vec::new();
+        apply(&record(), &c, &mut problems);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn a_new_key_goes_after_the_last_earlier_key_present() {
+        let text = "schema_version: 1\ncontrol: C-1\nstatus: planned\nreviewed: 2026-01-01\n";
+        assert_eq!(after(text, "owner"), Some("status"));
+        assert_eq!(after(text, "review_every"), Some("reviewed"));
+        assert_eq!(after(text, "evidence"), Some("status"));
+        assert_eq!(after("status: planned\n", "schema_version"), None);
+    }
+}

@@ -44,6 +44,13 @@ pub fn set(
     };
     let old: &Implementation = &existing.value;
     let mut problems = Vec::new();
+    if let (Some(was), Some(now)) = (old.reviewed, changes.reviewed)
+        && now < was
+    {
+        problems.push(format!(
+            "the record says it was last reviewed on {was}, after {now}; a review moves that date forward"
+        ));
+    }
     let new = super::apply(old, changes, &mut problems);
     // Only what this change would break: a record that already has a
     // problem can still be changed (to mend it, say).

@@ -520,6 +520,25 @@ fn review_records_the_day() {
     );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("after today"), "{}", out.stderr);
+    let out = aegis(
+        root,
+        &[
+            "implementation",
+            "review",
+            "C-2",
+            "--system",
+            "app",
+            "--date",
+            "2026-05-01",
+        ],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("last reviewed on 2026-05-30, after 2026-05-01"),
+        "{}",
+        out.stderr
+    );
     assert_clean(root);
 }
 
