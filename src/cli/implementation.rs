@@ -1,6 +1,6 @@
 //! `aegis implementation add|list|set|review` (alias `impl`).
 
-use super::exceptions::{Common, aligned, refused};
+use super::exceptions::{aligned, refused};
 use crate::implementations::{self, Change, Changes, Refusal, list::Row};
 use crate::model::{Date, ImplStatus, Period};
 use crate::output::escape;
@@ -23,6 +23,23 @@ pub enum Sub {
     Set(Box<SetArgs>),
     /// Record that an implementation was reviewed (`reviewed:`, today unless --date).
     Review(ReviewArgs),
+}
+
+/// What every implementation subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// The compliance repository (the directory holding aegis.yaml).
+    #[arg(long, default_value = ".")]
+    pub repo: std::path::PathBuf,
+    /// Take this day as today (YYYY-MM-DD): for review dates and what is overdue.
+    #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
+    pub as_of: Option<Date>,
+}
+
+impl Common {
+    fn today(&self) -> Date {
+        self.as_of.unwrap_or_else(Date::today_utc)
+    }
 }
 
 /// The record: a control of a system.
@@ -72,6 +89,7 @@ pub struct Fields {
 pub struct AddArgs {
     #[command(flatten)]
     pub record: Record,
+    /// implemented, partial, planned, alternative, not-applicable or inherited.
     #[arg(long, value_parser = parse_status)]
     pub status: ImplStatus,
     #[command(flatten)]
@@ -90,6 +108,7 @@ pub struct AddArgs {
 pub struct SetArgs {
     #[command(flatten)]
     pub record: Record,
+    /// The new status: implemented, partial, planned, alternative, not-applicable or inherited.
     #[arg(long, value_parser = parse_status)]
     pub status: Option<ImplStatus>,
     #[command(flatten)]
