@@ -265,6 +265,21 @@ fn list_as_of(root: &Path, day: &str) -> String {
     out.stdout
 }
 
+/// A change of C-1's status and owner, and evidence it already cites.
+const SET: &[&str] = &[
+    "implementation",
+    "set",
+    "C-1",
+    "--system",
+    "app",
+    "--status",
+    "partial",
+    "--owner",
+    "@identity-team",
+    "--add-evidence",
+    "access-review",
+];
+
 #[test]
 fn set_changes_only_its_own_lines() {
     let dir = repo();
@@ -273,21 +288,7 @@ fn set_changes_only_its_own_lines() {
     let before = read(root, rel);
     let out = aegis(
         root,
-        &[
-            "implementation",
-            "set",
-            "C-1",
-            "--system",
-            "app",
-            "--status",
-            "partial",
-            "--owner",
-            "@identity-team",
-            "--add-evidence",
-            "access-review",
-            "--remove-policy",
-            "access-control",
-        ],
+        &[SET, &["--remove-policy", "access-control"]].concat(),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("implementation_set_stderr", out.stderr);
@@ -309,22 +310,7 @@ fn set_changes_only_its_own_lines() {
 
     // The same change again: nothing to do, nothing written.
     let written = tree(root);
-    let out = aegis(
-        root,
-        &[
-            "implementation",
-            "set",
-            "C-1",
-            "--system",
-            "app",
-            "--status",
-            "partial",
-            "--owner",
-            "@identity-team",
-            "--add-evidence",
-            "access-review",
-        ],
-    );
+    let out = aegis(root, SET);
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("implementation_set_unchanged", out.stderr);
     assert_eq!(tree(root), written);
