@@ -1,10 +1,9 @@
 //! `aegis implementation add|list|set|review` (alias `impl`).
 
-use super::exceptions::{aligned, refused};
-use crate::implementations::{self, Change, Changes, Refusal, list::Row};
+use super::exceptions::refused;
+use crate::implementations::{self, Change, Changes, Refusal};
 use crate::model::{Date, ImplStatus, Period};
 use crate::output::escape;
-use std::fmt::Write;
 use std::io::Read;
 
 #[derive(Debug, clap::Args)]
@@ -18,7 +17,7 @@ pub enum Sub {
     /// Record how a system meets a control: writes implementations/<system>/<control>.yaml.
     Add(Box<AddArgs>),
     /// List the implementations: status, owner, evidence, last and next review.
-    List(ListArgs),
+    List(super::implementation_list::ListArgs),
     /// Change an implementation in place (comments and key order kept); prints each change.
     Set(Box<SetArgs>),
     /// Record that an implementation was reviewed (`reviewed:`, today unless --date).
@@ -37,7 +36,7 @@ pub struct Common {
 }
 
 impl Common {
-    fn today(&self) -> Date {
+    pub(super) fn today(&self) -> Date {
         self.as_of.unwrap_or_else(Date::today_utc)
     }
 }
@@ -146,34 +145,7 @@ pub struct ReviewArgs {
     pub common: Common,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ListArgs {
-    /// Only this system's implementations.
-    #[arg(long, value_name = "ID")]
-    pub system: Option<String>,
-    /// Only implementations with this status.
-    #[arg(long, value_parser = parse_status)]
-    pub status: Option<ImplStatus>,
-    /// Only controls of this framework.
-    #[arg(long, value_name = "ID")]
-    pub framework: Option<String>,
-    /// Only this control (FRAMEWORK:ID, or an id resolved as for --system).
-    #[arg(long, value_name = "REF")]
-    pub control: Option<String>,
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
-    #[command(flatten)]
-    pub common: Common,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Human,
-    Json,
-    Csv,
-}
-
-const STATUSES: [ImplStatus; 6] = [
+pub(super) const STATUSES: [ImplStatus; 6] = [
     ImplStatus::Implemented,
     ImplStatus::Partial,
     ImplStatus::Planned,
@@ -182,7 +154,7 @@ const STATUSES: [ImplStatus; 6] = [
     ImplStatus::Inherited,
 ];
 
-fn parse_status(s: &str) -> Result<ImplStatus, String> {
+pub(super) fn parse_status(s: &str) -> Result<ImplStatus, String> {
     STATUSES
         .into_iter()
         .find(|st| st.as_str() == s.trim())
@@ -202,7 +174,7 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
 pub fn run(args: &Args) -> anyhow::Result<u8> {
     refused(match &args.command {
         Sub::Add(a) => add(a),
-        Sub::List(a) => list(a),
+        Sub::List(a) => super::implementation_list::list(a),
         Sub::Set(a) => set(a),
         Sub::Review(a) => review(a),
     })
@@ -379,132 +351,4 @@ fn change_line(c: &Change) -> String {
         None => "(none)".into(),
     };
     format!("{}: {} → {}", c.field, shown(&c.old), shown(&c.new))
-}
-
-fn list(a: &ListArgs) -> Result<u8, Refusal> {
-    let filter = implementations::list::Filter {
-        system: a.system.clone(),
-        status: a.status,
-        framework: a.framework.clone(),
-        control: a.control.clone(),
-    };
-    let listing = implementations::list::list(&a.common.repo, &filter, a.common.today())?;
-    let text = match a.format {
-        ListFormat::Human => human(&listing.rows),
-        ListFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&listing.rows)
-                .map_err(|e| Refusal::Invalid(vec![e.to_string()]))?;
-            s.push('\n');
-            escape::json(&s).into_owned()
-        }
-        ListFormat::Csv => csv(&listing.rows).map_err(|e| Refusal::Invalid(vec![e]))?,
-    };
-    if let Err(e) = super::deliver(None, &text) {
-        eprintln!("error: {e}");
-        return Ok(2);
-    }
-    if listing.unreadable > 0 {
-        eprintln!(
-            "warning: {} implementation file(s) could not be read and are not listed; run `aegis validate`",
-            listing.unreadable
-        );
-    }
-    Ok(0)
-}
-
-fn next_review(r: &Row) -> String {
-    match (r.review_due, r.review_overdue) {
-        (Some(d), true) => format!("{d} (overdue)"),
-        (Some(d), false) => d.to_string(),
-        (None, true) => "now (never reviewed)".into(),
-        (None, false) => "-".into(),
-    }
-}
-
-/// The list as an aligned table, and a count per status.
-pub fn human(rows: &[Row]) -> String {
-    if rows.is_empty() {
-        return "no implementations\n".into();
-    }
-    let t = |s: &str| escape::text(s).into_owned();
-    let head = [
-        "SYSTEM",
-        "CONTROL",
-        "STATUS",
-        "OWNER",
-        "EVIDENCE",
-        "REVIEWED",
-        "NEXT REVIEW",
-    ];
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                t(&r.system),
-                t(&r.control),
-                r.status.as_str().into(),
-                t(r.owner.as_deref().unwrap_or("-")),
-                r.evidence.to_string(),
-                r.reviewed.map_or("-".into(), |d| d.to_string()),
-                next_review(r),
-            ]
-        })
-        .collect();
-    let mut out = aligned(&head, &cells);
-    let counts: Vec<String> = STATUSES
-        .iter()
-        .filter_map(|s| {
-            let n = rows.iter().filter(|r| r.status == *s).count();
-            (n > 0).then(|| format!("{n} {}", s.as_str()))
-        })
-        .collect();
-    let overdue = rows.iter().filter(|r| r.review_overdue).count();
-    let _ = writeln!(
-        out,
-        "{} implementation(s): {}{}",
-        rows.len(),
-        counts.join(", "),
-        if overdue > 0 {
-            format!("; {overdue} review(s) overdue")
-        } else {
-            String::new()
-        }
-    );
-    out
-}
-
-fn csv(rows: &[Row]) -> Result<String, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| e.to_string();
-    w.write_record([
-        "system",
-        "control",
-        "status",
-        "owner",
-        "evidence",
-        "policies",
-        "reviewed",
-        "review_due",
-        "review_overdue",
-        "file",
-    ])
-    .map_err(err)?;
-    let cell = |s: &str| escape::csv_cell(s).into_owned();
-    for r in rows {
-        w.write_record([
-            cell(&r.system).as_str(),
-            cell(&r.control).as_str(),
-            r.status.as_str(),
-            cell(r.owner.as_deref().unwrap_or("")).as_str(),
-            &r.evidence.to_string(),
-            &r.policies.to_string(),
-            &r.reviewed.map(|d| d.to_string()).unwrap_or_default(),
-            &r.review_due.map(|d| d.to_string()).unwrap_or_default(),
-            if r.review_overdue { "true" } else { "false" },
-            cell(&r.file).as_str(),
-        ])
-        .map_err(err)?;
-    }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
 }

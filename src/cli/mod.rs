@@ -19,6 +19,7 @@ mod gate;
 mod history;
 // Implementation lifecycle (issue 12).
 mod implementation;
+mod implementation_list;
 mod ingest;
 mod init;
 mod migrate;
