@@ -113,6 +113,18 @@ pub fn set_value<T: serde::Serialize>(
     set_key(text, key, &yaml)
 }
 
+/// [`set_key_after`] with `value` serialized: a missing key goes where the
+/// record's field order puts it rather than at the end.
+pub fn set_value_after<T: serde::Serialize>(
+    text: &str,
+    key: &str,
+    value: &T,
+    after: Option<&str>,
+) -> Result<String, EditError> {
+    let yaml = to_yaml(key, value)?;
+    set_key_after(text, key, &yaml, after)
+}
+
 /// `text` without the top-level key `key` and its value (the comment lines
 /// above it stay: they may be about more than the key). A missing key
 /// leaves the text as it is.
@@ -814,6 +826,15 @@ mod tests {
         assert_eq!(
             remove_key(text, "id").expect("edit"),
             "'expires': 2026-01-01\n"
+        );
+    }
+
+    #[test]
+    fn a_serialized_value_goes_after_the_named_key() {
+        let text = "status: planned\nevidence: [a]  # kept\n";
+        assert_eq!(
+            set_value_after(text, "owner", &"@ops", Some("status")).expect("edit"),
+            "status: planned\nowner: \"@ops\"\nevidence: [a]  # kept\n"
         );
     }
 

@@ -19,6 +19,9 @@ mod framework;
 mod gaps;
 mod gate;
 mod history;
+// Implementation lifecycle (issue 12).
+mod implementation;
+mod implementation_list;
 mod ingest;
 mod init;
 mod migrate;
@@ -33,6 +36,8 @@ mod risk_edit;
 mod risk_show;
 mod risk_simulate;
 mod schemas;
+// Systems of aegis.yaml (issue 12).
+mod system;
 // OSCAL SSP and component definition import (issue 10).
 mod oscal;
 // GitHub: PR comments, job summaries, draft PRs, nudges (issue 11).
@@ -108,6 +113,11 @@ pub enum Command {
     Migrate(migrate::Args),
     /// The risk register: list it with scores and open gaps, draw its heat map, simulate annual loss.
     Risk(risk::Args),
+    /// Implementations (how each system meets each control): add, list, set, review.
+    #[command(visible_alias = "impl")]
+    Implementation(implementation::Args),
+    /// The systems of aegis.yaml: add one (in place), list them.
+    System(system::Args),
 }
 
 /// Runs a command; the result is the process exit code (0 clean, 1 findings
@@ -136,6 +146,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::History(args) => history::run(&args),
         Command::Migrate(args) => migrate::run(&args),
         Command::Risk(args) => risk::run(&args),
+        Command::Implementation(args) => implementation::run(&args),
+        Command::System(args) => system::run(&args),
     }
 }
 

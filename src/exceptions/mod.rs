@@ -15,7 +15,7 @@ use crate::schema::Kind;
 use crate::validate::Located;
 use refs::Loaded;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why a lifecycle command wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -490,6 +490,20 @@ pub(crate) fn lock_unless(
     } else {
         lock(dir).map(Some)
     }
+}
+
+/// Writes a new file (refused when something is already at `rel`).
+pub(crate) fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, Refusal> {
+    write_or_show(root, rel, None, text, false, &mut std::io::sink())?;
+    Ok(root.join(rel))
+}
+
+/// Replaces a file the caller read, checked and edited under the lock.
+pub(crate) fn write_existing(root: &Path, rel: &str, text: &str) -> Result<(), Refusal> {
+    crate::write::write_atomic(&root.join(rel), text.as_bytes()).map_err(|source| Refusal::Io {
+        path: rel.into(),
+        source,
+    })
 }
 
 /// Writes one file, or with `dry_run` shows it on `out` (`crate::change`).

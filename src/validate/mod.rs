@@ -17,7 +17,7 @@ pub mod signatures;
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
 pub use memo::Memo;
 pub use references::Contexts;
-pub(crate) use references::implementation_context;
+pub(crate) use references::{implementation_context, system_of_file};
 
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::model::*;

@@ -16,7 +16,7 @@ pub(super) fn system_of<'a>(ctx: &Ctx<'a>, imp: &'a Located<Implementation>) -> 
 }
 
 /// `system_of` for an implementation read from repository path `path`.
-pub(super) fn system_of_file<'a>(path: &'a str, imp: &'a Implementation) -> &'a str {
+pub(crate) fn system_of_file<'a>(path: &'a str, imp: &'a Implementation) -> &'a str {
     match &imp.system {
         Some(s) => s.as_str(),
         None => path.split('/').nth(1).unwrap_or_default(),

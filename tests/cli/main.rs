@@ -15,6 +15,7 @@ mod evidence;
 mod exceptions;
 mod gaps;
 mod history;
+mod implementation;
 mod ingest;
 mod init;
 mod migrate;
