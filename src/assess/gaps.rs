@@ -475,7 +475,7 @@ pub fn assess(
             for c in &f.controls {
                 let n = *cache
                     .entry(c.0.as_str())
-                    .or_insert_with(|| graph.found(outcome.index.resolve(c, &context)));
+                    .or_insert_with(|| graph.found(outcome.index.resolve(c, context)));
                 if let Some(n) = n {
                     nodes.insert(n);
                 }
@@ -498,7 +498,7 @@ pub fn assess(
         let system = e.system.as_str();
         let context = outcome.contexts.of(system).unwrap_or_default();
         for c in &e.controls {
-            let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {
+            let Some(n) = graph.found(outcome.index.resolve(c, context)) else {
                 continue;
             };
             if e.expires < as_of {
@@ -564,7 +564,7 @@ fn unused_exceptions(
         let context = outcome.contexts.of(system).unwrap_or_default();
         for (index, c) in e.controls.iter().enumerate() {
             // An unknown control is reported by validation.
-            let Some(n) = graph.found(outcome.index.resolve(c, &context)) else {
+            let Some(n) = graph.found(outcome.index.resolve(c, context)) else {
                 continue;
             };
             let display = graph.display(n);

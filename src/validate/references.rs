@@ -187,16 +187,16 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
 
     for ev in &repo.evidence {
         for (i, r) in ev.value.controls.iter().enumerate() {
-            control(ctx, ev.file, &format!("/controls/{i}"), r, &all_frameworks);
+            control(ctx, ev.file, &format!("/controls/{i}"), r, all_frameworks);
         }
     }
     for p in &repo.policies {
         for (i, r) in p.value.controls.iter().enumerate() {
-            control(ctx, p.file, &format!("/controls/{i}"), r, &all_frameworks);
+            control(ctx, p.file, &format!("/controls/{i}"), r, all_frameworks);
         }
     }
     for ex in &repo.exceptions {
-        let context = system_frameworks(ctx, ex.value.system.as_str(), &all_frameworks);
+        let context = system_frameworks(ctx, ex.value.system.as_str(), all_frameworks);
         if config_ok && !ctx.has_system(ex.value.system.as_str()) {
             ctx.emit(
                 Code::UnknownSystem,
@@ -248,13 +248,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             }
         }
         for (i, r) in risk.value.controls.iter().enumerate() {
-            control(
-                ctx,
-                risk.file,
-                &format!("/controls/{i}"),
-                r,
-                &all_frameworks,
-            );
+            control(ctx, risk.file, &format!("/controls/{i}"), r, all_frameworks);
         }
     }
     for set in &repo.findings {
@@ -267,7 +261,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 unknown_system_help(ctx, set.value.system.as_str(), &systems),
             );
         }
-        let context = system_frameworks(ctx, set.value.system.as_str(), &all_frameworks);
+        let context = system_frameworks(ctx, set.value.system.as_str(), all_frameworks);
         for (i, f) in set.value.findings.iter().enumerate() {
             for (j, r) in f.controls.iter().enumerate() {
                 control(
@@ -307,7 +301,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             if ctx.index.frameworks.contains_key(fw.as_str()) {
                 sides.push(Some(fw.0.clone()));
             } else {
-                unknown_framework(ctx, m.file, key, fw.as_str(), &all_frameworks);
+                unknown_framework(ctx, m.file, key, fw.as_str(), all_frameworks);
                 sides.push(None);
             }
         }
@@ -334,7 +328,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
         let fw = t.value.framework.as_str();
         if !ctx.index.frameworks.contains_key(fw) {
             if !ctx.broken.frameworks.contains(fw) {
-                unknown_framework(ctx, t.file, "/framework", fw, &all_frameworks);
+                unknown_framework(ctx, t.file, "/framework", fw, all_frameworks);
             }
             continue;
         }
@@ -353,7 +347,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 0,
                 &format!("/findings/unmapped/{i}"),
                 r,
-                &all_frameworks,
+                all_frameworks,
             );
         }
     }
