@@ -23,6 +23,10 @@ pub struct FrameworkEntry {
     pub controls: Vec<ControlEntry>,
     /// Normalised id and label → position in `controls`.
     by_key: HashMap<String, usize>,
+    /// The id and label as the catalog spells them → position, for those
+    /// `by_key` resolves to the same control: most references copy the
+    /// catalog's spelling, and are then found without normalising them.
+    exact: HashMap<String, usize>,
     pub baselines: BTreeMap<String, BaselineEntry>,
     /// Every parameter id the catalog defines (on controls and groups).
     pub params: std::collections::HashSet<String>,
@@ -80,7 +84,21 @@ pub enum Resolved {
 
 impl FrameworkEntry {
     pub fn control(&self, id: &str) -> Option<usize> {
-        self.by_key.get(&*normalized_control_id(id)).copied()
+        self.lookup(id, &mut None)
+    }
+
+    /// `control`, normalising `id` at most once into `key` for all the
+    /// frameworks a reference is looked up in.
+    fn lookup<'k>(
+        &self,
+        id: &'k str,
+        key: &mut Option<std::borrow::Cow<'k, str>>,
+    ) -> Option<usize> {
+        if let Some(i) = self.exact.get(id) {
+            return Some(*i);
+        }
+        let key = key.get_or_insert_with(|| normalized_control_id(id));
+        self.by_key.get(&**key).copied()
     }
 
     fn suggest(&self, id: &str, hints: &Hints) -> Option<String> {
@@ -127,11 +145,13 @@ impl Index {
             };
         }
         // Every reference of every record is resolved on every run, and on
-        // every commit of a history walk: the id is normalised once for all
+        // every commit of a history walk: an id spelled as its catalog
+        // spells it is found as it is, any other is normalised once for all
         // frameworks, and nothing is copied until a framework holds it.
-        let key = normalized_control_id(ctl);
-        let hits_in =
-            |names: &mut dyn Iterator<Item = &'i String>| hits(&self.frameworks, &key, names);
+        let mut key = None;
+        let mut hits_in = |names: &mut dyn Iterator<Item = &'i String>| {
+            hits(&self.frameworks, ctl, &mut key, names)
+        };
         let mut found = hits_in(&mut context.iter());
         if found.is_empty() {
             found = hits_in(&mut self.frameworks.keys());
@@ -160,12 +180,13 @@ impl Index {
     }
 }
 
-/// The frameworks among `names` that hold the control whose normalised id
-/// is `key`, each once (a context may name one framework twice: a system
-/// selecting two of its baselines), in the order of `names`.
-fn hits<'n>(
+/// The frameworks among `names` that hold control `id`, each once (a
+/// context may name one framework twice: a system selecting two of its
+/// baselines), in the order of `names`.
+fn hits<'n, 'k>(
     frameworks: &BTreeMap<String, FrameworkEntry>,
-    key: &str,
+    id: &'k str,
+    key: &mut Option<std::borrow::Cow<'k, str>>,
     names: &mut dyn Iterator<Item = &'n String>,
 ) -> Vec<(&'n String, usize)> {
     let mut out: Vec<(&String, usize)> = Vec::new();
@@ -173,8 +194,8 @@ fn hits<'n>(
         if out.iter().any(|(h, _)| *h == n) {
             continue;
         }
-        if let Some(i) = frameworks.get(n).and_then(|e| e.by_key.get(key)) {
-            out.push((n, *i));
+        if let Some(i) = frameworks.get(n).and_then(|e| e.lookup(id, key)) {
+            out.push((n, i));
         }
     }
     out
@@ -204,6 +225,7 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
             version: fw.value.version.clone(),
             controls: Vec::new(),
             by_key: HashMap::new(),
+            exact: HashMap::new(),
             baselines: BTreeMap::new(),
             params: fw
                 .value
@@ -261,7 +283,22 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
             ),
         }
     }
+    for entry in index.frameworks.values_mut() {
+        entry.index_spellings();
+    }
     index
+}
+
+impl FrameworkEntry {
+    fn index_spellings(&mut self) {
+        for (i, c) in self.controls.iter().enumerate() {
+            for s in std::iter::once(c.id.as_str()).chain(c.label.as_deref()) {
+                if self.by_key.get(&*normalized_control_id(s)) == Some(&i) {
+                    self.exact.entry(s.to_string()).or_insert(i);
+                }
+            }
+        }
+    }
 }
 
 pub(super) fn unknown_framework(
