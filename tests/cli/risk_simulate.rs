@@ -190,7 +190,10 @@ fn each_risk_has_its_loss_exceedance_curve() {
         // It starts at the share of years with a loss and never rises.
         assert_eq!(curve[0]["loss"], 0.0);
         assert_eq!(curve[0]["probability"], risk["any_loss"]);
-        let p: Vec<f64> = curve.iter().filter_map(|c| c["probability"].as_f64()).collect();
+        let p: Vec<f64> = curve
+            .iter()
+            .filter_map(|c| c["probability"].as_f64())
+            .collect();
         assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
         // The grid reaches past the risk's own P99.
         let last = curve[20]["loss"].as_f64().expect("loss");
