@@ -33,6 +33,11 @@ pub struct Args {
     /// human, json, csv (one row per risk and the register) or svg (the loss exceedance curve).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Each risk's loss exceedance curve: in human form after the table, in
+    /// csv instead of the table (rows risk,loss,above; the register last).
+    /// Human output shows the curves of the risks `--risk` names without it.
+    #[arg(long)]
+    pub curve: bool,
     /// Judge the gaps (evidence freshness, expiry) as of this day (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = |s: &str| s.parse::<Date>())]
     pub as_of: Option<Date>,
@@ -133,8 +138,9 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
     // Only the results are used from here.
     std::mem::forget(run);
     let text = match args.format {
-        Format::Human => human(&outcome),
+        Format::Human => human(&outcome, args.curve || !args.risks.is_empty()),
         Format::Json => json(&outcome),
+        Format::Csv if args.curve => curve_csv(&outcome),
         Format::Csv => csv(&outcome),
         Format::Svg => svg(&outcome),
     };
@@ -189,7 +195,17 @@ fn stat_row(name: &str, s: &Stats) -> Vec<String> {
     ]
 }
 
-fn human(o: &Outcome) -> String {
+/// A loss exceedance curve as a two-column table.
+fn curve_table(curve: &[simulate::Exceedance]) -> String {
+    let rows: Vec<Vec<String>> = curve
+        .iter()
+        .map(|p| vec![amount(p.loss), percent(p.probability)])
+        .collect();
+    table(&rows, 1)
+}
+
+/// `curves`: each risk's loss exceedance curve too.
+fn human(o: &Outcome, curves: bool) -> String {
     let sim = &o.sim;
     let unit = o
         .currency
@@ -219,13 +235,21 @@ fn human(o: &Outcome) -> String {
         s.push_str(
             "  (P50/P90/P99: nearest-rank percentiles of the simulated years; ANY LOSS: share of years with a loss)\n",
         );
-        s.push_str("\nLoss exceedance (register): chance that a year's loss is above\n");
-        let mut rows = Vec::new();
-        for p in &sim.exceedance {
-            rows.push(vec![amount(p.loss), percent(p.probability)]);
+        if curves {
+            for r in &sim.risks {
+                let _ = writeln!(
+                    s,
+                    "\nLoss exceedance ({}): chance that a year's loss is above",
+                    escape::text(&r.id)
+                );
+                s.push_str(&curve_table(&r.exceedance));
+            }
         }
-        let t = table(&rows, 1);
-        s.push_str(&t);
+        // One risk alone is the register: its curve is already there.
+        if !(curves && sim.risks.len() == 1) {
+            s.push_str("\nLoss exceedance (register): chance that a year's loss is above\n");
+            s.push_str(&curve_table(&sim.exceedance));
+        }
     }
     if !o.impacts.is_empty() {
         s.push_str("\nOpen gaps by reduction of the expected annual loss (if closed):\n");
@@ -288,6 +312,9 @@ struct JsonStats<'a> {
     p99: f64,
     /// Share of simulated years with any loss.
     any_loss: f64,
+    /// The risk's own loss exceedance curve (the register's is at the top level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exceedance: Option<&'a [simulate::Exceedance]>,
 }
 
 #[derive(Serialize)]
@@ -310,8 +337,13 @@ struct JsonClosed {
     mean: f64,
 }
 
-fn json_stats<'a>(id: &'a str, s: &Stats) -> JsonStats<'a> {
+fn json_stats<'a>(
+    id: &'a str,
+    s: &Stats,
+    exceedance: Option<&'a [simulate::Exceedance]>,
+) -> JsonStats<'a> {
     JsonStats {
+        exceedance,
         id,
         mean: s.mean,
         p50: s.p50,
@@ -332,9 +364,9 @@ fn json(o: &Outcome) -> String {
             .sim
             .risks
             .iter()
-            .map(|r| json_stats(&r.id, &r.stats))
+            .map(|r| json_stats(&r.id, &r.stats, Some(&r.exceedance)))
             .collect(),
-        register: json_stats("register", &o.sim.total),
+        register: json_stats("register", &o.sim.total, None),
         exceedance: &o.sim.exceedance,
         gaps: o
             .impacts
@@ -382,6 +414,29 @@ fn csv(o: &Outcome) -> String {
         row(&r.id, &r.stats);
     }
     row("register", &o.sim.total);
+    s
+}
+
+/// Every risk's loss exceedance curve and the register's, one row per point.
+fn curve_csv(o: &Outcome) -> String {
+    let mut s = String::from("risk,loss,above\n");
+    let curves = o
+        .sim
+        .risks
+        .iter()
+        .map(|r| (r.id.as_str(), &r.exceedance))
+        .chain(std::iter::once(("register", &o.sim.exceedance)));
+    for (id, curve) in curves {
+        for p in curve {
+            let _ = writeln!(
+                s,
+                "{},{:.2},{:.6}",
+                escape::csv_cell(id),
+                p.loss,
+                p.probability
+            );
+        }
+    }
     s
 }
 

@@ -4,6 +4,7 @@
 //! residual risk against.
 
 pub mod appetite;
+pub mod count;
 pub mod exposure;
 pub mod heatmap;
 pub mod lifecycle;

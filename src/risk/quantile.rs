@@ -96,6 +96,11 @@ impl QuantileTable {
         }
     }
 
+    /// The Beta's shapes (α, β): the powers of the first and last cells.
+    pub fn shapes(&self) -> (f64, f64) {
+        (1.0 / self.inv_alpha, 1.0 / self.inv_beta)
+    }
+
     /// The table's quantiles (CELLS + 1 of them).
     pub fn quantiles(&self) -> &[f64] {
         &self.q

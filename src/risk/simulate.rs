@@ -5,20 +5,25 @@
 //! PERT distributions (min / most likely / max, a Beta with the usual
 //! shape λ = 4). The register's loss in a year is the sum of its risks'.
 //!
-//! Draws are cheap by design (the budget is about 20 ns per risk-year):
-//! each PERT is sampled by its inverse CDF from a quantile table built
-//! once per estimate ([`super::quantile`]); the count is Poisson by
-//! inversion (sequential search from one uniform) up to a rate of
-//! [`INVERSION_MAX`], rand_distr's Poisson above; and one 64-bit draw
-//! serves two uniforms of 32 bits (the rate and the count's; an event's
-//! loss and its thinning uniform).
+//! Draws are cheap by design (the budget is about 10 to 20 ns per
+//! risk-year): each PERT is sampled by its inverse CDF from a quantile
+//! table built once per estimate ([`super::quantile`]); a year's count of
+//! events is drawn from its exact distribution, the Poisson mixed over the
+//! rate's table, by the alias method from one uniform ([`super::count`]),
+//! so a year with no event costs one draw, a table read and a select (a
+//! rate above [`TABLE_MAX`] is drawn and its count by rand_distr's Poisson
+//! sampler); and one 64-bit draw serves an event's loss and its thinning
+//! uniform (32 bits each).
 //!
 //! Reproducible whatever the thread count: the iterations of a risk are
-//! cut into fixed chunks of [`CHUNK`] years, each with its own ChaCha8
-//! stream keyed by (seed, risk id) and numbered by the chunk, so a year's
-//! draws depend only on the seed, the risk's id and the year's index (not
-//! on the other risks selected, nor on the order chunks finish in), and
-//! every sum is combined in chunk order.
+//! cut into fixed chunks of [`CHUNK`] years, each with its own stream: a
+//! xoshiro256++ generator seeded with 256 bits of ChaCha8 keyed by (seed,
+//! risk id) and numbered by the chunk, so a year's draws depend only on
+//! the seed, the risk's id and the year's index (not on the other risks
+//! selected, nor on the order chunks finish in), and every sum is combined
+//! in chunk order. ChaCha8 makes the streams' seeds independent; xoshiro256++
+//! (period 2²⁵⁶ − 1, passes BigCrush and PractRand) draws within a stream at
+//! about a nanosecond, where ChaCha8 cost three to four.
 //!
 //! What-if scenarios (a control's gap closed) use common random numbers:
 //! every event also has its own uniform `u`; a scenario that removes a
@@ -27,10 +32,12 @@
 //! loss by `1 − m`. All scenarios are evaluated on the same draws in the
 //! same pass, so the difference between two means is the effect, not noise.
 
+use super::count::{CountTable, Rate, TABLE_MAX};
 use super::quantile::QuantileTable;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -42,10 +49,6 @@ pub const CHUNK: usize = 4096;
 /// work grows with it, and a larger rate is better modelled as fewer
 /// events with a larger loss each.
 pub const MAX_FREQUENCY: f64 = 10_000.0;
-
-/// The largest rate whose Poisson count is drawn by inversion: the search
-/// takes about λ steps, and e^−λ stays far from underflow.
-pub const INVERSION_MAX: f64 = 30.0;
 
 /// A PERT estimate: minimum, most likely and maximum.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -144,50 +147,36 @@ impl Sampler {
     }
 }
 
+impl Sampler {
+    /// How the rate is drawn, for the count's table.
+    fn rate(&self) -> Rate<'_> {
+        match self {
+            Sampler::Constant(v) => Rate::Constant(*v),
+            Sampler::Table(t) => {
+                let (alpha, beta) = t.shapes();
+                Rate::Table {
+                    quantiles: t.quantiles(),
+                    alpha,
+                    beta,
+                }
+            }
+        }
+    }
+}
+
 /// A 32-bit uniform as a number in [0, 1).
 #[inline]
 fn unit(r: u32) -> f64 {
     r as f64 * (1.0 / 4_294_967_296.0)
 }
 
-/// The inversion's bound on N (see [`poisson`]).
-const INVERSION_STEPS: usize = 200;
-
-/// 1/k for k = 0..=INVERSION_STEPS (entry 0 unused): a multiplication in
-/// the search instead of a division.
-static RECIPROCALS: [f64; INVERSION_STEPS + 1] = {
-    let mut r = [0.0; INVERSION_STEPS + 1];
-    let mut k = 1;
-    while k <= INVERSION_STEPS {
-        r[k] = 1.0 / k as f64;
-        k += 1;
-    }
-    r
-};
-
-/// N ~ Poisson(λ): by inversion from the uniform `u` for λ up to
-/// [`INVERSION_MAX`] (P(N ≤ k) accumulated until it passes `u`), by
-/// rand_distr's sampler (drawing from `rng`) above, never above
-/// [`MAX_FREQUENCY`].
-#[inline]
-fn poisson(lambda: f64, u: f64, rng: &mut ChaCha8Rng) -> u64 {
+/// N ~ Poisson(λ) by rand_distr's sampler, for rates above the count
+/// table's (never above [`MAX_FREQUENCY`]).
+fn poisson(lambda: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
-    if lambda <= INVERSION_MAX {
-        // Past k = 200 the terms are below 1e-100 for λ ≤ 30: the bound only
-        // stops rounding (a sum that never quite reaches u) from looping.
-        let mut p = (-lambda).exp();
-        let mut cdf = p;
-        let mut k = 0;
-        while u >= cdf && k < INVERSION_STEPS {
-            k += 1;
-            p *= lambda * RECIPROCALS[k];
-            cdf += p;
-        }
-        return k as u64;
-    }
-    Poisson::new(lambda.min(MAX_FREQUENCY)).map_or(0, |p| p.sample(rng) as u64)
+    Poisson::new(lambda.min(MAX_FREQUENCY)).map_or(0, |p| p.sample(rng) as u32)
 }
 
 /// A change to a risk's estimates: the fractions (0..1) of its loss-event
@@ -253,6 +242,8 @@ pub struct RiskResult {
     pub stats: Stats,
     /// The mean annual loss under each of the exposure's scenarios, in order.
     pub scenario_means: Vec<f64>,
+    /// The risk's loss exceedance curve (its own grid, past its own P99).
+    pub exceedance: Vec<Exceedance>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -266,8 +257,8 @@ pub struct Simulation {
     pub exceedance: Vec<Exceedance>,
 }
 
-/// Points on the loss exceedance curve: 0 and 20 even steps of a round
-/// amount, reaching past the register's P99.
+/// Points on a loss exceedance curve: 0 and 20 even steps of a round
+/// amount, reaching past the P99 (the register's, or the risk's).
 pub const CURVE_STEPS: usize = 20;
 
 /// Runs the simulation. Memory: two vectors of `iterations` f64 (the
@@ -279,21 +270,20 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
     let mut losses = vec![0.0f64; n];
     let mut risks = Vec::with_capacity(exposures.len());
     for e in exposures {
-        let means = simulate_risk(e, settings, &mut losses);
-        total
-            .par_chunks_mut(CHUNK)
-            .zip(losses.par_chunks(CHUNK))
-            .for_each(|(t, l)| t.iter_mut().zip(l).for_each(|(t, l)| *t += l));
-        let (stats, _) = stats(&mut losses, means.0);
+        let sim = simulate_risk(e, settings, &mut losses, &mut total);
+        let stats = stats(&mut losses, sim.mean, sim.zeros);
+        let exceedance = exceedance(&losses, stats.p99);
         risks.push(RiskResult {
             id: e.id.clone(),
             stats,
-            scenario_means: means.1,
+            scenario_means: sim.scenario_means,
+            exceedance,
         });
     }
     let mean = chunked_mean(&total);
-    let (total_stats, grid) = stats(&mut total, mean);
-    let exceedance = exceedance(&total, &grid);
+    let zeros = total.par_iter().filter(|x| **x <= 0.0).count();
+    let total_stats = stats(&mut total, mean, zeros);
+    let exceedance = exceedance(&total, total_stats.p99);
     Simulation {
         iterations: n,
         seed: settings.seed,
@@ -312,13 +302,37 @@ fn key(seed: u64, id: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Fills `out` with one risk's annual losses; returns the mean and the
-/// mean under each scenario.
-fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64]) -> (f64, Vec<f64>) {
+/// The random stream of a risk's chunk of years: xoshiro256++ seeded with
+/// 256 bits from the ChaCha8 stream numbered by the chunk.
+fn stream(key: [u8; 32], chunk: usize) -> Xoshiro256PlusPlus {
+    let mut chacha = ChaCha8Rng::from_seed(key);
+    chacha.set_stream(chunk as u64);
+    let mut seed = [0u8; 32];
+    chacha.fill_bytes(&mut seed);
+    Xoshiro256PlusPlus::from_seed(seed)
+}
+
+/// What one risk's simulation returns besides its losses.
+struct RiskSums {
+    mean: f64,
+    /// The mean under each scenario.
+    scenario_means: Vec<f64>,
+    /// Years with no loss.
+    zeros: usize,
+}
+
+/// One chunk's sums.
+struct Partial {
+    sum: f64,
+    sums: Vec<f64>,
+    zeros: usize,
+}
+
+/// Fills `out` with one risk's annual losses and adds them to `total`.
+fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64], total: &mut [f64]) -> RiskSums {
     let key = key(settings.seed, &e.id);
     let freq = e.frequency.sampler();
     let mag = e.magnitude.sampler();
-    let k = e.scenarios.len();
     // Per scenario: an event is kept when its uniform is at or above the
     // fraction of frequency removed, and its loss scaled by what is left.
     let thinning: Vec<(f64, f64)> = e
@@ -326,44 +340,118 @@ fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64]) -> (f64, Vec
         .iter()
         .map(|s| (s.frequency, 1.0 - s.magnitude))
         .collect();
-    let partials: Vec<(f64, Vec<f64>)> = out
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .map(|(chunk, years)| {
-            let mut rng = ChaCha8Rng::from_seed(key);
-            rng.set_stream(chunk as u64);
-            let mut sum = 0.0;
-            let mut sums = vec![0.0; k];
-            for slot in years.iter_mut() {
-                let r = rng.next_u64();
-                let lambda = freq.at((r >> 32) as u32);
-                let events = poisson(lambda, unit(r as u32), &mut rng);
-                let mut loss = 0.0;
-                for _ in 0..events {
-                    let r = rng.next_u64();
-                    let x = mag.at((r >> 32) as u32);
-                    let u = unit(r as u32);
-                    loss += x;
-                    // A select, not a branch: u is random, so a branch
-                    // would be mispredicted half the time.
-                    for (s, (threshold, scale)) in sums.iter_mut().zip(&thinning) {
-                        *s += if u >= *threshold { x * scale } else { 0.0 };
-                    }
-                }
-                *slot = loss;
-                sum += loss;
-            }
-            (sum, sums)
+    let years = Years {
+        key,
+        mag: &mag,
+        thinning: &thinning,
+    };
+    let partials = if e.frequency.max <= TABLE_MAX {
+        let counts = CountTable::new(&freq.rate());
+        years.run(out, total, |rng| counts.draw(rng.next_u64()))
+    } else {
+        years.run(out, total, |rng| {
+            let r = rng.next_u64();
+            poisson(freq.at((r >> 32) as u32), rng)
         })
-        .collect();
+    };
     let n = out.len().max(1) as f64;
     let mut sum = 0.0;
-    let mut sums = vec![0.0; k];
-    for (s, ss) in partials {
-        sum += s;
-        sums.iter_mut().zip(ss).for_each(|(a, b)| *a += b);
+    let mut sums = vec![0.0; thinning.len()];
+    let mut zeros = 0;
+    for p in partials {
+        sum += p.sum;
+        sums.iter_mut().zip(p.sums).for_each(|(a, b)| *a += b);
+        zeros += p.zeros;
     }
-    (sum / n, sums.into_iter().map(|s| s / n).collect())
+    RiskSums {
+        mean: sum / n,
+        scenario_means: sums.into_iter().map(|s| s / n).collect(),
+        zeros,
+    }
+}
+
+/// How a risk's years are drawn, once its count is chosen.
+struct Years<'a> {
+    key: [u8; 32],
+    mag: &'a Sampler,
+    thinning: &'a [(f64, f64)],
+}
+
+/// Scenarios per risk kept in registers: up to this many are padded to
+/// exactly this many (a padded scenario keeps no event), so the per-event
+/// loop over them has a length known when compiling.
+const FIXED_SCENARIOS: usize = 4;
+
+impl Years<'_> {
+    /// Simulates the years of `out` chunk by chunk (adding each to
+    /// `total`), a year's count of events drawn by `count`; returns each
+    /// chunk's sums, in chunk order.
+    fn run<C>(&self, out: &mut [f64], total: &mut [f64], count: C) -> Vec<Partial>
+    where
+        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
+    {
+        let k = self.thinning.len();
+        if k <= FIXED_SCENARIOS {
+            // u < 1 < 2: a padded scenario never keeps an event.
+            let mut fixed = [(2.0, 0.0); FIXED_SCENARIOS];
+            fixed[..k].copy_from_slice(self.thinning);
+            self.chunks(out, total, &count, fixed, [0.0; FIXED_SCENARIOS])
+        } else {
+            self.chunks(out, total, &count, self.thinning, vec![0.0; k])
+        }
+    }
+
+    /// [`Years::run`] with the scenarios' thresholds and scales in `thin`
+    /// and their sums in a copy of `zero`.
+    fn chunks<C, T, A>(
+        &self,
+        out: &mut [f64],
+        total: &mut [f64],
+        count: &C,
+        thin: T,
+        zero: A,
+    ) -> Vec<Partial>
+    where
+        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
+        T: AsRef<[(f64, f64)]> + Sync,
+        A: AsMut<[f64]> + Clone + Send + Sync,
+    {
+        let k = self.thinning.len();
+        out.par_chunks_mut(CHUNK)
+            .zip(total.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(chunk, (years, total))| {
+                let mut rng = stream(self.key, chunk);
+                let (mut sum, mut zeros) = (0.0, 0);
+                let mut sums = zero.clone();
+                let thin = thin.as_ref();
+                for (slot, t) in years.iter_mut().zip(total) {
+                    let events = count(&mut rng);
+                    let mut loss = 0.0;
+                    for _ in 0..events {
+                        let r = rng.next_u64();
+                        let x = self.mag.at((r >> 32) as u32);
+                        let u = unit(r as u32);
+                        loss += x;
+                        // A select, not a branch: u is random, so a branch
+                        // would be mispredicted half the time.
+                        for (s, (threshold, scale)) in sums.as_mut().iter_mut().zip(thin) {
+                            *s += if u >= *threshold { x * scale } else { 0.0 };
+                        }
+                    }
+                    *slot = loss;
+                    *t += loss;
+                    sum += loss;
+                    zeros += usize::from(loss <= 0.0);
+                }
+                Partial {
+                    sum,
+                    sums: sums.as_mut()[..k].to_vec(),
+                    zeros,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The mean, summing chunk by chunk in order (the same result on any
@@ -378,15 +466,14 @@ fn rank(q: f64, n: usize) -> usize {
     ((q * n as f64).ceil() as usize).clamp(1, n) - 1
 }
 
-/// Percentiles by selection (reorders `v`), and the curve's grid. Each
-/// selection only searches below the previous one, so the three cost
-/// about two passes over the data.
-fn stats(v: &mut [f64], mean: f64) -> (Stats, Vec<f64>) {
+/// Percentiles by selection (reorders `v`); `zeros` is the number of
+/// years with no loss. Each selection only searches below the previous
+/// one, so the three cost about two passes over the data.
+fn stats(v: &mut [f64], mean: f64, zeros: usize) -> Stats {
     let n = v.len();
     if n == 0 {
-        return (Stats::default(), vec![0.0]);
+        return Stats::default();
     }
-    let zeros = v.par_iter().filter(|x| **x <= 0.0).count();
     let cmp = |a: &f64, b: &f64| a.total_cmp(b);
     let (i99, i90, i50) = (rank(0.99, n), rank(0.90, n), rank(0.50, n));
     let (_, p99, _) = v.select_nth_unstable_by(i99, cmp);
@@ -395,20 +482,13 @@ fn stats(v: &mut [f64], mean: f64) -> (Stats, Vec<f64>) {
     let p90 = *p90;
     let (_, p50, _) = v[..=i90].select_nth_unstable_by(i50, cmp);
     let p50 = *p50;
-    let step = nice_step(p99 * 1.25 / CURVE_STEPS as f64);
-    let grid = if step > 0.0 {
-        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
-    } else {
-        vec![0.0]
-    };
-    let stats = Stats {
+    Stats {
         mean,
         p50,
         p90,
         p99,
         no_loss: zeros as f64 / n as f64,
-    };
-    (stats, grid)
+    }
 }
 
 /// The smallest of 1, 2, 2.5 or 5 × 10^k at or above `x` (0 for 0).
@@ -424,18 +504,26 @@ fn nice_step(x: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-/// P(loss > x) at each point of `grid` (ascending).
-fn exceedance(v: &[f64], grid: &[f64]) -> Vec<Exceedance> {
+/// The loss exceedance curve: P(loss > x) at 0 and [`CURVE_STEPS`] even
+/// steps of a round amount reaching past `p99` (just 0 when `p99` is 0).
+/// One pass over `v`, in any order.
+fn exceedance(v: &[f64], p99: f64) -> Vec<Exceedance> {
+    let step = nice_step(p99 * 1.25 / CURVE_STEPS as f64);
+    let grid: Vec<f64> = if step > 0.0 {
+        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
+    } else {
+        vec![0.0]
+    };
     let g = grid.len();
     let counts = v
         .par_chunks(CHUNK)
         .map(|c| {
-            // above[j]: losses in the chunk above exactly j grid points.
-            let mut above = vec![0u64; g + 1];
+            // below[j]: losses in the chunk above exactly j grid points.
+            let mut below = vec![0u64; g + 1];
             for x in c {
-                above[grid.partition_point(|p| p < x)] += 1;
+                below[points_below(&grid, step, *x)] += 1;
             }
-            above
+            below
         })
         .reduce(
             || vec![0u64; g + 1],
@@ -459,6 +547,29 @@ fn exceedance(v: &[f64], grid: &[f64]) -> Vec<Exceedance> {
             probability,
         })
         .collect()
+}
+
+/// How many points of `grid` (j·`step`, ascending) are below `x`: by
+/// division, corrected where rounding put `x` on the wrong side of a point.
+#[inline]
+fn points_below(grid: &[f64], step: f64, x: f64) -> usize {
+    let g = grid.len();
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    if step <= 0.0 {
+        return g;
+    }
+    // ⌈x/step⌉ as truncation + 1 (`ceil` is a library call here), which
+    // the corrections below fix when x/step is whole.
+    let mut c = ((x / step) as usize).saturating_add(1).min(g);
+    while c > 0 && grid[c - 1] >= x {
+        c -= 1;
+    }
+    if c < g && grid[c] < x {
+        c += 1;
+    }
+    c
 }
 
 #[cfg(test)]
@@ -646,6 +757,57 @@ mod tests {
         );
         let empty = run(&[], settings(0));
         assert_eq!(empty.total, Stats::default());
+    }
+
+    #[test]
+    fn each_risk_has_its_own_exceedance_curve() {
+        let e = [
+            exposure("A", Pert::constant(2.0), Pert::constant(1000.0)),
+            exposure("B", pert(0.0, 0.1, 1.0), pert(1e5, 1e6, 2e7)),
+        ];
+        let both = run(&e, settings(100_000));
+        let alone = run(&e[..1], settings(100_000));
+        // A risk's curve is the register's when it is alone, whatever else
+        // is simulated.
+        assert_eq!(both.risks[0].exceedance, alone.exceedance);
+        let a = &both.risks[0].exceedance;
+        // A's grid reaches past its own P99 (6,000): steps of 500.
+        assert_eq!(a.len(), CURVE_STEPS + 1);
+        assert_eq!(a[1].loss, 500.0);
+        close(a[0].probability, 1.0 - (-2.0f64).exp(), 0.01);
+        assert!(a.windows(2).all(|w| w[0].probability >= w[1].probability));
+        // B's curve starts at its share of years with a loss.
+        let b = &both.risks[1];
+        close(b.exceedance[0].probability, 1.0 - b.stats.no_loss, 1e-12);
+    }
+
+    #[test]
+    fn points_below_counts_exactly_at_the_grid_points() {
+        let step = 0.1;
+        let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| i as f64 * step).collect();
+        let cases = [
+            (0.0, 0),
+            (-1.0, 0),
+            (1e-9, 1),
+            (0.1, 1),
+            // The grid point itself (3 × 0.1 rounds above 0.3), and just above.
+            (3.0 * step, 3),
+            (3.0 * step + 1e-16, 4),
+            (0.3, 3),
+            (2.0, 20),
+            (2.5, 21),
+        ];
+        for (x, want) in cases {
+            let brute = grid.iter().filter(|p| **p < x).count();
+            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
+            assert_eq!(brute, want, "x = {x}");
+        }
+        for i in 0..10_000 {
+            let x = i as f64 * 0.000_213;
+            let brute = grid.iter().filter(|p| **p < x).count();
+            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
+        }
+        assert_eq!(points_below(&[0.0], 0.0, 5.0), 1);
     }
 
     #[test]

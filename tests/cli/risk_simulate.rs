@@ -177,3 +177,39 @@ fn an_estimate_out_of_order_is_reported_at_its_field_and_not_simulated() {
     let json: serde_json::Value = serde_json::from_str(&sim.stdout).expect("json");
     assert_eq!(json["not_simulated"][0]["risk"], "R-1");
 }
+
+#[test]
+fn each_risk_has_its_loss_exceedance_curve() {
+    let dir = copy_fixture(REPO);
+    let out = simulate(dir.path(), &["--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    for risk in json["risks"].as_array().expect("risks") {
+        let curve = risk["exceedance"].as_array().expect("a curve per risk");
+        assert_eq!(curve.len(), 21, "{risk}");
+        // It starts at the share of years with a loss and never rises.
+        assert_eq!(curve[0]["loss"], 0.0);
+        assert_eq!(curve[0]["probability"], risk["any_loss"]);
+        let p: Vec<f64> = curve
+            .iter()
+            .filter_map(|c| c["probability"].as_f64())
+            .collect();
+        assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+        // The grid reaches past the risk's own P99.
+        let last = curve[20]["loss"].as_f64().expect("loss");
+        assert!(last > risk["p99"].as_f64().expect("p99"), "{risk}");
+    }
+    assert!(json["register"].get("exceedance").is_none());
+    // csv --curve: 21 rows per risk, then the register's.
+    let csv = simulate(dir.path(), &["--format", "csv", "--curve"]);
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines[0], "risk,loss,above");
+    assert_eq!(lines.len(), 1 + 3 * 21);
+    assert!(lines[1].starts_with("R-1,0.00,"));
+    assert!(lines[63].starts_with("register,"));
+    // --risk in human form prints that risk's curve.
+    let one = simulate(dir.path(), &["--risk", "R-2"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    snapshot!("simulate_one_risk_curve", one.stdout);
+}
