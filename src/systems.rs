@@ -51,7 +51,7 @@ fn check_id(id: &str) -> Result<(), String> {
 /// Checks `new` and adds it under `systems:` in aegis.yaml.
 pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal> {
     // aegis.yaml is in the repository's root: its writers lock that folder.
-    let _lock = crate::implementations::lock_to_write(root, dry_run)?;
+    let _lock = crate::exceptions::lock_unless(dry_run, root)?;
     let loaded = Loaded::load(root)?;
     let config = loaded.config().map_err(|e| Refusal::Invalid(vec![e]))?;
     let mut problems = Vec::new();

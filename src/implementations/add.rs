@@ -26,7 +26,7 @@ pub fn add(
     today: Date,
     dry_run: bool,
 ) -> Result<Added, Refusal> {
-    let _lock = super::lock_to_write(&root.join("implementations"), dry_run)?;
+    let _lock = crate::exceptions::lock_unless(dry_run, &root.join("implementations"))?;
     let loaded = Loaded::load(root)?;
     let t = target(&loaded, system, control).map_err(Refusal::Invalid)?;
     if t.control.withdrawn {

@@ -81,19 +81,6 @@ pub struct Target<'a> {
     pub unreadable: bool,
 }
 
-/// The lock on `dir` for a command about to write there; a dry run writes
-/// nothing, so it takes none (and creates no folder).
-pub(crate) fn lock_to_write(
-    dir: &std::path::Path,
-    dry_run: bool,
-) -> Result<Option<crate::write::DirLock>, Refusal> {
-    if dry_run {
-        Ok(None)
-    } else {
-        crate::exceptions::lock(dir).map(Some)
-    }
-}
-
 /// The id records and file names use for a control: the publisher's label
 /// when it can name a file (`AC-2(1)`), else the catalog id, as `oscal
 /// import` and `program import` choose it.

@@ -25,7 +25,7 @@ pub fn set(
     today: Date,
     dry_run: bool,
 ) -> Result<Edited, Refusal> {
-    let _lock = super::lock_to_write(&root.join("implementations"), dry_run)?;
+    let _lock = crate::exceptions::lock_unless(dry_run, &root.join("implementations"))?;
     let loaded = Loaded::load(root)?;
     let t = target(&loaded, system, control).map_err(Refusal::Invalid)?;
     let Some(existing) = t.existing else {

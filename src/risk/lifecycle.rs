@@ -7,7 +7,7 @@
 
 use crate::edit;
 use crate::exceptions::refs::{Loaded, check_id};
-use crate::exceptions::{Refusal, lock, write_existing, write_new};
+use crate::exceptions::{Refusal, write_existing, write_new};
 use crate::model::{
     Acceptance, ControlRef, Date, Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskId,
     RiskRating, RiskStatus, SystemId, Treatment, normalize_control_id,
@@ -89,11 +89,7 @@ fn one(message: impl Into<String>) -> Refusal {
 
 /// The repository's lock on risks/, unless nothing will be written.
 fn lock_unless(root: &Path, dry_run: bool) -> Result<Option<crate::write::DirLock>, Refusal> {
-    if dry_run {
-        Ok(None)
-    } else {
-        lock(&root.join("risks")).map(Some)
-    }
+    crate::exceptions::lock_unless(dry_run, &root.join("risks"))
 }
 
 /// `text` trimmed, or a problem when it is empty or spans lines where one
