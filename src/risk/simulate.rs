@@ -261,24 +261,31 @@ pub struct Simulation {
 /// amount, reaching past the P99 (the register's, or the risk's).
 pub const CURVE_STEPS: usize = 20;
 
-/// Runs the simulation. Memory: two vectors of `iterations` f64 (the
-/// register's losses and the risk in hand); risks are simulated one after
-/// another, each spread over the threads.
+/// Runs the simulation. Memory: three vectors of `iterations` f64 (the
+/// register's losses, the risk in hand and the one before it); risks are
+/// simulated one after another, each spread over the threads, and a
+/// risk's percentiles and curve are found while the next one is simulated
+/// (selection runs on one thread, and would otherwise leave the other idle).
 pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
     let n = settings.iterations;
     let mut total = vec![0.0f64; n];
-    let mut losses = vec![0.0f64; n];
+    let (mut current, mut previous) = (vec![0.0f64; n], vec![0.0f64; n]);
     let mut risks = Vec::with_capacity(exposures.len());
+    let mut done: Option<(&Exposure, RiskSums)> = None;
     for e in exposures {
-        let sim = simulate_risk(e, settings, &mut losses, &mut total);
-        let stats = stats(&mut losses, sim.mean, sim.zeros);
-        let exceedance = exceedance(&losses, stats.p99);
-        risks.push(RiskResult {
-            id: e.id.clone(),
-            stats,
-            scenario_means: sim.scenario_means,
-            exceedance,
-        });
+        let (sim, summary) = rayon::join(
+            || simulate_risk(e, settings, &mut current, &mut total),
+            || {
+                done.take()
+                    .map(|(d, sums)| summarise(d, sums, &mut previous))
+            },
+        );
+        risks.extend(summary);
+        done = Some((e, sim));
+        std::mem::swap(&mut current, &mut previous);
+    }
+    if let Some((d, sums)) = done {
+        risks.push(summarise(d, sums, &mut previous));
     }
     let mean = chunked_mean(&total);
     let zeros = total.par_iter().filter(|x| **x <= 0.0).count();
@@ -289,6 +296,18 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
         seed: settings.seed,
         risks,
         total: total_stats,
+        exceedance,
+    }
+}
+
+/// A simulated risk's result, from its annual `losses` (reordered).
+fn summarise(e: &Exposure, sim: RiskSums, losses: &mut [f64]) -> RiskResult {
+    let stats = stats(losses, sim.mean, sim.zeros);
+    let exceedance = exceedance(losses, stats.p99);
+    RiskResult {
+        id: e.id.clone(),
+        stats,
+        scenario_means: sim.scenario_means,
         exceedance,
     }
 }
@@ -378,8 +397,8 @@ struct Years<'a> {
 }
 
 /// Scenarios per risk kept in registers: up to this many are padded to
-/// exactly this many (a padded scenario keeps no event), so the per-event
-/// loop over them has a length known when compiling.
+/// exactly this many, or to 0, 1 or 2 (a padded scenario keeps no event),
+/// so the per-event loop over them has a length known when compiling.
 const FIXED_SCENARIOS: usize = 4;
 
 impl Years<'_> {
@@ -390,15 +409,31 @@ impl Years<'_> {
     where
         C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
     {
-        let k = self.thinning.len();
-        if k <= FIXED_SCENARIOS {
-            // u < 1 < 2: a padded scenario never keeps an event.
-            let mut fixed = [(2.0, 0.0); FIXED_SCENARIOS];
-            fixed[..k].copy_from_slice(self.thinning);
-            self.chunks(out, total, &count, fixed, [0.0; FIXED_SCENARIOS])
-        } else {
-            self.chunks(out, total, &count, self.thinning, vec![0.0; k])
+        match self.thinning.len() {
+            // Most risks have no scenario or one (a single gap to close):
+            // those get loops without padding.
+            0 => self.fixed::<0, C>(out, total, &count),
+            1 => self.fixed::<1, C>(out, total, &count),
+            2 => self.fixed::<2, C>(out, total, &count),
+            k if k <= FIXED_SCENARIOS => self.fixed::<FIXED_SCENARIOS, C>(out, total, &count),
+            k => self.chunks(out, total, &count, self.thinning, vec![0.0; k]),
         }
+    }
+
+    /// [`Years::run`] with the scenarios padded to exactly `N`.
+    fn fixed<const N: usize, C>(
+        &self,
+        out: &mut [f64],
+        total: &mut [f64],
+        count: &C,
+    ) -> Vec<Partial>
+    where
+        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
+    {
+        // u < 1 < 2: a padded scenario never keeps an event.
+        let mut fixed = [(2.0, 0.0); N];
+        fixed[..self.thinning.len()].copy_from_slice(self.thinning);
+        self.chunks(out, total, count, fixed, [0.0; N])
     }
 
     /// [`Years::run`] with the scenarios' thresholds and scales in `thin`
