@@ -127,6 +127,10 @@ pub struct SetArgs {
     /// Remove a parameter's value; repeatable.
     #[arg(long, value_name = "ID")]
     pub unset_param: Vec<String>,
+    /// Remove an optional field; repeatable. A status that needs the field
+    /// (not-applicable: justification; inherited: a source) keeps it.
+    #[arg(long, value_enum, value_name = "FIELD")]
+    pub unset: Vec<crate::implementations::Field>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -290,6 +294,7 @@ fn set(a: &SetArgs) -> Result<u8, Refusal> {
     c.add_policies = a.add_policy.clone();
     c.remove_policies = a.remove_policy.clone();
     c.unset_params = a.unset_param.clone();
+    c.unset = a.unset.clone();
     edit(&a.record, &a.common, &c, a.fields.dry_run)
 }
 

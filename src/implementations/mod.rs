@@ -52,8 +52,34 @@ pub struct Changes {
     /// `(parameter id, value)`.
     pub params: Vec<(String, String)>,
     pub unset_params: Vec<String>,
+    /// Optional fields to remove.
+    pub unset: Vec<Field>,
     pub reviewed: Option<Date>,
     pub review_every: Option<Period>,
+}
+
+/// The optional text fields `set --unset` removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Field {
+    Owner,
+    Statement,
+    Justification,
+    InheritedFrom,
+    Provider,
+    ReviewEvery,
+}
+
+impl Field {
+    fn key(self) -> &'static str {
+        match self {
+            Field::Owner => "owner",
+            Field::Statement => "statement",
+            Field::Justification => "justification",
+            Field::InheritedFrom => "inherited_from",
+            Field::Provider => "provider",
+            Field::ReviewEvery => "review_every",
+        }
+    }
 }
 
 /// One field a command changed (or would change): its key and the values
@@ -260,6 +286,35 @@ pub fn apply(
     }
     if changes.review_every.is_some() {
         new.review_every = changes.review_every.clone();
+    }
+    for f in &changes.unset {
+        let had = match f {
+            Field::Owner => new.owner.take().is_some(),
+            Field::Statement => new.statement.take().is_some(),
+            Field::Justification => new.justification.take().is_some(),
+            Field::InheritedFrom => new.inherited_from.take().is_some(),
+            Field::Provider => new.provider.take().is_some(),
+            Field::ReviewEvery => new.review_every.take().is_some(),
+        };
+        let set_too = match f {
+            Field::Owner => changes.owner.is_some(),
+            Field::Statement => changes.statement.is_some(),
+            Field::Justification => changes.justification.is_some(),
+            Field::InheritedFrom => changes.inherited_from.is_some(),
+            Field::Provider => changes.provider.is_some(),
+            Field::ReviewEvery => changes.review_every.is_some(),
+        };
+        let key = f.key();
+        if set_too {
+            problems.push(format!(
+                "`{key}` is both given a value and unset; drop one of the two"
+            ));
+        } else if !had {
+            problems.push(format!(
+                "the record has no `{key}`, so --unset {} has nothing to remove",
+                key.replace('_', "-")
+            ));
+        }
     }
     new
 }

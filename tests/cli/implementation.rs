@@ -317,6 +317,61 @@ fn set_changes_only_its_own_lines() {
 }
 
 #[test]
+fn set_unset_removes_an_optional_field_and_only_that() {
+    let dir = repo();
+    let root = dir.path();
+    let rel = "implementations/app/C-1.yaml";
+    let before_tree = tree(root);
+    let refusals: &[(&[&str], &str)] = &[
+        (
+            &["C-2", "--system", "app", "--unset", "justification"],
+            "status not-applicable needs a justification",
+        ),
+        (
+            &["C-1", "--system", "app", "--unset", "provider"],
+            "the record has no `provider`, so --unset provider has nothing to remove",
+        ),
+        (
+            &[
+                "C-1", "--system", "app", "--unset", "owner", "--owner", "@x",
+            ],
+            "`owner` is both given a value and unset",
+        ),
+    ];
+    for (args, says) in refusals {
+        let out = aegis(root, &[&["implementation", "set"][..], args].concat());
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(tree(root), before_tree, "a refused --unset wrote something");
+
+    let before = read(root, rel);
+    let out = aegis(
+        root,
+        &[
+            "implementation",
+            "set",
+            "C-1",
+            "--system",
+            "app",
+            "--unset",
+            "owner",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("owner: @platform-team → (none)"),
+        "{}",
+        out.stderr
+    );
+    let after = read(root, rel);
+    let owner = "owner: \"@platform-team\"  # the on-call rota\n";
+    assert!(before.contains(owner));
+    assert_eq!(after, before.replace(owner, ""));
+    assert_clean(root);
+}
+
+#[test]
 fn set_refuses_transitions_that_leave_the_record_invalid() {
     let dir = repo();
     let root = dir.path();
