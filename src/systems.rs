@@ -159,15 +159,15 @@ pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal>
         }
     }
     if !dry_run {
-        match std::fs::read_to_string(root.join(rel)) {
-            Ok(now) if now == file.text => {}
-            _ => {
-                return Err(Refusal::Invalid(vec![format!(
-                    "{rel} changed while it was being edited; run the command again"
-                )]));
-            }
-        }
-        crate::exceptions::write_existing(root, rel, &text)?;
+        // Refused when aegis.yaml is no longer what was read.
+        crate::exceptions::write_or_show(
+            root,
+            rel,
+            Some(&file.text),
+            &text,
+            false,
+            &mut std::io::sink(),
+        )?;
     }
     Ok(Added {
         system,

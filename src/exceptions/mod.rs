@@ -498,14 +498,6 @@ pub(crate) fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, R
     Ok(root.join(rel))
 }
 
-/// Replaces a file the caller read, checked and edited under the lock.
-pub(crate) fn write_existing(root: &Path, rel: &str, text: &str) -> Result<(), Refusal> {
-    crate::write::write_atomic(&root.join(rel), text.as_bytes()).map_err(|source| Refusal::Io {
-        path: rel.into(),
-        source,
-    })
-}
-
 /// Writes one file, or with `dry_run` shows it on `out` (`crate::change`).
 pub(crate) fn write_or_show(
     root: &Path,

@@ -88,17 +88,16 @@ pub fn set(
         }
     }
     if !dry_run {
-        // The file must still be what was read: a concurrent edit is never lost.
-        match std::fs::read_to_string(root.join(&file.path)) {
-            Ok(now) if now == file.text => {}
-            _ => {
-                return Err(Refusal::Invalid(vec![format!(
-                    "{} changed while it was being edited; run the command again",
-                    file.path
-                )]));
-            }
-        }
-        crate::exceptions::write_existing(root, &file.path, &text)?;
+        // Refused when the file is no longer what was read: a concurrent
+        // edit is never lost.
+        crate::exceptions::write_or_show(
+            root,
+            &file.path,
+            Some(&file.text),
+            &text,
+            false,
+            &mut std::io::sink(),
+        )?;
     }
     Ok(Edited {
         path: file.path.clone(),

@@ -7,7 +7,7 @@
 
 use crate::edit;
 use crate::exceptions::refs::{Loaded, check_id};
-use crate::exceptions::{Refusal, write_existing, write_new};
+use crate::exceptions::{Refusal, write_new, write_or_show};
 use crate::model::{
     Acceptance, ControlRef, Date, Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskId,
     RiskRating, RiskStatus, SystemId, Treatment, normalize_control_id,
@@ -580,13 +580,14 @@ fn edit_in_place(
     let before: Risk = (*located.value).clone();
     let after = change(&loaded, &before)?;
     let text = rewrite(&file.path, &file.text, &before, &after)?;
-    finish(root, &file.path, &text, before, after, dry_run)
+    finish(root, &file.path, &file.text, &text, before, after, dry_run)
 }
 
 /// Writes `text` when it says something new; reports the changes.
 fn finish(
     root: &Path,
     rel: &str,
+    old: &str,
     text: &str,
     before: Risk,
     after: Risk,
@@ -596,7 +597,8 @@ fn finish(
     let written = !changes.is_empty() && !dry_run;
     if written {
         reread(rel, text, &after)?;
-        write_existing(root, rel, text)?;
+        // Refused when the file is no longer what was read.
+        write_or_show(root, rel, Some(old), text, false, &mut std::io::sink())?;
     }
     Ok(Edited {
         path: rel.to_string(),
