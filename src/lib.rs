@@ -17,6 +17,7 @@ pub mod exceptions;
 pub mod excerpt;
 pub mod fetch;
 pub mod github;
+pub mod hashing;
 pub mod history;
 pub mod implementations;
 pub mod import;

@@ -5,12 +5,13 @@
 use super::poam;
 use crate::crosswalk::{Graph, Link, Node};
 use crate::diag::{Code, Diagnostic};
+use crate::hashing::HashMap;
 use crate::model::{Date, ImplStatus, PolicyStatus, ProvenanceKind, ReviewStatus, ScanResult};
 use crate::validate::Outcome;
 use crate::workspace::Workspace;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a control stands in one system.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -266,7 +267,7 @@ fn artifact_problems<'a>(
         .iter()
         .filter_map(|e| Some((ws.files.get(e.file)?.path.as_str(), e.value.id.as_str())))
         .collect();
-    let mut out: HashMap<&str, (Reason, String)> = HashMap::new();
+    let mut out: HashMap<&str, (Reason, String)> = HashMap::default();
     for d in diagnostics {
         let reason = match d.code {
             Code::EvidenceHashMismatch
@@ -311,8 +312,8 @@ pub fn assess(
     // Policies: approved means the ledger holds an approval of the file's
     // exact content (the one definition, shared with validation).
     let approved = crate::validate::approvals::Approved::of(repo);
-    let mut policy_gaps: HashMap<&str, Vec<Gap>> = HashMap::new();
-    let mut policies_of: HashMap<Node, Vec<&str>> = HashMap::new();
+    let mut policy_gaps: HashMap<&str, Vec<Gap>> = HashMap::default();
+    let mut policies_of: HashMap<Node, Vec<&str>> = HashMap::default();
     for p in &repo.policies {
         let id = p.value.id.as_str();
         let mut gaps = Vec::new();
@@ -353,7 +354,7 @@ pub fn assess(
     }
 
     // Own statuses, per system.
-    let mut own: HashMap<&str, HashMap<Node, Own>> = HashMap::new();
+    let mut own: HashMap<&str, HashMap<Node, Own>> = HashMap::default();
     for imp in &repo.implementations {
         let Some(node) = graph.found(outcome.resolve_implementation(ws, imp)) else {
             continue;
@@ -462,11 +463,11 @@ pub fn assess(
     }
 
     // Failing findings, per system and control.
-    let mut failing: HashMap<(&str, Node), usize> = HashMap::new();
+    let mut failing: HashMap<(&str, Node), usize> = HashMap::default();
     for set in &repo.findings {
         let system = set.value.system.as_str();
         let context = outcome.contexts.of(system).unwrap_or_default();
-        let mut cache: HashMap<&str, Option<Node>> = HashMap::new();
+        let mut cache: HashMap<&str, Option<Node>> = HashMap::default();
         for f in &set.value.findings {
             if f.result != ScanResult::Fail {
                 continue;
@@ -487,8 +488,8 @@ pub fn assess(
     }
 
     // Exceptions, per system and control: in force, or expired.
-    let mut in_force: HashMap<(&str, Node), Vec<&str>> = HashMap::new();
-    let mut expired: HashMap<(&str, Node), Vec<(&str, Date)>> = HashMap::new();
+    let mut in_force: HashMap<(&str, Node), Vec<&str>> = HashMap::default();
+    let mut expired: HashMap<(&str, Node), Vec<(&str, Date)>> = HashMap::default();
     for ex in &repo.exceptions {
         let e = &ex.value;
         // A closed exception waives nothing, and its expiry no longer matters.

@@ -3,9 +3,10 @@
 //! framework on demand.
 
 use super::compose::{compose, covers, weakest};
+use crate::hashing::HashMap;
 use crate::model::{ProvenanceKind, Rationale, RelationKind};
 use crate::validate::{Index, Outcome, Resolved};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Inference does not go through a hub control linked to more controls
 /// than this: such a control says nothing specific about any of them, and
@@ -85,7 +86,7 @@ impl<'a> Graph<'a> {
             index,
             frameworks,
             edges: Vec::new(),
-            out: HashMap::new(),
+            out: HashMap::default(),
             unrelated: BTreeSet::new(),
         };
         for m in outcome

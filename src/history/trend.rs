@@ -11,6 +11,7 @@
 
 use super::Error;
 use crate::assess::Reason;
+use crate::hashing::HashMap;
 use crate::model::Date;
 use crate::output::escape;
 use crate::pipeline::{self, CheckOptions};
@@ -18,7 +19,7 @@ use crate::validate;
 use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -131,7 +132,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::new();
+    let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::default();
     for (k, v) in evaluated {
         match v {
             Ok(v) => verdicts.insert(k, Some(v)),

@@ -4,7 +4,8 @@
 use super::Ctx;
 use super::index::unknown_framework;
 use crate::diag::Code;
-use std::collections::{HashMap, VecDeque};
+use crate::hashing::HashMap;
+use std::collections::VecDeque;
 
 pub(super) fn check(ctx: &mut Ctx) {
     let Some(config) = ctx.repo.config.as_ref() else {
@@ -28,7 +29,7 @@ pub(super) fn check(ctx: &mut Ctx) {
         }
     }
 
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::default();
     for (i, s) in config.systems.iter().enumerate() {
         if let Some(first) = seen.insert(s.id.as_str(), i) {
             let place = ctx.place(0, &format!("/systems/{first}/id"));
@@ -305,7 +306,7 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
 /// A shortest cycle from `start` back to itself inside its component, or
 /// `None` when `start` is on no cycle. Breadth-first, so linear.
 fn cycle_through(start: usize, edges: &[Vec<usize>], component: &[usize]) -> Option<Vec<usize>> {
-    let mut parent: HashMap<usize, usize> = HashMap::new();
+    let mut parent: HashMap<usize, usize> = HashMap::default();
     let mut queue = VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {
         for &w in &edges[v] {

@@ -4,9 +4,9 @@
 
 use super::Ctx;
 use crate::diag::{Code, Diagnostic};
+use crate::hashing::HashMap;
 use crate::model::ReviewStatus;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Component, Path};
 
 pub(super) fn check(ctx: &mut Ctx) {

@@ -4,8 +4,9 @@
 use super::Ctx;
 use super::schema::Hints;
 use crate::diag::Code;
+use crate::hashing::HashMap;
 use crate::model::{ControlId, ControlRef, normalize_control_id, normalized_control_id};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
 pub struct Index {
@@ -29,7 +30,7 @@ pub struct FrameworkEntry {
     exact: HashMap<String, usize>,
     pub baselines: BTreeMap<String, BaselineEntry>,
     /// Every parameter id the catalog defines (on controls and groups).
-    pub params: std::collections::HashSet<String>,
+    pub params: crate::hashing::HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -224,8 +225,8 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
             title: fw.value.title.clone(),
             version: fw.value.version.clone(),
             controls: Vec::new(),
-            by_key: HashMap::new(),
-            exact: HashMap::new(),
+            by_key: HashMap::default(),
+            exact: HashMap::default(),
             baselines: BTreeMap::new(),
             params: fw
                 .value

@@ -10,11 +10,11 @@
 
 use super::Record;
 use crate::diag::Diagnostic;
+use crate::hashing::HashMap;
 use crate::model::Limits;
 use crate::schema::Kind;
 use crate::workspace::{SourceFile, Workspace};
 use gix::ObjectId;
-use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 /// Checked records by blob, for one thread's walk over commits.

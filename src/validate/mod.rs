@@ -260,9 +260,9 @@ pub(crate) struct Ctx<'a> {
     pub ws: &'a Workspace,
     pub repo: &'a Repo,
     /// Position in aegis.yaml of each system id (the first, if repeated).
-    pub system_index: std::collections::HashMap<String, usize>,
+    pub system_index: crate::hashing::HashMap<String, usize>,
     /// Implementation files whose control reference names no control.
-    pub unresolved: std::collections::HashSet<usize>,
+    pub unresolved: crate::hashing::HashSet<usize>,
     pub index: Index,
     pub opts: &'a Options,
     pub broken: Broken,
@@ -274,10 +274,10 @@ pub(crate) struct Ctx<'a> {
 /// again, so one broken file does not bury the report in follow-on errors.
 #[derive(Debug, Default)]
 pub(crate) struct Broken {
-    pub frameworks: std::collections::HashSet<String>,
-    pub evidence: std::collections::HashSet<String>,
-    pub policies: std::collections::HashSet<String>,
-    pub risks: std::collections::HashSet<String>,
+    pub frameworks: crate::hashing::HashSet<String>,
+    pub evidence: crate::hashing::HashSet<String>,
+    pub policies: crate::hashing::HashSet<String>,
+    pub risks: crate::hashing::HashSet<String>,
 }
 
 impl Broken {

@@ -6,8 +6,8 @@ use super::config::unknown_system_help;
 use super::index::{Resolved, unknown_framework};
 use super::{Ctx, Located, Repo};
 use crate::diag::Code;
+use crate::hashing::HashSet;
 use crate::model::{ControlRef, Implementation};
-use std::collections::HashSet;
 
 /// The system an implementation belongs to: its `system` key, or the
 /// directory it sits in.
@@ -36,7 +36,7 @@ pub(crate) fn implementation_context(repo: &Repo, system: &str) -> Option<Vec<St
 /// A system may select several baselines of one framework; each framework
 /// is searched once, or every short id would look ambiguous.
 fn frameworks_of(s: &crate::model::System) -> Vec<String> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     s.frameworks
         .iter()
         .map(|f| f.framework.0.clone())
@@ -48,14 +48,14 @@ fn frameworks_of(s: &crate::model::System) -> Vec<String> {
 /// once per run: every implementation and finding asks for its system's.
 #[derive(Debug, Default)]
 pub struct Contexts {
-    by_system: std::collections::HashMap<String, Vec<String>>,
+    by_system: crate::hashing::HashMap<String, Vec<String>>,
     /// Every framework of the index, for files about no known system.
     pub all: Vec<String>,
 }
 
 impl Contexts {
     pub(crate) fn new(repo: &Repo, index: &super::Index) -> Contexts {
-        let mut by_system = std::collections::HashMap::new();
+        let mut by_system = crate::hashing::HashMap::default();
         for s in repo.config.iter().flat_map(|c| c.systems.iter()) {
             // The first definition of a repeated id counts, as everywhere.
             by_system

@@ -7,8 +7,8 @@
 use super::{Ctx, references};
 use crate::diag::Code;
 use crate::evidence::keys;
+use crate::hashing::{HashMap, HashSet};
 use crate::model::{Evidence, SignedEvidence};
-use std::collections::{HashMap, HashSet};
 
 /// What the valid manifests say about one evidence record.
 #[derive(Default)]
@@ -31,7 +31,7 @@ pub fn attests(entry: &SignedEvidence, e: &Evidence) -> bool {
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
     let trusted = trusted_keys(ctx);
-    let mut attested: HashMap<&str, Attested> = HashMap::new();
+    let mut attested: HashMap<&str, Attested> = HashMap::default();
     let evidence: HashMap<&str, &Evidence> = repo
         .evidence
         .iter()
@@ -212,7 +212,7 @@ type Validity = (
 
 /// The trusted keys by id; keys that cannot be read are reported and left out.
 fn trusted_keys<'a>(ctx: &mut Ctx<'a>) -> HashMap<&'a str, Validity> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let Some(config) = ctx.repo.config.as_ref() else {
         return out;
     };

@@ -11,13 +11,13 @@
 
 use super::{CONFIG_FILE, DIRS, Source, SourceFile, Workspace, classify, parse_bytes, too_large};
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::hashing::HashMap;
 use crate::model::{Date, Limits};
 use crate::schema::Kind;
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
