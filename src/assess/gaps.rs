@@ -261,14 +261,29 @@ fn artifact_problems<'a>(
     outcome: &'a Outcome,
     diagnostics: &[Diagnostic],
 ) -> HashMap<&'a str, (Reason, String)> {
+    let mut out: HashMap<&str, (Reason, String)> = HashMap::default();
+    let about_artifacts = |d: &&Diagnostic| {
+        matches!(
+            d.code,
+            Code::EvidenceHashMismatch
+                | Code::EvidenceSizeMismatch
+                | Code::EvidenceSignatureMismatch
+                | Code::EvidenceFileMissing
+                | Code::PathEscapesRepo
+                | Code::IoError
+        )
+    };
+    // Nearly every run has none, and then no evidence needs indexing.
+    if !diagnostics.iter().any(|d| about_artifacts(&d)) {
+        return out;
+    }
     let by_path: HashMap<&str, &str> = outcome
         .repo
         .evidence
         .iter()
         .filter_map(|e| Some((ws.files.get(e.file)?.path.as_str(), e.value.id.as_str())))
         .collect();
-    let mut out: HashMap<&str, (Reason, String)> = HashMap::default();
-    for d in diagnostics {
+    for d in diagnostics.iter().filter(about_artifacts) {
         let reason = match d.code {
             Code::EvidenceHashMismatch
             | Code::EvidenceSizeMismatch
@@ -356,7 +371,10 @@ pub fn assess(
     // Own statuses, per system.
     let mut own: HashMap<&str, HashMap<Node, Own>> = HashMap::default();
     for imp in &repo.implementations {
-        let Some(node) = graph.found(outcome.resolve_implementation(ws, imp)) else {
+        let Some(node) = outcome
+            .implementation_control(ws, imp)
+            .and_then(|(fw, c)| graph.found_at(&fw, c))
+        else {
             continue;
         };
         let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());

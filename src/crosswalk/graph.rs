@@ -172,8 +172,13 @@ impl<'a> Graph<'a> {
         let Resolved::Found { framework, control } = r else {
             return None;
         };
+        self.found_at(&framework, control)
+    }
+
+    /// The node of the control at `control` in `framework`'s catalog order.
+    pub fn found_at(&self, framework: &str, control: usize) -> Option<Node> {
         Some(Node {
-            framework: self.framework(&framework)?,
+            framework: self.framework(framework)?,
             control: u32::try_from(control).ok()?,
         })
     }

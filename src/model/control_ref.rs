@@ -84,6 +84,7 @@ fn normalize_slow(id: &str) -> String {
             }
             ')' => {}
             ' ' if chars.peek() == Some(&'(') => {}
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             c => out.extend(c.to_lowercase()),
         }
     }

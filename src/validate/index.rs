@@ -17,6 +17,9 @@ pub struct Index {
 
 #[derive(Debug)]
 pub struct FrameworkEntry {
+    /// The framework's id, shared: a reference that names it is kept
+    /// without copying the name.
+    pub id: std::sync::Arc<str>,
     pub file: usize,
     pub title: String,
     pub version: String,
@@ -221,6 +224,7 @@ pub(super) fn build(ctx: &mut Ctx) -> Index {
             continue;
         }
         let mut entry = FrameworkEntry {
+            id: std::sync::Arc::from(id.as_str()),
             file: fw.file,
             title: fw.value.title.clone(),
             version: fw.value.version.clone(),

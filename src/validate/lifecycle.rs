@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::diag::Code;
-use crate::model::{ImplStatus, normalize_control_id};
+use crate::model::{ImplStatus, normalized_control_id};
 
 pub(super) fn check(ctx: &mut Ctx) {
     let repo = ctx.repo;
@@ -192,11 +192,12 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
             _ => {}
         }
-        let path = ctx.path(imp.file).to_string();
+        let path = ctx.path(imp.file);
         let name = path.rsplit('/').next().unwrap_or_default();
         let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-        let (_, ctl) = i.control.parts();
-        if normalize_control_id(stem) != normalize_control_id(ctl.as_str())
+        let (_, ctl) = i.control.split();
+        if stem != ctl
+            && normalized_control_id(stem) != normalized_control_id(ctl)
             && !ctx.unresolved.contains(&imp.file)
         {
             ctx.emit(
@@ -211,12 +212,7 @@ pub(super) fn check(ctx: &mut Ctx) {
             );
         }
         if let Some(s) = &i.system {
-            let dir = ctx
-                .path(imp.file)
-                .split('/')
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
+            let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default();
             if dir != s.as_str() {
                 ctx.emit(
                     Code::PathMismatch,

@@ -87,6 +87,11 @@ pub struct Outcome {
     pub index: Index,
     /// The frameworks each system's short control ids are looked up in.
     pub contexts: references::Contexts,
+    /// The framework and position of the control each implementation
+    /// names, in `repo.implementations` order, as the reference rules
+    /// found it (empty when they did not run): the gap engine takes it
+    /// from here instead of resolving every implementation again.
+    pub implementation_controls: Vec<Option<(std::sync::Arc<str>, usize)>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -129,6 +134,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         repo: &repo,
         system_index,
         unresolved: Default::default(),
+        implementation_controls: Vec::new(),
         index: Index::default(),
         opts,
         broken,
@@ -146,11 +152,17 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         approvals::check(&mut ctx);
         estimates::check(&mut ctx);
     }
-    let Ctx { index, out, .. } = ctx;
+    let Ctx {
+        index,
+        out,
+        implementation_controls,
+        ..
+    } = ctx;
     Outcome {
         repo,
         index,
         contexts,
+        implementation_controls,
         diagnostics: out,
     }
 }
@@ -169,6 +181,30 @@ impl Outcome {
         let system = references::system_of_file(path, &imp.value);
         let context = self.contexts.of(system).unwrap_or(&self.contexts.all);
         self.index.resolve(&imp.value.control, context)
+    }
+
+    /// The framework and position of the control `imp` names, as
+    /// `resolve_implementation` finds it, from what the reference rules
+    /// found where they ran.
+    pub fn implementation_control<'s>(
+        &'s self,
+        ws: &Workspace,
+        imp: &Located<Implementation>,
+    ) -> Option<(std::borrow::Cow<'s, str>, usize)> {
+        use std::borrow::Cow;
+        let at = self
+            .repo
+            .implementations
+            .binary_search_by_key(&imp.file, |i| i.file);
+        if let Ok(at) = at
+            && let Some(found) = self.implementation_controls.get(at)
+        {
+            return found.as_ref().map(|(fw, c)| (Cow::Borrowed(&**fw), *c));
+        }
+        match self.resolve_implementation(ws, imp) {
+            Resolved::Found { framework, control } => Some((Cow::Owned(framework), control)),
+            _ => None,
+        }
     }
 }
 
@@ -263,6 +299,8 @@ pub(crate) struct Ctx<'a> {
     pub system_index: crate::hashing::HashMap<String, usize>,
     /// Implementation files whose control reference names no control.
     pub unresolved: crate::hashing::HashSet<usize>,
+    /// See `Outcome::implementation_controls`.
+    pub implementation_controls: Vec<Option<(std::sync::Arc<str>, usize)>>,
     pub index: Index,
     pub opts: &'a Options,
     pub broken: Broken,

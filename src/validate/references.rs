@@ -129,7 +129,14 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 all_frameworks
             }
         };
-        match control(ctx, imp.file, "/control", &imp.value.control, context) {
+        let found = control(
+            ctx,
+            imp.file,
+            &|| "/control".into(),
+            &imp.value.control,
+            context,
+        );
+        match &found {
             Some(found) => implementation_parameters(ctx, imp, found),
             // The id itself is wrong; suggesting to rename the file after it
             // would be the wrong fix.
@@ -137,6 +144,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 ctx.unresolved.insert(imp.file);
             }
         }
+        ctx.implementation_controls.push(found);
         for (i, e) in imp.value.evidence.iter().enumerate() {
             if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
@@ -187,12 +195,18 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
 
     for ev in &repo.evidence {
         for (i, r) in ev.value.controls.iter().enumerate() {
-            control(ctx, ev.file, &format!("/controls/{i}"), r, all_frameworks);
+            control(
+                ctx,
+                ev.file,
+                &|| format!("/controls/{i}"),
+                r,
+                all_frameworks,
+            );
         }
     }
     for p in &repo.policies {
         for (i, r) in p.value.controls.iter().enumerate() {
-            control(ctx, p.file, &format!("/controls/{i}"), r, all_frameworks);
+            control(ctx, p.file, &|| format!("/controls/{i}"), r, all_frameworks);
         }
     }
     for ex in &repo.exceptions {
@@ -207,13 +221,13 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             );
         }
         for (i, r) in ex.value.controls.iter().enumerate() {
-            control(ctx, ex.file, &format!("/controls/{i}"), r, &context);
+            control(ctx, ex.file, &|| format!("/controls/{i}"), r, &context);
         }
         for (i, r) in ex.value.compensating_controls.iter().enumerate() {
             control(
                 ctx,
                 ex.file,
-                &format!("/compensating_controls/{i}"),
+                &|| format!("/compensating_controls/{i}"),
                 r,
                 &context,
             );
@@ -248,7 +262,13 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             }
         }
         for (i, r) in risk.value.controls.iter().enumerate() {
-            control(ctx, risk.file, &format!("/controls/{i}"), r, all_frameworks);
+            control(
+                ctx,
+                risk.file,
+                &|| format!("/controls/{i}"),
+                r,
+                all_frameworks,
+            );
         }
     }
     for set in &repo.findings {
@@ -267,7 +287,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 control(
                     ctx,
                     set.file,
-                    &format!("/findings/{i}/controls/{j}"),
+                    &|| format!("/findings/{i}/controls/{j}"),
                     r,
                     &context,
                 );
@@ -308,7 +328,13 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
         for (i, rel) in m.value.relationships.iter().enumerate() {
             if let Some(src) = &sides[0] {
                 let r = ControlRef(format!("{src}:{}", rel.source));
-                control(ctx, m.file, &format!("/relationships/{i}/source"), &r, &[]);
+                control(
+                    ctx,
+                    m.file,
+                    &|| format!("/relationships/{i}/source"),
+                    &r,
+                    &[],
+                );
             }
             if let Some(tgt) = &sides[1] {
                 for (j, t) in rel.targets.iter().enumerate() {
@@ -316,7 +342,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                     control(
                         ctx,
                         m.file,
-                        &format!("/relationships/{i}/targets/{j}"),
+                        &|| format!("/relationships/{i}/targets/{j}"),
                         &r,
                         &[],
                     );
@@ -336,7 +362,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             let key_ptr = key.replace('~', "~0").replace('/', "~1");
             for (i, c) in controls.iter().enumerate() {
                 let r = ControlRef(format!("{fw}:{c}"));
-                control(ctx, t.file, &format!("/map/{key_ptr}/{i}"), &r, &[]);
+                control(ctx, t.file, &|| format!("/map/{key_ptr}/{i}"), &r, &[]);
             }
         }
     }
@@ -345,53 +371,54 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
             control(
                 ctx,
                 0,
-                &format!("/findings/unmapped/{i}"),
+                &|| format!("/findings/unmapped/{i}"),
                 r,
                 all_frameworks,
             );
         }
     }
-    type BaselineRefs = (
-        String,
-        usize,
-        String,
-        Vec<crate::model::ControlId>,
-        Vec<crate::model::ControlId>,
-        Vec<String>,
-    );
-    let baselines: Vec<BaselineRefs> = ctx
-        .index
-        .frameworks
-        .iter()
-        .flat_map(|(fw, e)| {
-            e.baselines.values().map(move |b| {
-                let unknown: Vec<String> = b
-                    .parameters
-                    .iter()
-                    .filter(|p| !e.params.contains(*p))
-                    .cloned()
-                    .collect();
-                (
-                    fw.clone(),
-                    b.file,
-                    b.pointer.clone(),
-                    b.controls.clone(),
-                    b.alters.clone(),
-                    unknown,
-                )
-            })
-        })
-        .collect();
-    for (fw, file, ptr, controls, alters, unknown_params) in baselines {
-        for (i, c) in controls.iter().enumerate() {
-            let r = ControlRef(format!("{fw}:{c}"));
-            control(ctx, file, &format!("{ptr}/controls/{i}"), &r, &[]);
+    // A baseline's controls are checked against its own framework. Most
+    // name a current control and are settled by a lookup; only the others
+    // are copied out to be reported (the report needs `ctx` mutably).
+    type Unsettled = (usize, String, ControlRef);
+    type UnknownParams = (String, usize, String, Vec<String>);
+    let mut unsettled: Vec<Unsettled> = Vec::new();
+    let mut unknown_params: Vec<UnknownParams> = Vec::new();
+    for (fw, e) in &ctx.index.frameworks {
+        let current = |c: &crate::model::ControlId| {
+            e.control(c.as_str())
+                .and_then(|i| e.controls.get(i))
+                .is_some_and(|c| !c.withdrawn)
+        };
+        for b in e.baselines.values() {
+            for (i, c) in b.controls.iter().enumerate() {
+                if !current(c) {
+                    let at = format!("{}/controls/{i}", b.pointer);
+                    unsettled.push((b.file, at, ControlRef(format!("{fw}:{c}"))));
+                }
+            }
+            for (i, c) in b.alters.iter().enumerate() {
+                if !current(c) {
+                    let at = format!("{}/alters/{i}/control", b.pointer);
+                    unsettled.push((b.file, at, ControlRef(format!("{fw}:{c}"))));
+                }
+            }
+            let unknown: Vec<String> = b
+                .parameters
+                .iter()
+                .filter(|p| !e.params.contains(*p))
+                .cloned()
+                .collect();
+            if !unknown.is_empty() {
+                unknown_params.push((fw.clone(), b.file, b.pointer.clone(), unknown));
+            }
         }
-        for (i, c) in alters.iter().enumerate() {
-            let r = ControlRef(format!("{fw}:{c}"));
-            control(ctx, file, &format!("{ptr}/alters/{i}/control"), &r, &[]);
-        }
-        baseline_parameters(ctx, &fw, file, &ptr, &unknown_params);
+    }
+    for (file, at, r) in unsettled {
+        control(ctx, file, &|| at.clone(), &r, &[]);
+    }
+    for (fw, file, ptr, unknown) in unknown_params {
+        baseline_parameters(ctx, &fw, file, &ptr, &unknown);
     }
 }
 
@@ -439,14 +466,23 @@ fn baseline_parameters(ctx: &mut Ctx, fw: &str, file: usize, ptr: &str, unknown:
 fn implementation_parameters(
     ctx: &mut Ctx,
     imp: &Located<Implementation>,
-    (framework, control): (String, usize),
+    (framework, control): &(std::sync::Arc<str>, usize),
 ) {
     if imp.value.parameters.is_empty() {
         return;
     }
-    let Some(c) = ctx.index.control(&framework, control) else {
+    let Some(c) = ctx.index.control(framework, *control) else {
         return;
     };
+    // Every key known, the common case, copies nothing.
+    if imp
+        .value
+        .parameters
+        .keys()
+        .all(|key| c.params.iter().any(|p| p == key))
+    {
+        return;
+    }
     let known = c.params.clone();
     let shown = c.display().to_string();
     for key in imp.value.parameters.keys() {
@@ -490,16 +526,30 @@ fn id_help(ctx: &Ctx, id: &str, known: &[String], otherwise: &str) -> String {
 fn control(
     ctx: &mut Ctx,
     file: usize,
-    pointer: &str,
+    pointer: &dyn Fn() -> String,
     r: &ControlRef,
     context: &[String],
-) -> Option<(String, usize)> {
+) -> Option<(std::sync::Arc<str>, usize)> {
+    // Most references name their framework and a current control; they
+    // are settled here without building a `Resolved`, which copies names,
+    // since a walk over history checks every reference of every commit.
+    if let (Some(fw), ctl) = r.split()
+        && let Some(entry) = ctx.index.frameworks.get(fw)
+        && let Some(i) = entry.control(ctl)
+        && entry.controls.get(i).is_some_and(|c| !c.withdrawn)
+    {
+        return Some((entry.id.clone(), i));
+    }
     let resolved = ctx.index.resolve(r, context);
     let found = match &resolved {
-        Resolved::Found { framework, control } => Some((framework.clone(), *control)),
+        Resolved::Found { framework, control } => ctx
+            .index
+            .frameworks
+            .get(framework)
+            .map(|e| (e.id.clone(), *control)),
         _ => None,
     };
-    report_control(ctx, file, pointer, r, resolved);
+    report_control(ctx, file, &pointer(), r, resolved);
     found
 }
 

@@ -128,6 +128,11 @@ struct Cache {
     /// Keyed by blob alone, so no path is copied or hashed; the few blobs
     /// found at several paths hold one file per path.
     files: Mutex<HashMap<ObjectId, Vec<SourceFile>>>,
+    /// The files of the workspace given back last, in path order (its
+    /// aegis.yaml moved to `files`): the next commit of a walk holds
+    /// nearly all of them, and takes them by one merge over the two
+    /// sorted lists instead of a lookup per file. The rest go to `files`.
+    last: Mutex<Vec<SourceFile>>,
     /// What parsing each file found, where it found something (a
     /// workspace drains its files' own).
     file_diags: Mutex<HashMap<ObjectId, Vec<PathDiagnostics>>>,
@@ -135,6 +140,24 @@ struct Cache {
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
     listings: Mutex<HashMap<(ObjectId, String), Arc<Listing>>>,
+}
+
+/// Keeps a parsed file no workspace holds, by blob, for a later commit.
+fn stash(cache: &mut HashMap<ObjectId, Vec<SourceFile>>, f: SourceFile) {
+    if let Some(oid) = f.blob {
+        cache.entry(oid).or_default().push(f);
+    }
+}
+
+/// The parsed file of blob `oid` at `rel`, out of the cache.
+fn take_from(
+    cache: &mut HashMap<ObjectId, Vec<SourceFile>>,
+    oid: ObjectId,
+    rel: &str,
+) -> Option<SourceFile> {
+    let held = cache.get_mut(&oid)?;
+    let i = held.iter().position(|f| f.path == rel)?;
+    Some(held.swap_remove(i))
 }
 
 /// What `at` names: a revision, or the last commit of a day.
@@ -424,10 +447,16 @@ impl GitRepo {
         for l in &entries {
             diagnostics.extend(l.diagnostics.iter().cloned());
         }
-        let wanted = entries.iter().flat_map(|l| l.files.iter());
-        let mut files = self.read_all(wanted, &limits);
-        files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        files.insert(0, config);
+        // Sorted by path before anything is read: each top folder's
+        // listing is already in path order (git's tree order is), so the
+        // merge of those runs costs little, and the files come out in
+        // workspace order without moving them again.
+        let mut wanted: Vec<&(String, Kind, ObjectId)> =
+            entries.iter().flat_map(|l| l.files.iter()).collect();
+        wanted.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut files = Vec::with_capacity(wanted.len() + 1);
+        files.push(config);
+        self.read_all(&wanted, &limits, &mut files);
         for f in &mut files {
             diagnostics.append(&mut f.diagnostics);
         }
@@ -454,22 +483,25 @@ impl GitRepo {
         if !Arc::ptr_eq(&snapshot.cache, &self.cache) {
             return;
         }
+        let mut files = ws.files;
         let mut cache = lock(&self.cache.files);
-        for f in ws.files {
-            if let Some(oid) = f.blob {
-                cache.entry(oid).or_default().push(f);
-            }
+        if let Some(first) = files.first_mut()
+            && first.path == CONFIG_FILE
+        {
+            // It sits before the folders, outside path order; `load` takes
+            // it by blob before anything else.
+            let config = std::mem::replace(first, SourceFile::new("", Kind::Config));
+            stash(&mut cache, config);
+        }
+        let mut last = lock(&self.cache.last);
+        for f in std::mem::replace(&mut *last, files) {
+            stash(&mut cache, f);
         }
     }
 
     /// A parsed file from the cache, with what parsing it found.
     fn take(&self, oid: ObjectId, rel: &str) -> Option<SourceFile> {
-        let mut f = {
-            let mut files = lock(&self.cache.files);
-            let at = files.get_mut(&oid)?;
-            let i = at.iter().position(|f| f.path == rel)?;
-            at.swap_remove(i)
-        };
+        let mut f = take_from(&mut lock(&self.cache.files), oid, rel)?;
         if let Some(found) = lock(&self.cache.file_diags).get(&oid)
             && let Some((_, d)) = found.iter().find(|(p, _)| p == rel)
         {
@@ -502,35 +534,68 @@ impl GitRepo {
         let mut seen = lock(&self.cache.limits);
         if seen.as_ref().is_some_and(|l| l != limits) {
             lock(&self.cache.files).clear();
+            lock(&self.cache.last).clear();
             lock(&self.cache.file_diags).clear();
         }
         *seen = Some(limits.clone());
     }
 
     /// The listed files: taken from the cache when parsed before, else
-    /// read and parsed (in parallel).
-    fn read_all<'a>(
+    /// read and parsed (in parallel); appended to `out` in `wanted` order.
+    fn read_all(
         &self,
-        wanted: impl Iterator<Item = &'a (String, Kind, ObjectId)>,
+        wanted: &[&(String, Kind, ObjectId)],
         limits: &Limits,
-    ) -> Vec<SourceFile> {
-        let mut ready = Vec::new();
+        out: &mut Vec<SourceFile>,
+    ) {
+        let mut ready = Vec::with_capacity(wanted.len());
         let mut todo = Vec::new();
-        for (rel, kind, oid) in wanted {
-            match self.take(*oid, rel) {
-                Some(f) => ready.push(f),
-                None => todo.push((*oid, rel.as_str(), *kind)),
+        let last = std::mem::take(&mut *lock(&self.cache.last));
+        let mut last = last.into_iter().peekable();
+        {
+            let mut cache = lock(&self.cache.files);
+            for (at, (rel, kind, oid)) in wanted.iter().enumerate() {
+                while let Some(gone) = last.next_if(|f| f.path.as_str() < rel.as_str()) {
+                    stash(&mut cache, gone);
+                }
+                let f = last
+                    .next_if(|f| f.path == *rel && f.blob == Some(*oid) && f.kind == *kind)
+                    .or_else(|| take_from(&mut cache, *oid, rel));
+                if f.is_none() {
+                    todo.push((at, *oid, rel.as_str(), *kind));
+                }
+                ready.push(f);
+            }
+            for gone in last {
+                stash(&mut cache, gone);
             }
         }
-        let parsed: Vec<SourceFile> = todo
+        // A workspace drains its files' own diagnostics; files taken back
+        // get theirs again (most commits have none to give).
+        let found = lock(&self.cache.file_diags);
+        if !found.is_empty() {
+            for f in ready.iter_mut().flatten() {
+                if let Some(d) = f
+                    .blob
+                    .and_then(|oid| found.get(&oid))
+                    .and_then(|held| held.iter().find(|(p, _)| *p == f.path))
+                {
+                    f.diagnostics = d.1.clone();
+                }
+            }
+        }
+        drop(found);
+        let parsed: Vec<(usize, SourceFile)> = todo
             .into_par_iter()
             .map_init(
                 || self.local(),
-                |repo, (oid, rel, kind)| self.parsed(oid, rel, repo, kind, limits),
+                |repo, (at, oid, rel, kind)| (at, self.parsed(oid, rel, repo, kind, limits)),
             )
             .collect();
-        ready.extend(parsed);
-        ready
+        for (at, f) in parsed {
+            ready[at] = Some(f);
+        }
+        out.extend(ready.into_iter().flatten());
     }
 
     /// Reads and parses one blob, turning every failure into a diagnostic.
