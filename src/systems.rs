@@ -61,14 +61,12 @@ pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal>
     if config.systems.iter().any(|s| s.id.as_str() == new.id) {
         problems.push(format!("aegis.yaml already defines system `{}`", new.id));
     }
-    for (what, v) in [
-        ("--title", Some(&new.title)),
-        ("--owner", new.owner.as_ref()),
-        ("--description", new.description.as_ref()),
-    ] {
-        if v.is_some_and(|s| s.trim().is_empty()) {
-            problems.push(format!("{what} is empty"));
-        }
+    crate::text::check_line("--title", &new.title, &mut problems);
+    if let Some(owner) = &new.owner {
+        crate::text::check_line("--owner", owner, &mut problems);
+    }
+    if let Some(description) = &new.description {
+        crate::text::check_lines("--description", description, &mut problems);
     }
     let index = &loaded.outcome.index;
     let frameworks: Vec<String> = index.frameworks.keys().cloned().collect();

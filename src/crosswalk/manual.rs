@@ -330,6 +330,13 @@ pub fn map(
     note: Option<&str>,
     dry_run: bool,
 ) -> Result<Done, Refusal> {
+    // A blank note is left out, as `relation` does.
+    if let Some(p) = note
+        .filter(|n| !n.trim().is_empty())
+        .and_then(|n| crate::text::lines_problem("the note", n))
+    {
+        return Err(one(p));
+    }
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let (a, b) = ends(&loaded, from, to)?;

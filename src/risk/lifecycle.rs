@@ -92,16 +92,23 @@ fn lock_unless(root: &Path, dry_run: bool) -> Result<Option<crate::write::DirLoc
     crate::exceptions::lock_unless(dry_run, &root.join("risks"))
 }
 
-/// `text` trimmed, or a problem when it is empty or spans lines where one
-/// line is expected.
+/// `text` trimmed, or a problem when it is not one line of text (see
+/// `crate::text`).
 fn one_line(what: &str, text: &str, problems: &mut Vec<String>) -> String {
     let t = text.trim();
-    if t.is_empty() {
-        problems.push(format!("{what} is empty"));
-    } else if t.contains(['\n', '\r']) {
-        problems.push(format!("{what} must be one line"));
-    }
+    crate::text::check_line(what, t, problems);
     t.to_string()
+}
+
+/// The description trimmed (none when blank: an empty `--description`
+/// removes it), or a problem when it holds a control character.
+fn description(text: &str, problems: &mut Vec<String>) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    crate::text::check_lines("the description", t, problems);
+    Some(t.to_string())
 }
 
 /// The next free id in the register's own numbering: the prefix most ids
@@ -254,10 +261,7 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         }
     }
     let category = f.category.map(|c| check_category(&c, &mut problems));
-    let description = f
-        .description
-        .map(|d| d.trim().to_string())
-        .filter(|d| !d.is_empty());
+    let description = f.description.and_then(|d| description(&d, &mut problems));
     let existing = &loaded.outcome.repo.risks;
     let id = match id {
         Some(id) => {
@@ -446,7 +450,7 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             after.owner = one_line("the owner", o, &mut problems);
         }
         if let Some(d) = &f.description {
-            after.description = Some(d.trim().to_string()).filter(|d| !d.is_empty());
+            after.description = description(d, &mut problems);
         }
         if let Some(cat) = &f.category {
             after.category = Some(check_category(cat, &mut problems));

@@ -33,5 +33,6 @@ mod risk;
 mod risk_lifecycle;
 mod risk_simulate;
 mod schemas;
+mod text_fields;
 mod trust;
 mod validate;
