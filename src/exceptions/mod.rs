@@ -16,7 +16,7 @@ use crate::text::{check_line, check_lines};
 use crate::validate::Located;
 use refs::Loaded;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a lifecycle command wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -491,12 +491,6 @@ pub(crate) fn lock_unless(
     } else {
         lock(dir).map(Some)
     }
-}
-
-/// Writes a new file (refused when something is already at `rel`).
-pub(crate) fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, Refusal> {
-    write_or_show(root, rel, None, text, false, &mut std::io::sink())?;
-    Ok(root.join(rel))
 }
 
 /// Writes one file, or with `dry_run` shows it on `out` (`crate::change`).

@@ -7,7 +7,7 @@
 
 use crate::edit;
 use crate::exceptions::refs::{Loaded, check_id};
-use crate::exceptions::{Refusal, write_new, write_or_show};
+use crate::exceptions::{Refusal, write_or_show};
 use crate::model::{
     Acceptance, ControlRef, Date, Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskId,
     RiskRating, RiskStatus, SystemId, Treatment, normalize_control_id,
@@ -222,8 +222,14 @@ fn check_category(c: &str, problems: &mut Vec<String>) -> String {
 }
 
 /// Checks and writes `risks/<id>.yaml` (with `dry_run`, only checks and
-/// returns what would be written).
-pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Written, Refusal> {
+/// shows the new file on `out` as a diff, `crate::change`).
+pub fn add(
+    root: &Path,
+    id: Option<&str>,
+    f: Fields,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Written, Refusal> {
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let mut problems = Vec::new();
@@ -318,9 +324,7 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         })?;
     }
     reread(&rel, &text, &risk)?;
-    if !dry_run {
-        write_new(root, &rel, &text)?;
-    }
+    write_or_show(root, &rel, None, &text, dry_run, out)?;
     Ok(Written {
         path: rel,
         risk,
@@ -438,8 +442,14 @@ fn reduction(loaded: &Loaded, given: &str, ctx: &[String]) -> Result<Reduction, 
 }
 
 /// Changes risk `id` in place. Nothing changed: nothing written.
-pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |loaded, before| {
+pub fn update(
+    root: &Path,
+    id: &str,
+    c: Changes,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Edited, Refusal> {
+    edit_in_place(root, id, dry_run, out, |loaded, before| {
         let mut after = before.clone();
         let mut problems = Vec::new();
         let f = c.fields;
@@ -569,11 +579,13 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
 }
 
 /// Finds risk `id`, lets `change` make the record it should become, and
-/// writes that in place (unless nothing changed, or `dry_run`).
+/// writes that in place (unless nothing changed; with `dry_run`, shows the
+/// edit on `out` as a diff instead).
 fn edit_in_place(
     root: &Path,
     id: &str,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
     change: impl FnOnce(&Loaded, &Risk) -> Result<Risk, Refusal>,
 ) -> Result<Edited, Refusal> {
     let _lock = lock_unless(root, dry_run)?;
@@ -584,26 +596,14 @@ fn edit_in_place(
     let before: Risk = (*located.value).clone();
     let after = change(&loaded, &before)?;
     let text = rewrite(&file.path, &file.text, &before, &after)?;
-    finish(root, &file.path, &file.text, &text, before, after, dry_run)
-}
-
-/// Writes `text` when it says something new; reports the changes.
-fn finish(
-    root: &Path,
-    rel: &str,
-    old: &str,
-    text: &str,
-    before: Risk,
-    after: Risk,
-    dry_run: bool,
-) -> Result<Edited, Refusal> {
     let changes = changes(&before, &after);
-    let written = !changes.is_empty() && !dry_run;
-    if written {
-        reread(rel, text, &after)?;
+    let rel = &file.path;
+    if !changes.is_empty() {
+        reread(rel, &text, &after)?;
         // Refused when the file is no longer what was read.
-        write_or_show(root, rel, Some(old), text, false, &mut std::io::sink())?;
+        write_or_show(root, rel, Some(&file.text), &text, dry_run, out)?;
     }
+    let written = !changes.is_empty() && !dry_run;
     Ok(Edited {
         path: rel.to_string(),
         before,
@@ -620,8 +620,9 @@ pub fn close(
     reason: &str,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |_, before| {
+    edit_in_place(root, id, dry_run, out, |_, before| {
         if before.is_closed() {
             return Err(one(format!(
                 "risk `{id}` is already closed{}",
@@ -650,8 +651,9 @@ pub fn accept(
     until: Option<Date>,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |_, before| {
+    edit_in_place(root, id, dry_run, out, |_, before| {
         let mut problems = Vec::new();
         if before.is_closed() {
             problems.push(format!(

@@ -127,9 +127,16 @@ fn add_dry_run_shows_the_file_and_writes_nothing() {
     let root = dir.path();
     let out = edit(root, &[ADD, &["--dry-run"]].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("id: R-005\n"), "{}", out.stdout);
+    // The new file as a diff from nothing, as every dry run shows it.
     assert!(
-        out.stderr.contains("nothing written (--dry-run)"),
+        out.stdout
+            .starts_with("--- /dev/null\n+++ b/risks/R-005.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\n+id: R-005\n"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         out.stderr
     );
@@ -338,12 +345,18 @@ fn update_dry_run_and_refusals_write_nothing() {
         out.stderr
     );
     assert!(
+        out.stdout
+            .starts_with("--- a/risks/R-003.yaml\n+++ b/risks/R-003.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
         out.stderr.contains("inherent score: 10 -> 8"),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("nothing written (--dry-run)"),
+        out.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         out.stderr
     );
