@@ -22,6 +22,7 @@ mod migrate;
 mod policies;
 mod program_import;
 mod program_import_ods;
+mod program_import_xls;
 mod publish;
 mod publish_draft;
 mod publish_issues;

@@ -3,8 +3,9 @@
 //! title row, merged group headers, a typo, a blank row, date cells and
 //! LibreOffice's trailing repeated empty rows import into a repository
 //! that validates, and re-importing changes nothing. Workbooks that are
-//! not read (XLS, XLSB, Numbers, encrypted, other zips) and hostile
-//! repeat counts are refused with a message saying what to do.
+//! not read (an OLE2 file that holds no readable workbook, XLSB, Numbers,
+//! encrypted, other zips) and hostile repeat counts are refused with a
+//! message saying what to do.
 
 use crate::harness::{AS_OF, Aegis, Output, copy_fixture};
 use crate::snapshot;

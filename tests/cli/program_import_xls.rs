@@ -1,0 +1,150 @@
+//! `aegis program import` of Excel 97-2003 workbooks (`.xls`, BIFF8).
+//! `tests/fixtures/program-import/xls/program.xls` was written by xlwt
+//! 1.3.0 from `make.py` beside it (`pip install xlwt; python3 make.py`),
+//! not by hand: the same messy tracker as the ODS test (a title row,
+//! merged group headers, a typo, a blank row, date cells, an unknown
+//! control) plus a number, a formula and a second sheet. Hostile variants
+//! are made here from it: a DIMENSION record claiming 65,536 rows by 256
+//! columns, one cell moved to the last row and column, the file cut in
+//! half. Each is refused with a message, quickly, writing nothing.
+
+use crate::harness::{AS_OF, Aegis, Output, copy_fixture, fixtures};
+use crate::snapshot;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const COLUMNS: &str = "control=Control ID,system=System,status=Implementation Status,owner=Owner,statement=How it is met,reviewed=Review Date";
+
+fn import(repo: &Path, book: &Path) -> Output {
+    Aegis::new()
+        .args(["program", "import"])
+        .arg(book)
+        .args(["--kind", "implementations", "--columns", COLUMNS])
+        .arg("--repo")
+        .arg(repo)
+        .current_dir(repo)
+        .redact(repo, "[REPO]")
+        .run()
+}
+
+fn program() -> Vec<u8> {
+    std::fs::read(fixtures().join("program-import/xls/program.xls")).expect("program.xls")
+}
+
+/// Every record written, with its text.
+fn records(repo: &Path) -> Vec<(String, String)> {
+    crate::program_import::tree(repo)
+        .into_iter()
+        .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))
+        .collect()
+}
+
+#[test]
+fn an_xls_program_imports_validates_and_reimports_unchanged() {
+    let dir = copy_fixture("program-import/repo");
+    let repo = dir.path();
+    let work = tempfile::tempdir().expect("tempdir");
+    // Named .bin: the workbook is known by its content, not its name.
+    let book = work.path().join("program-export.bin");
+    std::fs::write(&book, program()).expect("write");
+    let out = import(repo, &book);
+    // One row is refused (an unknown control): exit 1, the rest written.
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let shown = out
+        .stdout
+        .replace(&work.path().display().to_string(), "[WORK]");
+    snapshot!("xls_import", shown);
+    let written = records(repo);
+    let paths: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "implementations/payments/IA-2.yaml",
+            "implementations/portal/AC-2.yaml",
+            "implementations/portal/AC-3.yaml",
+        ]
+    );
+    let ac2 = &written[1].1;
+    assert!(ac2.contains("owner: Identity team\n"), "{ac2}");
+    // A date cell, and a date-time cell at midnight, read as days.
+    assert!(ac2.contains("reviewed: \"2026-03-01\"\n"), "{ac2}");
+    assert!(
+        written[2].1.contains("reviewed: \"2026-03-02\"\n"),
+        "{}",
+        written[2].1
+    );
+    assert!(ac2.contains("IdP & reviewed."), "{ac2}");
+    let v = Aegis::new()
+        .args(["validate", "--as-of", AS_OF])
+        .arg(repo)
+        .run();
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    let again = import(repo, &book);
+    assert!(
+        again
+            .stdout
+            .contains("records: 0 created, 0 updated, 3 unchanged, 0 kept"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(records(repo), written);
+}
+
+/// The offset of the first `needle` in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("record in program.xls")
+}
+
+#[test]
+fn hostile_xls_files_are_refused_quickly_and_write_nothing() {
+    let dir = copy_fixture("program-import/repo");
+    let repo = dir.path();
+    let work = tempfile::tempdir().expect("tempdir");
+    let good = program();
+    // DIMENSION (0x0200, 14 bytes) of the first sheet, rows from 0: claim
+    // rows 0..65536 and columns 0..256 (16.7 million cells) for ten rows.
+    let mut dimension = good.clone();
+    let at = find(&good, &[0x00, 0x02, 0x0e, 0x00, 0, 0, 0, 0]) + 4;
+    dimension[at + 4..at + 8].copy_from_slice(&65536u32.to_le_bytes());
+    dimension[at + 10..at + 12].copy_from_slice(&256u16.to_le_bytes());
+    // The first shared-string cell (LabelSst, 0x00FD) moved to IV65536:
+    // its used range now spans 65,536 rows by 256 columns.
+    let mut far = good.clone();
+    let at = find(&good, &[0xfd, 0x00, 0x0a, 0x00]) + 4;
+    far[at..at + 2].copy_from_slice(&u16::MAX.to_le_bytes());
+    far[at + 2..at + 4].copy_from_slice(&255u16.to_le_bytes());
+    let cut = good[..good.len() / 2].to_vec();
+    let cases = [
+        (
+            "dimension.xls",
+            dimension,
+            "sheet `Program`: its DIMENSION record claims more than 4000000 cells",
+        ),
+        (
+            "far.xls",
+            far,
+            "sheet `Program`: its values span more than 4000000 cells",
+        ),
+        ("cut.xls", cut, "not a readable Excel 97-2003 workbook"),
+    ];
+    let mut said = String::new();
+    for (name, bytes, says) in cases {
+        let p = work.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        let started = Instant::now();
+        let out = import(repo, &p);
+        let took = started.elapsed();
+        assert_eq!(out.code, 2, "{name}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{name}: {}", out.stderr);
+        assert!(took < Duration::from_secs(5), "{name} took {took:?}");
+        assert!(records(repo).is_empty(), "{name} wrote records");
+        said.push_str(
+            &out.stderr
+                .replace(&work.path().display().to_string(), "[WORK]"),
+        );
+    }
+    snapshot!("xls_refused", said);
+}
