@@ -129,7 +129,7 @@ fn program_sheet() -> String {
 
 const COLUMNS: &str = "control=Control ID,system=System,status=Implementation Status,owner=Owner,statement=How it is met,reviewed=Review Date";
 
-fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
+pub fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
     Aegis::new()
         .args(["program", "import"])
         .arg(book)
@@ -143,7 +143,7 @@ fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
 }
 
 /// Every record written, with its text.
-fn records(repo: &Path) -> Vec<(String, String)> {
+pub fn records(repo: &Path) -> Vec<(String, String)> {
     crate::program_import::tree(repo)
         .into_iter()
         .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))

@@ -9,34 +9,18 @@
 //! half. Each is refused with a message, quickly, writing nothing.
 
 use crate::harness::{AS_OF, Aegis, Output, copy_fixture, fixtures};
+use crate::program_import_ods::records;
 use crate::snapshot;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const COLUMNS: &str = "control=Control ID,system=System,status=Implementation Status,owner=Owner,statement=How it is met,reviewed=Review Date";
-
+/// The ODS test's import (the same columns) of `book`.
 fn import(repo: &Path, book: &Path) -> Output {
-    Aegis::new()
-        .args(["program", "import"])
-        .arg(book)
-        .args(["--kind", "implementations", "--columns", COLUMNS])
-        .arg("--repo")
-        .arg(repo)
-        .current_dir(repo)
-        .redact(repo, "[REPO]")
-        .run()
+    crate::program_import_ods::import(repo, book, &[])
 }
 
 fn program() -> Vec<u8> {
     std::fs::read(fixtures().join("program-import/xls/program.xls")).expect("program.xls")
-}
-
-/// Every record written, with its text.
-fn records(repo: &Path) -> Vec<(String, String)> {
-    crate::program_import::tree(repo)
-        .into_iter()
-        .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))
-        .collect()
 }
 
 #[test]
