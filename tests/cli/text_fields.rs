@@ -204,6 +204,30 @@ fn cases() -> Vec<Case> {
             true,
         ),
         case(
+            &[
+                "evidence",
+                "add",
+                "evidence/files/mfa.csv",
+                "--control",
+                "IAM-2",
+            ],
+            "--title",
+            "--title",
+            false,
+        ),
+        case(
+            &[
+                "evidence",
+                "add",
+                "evidence/files/mfa.csv",
+                "--control",
+                "IAM-2",
+            ],
+            "--collector",
+            "--collector",
+            false,
+        ),
+        case(
             &["evidence", "review", "tls-config", "--accept"],
             "--reviewer",
             "--reviewer",
@@ -259,6 +283,7 @@ fn run(repo: &Path, case: &Case, value: &str) -> crate::harness::Output {
 fn every_text_field_refuses_control_characters_and_writes_nothing() {
     let dir = example();
     let repo = dir.path();
+    std::fs::write(repo.join("evidence/files/mfa.csv"), "user,mfa\nalice,yes\n").expect("write");
     let before = files(repo);
     let mut problems = Vec::new();
     for c in cases() {
