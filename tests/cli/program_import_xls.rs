@@ -6,7 +6,9 @@
 //! control) plus a number, a formula and a second sheet. Hostile variants
 //! are made here from it: a DIMENSION record claiming 65,536 rows by 256
 //! columns, one cell moved to the last row and column, the file cut in
-//! half. Each is refused with a message, quickly, writing nothing.
+//! half; and a password-protected XLSX (an OLE2 file with no workbook
+//! stream) is built here too. Each is refused with a message, quickly,
+//! writing nothing.
 
 use crate::harness::{AS_OF, Aegis, Output, copy_fixture, fixtures};
 use crate::program_import_ods::records;
@@ -74,6 +76,40 @@ fn an_xls_program_imports_validates_and_reimports_unchanged() {
     assert_eq!(records(repo), written);
 }
 
+/// A compound file holding only `EncryptedPackage`, as Excel stores a
+/// password-protected XLSX: a header, its allocation table (sector 0) and
+/// its directory (sector 1), no workbook stream.
+fn encrypted_xlsx() -> Vec<u8> {
+    let mut b = vec![0u8; 512 * 3];
+    b[..8].copy_from_slice(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    b[24..26].copy_from_slice(&0x3Eu16.to_le_bytes());
+    b[26..28].copy_from_slice(&3u16.to_le_bytes());
+    b[28..30].copy_from_slice(&0xFFFEu16.to_le_bytes());
+    b[30..32].copy_from_slice(&9u16.to_le_bytes());
+    b[32..34].copy_from_slice(&6u16.to_le_bytes());
+    b[44..48].copy_from_slice(&1u32.to_le_bytes());
+    b[48..52].copy_from_slice(&1u32.to_le_bytes());
+    b[60..64].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+    b[68..72].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+    for (i, chunk) in b[76..512].chunks_exact_mut(4).enumerate() {
+        chunk.copy_from_slice(&(if i == 0 { 0 } else { u32::MAX }).to_le_bytes());
+    }
+    let fat = [0xFFFF_FFFDu32, 0xFFFF_FFFE];
+    for (i, chunk) in b[512..1024].chunks_exact_mut(4).enumerate() {
+        chunk.copy_from_slice(&fat.get(i).copied().unwrap_or(u32::MAX).to_le_bytes());
+    }
+    for (n, name) in ["Root Entry", "EncryptedPackage"].iter().enumerate() {
+        let at = 1024 + n * 128;
+        for (i, unit) in name.encode_utf16().enumerate() {
+            b[at + 2 * i..at + 2 * i + 2].copy_from_slice(&unit.to_le_bytes());
+        }
+        b[at + 64..at + 66].copy_from_slice(&((name.len() as u16 + 1) * 2).to_le_bytes());
+        b[at + 66] = if n == 0 { 5 } else { 2 };
+        b[at + 116..at + 120].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+    }
+    b
+}
+
 /// The offset of the first `needle` in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len())
@@ -112,6 +148,11 @@ fn hostile_xls_files_are_refused_quickly_and_write_nothing() {
             "sheet `Program`: its values span more than 4000000 cells",
         ),
         ("cut.xls", cut, "not a readable Excel 97-2003 workbook"),
+        (
+            "locked.xlsx",
+            encrypted_xlsx(),
+            "a password-protected workbook",
+        ),
     ];
     let mut said = String::new();
     for (name, bytes, says) in cases {
