@@ -378,6 +378,11 @@ struct Tally {
     text: u64,
     /// Cells of every sheet's used range.
     cells: u64,
+    /// Bytes of sheet records walked, and the most that may be: sheets
+    /// that overlap (a million BoundSheet records naming one long sheet)
+    /// would have calamine parse the same records again and again.
+    walked: u64,
+    walk_limit: u64,
 }
 
 impl Tally {
@@ -401,7 +406,10 @@ fn too_many(what: &str) -> Problem {
 /// Walks the workbook globals and each sheet as calamine will, refusing
 /// what would make it allocate beyond the bounds.
 fn measure(stream: &[u8]) -> Result<(), Problem> {
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        walk_limit: 2 * stream.len() as u64,
+        ..Tally::default()
+    };
     let mut sheets = Vec::new();
     let mut strings: Vec<u64> = Vec::new();
     let mut names = 0usize;
@@ -547,6 +555,13 @@ fn sheet(stream: &[u8], strings: &[u64], per_byte: u64, tally: &mut Tally) -> Re
     };
     for r in records(stream) {
         let r = r?;
+        let size = 4 + r.data.len() + r.cont.iter().map(|c| 4 + c.len()).sum::<usize>();
+        tally.walked = tally.walked.saturating_add(size as u64);
+        if tally.walked > tally.walk_limit {
+            return Err(Problem::Malformed(
+                "its sheets overlap: the same records are named by several sheets".into(),
+            ));
+        }
         if depth > 0 {
             match r.typ {
                 0x0809 => depth += 1,
@@ -679,7 +694,10 @@ mod tests {
             s.extend(r);
         }
         s.extend(record(0x000A, &[]));
-        let mut t = Tally::default();
+        let mut t = Tally {
+            walk_limit: u64::MAX,
+            ..Tally::default()
+        };
         super::sheet(&s, &[], 40, &mut t)
     }
 
@@ -719,6 +737,38 @@ mod tests {
         d.extend([0, b'x']);
         let labels: Vec<Vec<u8>> = (0..1000).map(|_| record(0x0204, &d)).collect();
         assert!(matches!(measured(&labels), Err(Problem::TooBig(_))));
+    }
+
+    #[test]
+    fn sheets_that_overlap_are_refused() {
+        let sheet_records: Vec<u8> = [
+            record(0x0809, &[0, 6, 0x10, 0]),
+            (0..1000).flat_map(|_| record(0x0001, &[0; 8])).collect(),
+            record(0x000A, &[]),
+        ]
+        .concat();
+        let bound = |pos: u32, n: usize| -> Vec<u8> {
+            (0..n)
+                .flat_map(|i| {
+                    let mut d = pos.to_le_bytes().to_vec();
+                    d.extend([0, 0, 1, 0, b'a' + i as u8]);
+                    record(0x0085, &d)
+                })
+                .collect()
+        };
+        let book = |n: usize| {
+            // BOF, the BoundSheet records, EOF: 4 + 4, 13 each, 4 bytes.
+            let globals = 8 + 13 * n + 4;
+            [
+                record(0x0809, &[0, 6, 5, 0]),
+                bound(globals as u32, n),
+                record(0x000A, &[]),
+                sheet_records.clone(),
+            ]
+            .concat()
+        };
+        assert!(measure(&book(1)).is_ok());
+        assert!(matches!(measure(&book(10)), Err(Problem::Malformed(_))));
     }
 
     #[test]
