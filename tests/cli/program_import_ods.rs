@@ -166,6 +166,13 @@ fn an_ods_program_imports_validates_and_reimports_unchanged() {
         .replace(&work.path().display().to_string(), "[WORK]");
     snapshot!("ods_import", out_text);
     assert!(out.stdout.contains("NOPE-1"), "{}", out.stdout);
+    imported_the_tracker(repo, &book);
+}
+
+/// What importing the tracker (as an ODS here, as an XLS in
+/// program_import_xls.rs) wrote at `repo`: three records that validate,
+/// dates read as days, and nothing changed by importing `book` again.
+pub fn imported_the_tracker(repo: &Path, book: &Path) {
     let written = records(repo);
     let paths: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
@@ -178,14 +185,20 @@ fn an_ods_program_imports_validates_and_reimports_unchanged() {
     );
     let ac2 = &written[1].1;
     assert!(ac2.contains("owner: Identity team\n"), "{ac2}");
+    // A date cell, and a date-time cell at midnight, read as days.
     assert!(ac2.contains("reviewed: \"2026-03-01\"\n"), "{ac2}");
+    assert!(
+        written[2].1.contains("reviewed: \"2026-03-02\"\n"),
+        "{}",
+        written[2].1
+    );
     assert!(ac2.contains("IdP & reviewed."), "{ac2}");
     let v = Aegis::new()
         .args(["validate", "--as-of", AS_OF])
         .arg(repo)
         .run();
     assert_eq!(v.code, 0, "{}", v.stdout);
-    let again = import(repo, &book, &[]);
+    let again = import(repo, book, &[]);
     assert!(
         again
             .stdout
