@@ -34,6 +34,7 @@ pub mod risk;
 pub mod schema;
 pub mod sources;
 pub mod systems;
+pub mod text;
 pub mod tracker;
 pub mod validate;
 pub mod workspace;

@@ -49,7 +49,12 @@ fn check_id(id: &str) -> Result<(), String> {
 }
 
 /// Checks `new` and adds it under `systems:` in aegis.yaml.
-pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal> {
+pub fn add(
+    root: &Path,
+    new: NewSystem,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Added, Refusal> {
     // aegis.yaml is in the repository's root: its writers lock that folder.
     let _lock = crate::exceptions::lock_unless(dry_run, root)?;
     let loaded = Loaded::load(root)?;
@@ -61,14 +66,12 @@ pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal>
     if config.systems.iter().any(|s| s.id.as_str() == new.id) {
         problems.push(format!("aegis.yaml already defines system `{}`", new.id));
     }
-    for (what, v) in [
-        ("--title", Some(&new.title)),
-        ("--owner", new.owner.as_ref()),
-        ("--description", new.description.as_ref()),
-    ] {
-        if v.is_some_and(|s| s.trim().is_empty()) {
-            problems.push(format!("{what} is empty"));
-        }
+    crate::text::check_line("--title", &new.title, &mut problems);
+    if let Some(owner) = &new.owner {
+        crate::text::check_line("--owner", owner, &mut problems);
+    }
+    if let Some(description) = &new.description {
+        crate::text::check_lines("--description", description, &mut problems);
     }
     let index = &loaded.outcome.index;
     let frameworks: Vec<String> = index.frameworks.keys().cloned().collect();
@@ -158,17 +161,9 @@ pub fn add(root: &Path, new: NewSystem, dry_run: bool) -> Result<Added, Refusal>
             )]));
         }
     }
-    if !dry_run {
-        // Refused when aegis.yaml is no longer what was read.
-        crate::exceptions::write_or_show(
-            root,
-            rel,
-            Some(&file.text),
-            &text,
-            false,
-            &mut std::io::sink(),
-        )?;
-    }
+    // Refused when aegis.yaml is no longer what was read; a dry run shows
+    // the edit on `out` as a diff.
+    crate::exceptions::write_or_show(root, rel, Some(&file.text), &text, dry_run, out)?;
     Ok(Added {
         system,
         text,

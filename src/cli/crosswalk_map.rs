@@ -97,17 +97,25 @@ fn notes(d: &Done) {
 
 pub fn map(a: &MapArgs) -> anyhow::Result<u8> {
     let kind = RelationKind::from(a.kind);
+    let dry = super::framework::DryRunArg {
+        dry_run: a.common.dry_run,
+    };
+    let mut planned = Vec::new();
     refused(
         manual::map(
             &a.common.repo,
             &a.from,
             &a.to,
-            kind,
-            a.rationale.map(Rationale::from),
-            a.note.as_deref(),
+            manual::Judgement {
+                kind,
+                rationale: a.rationale.map(Rationale::from),
+                note: a.note.as_deref(),
+            },
             a.common.dry_run,
+            &mut planned,
         )
         .map(|d| {
+            dry.finish(&planned);
             let path = escape::text(&d.path).into_owned();
             let was = d
                 .before
@@ -120,7 +128,7 @@ pub fn map(a: &MapArgs) -> anyhow::Result<u8> {
                 );
             } else if a.common.dry_run {
                 eprintln!(
-                    "would map {} as {}{was} in {path}{}; nothing written (--dry-run)",
+                    "would map {} as {}{was} in {path}{}",
                     pair(&d),
                     kind.as_str(),
                     if d.created { " (a new file)" } else { "" }
@@ -140,8 +148,20 @@ pub fn map(a: &MapArgs) -> anyhow::Result<u8> {
 }
 
 pub fn unmap(a: &UnmapArgs) -> anyhow::Result<u8> {
+    let dry = super::framework::DryRunArg {
+        dry_run: a.common.dry_run,
+    };
+    let mut planned = Vec::new();
     refused(
-        manual::unmap(&a.common.repo, &a.from, &a.to, a.common.dry_run).map(|d| {
+        manual::unmap(
+            &a.common.repo,
+            &a.from,
+            &a.to,
+            a.common.dry_run,
+            &mut planned,
+        )
+        .map(|d| {
+            dry.finish(&planned);
             let path = escape::text(&d.path).into_owned();
             if !d.changed {
                 eprintln!(
@@ -150,7 +170,7 @@ pub fn unmap(a: &UnmapArgs) -> anyhow::Result<u8> {
                 );
             } else if a.common.dry_run {
                 eprintln!(
-                    "would unmap {} ({}) in {path}; nothing written (--dry-run)",
+                    "would unmap {} ({}) in {path}",
                     pair(&d),
                     d.before.map_or("", |k| k.as_str())
                 );

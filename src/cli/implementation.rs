@@ -236,54 +236,32 @@ fn changes(f: &Fields) -> Result<Changes, Refusal> {
 
 fn add(a: &AddArgs) -> Result<u8, Refusal> {
     let mut c = changes(&a.fields)?;
+    c.status = Some(a.status);
     c.add_evidence = a.evidence.clone();
     c.add_policies = a.policies.clone();
+    let dry = super::framework::DryRunArg {
+        dry_run: a.fields.dry_run,
+    };
+    let mut planned = Vec::new();
     let added = implementations::add::add(
         &a.common.repo,
         &a.record.system,
         &a.record.control,
-        a.status,
         &c,
         a.common.today(),
-        a.fields.dry_run,
+        dry.dry_run,
+        &mut planned,
     )?;
-    let what = format!(
-        "`{}` in system `{}` as {}",
+    dry.finish(&planned);
+    eprintln!(
+        "{} {}: `{}` in system `{}` as {}",
+        dry.verb("wrote", "write"),
+        escape::text(&added.path),
         escape::text(&added.record.control.0),
         escape::text(&a.record.system),
         added.record.status.as_str()
     );
-    if added.written {
-        eprintln!("wrote {}: {what}", escape::text(&added.path));
-    } else {
-        if !print_file(&added.text) {
-            return Ok(2);
-        }
-        eprintln!(
-            "would write {}: {what}; nothing written (--dry-run)",
-            escape::text(&added.path)
-        );
-    }
     Ok(0)
-}
-
-/// Prints the text a dry run would write; false when it could not.
-pub(super) fn print_file(text: &str) -> bool {
-    // The file's lines are the user's text: in a CI log none may act as a command.
-    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let shown = escape::lines(text);
-    let shown = if on_actions {
-        crate::output::without_commands(&shown)
-    } else {
-        shown.into_owned()
-    };
-    match super::deliver(None, &shown) {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("error: {e}");
-            false
-        }
-    }
 }
 
 fn set(a: &SetArgs) -> Result<u8, Refusal> {
@@ -308,6 +286,8 @@ fn review(a: &ReviewArgs) -> Result<u8, Refusal> {
 
 /// Applies `c` to the record and prints what changed.
 fn edit(r: &Record, common: &Common, c: &Changes, dry_run: bool) -> Result<u8, Refusal> {
+    let dry = super::framework::DryRunArg { dry_run };
+    let mut planned = Vec::new();
     let edited = implementations::set::set(
         &common.repo,
         &r.system,
@@ -315,7 +295,9 @@ fn edit(r: &Record, common: &Common, c: &Changes, dry_run: bool) -> Result<u8, R
         c,
         common.today(),
         dry_run,
+        &mut planned,
     )?;
+    dry.finish(&planned);
     report(&edited, dry_run);
     Ok(0)
 }
@@ -333,7 +315,7 @@ fn report(e: &implementations::set::Edited, dry_run: bool) {
     }
     if dry_run {
         eprintln!(
-            "would change {} field(s) of `{reference}` in {path}; nothing written (--dry-run)",
+            "would change {} field(s) of `{reference}` in {path}",
             e.changes.len()
         );
     } else {

@@ -69,6 +69,11 @@ impl RegisterArgs {
             .unwrap_or(Path::new("."))
     }
 
+    /// The day dates are judged as of, as the run judges them.
+    pub(super) fn day(&self) -> Date {
+        self.as_of.unwrap_or_else(Date::today_utc)
+    }
+
     fn filter(&self) -> Filter {
         Filter {
             system: self.system.clone(),
@@ -171,9 +176,10 @@ fn with_entries<T>(
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<u8> {
+    let day = args.register.day();
     let text = with_entries(&args.register, args.all, |entries| match args.format {
-        ListFormat::Human => human(entries),
-        ListFormat::Json => json(entries),
+        ListFormat::Human => human(entries, day),
+        ListFormat::Json => json(entries, day),
         ListFormat::Csv => csv(entries),
     })?;
     super::deliver(None, &text)?;
@@ -206,7 +212,7 @@ fn gap_text(g: &register::LinkedGap) -> String {
     )
 }
 
-fn human(entries: &[Entry]) -> String {
+fn human(entries: &[Entry], day: Date) -> String {
     if entries.is_empty() {
         return "no risks match\n".to_string();
     }
@@ -228,7 +234,11 @@ fn human(entries: &[Entry]) -> String {
                 escape::text(&r.id.0).into_owned(),
                 rating(r, true),
                 rating(r, false),
-                treatment(r),
+                if r.acceptance_expired(day) {
+                    format!("{} (expired)", treatment(r))
+                } else {
+                    treatment(r)
+                },
                 escape::text(r.category.as_deref().unwrap_or("-")).into_owned(),
                 escape::text(&r.owner).into_owned(),
                 e.gaps.len().to_string(),
@@ -298,7 +308,7 @@ pub(super) fn rating_json(x: crate::model::RiskRating) -> serde_json::Value {
     serde_json::json!({"likelihood": x.likelihood, "impact": x.impact, "score": x.score()})
 }
 
-fn json(entries: &[Entry]) -> String {
+fn json(entries: &[Entry], day: Date) -> String {
     let risks: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
@@ -312,6 +322,7 @@ fn json(entries: &[Entry]) -> String {
                 "inherent": rating_json(r.inherent),
                 "residual": rating_json(r.residual_rating()),
                 "treatment": treatment(r),
+                "acceptance_expired": r.acceptance_expired(day),
                 "status": if r.is_closed() { "closed" } else { "open" },
                 "controls": r.controls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
                 "gaps": e.gaps.iter().map(gap_json).collect::<Vec<_>>(),

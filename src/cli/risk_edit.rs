@@ -14,9 +14,17 @@ pub struct Common {
     /// The compliance repository (the directory holding aegis.yaml).
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// Check and show what would change, and write nothing.
+    /// Make every check and print what would be written (as a diff), but write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+impl Common {
+    fn dry(&self) -> super::framework::DryRunArg {
+        super::framework::DryRunArg {
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -204,12 +212,16 @@ fn rating_text(r: crate::model::RiskRating) -> String {
 }
 
 fn add_inner(a: &AddArgs) -> Result<u8, Refusal> {
+    let dry = a.common.dry();
+    let mut planned = Vec::new();
     let w = lifecycle::add(
         &a.common.repo,
         a.id.as_deref(),
         a.fields.fields(),
         a.common.dry_run,
+        &mut planned,
     )?;
+    dry.finish(&planned);
     let r = &w.risk;
     let what = format!(
         "`{}` inherent {}, residual {}, treatment {}",
@@ -218,15 +230,11 @@ fn add_inner(a: &AddArgs) -> Result<u8, Refusal> {
         rating_text(r.residual_rating()),
         lifecycle::treatment_text(r.treatment)
     );
-    if a.common.dry_run {
-        let _ = super::deliver(None, &escape::lines(&w.text));
-        eprintln!(
-            "would write {}: {what}; nothing written (--dry-run)",
-            escape::text(&w.path)
-        );
-    } else {
-        eprintln!("wrote {}: {what}", escape::text(&w.path));
-    }
+    eprintln!(
+        "{} {}: {what}",
+        dry.verb("wrote", "write"),
+        escape::text(&w.path)
+    );
     Ok(0)
 }
 
@@ -238,22 +246,32 @@ pub fn update(a: &UpdateArgs) -> anyhow::Result<u8> {
         reduced_by: a.reduced_by.clone(),
         remove_reduced_by: a.remove_reduced_by.clone(),
     };
+    let mut planned = Vec::new();
     refused(
-        lifecycle::update(&a.common.repo, &a.id, c, a.common.dry_run)
-            .map(|e| report(["updated", "update"], &e, a.common.dry_run)),
+        lifecycle::update(&a.common.repo, &a.id, c, a.common.dry_run, &mut planned)
+            .map(|e| report(["updated", "update"], &e, &a.common, &planned)),
     )
 }
 
 pub fn close(a: &CloseArgs) -> anyhow::Result<u8> {
     let today = a.as_of.unwrap_or_else(Date::today_utc);
+    let mut planned = Vec::new();
     refused(
-        lifecycle::close(&a.common.repo, &a.id, &a.reason, today, a.common.dry_run)
-            .map(|e| report(["closed", "close"], &e, a.common.dry_run)),
+        lifecycle::close(
+            &a.common.repo,
+            &a.id,
+            &a.reason,
+            today,
+            a.common.dry_run,
+            &mut planned,
+        )
+        .map(|e| report(["closed", "close"], &e, &a.common, &planned)),
     )
 }
 
 pub fn accept(a: &AcceptArgs) -> anyhow::Result<u8> {
     let today = a.as_of.unwrap_or_else(Date::today_utc);
+    let mut planned = Vec::new();
     refused(
         lifecycle::accept(
             &a.common.repo,
@@ -262,8 +280,9 @@ pub fn accept(a: &AcceptArgs) -> anyhow::Result<u8> {
             a.until,
             today,
             a.common.dry_run,
+            &mut planned,
         )
-        .map(|e| report(["accepted", "accept"], &e, a.common.dry_run)),
+        .map(|e| report(["accepted", "accept"], &e, &a.common, &planned)),
     )
 }
 
@@ -272,8 +291,11 @@ fn score_line(name: &str, before: &Risk, after: &Risk, f: fn(&Risk) -> u32) -> O
     (b != a).then(|| format!("  {name} score: {b} -> {a}\n"))
 }
 
-/// Each field changed (old -> new), then the score changes, on stderr.
-fn report([done, would]: [&str; 2], e: &Edited, dry_run: bool) -> u8 {
+/// Under --dry-run the diff of the edit (`planned`) on stdout; then each
+/// field changed (old -> new) and the score changes, on stderr.
+fn report([done, would]: [&str; 2], e: &Edited, common: &Common, planned: &[u8]) -> u8 {
+    let dry = common.dry();
+    dry.finish(planned);
     let id = escape::text(&e.after.id.0).into_owned();
     let path = escape::text(&e.path).into_owned();
     if e.changes.is_empty() {
@@ -301,10 +323,6 @@ fn report([done, would]: [&str; 2], e: &Edited, dry_run: bool) -> u8 {
         &e.after,
         Risk::residual_score,
     ));
-    if dry_run {
-        eprint!("would {would} `{id}` in {path}:\n{out}nothing written (--dry-run)\n");
-    } else {
-        eprint!("{done} `{id}` in {path}:\n{out}");
-    }
+    eprint!("{} `{id}` in {path}:\n{out}", dry.verb(done, would));
     0
 }

@@ -82,9 +82,10 @@ pub fn run(args: &Args) -> anyhow::Result<u8> {
             }
         })
         .collect();
+    let expired = risk.acceptance_expired(register.day());
     let text = match args.format {
-        Format::Human => human(risk, path, &controls, &gaps),
-        Format::Json => json(risk, path, &controls, &gaps),
+        Format::Human => human(risk, path, &controls, &gaps, expired),
+        Format::Json => json(risk, path, &controls, &gaps, expired),
     };
     super::deliver(None, &text)?;
     Ok(0)
@@ -116,7 +117,13 @@ fn gap_text(g: &LinkedGap) -> String {
     )
 }
 
-fn human(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String {
+fn human(
+    r: &Risk,
+    path: &str,
+    controls: &[Linked],
+    gaps: &[LinkedGap],
+    acceptance_expired: bool,
+) -> String {
     let t = |s: &str| escape::text(s).into_owned();
     let mut out = String::new();
     let _ = writeln!(out, "{}  {}", t(&r.id.0), t(&r.title));
@@ -157,7 +164,11 @@ fn human(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> Strin
     );
     row("treatment", treatment_text(r.treatment).into());
     if r.acceptance.is_some() {
-        row("accepted", t(&acceptance_text(&r.acceptance)));
+        let lapsed = if acceptance_expired { " (expired)" } else { "" };
+        row(
+            "accepted",
+            format!("{}{lapsed}", t(&acceptance_text(&r.acceptance))),
+        );
     }
     if let Some(l) = &r.loss {
         if let Some(f) = &l.frequency {
@@ -203,7 +214,13 @@ fn human(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> Strin
     out
 }
 
-fn json(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String {
+fn json(
+    r: &Risk,
+    path: &str,
+    controls: &[Linked],
+    gaps: &[LinkedGap],
+    acceptance_expired: bool,
+) -> String {
     let doc = serde_json::json!({
         "version": 1,
         "risk": {
@@ -223,6 +240,7 @@ fn json(r: &Risk, path: &str, controls: &[Linked], gaps: &[LinkedGap]) -> String
                 "approver": a.approver,
                 "accepted": a.accepted.to_string(),
                 "until": a.until.map(|u| u.to_string()),
+                "expired": acceptance_expired,
             })),
             "loss": r.loss,
             "controls": controls.iter().map(|c| serde_json::json!({

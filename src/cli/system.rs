@@ -87,22 +87,16 @@ fn add(a: &AddArgs) -> Result<u8, Refusal> {
         owner: a.owner.clone(),
         selections,
     };
-    let added = systems::add(&a.repo, new, a.dry_run)?;
-    let selects = selects(&added.system);
-    if added.written {
-        eprintln!(
-            "added system `{}` to aegis.yaml{selects}",
-            escape::text(&a.id)
-        );
-    } else {
-        if !super::implementation::print_file(&added.text) {
-            return Ok(2);
-        }
-        eprintln!(
-            "would add system `{}` to aegis.yaml{selects}; nothing written (--dry-run)",
-            escape::text(&a.id)
-        );
-    }
+    let dry = super::framework::DryRunArg { dry_run: a.dry_run };
+    let mut planned = Vec::new();
+    let added = systems::add(&a.repo, new, a.dry_run, &mut planned)?;
+    dry.finish(&planned);
+    eprintln!(
+        "{} system `{}` to aegis.yaml{}",
+        dry.verb("added", "add"),
+        escape::text(&a.id),
+        selects(&added.system)
+    );
     Ok(0)
 }
 

@@ -59,6 +59,9 @@ pub enum DecideError {
     Unreadable { path: String, message: String },
     #[error("{path}: {message}")]
     Write { path: String, message: String },
+    /// Text given for the decision that cannot go into a record.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The file decisions between `from` and `to` go to.
@@ -76,6 +79,16 @@ pub fn record(
     paths: &[&str],
     req: &Request,
 ) -> Result<Outcome, DecideError> {
+    let mut problems = Vec::new();
+    if let Some(by) = &req.by {
+        crate::text::check_line("--by", by, &mut problems);
+    }
+    if let Some(note) = &req.note {
+        crate::text::check_lines("--note", note, &mut problems);
+    }
+    if !problems.is_empty() {
+        return Err(DecideError::Invalid(problems.join("; ")));
+    }
     let rel = path(req.from, req.to);
     let same = |a: &str, fw: &str, b: &str| {
         index

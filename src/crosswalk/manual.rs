@@ -6,8 +6,8 @@
 //! only when it reads back as the mapping meant.
 
 use crate::edit;
-use crate::exceptions::Refusal;
 use crate::exceptions::refs::Loaded;
+use crate::exceptions::{Refusal, write_or_show};
 use crate::model::{
     ControlId, FrameworkId, Mapping, Provenance, ProvenanceKind, Rationale, Relation, RelationKind,
 };
@@ -313,23 +313,37 @@ fn lock_unless(root: &Path, dry_run: bool) -> Result<Option<crate::import::swap:
         .map_err(|e| one(e.to_string()))
 }
 
-fn save(root: &Path, rel: &str, text: &str) -> Result<(), Refusal> {
-    crate::write::write_atomic(&root.join(rel), text.as_bytes()).map_err(|source| Refusal::Io {
-        path: rel.to_string(),
-        source,
-    })
+/// What a person judged a pair to be (`aegis crosswalk map`).
+#[derive(Clone, Copy, Debug)]
+pub struct Judgement<'a> {
+    pub kind: RelationKind,
+    pub rationale: Option<Rationale>,
+    pub note: Option<&'a str>,
 }
 
-/// Records `from` -> `to` as `kind` in the manual mapping file.
+/// Records `from` -> `to` as judged in the manual mapping file. With
+/// `dry_run`, writes nothing and shows the change on `out` as a diff
+/// (`crate::change`).
 pub fn map(
     root: &Path,
     from: &str,
     to: &str,
-    kind: RelationKind,
-    rationale: Option<Rationale>,
-    note: Option<&str>,
+    judged: Judgement<'_>,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Done, Refusal> {
+    let Judgement {
+        kind,
+        rationale,
+        note,
+    } = judged;
+    // A blank note is left out, as `relation` does.
+    if let Some(p) = note
+        .filter(|n| !n.trim().is_empty())
+        .and_then(|n| crate::text::lines_problem("the note", n))
+    {
+        return Err(one(p));
+    }
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let (a, b) = ends(&loaded, from, to)?;
@@ -376,8 +390,10 @@ pub fn map(
         }
     };
     let written = changed && !dry_run;
-    if written {
-        save(root, &t.path, &text)?;
+    if changed {
+        // Refused when the file is no longer what was read.
+        let old = t.existing.as_ref().map(|(_, old)| old.as_str());
+        write_or_show(root, &t.path, old, &text, dry_run, out)?;
     }
     Ok(Done {
         from: a,
@@ -391,8 +407,15 @@ pub fn map(
     })
 }
 
-/// Takes `from` -> `to` out of the manual mapping file.
-pub fn unmap(root: &Path, from: &str, to: &str, dry_run: bool) -> Result<Done, Refusal> {
+/// Takes `from` -> `to` out of the manual mapping file (with `dry_run`,
+/// only shows the change on `out`).
+pub fn unmap(
+    root: &Path,
+    from: &str,
+    to: &str,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Done, Refusal> {
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let (a, b) = ends(&loaded, from, to)?;
@@ -415,10 +438,8 @@ pub fn unmap(root: &Path, from: &str, to: &str, dry_run: bool) -> Result<Done, R
         });
     };
     let before = held.first().map(|h| h.1);
-    let (text, _) = apply(&t.path, text, m, &held, None)?;
-    if !dry_run {
-        save(root, &t.path, &text)?;
-    }
+    let (new, _) = apply(&t.path, text, m, &held, None)?;
+    write_or_show(root, &t.path, Some(text), &new, dry_run, out)?;
     Ok(Done {
         from: a,
         to: b,

@@ -111,6 +111,8 @@ codes! {
     SigningKeyExpired = "signing-key-expired", Error, Evidence, "A signed evidence manifest was signed outside its key's validity (not_before / not_after).";
     ExceptionExpired = "exception-expired", Error, Lifecycle, "An exception is past its expiry date.";
     ExceptionExpiring = "exception-expiring", Warning, Lifecycle, "An exception expires within the warning window (`exceptions.warn_days` in aegis.yaml).";
+    RiskAcceptanceExpired = "risk-acceptance-expired", Error, Lifecycle, "An open risk's acceptance is past its `until` review date.";
+    RiskAcceptanceExpiring = "risk-acceptance-expiring", Warning, Lifecycle, "An open risk's acceptance reaches its `until` review date within the warning window (`risk.acceptance_warn_days` in aegis.yaml).";
     PolicyReviewOverdue = "policy-review-overdue", Warning, Lifecycle, "A policy is past its review date.";
     PolicyUnapproved = "policy-unapproved", Warning, Lifecycle, "A policy's current content has no approval recorded in policies/approvals.yaml.";
     RemediationUnapproved = "remediation-unapproved", Warning, Lifecycle, "A remediation plan has fewer recorded approvals than one of its risk classes needs.";

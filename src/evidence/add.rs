@@ -66,6 +66,19 @@ pub fn run(
         crate::model::EvidenceSettings::DEFAULT_MAX_COMMITTED_BYTES,
         |c| c.evidence.max_committed_bytes(),
     );
+    let mut problems = Vec::new();
+    for (what, v) in [
+        ("--title", &req.title),
+        ("--collector", &req.collector),
+        ("--media-type", &req.media_type),
+    ] {
+        if let Some(v) = v {
+            crate::text::check_line(what, v, &mut problems);
+        }
+    }
+    if !problems.is_empty() {
+        return refuse(problems.join("; "));
+    }
     let controls = resolve_controls(&outcome, &req.controls)?;
     let artifact = artifact(ws, req, cwd, max)?;
     let id = match &req.id {

@@ -42,8 +42,13 @@ pub fn review(
         on,
     } = verdict;
     let reviewer = reviewer.as_str();
-    if reviewer.trim().is_empty() || reviewer.chars().any(char::is_control) {
-        return refuse("--reviewer must name who reviewed, without control characters");
+    let mut problems = Vec::new();
+    crate::text::check_line("--reviewer", reviewer, &mut problems);
+    if let Some(note) = note.as_deref() {
+        crate::text::check_lines("--note", note, &mut problems);
+    }
+    if !problems.is_empty() {
+        return refuse(problems.join("; "));
     }
     let outcome = crate::validate::index_only(ws);
     let Some(rec) = outcome.repo.evidence.iter().find(|e| e.value.id.0 == id) else {

@@ -129,8 +129,13 @@ pub fn sign(
     let signer = signer.name.clone();
     let ws = &run.workspace;
     let repo = &run.outcome.repo;
-    if key_id.is_empty() || key_id.chars().any(char::is_control) {
-        return refuse("--key-id must be a non-empty name without control characters");
+    let mut problems = Vec::new();
+    crate::text::check_line("--key-id", key_id, &mut problems);
+    if let Some(name) = &signer {
+        crate::text::check_line("--signer", name, &mut problems);
+    }
+    if !problems.is_empty() {
+        return refuse(problems.join("; "));
     }
     let mut selected: Vec<&crate::model::Evidence> = Vec::new();
     for id in ids {

@@ -12,10 +12,11 @@ use crate::model::{
     SCHEMA_VERSION, SystemId,
 };
 use crate::schema::Kind;
+use crate::text::{check_line, check_lines};
 use crate::validate::Located;
 use refs::Loaded;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a lifecycle command wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -78,12 +79,6 @@ fn settings(loaded: &Loaded) -> ExceptionSettings {
         .unwrap_or_default()
 }
 
-fn non_empty(what: &str, s: &str, problems: &mut Vec<String>) {
-    if s.trim().is_empty() {
-        problems.push(format!("{what} is empty"));
-    }
-}
-
 /// The next free `EX-NNN` id (one past the highest number in use).
 pub fn next_id<'a>(taken: impl Iterator<Item = &'a str>) -> String {
     let highest = taken
@@ -130,8 +125,14 @@ pub fn add(
             problems.push(e);
         }
     }
-    non_empty("the justification", &new.justification, &mut problems);
-    non_empty("the approver", &new.approver, &mut problems);
+    check_lines("the justification", &new.justification, &mut problems);
+    check_line("the approver", &new.approver, &mut problems);
+    // An optional title or scope left blank is left out.
+    for (what, v) in [("the title", &new.title), ("the scope", &new.scope)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            check_line(what, v, &mut problems);
+        }
+    }
     let granted = new.granted.unwrap_or(today);
     if granted > today {
         problems.push(format!(
@@ -372,9 +373,9 @@ pub fn renew(
             "exception `{id}` was closed on {c}; add a new exception instead of renewing a closed one"
         ));
     }
-    non_empty("the approver", &r.approver, &mut problems);
+    check_line("the approver", &r.approver, &mut problems);
     if let Some(j) = &r.justification {
-        non_empty("the justification", j, &mut problems);
+        check_lines("the justification", j, &mut problems);
     }
     if r.expires <= e.expires {
         problems.push(format!(
@@ -443,7 +444,7 @@ pub fn close(
     }
     if let Some(r) = reason {
         let mut problems = Vec::new();
-        non_empty("the reason", r, &mut problems);
+        check_line("the reason", r, &mut problems);
         if !problems.is_empty() {
             return Err(Refusal::Invalid(problems));
         }
@@ -490,12 +491,6 @@ pub(crate) fn lock_unless(
     } else {
         lock(dir).map(Some)
     }
-}
-
-/// Writes a new file (refused when something is already at `rel`).
-pub(crate) fn write_new(root: &Path, rel: &str, text: &str) -> Result<PathBuf, Refusal> {
-    write_or_show(root, rel, None, text, false, &mut std::io::sink())?;
-    Ok(root.join(rel))
 }
 
 /// Writes one file, or with `dry_run` shows it on `out` (`crate::change`).

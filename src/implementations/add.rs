@@ -2,7 +2,7 @@
 
 use super::{Changes, Refusal, check, target};
 use crate::exceptions::refs::Loaded;
-use crate::model::{ControlRef, Date, ImplStatus, Implementation, SCHEMA_VERSION};
+use crate::model::{ControlRef, Date, Implementation, SCHEMA_VERSION};
 use crate::schema::Kind;
 use std::path::Path;
 
@@ -16,16 +16,23 @@ pub struct Added {
 }
 
 /// Checks and writes the record of `control` in `system` with `changes`
-/// (whose `status` is the record's status).
+/// (whose `status`, which must be given, is the record's status). With
+/// `dry_run`, writes nothing and shows the new file on `out` as a diff
+/// (`crate::change`).
 pub fn add(
     root: &Path,
     system: &str,
     control: &str,
-    status: ImplStatus,
     changes: &Changes,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Added, Refusal> {
+    let Some(status) = changes.status else {
+        return Err(Refusal::Invalid(vec![
+            "give the status with --status".into(),
+        ]));
+    };
     let _lock = crate::exceptions::lock_unless(dry_run, &root.join("implementations"))?;
     let loaded = Loaded::load(root)?;
     let t = target(&loaded, system, control).map_err(Refusal::Invalid)?;
@@ -79,9 +86,7 @@ pub fn add(
         return Err(Refusal::Invalid(problems));
     }
     let text = render(&t.rel, &record)?;
-    if !dry_run {
-        crate::exceptions::write_new(root, &t.rel, &text)?;
-    }
+    crate::exceptions::write_or_show(root, &t.rel, None, &text, dry_run, out)?;
     Ok(Added {
         path: t.rel,
         text,

@@ -16,14 +16,20 @@ pub fn problems(
     today: Date,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let blank = |what: &str, v: &Option<String>, out: &mut Vec<String>| {
-        if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
-            out.push(format!("the {what} is empty"));
+    // Names are one line; a statement or justification may run over lines.
+    let line = |what: &str, v: &Option<String>, out: &mut Vec<String>| {
+        if let Some(v) = v {
+            crate::text::check_line(&format!("the {what}"), v, out);
         }
     };
-    blank("owner", &imp.owner, &mut out);
-    blank("statement", &imp.statement, &mut out);
-    blank("provider", &imp.provider, &mut out);
+    let lines = |what: &str, v: &Option<String>, out: &mut Vec<String>| {
+        if let Some(v) = v {
+            crate::text::check_lines(&format!("the {what}"), v, out);
+        }
+    };
+    line("owner", &imp.owner, &mut out);
+    lines("statement", &imp.statement, &mut out);
+    line("provider", &imp.provider, &mut out);
     let missing = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     match imp.status {
         ImplStatus::NotApplicable if missing(&imp.justification) => out.push(format!(
@@ -36,7 +42,10 @@ pub fn problems(
                     .into(),
             )
         }
-        _ => blank("justification", &imp.justification, &mut out),
+        _ => {}
+    }
+    if !(imp.status == ImplStatus::NotApplicable && missing(&imp.justification)) {
+        lines("justification", &imp.justification, &mut out);
     }
     if let Some(from) = &imp.inherited_from {
         if from.as_str() == target.system {
@@ -90,9 +99,7 @@ pub fn problems(
         });
     }
     for (key, value) in &imp.parameters {
-        if value.trim().is_empty() {
-            out.push(format!("the value of parameter `{key}` is empty"));
-        }
+        crate::text::check_lines(&format!("the value of parameter `{key}`"), value, &mut out);
     }
     if let Some(r) = imp.reviewed
         && r > today

@@ -24,6 +24,7 @@ pub fn set(
     changes: &Changes,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Edited, Refusal> {
     let _lock = crate::exceptions::lock_unless(dry_run, &root.join("implementations"))?;
     let loaded = Loaded::load(root)?;
@@ -87,18 +88,9 @@ pub fn set(
             )]));
         }
     }
-    if !dry_run {
-        // Refused when the file is no longer what was read: a concurrent
-        // edit is never lost.
-        crate::exceptions::write_or_show(
-            root,
-            &file.path,
-            Some(&file.text),
-            &text,
-            false,
-            &mut std::io::sink(),
-        )?;
-    }
+    // Refused when the file is no longer what was read: a concurrent edit
+    // is never lost. A dry run shows the edit on `out` as a diff.
+    crate::exceptions::write_or_show(root, &file.path, Some(&file.text), &text, dry_run, out)?;
     Ok(Edited {
         path: file.path.clone(),
         reference: t.reference.clone(),

@@ -21,11 +21,23 @@ pub struct RiskSettings {
     /// `max_annual_loss_p90`.
     #[serde(default, skip_serializing_if = "SimulationSettings::is_default")]
     pub simulation: SimulationSettings,
+    /// Days before its `until` date from which a risk acceptance is
+    /// reported as expiring (`risk-acceptance-expiring`); default 30, 0
+    /// switches it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptance_warn_days: Option<u32>,
 }
 
 impl RiskSettings {
+    pub const ACCEPTANCE_WARN_DAYS: u32 = 30;
+
     pub fn is_default(&self) -> bool {
         self == &RiskSettings::default()
+    }
+
+    pub fn acceptance_warn_days(&self) -> u32 {
+        self.acceptance_warn_days
+            .unwrap_or(Self::ACCEPTANCE_WARN_DAYS)
     }
 }
 

@@ -81,6 +81,22 @@ impl Risk {
     pub fn is_closed(&self) -> bool {
         self.status == RiskStatus::Closed
     }
+
+    /// The review date of the acceptance that `treatment: accept` rests
+    /// on, while the risk is open: the day after it, the acceptance has
+    /// lapsed (`risk-acceptance-expired`).
+    pub fn acceptance_until(&self) -> Option<Date> {
+        if self.treatment != Treatment::Accept || self.is_closed() {
+            return None;
+        }
+        self.acceptance.as_ref().and_then(|a| a.until)
+    }
+
+    /// Whether the risk's acceptance lapsed before `day` (its `until` date
+    /// has passed): it is no longer accepted, whatever `treatment` says.
+    pub fn acceptance_expired(&self, day: Date) -> bool {
+        self.acceptance_until().is_some_and(|u| u < day)
+    }
 }
 
 /// Whether a risk still applies.

@@ -49,10 +49,10 @@ pub fn new(
     {
         problems.push(format!("a policy `{}` already exists", p.id));
     }
-    for (what, v) in [("the title", &p.title), ("the owner", &p.owner)] {
-        if v.trim().is_empty() {
-            problems.push(format!("{what} is empty"));
-        }
+    crate::text::check_line("the title", &p.title, &mut problems);
+    crate::text::check_line("the owner", &p.owner, &mut problems);
+    for a in &p.approvers {
+        crate::text::check_line("an approver", a, &mut problems);
     }
     let controls = loaded
         .resolve_controls(&p.controls, None)
@@ -282,6 +282,9 @@ pub fn bump(
         return Err(Refusal::Invalid(vec![
             "the note is empty: say what changed".into(),
         ]));
+    }
+    if let Some(p) = crate::text::lines_problem("the note", note) {
+        return Err(Refusal::Invalid(vec![p]));
     }
     let from = p.value.version.clone();
     let to = bumped(&from, part).map_err(|e| Refusal::Invalid(vec![e]))?;

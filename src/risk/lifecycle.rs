@@ -7,7 +7,7 @@
 
 use crate::edit;
 use crate::exceptions::refs::{Loaded, check_id};
-use crate::exceptions::{Refusal, write_new, write_or_show};
+use crate::exceptions::{Refusal, write_or_show};
 use crate::model::{
     Acceptance, ControlRef, Date, Estimate, Loss, RISK_SCHEMA_VERSION, Reduction, Risk, RiskId,
     RiskRating, RiskStatus, SystemId, Treatment, normalize_control_id,
@@ -92,16 +92,23 @@ fn lock_unless(root: &Path, dry_run: bool) -> Result<Option<crate::write::DirLoc
     crate::exceptions::lock_unless(dry_run, &root.join("risks"))
 }
 
-/// `text` trimmed, or a problem when it is empty or spans lines where one
-/// line is expected.
+/// `text` trimmed, or a problem when it is not one line of text (see
+/// `crate::text`).
 fn one_line(what: &str, text: &str, problems: &mut Vec<String>) -> String {
     let t = text.trim();
-    if t.is_empty() {
-        problems.push(format!("{what} is empty"));
-    } else if t.contains(['\n', '\r']) {
-        problems.push(format!("{what} must be one line"));
-    }
+    crate::text::check_line(what, t, problems);
     t.to_string()
+}
+
+/// The description trimmed (none when blank: an empty `--description`
+/// removes it), or a problem when it holds a control character.
+fn description(text: &str, problems: &mut Vec<String>) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    crate::text::check_lines("the description", t, problems);
+    Some(t.to_string())
 }
 
 /// The next free id in the register's own numbering: the prefix most ids
@@ -215,8 +222,14 @@ fn check_category(c: &str, problems: &mut Vec<String>) -> String {
 }
 
 /// Checks and writes `risks/<id>.yaml` (with `dry_run`, only checks and
-/// returns what would be written).
-pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Written, Refusal> {
+/// shows the new file on `out` as a diff, `crate::change`).
+pub fn add(
+    root: &Path,
+    id: Option<&str>,
+    f: Fields,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Written, Refusal> {
     let _lock = lock_unless(root, dry_run)?;
     let loaded = Loaded::load(root)?;
     let mut problems = Vec::new();
@@ -254,10 +267,7 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         }
     }
     let category = f.category.map(|c| check_category(&c, &mut problems));
-    let description = f
-        .description
-        .map(|d| d.trim().to_string())
-        .filter(|d| !d.is_empty());
+    let description = f.description.and_then(|d| description(&d, &mut problems));
     let existing = &loaded.outcome.repo.risks;
     let id = match id {
         Some(id) => {
@@ -314,9 +324,7 @@ pub fn add(root: &Path, id: Option<&str>, f: Fields, dry_run: bool) -> Result<Wr
         })?;
     }
     reread(&rel, &text, &risk)?;
-    if !dry_run {
-        write_new(root, &rel, &text)?;
-    }
+    write_or_show(root, &rel, None, &text, dry_run, out)?;
     Ok(Written {
         path: rel,
         risk,
@@ -434,8 +442,14 @@ fn reduction(loaded: &Loaded, given: &str, ctx: &[String]) -> Result<Reduction, 
 }
 
 /// Changes risk `id` in place. Nothing changed: nothing written.
-pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |loaded, before| {
+pub fn update(
+    root: &Path,
+    id: &str,
+    c: Changes,
+    dry_run: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<Edited, Refusal> {
+    edit_in_place(root, id, dry_run, out, |loaded, before| {
         let mut after = before.clone();
         let mut problems = Vec::new();
         let f = c.fields;
@@ -446,7 +460,7 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
             after.owner = one_line("the owner", o, &mut problems);
         }
         if let Some(d) = &f.description {
-            after.description = Some(d.trim().to_string()).filter(|d| !d.is_empty());
+            after.description = description(d, &mut problems);
         }
         if let Some(cat) = &f.category {
             after.category = Some(check_category(cat, &mut problems));
@@ -565,11 +579,13 @@ pub fn update(root: &Path, id: &str, c: Changes, dry_run: bool) -> Result<Edited
 }
 
 /// Finds risk `id`, lets `change` make the record it should become, and
-/// writes that in place (unless nothing changed, or `dry_run`).
+/// writes that in place (unless nothing changed; with `dry_run`, shows the
+/// edit on `out` as a diff instead).
 fn edit_in_place(
     root: &Path,
     id: &str,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
     change: impl FnOnce(&Loaded, &Risk) -> Result<Risk, Refusal>,
 ) -> Result<Edited, Refusal> {
     let _lock = lock_unless(root, dry_run)?;
@@ -580,26 +596,14 @@ fn edit_in_place(
     let before: Risk = (*located.value).clone();
     let after = change(&loaded, &before)?;
     let text = rewrite(&file.path, &file.text, &before, &after)?;
-    finish(root, &file.path, &file.text, &text, before, after, dry_run)
-}
-
-/// Writes `text` when it says something new; reports the changes.
-fn finish(
-    root: &Path,
-    rel: &str,
-    old: &str,
-    text: &str,
-    before: Risk,
-    after: Risk,
-    dry_run: bool,
-) -> Result<Edited, Refusal> {
     let changes = changes(&before, &after);
-    let written = !changes.is_empty() && !dry_run;
-    if written {
-        reread(rel, text, &after)?;
+    let rel = &file.path;
+    if !changes.is_empty() {
+        reread(rel, &text, &after)?;
         // Refused when the file is no longer what was read.
-        write_or_show(root, rel, Some(old), text, false, &mut std::io::sink())?;
+        write_or_show(root, rel, Some(&file.text), &text, dry_run, out)?;
     }
+    let written = !changes.is_empty() && !dry_run;
     Ok(Edited {
         path: rel.to_string(),
         before,
@@ -616,8 +620,9 @@ pub fn close(
     reason: &str,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |_, before| {
+    edit_in_place(root, id, dry_run, out, |_, before| {
         if before.is_closed() {
             return Err(one(format!(
                 "risk `{id}` is already closed{}",
@@ -646,8 +651,9 @@ pub fn accept(
     until: Option<Date>,
     today: Date,
     dry_run: bool,
+    out: &mut dyn std::io::Write,
 ) -> Result<Edited, Refusal> {
-    edit_in_place(root, id, dry_run, |_, before| {
+    edit_in_place(root, id, dry_run, out, |_, before| {
         let mut problems = Vec::new();
         if before.is_closed() {
             problems.push(format!(

@@ -9,6 +9,7 @@ mod complianceascode;
 mod prowler;
 pub(crate) mod table;
 pub(crate) mod workbook;
+pub(crate) mod xls;
 
 pub use ciso::read_ciso_assistant;
 pub use complianceascode::read_complianceascode;

@@ -142,7 +142,7 @@ fn encrypted<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Result<bo
 
 /// The sheet's non-empty cells as rows, refusing a value beyond the
 /// columns an XLSX sheet may use.
-fn rows(
+pub(super) fn rows(
     path: &Path,
     name: &str,
     range: &calamine::Range<Data>,

@@ -108,7 +108,14 @@ pub(super) fn check(ctx: &mut Ctx) {
         same_stem(ctx, t.file, &want, "reference table");
     }
     scan_freshness(ctx);
+    let acceptance_warn_days = repo
+        .config
+        .as_ref()
+        .map_or(crate::model::RiskSettings::ACCEPTANCE_WARN_DAYS, |c| {
+            c.risk.acceptance_warn_days()
+        });
     for r in &repo.risks {
+        acceptance(ctx, r.file, &r.value, acceptance_warn_days);
         same_stem(ctx, r.file, r.value.id.as_str(), "risk");
     }
     for fw in &repo.frameworks {
@@ -310,6 +317,48 @@ fn scan_freshness(ctx: &mut Ctx) {
                 Some(_) => {}
             }
         }
+    }
+}
+
+/// An accepted risk past (or near) the day its acceptance is to be
+/// reviewed: like an exception, an acceptance is a decision with an end.
+fn acceptance(ctx: &mut Ctx, file: usize, r: &crate::model::Risk, warn_days: u32) {
+    let today = ctx.opts.as_of;
+    let Some(until) = r.acceptance_until() else {
+        return;
+    };
+    let renew = format!(
+        "treat the risk, or have the approver accept it again: aegis risk accept {} --approver WHO --until DATE",
+        r.id
+    );
+    let renew_by = format!("before then, {renew}");
+    if r.acceptance_expired(today) {
+        ctx.emit(
+            Code::RiskAcceptanceExpired,
+            file,
+            "/acceptance/until",
+            format!(
+                "the acceptance of risk `{}` ran until {until}; the risk is no longer accepted",
+                r.id
+            ),
+            renew,
+        );
+    } else if warn_days > 0 && today.days_until(until) <= i64::from(warn_days) {
+        let left = match today.days_until(until) {
+            0 => "today".to_string(),
+            1 => "tomorrow".to_string(),
+            n => format!("in {n} days"),
+        };
+        ctx.emit(
+            Code::RiskAcceptanceExpiring,
+            file,
+            "/acceptance/until",
+            format!(
+                "the acceptance of risk `{}` is to be reviewed on {until} ({left})",
+                r.id
+            ),
+            renew_by,
+        );
     }
 }
 

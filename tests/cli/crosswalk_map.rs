@@ -87,7 +87,7 @@ fn unmap_takes_the_pair_out_and_keeps_the_rest() {
     let out = crosswalk(root, &["unmap", "law:L-3", "std:S-3", "--dry-run"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("nothing written (--dry-run)"),
+        out.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         out.stderr
     );

@@ -492,7 +492,13 @@ fn dry_runs_write_nothing() {
         set.stderr
     );
     assert!(
-        set.stderr.contains("nothing written (--dry-run)"),
+        set.stdout
+            .contains("\n-status: implemented\n+status: planned\n"),
+        "{}",
+        set.stdout
+    );
+    assert!(
+        set.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         set.stderr
     );
@@ -651,7 +657,11 @@ fn system_add_appends_to_aegis_yaml_in_place() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot!("system_add_stderr", out.stderr);
     let after = read(root, "aegis.yaml");
-    assert_eq!(after, dry.stdout, "the dry run printed another file");
+    assert_eq!(
+        dry.stdout,
+        aegis::change::unified_diff("aegis.yaml", Some(&before), &after),
+        "the dry run showed another change than the run made"
+    );
     // Everything that was there is still there, byte for byte, first.
     assert!(after.starts_with(&before), "{after}");
     snapshot!("system_add_file", after);

@@ -3,8 +3,9 @@
 //! title row, merged group headers, a typo, a blank row, date cells and
 //! LibreOffice's trailing repeated empty rows import into a repository
 //! that validates, and re-importing changes nothing. Workbooks that are
-//! not read (XLS, XLSB, Numbers, encrypted, other zips) and hostile
-//! repeat counts are refused with a message saying what to do.
+//! not read (an OLE2 file that holds no readable workbook, XLSB, Numbers,
+//! encrypted, other zips) and hostile repeat counts are refused with a
+//! message saying what to do.
 
 use crate::harness::{AS_OF, Aegis, Output, copy_fixture};
 use crate::snapshot;
@@ -128,7 +129,7 @@ fn program_sheet() -> String {
 
 const COLUMNS: &str = "control=Control ID,system=System,status=Implementation Status,owner=Owner,statement=How it is met,reviewed=Review Date";
 
-fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
+pub fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
     Aegis::new()
         .args(["program", "import"])
         .arg(book)
@@ -142,7 +143,7 @@ fn import(repo: &Path, book: &Path, extra: &[&str]) -> Output {
 }
 
 /// Every record written, with its text.
-fn records(repo: &Path) -> Vec<(String, String)> {
+pub fn records(repo: &Path) -> Vec<(String, String)> {
     crate::program_import::tree(repo)
         .into_iter()
         .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))
@@ -165,6 +166,13 @@ fn an_ods_program_imports_validates_and_reimports_unchanged() {
         .replace(&work.path().display().to_string(), "[WORK]");
     snapshot!("ods_import", out_text);
     assert!(out.stdout.contains("NOPE-1"), "{}", out.stdout);
+    imported_the_tracker(repo, &book);
+}
+
+/// What importing the tracker (as an ODS here, as an XLS in
+/// program_import_xls.rs) wrote at `repo`: three records that validate,
+/// dates read as days, and nothing changed by importing `book` again.
+pub fn imported_the_tracker(repo: &Path, book: &Path) {
     let written = records(repo);
     let paths: Vec<&str> = written.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
@@ -177,14 +185,20 @@ fn an_ods_program_imports_validates_and_reimports_unchanged() {
     );
     let ac2 = &written[1].1;
     assert!(ac2.contains("owner: Identity team\n"), "{ac2}");
+    // A date cell, and a date-time cell at midnight, read as days.
     assert!(ac2.contains("reviewed: \"2026-03-01\"\n"), "{ac2}");
+    assert!(
+        written[2].1.contains("reviewed: \"2026-03-02\"\n"),
+        "{}",
+        written[2].1
+    );
     assert!(ac2.contains("IdP & reviewed."), "{ac2}");
     let v = Aegis::new()
         .args(["validate", "--as-of", AS_OF])
         .arg(repo)
         .run();
     assert_eq!(v.code, 0, "{}", v.stdout);
-    let again = import(repo, &book, &[]);
+    let again = import(repo, book, &[]);
     assert!(
         again
             .stdout

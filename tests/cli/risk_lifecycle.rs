@@ -127,9 +127,16 @@ fn add_dry_run_shows_the_file_and_writes_nothing() {
     let root = dir.path();
     let out = edit(root, &[ADD, &["--dry-run"]].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("id: R-005\n"), "{}", out.stdout);
+    // The new file as a diff from nothing, as every dry run shows it.
     assert!(
-        out.stderr.contains("nothing written (--dry-run)"),
+        out.stdout
+            .starts_with("--- /dev/null\n+++ b/risks/R-005.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\n+id: R-005\n"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         out.stderr
     );
@@ -338,12 +345,18 @@ fn update_dry_run_and_refusals_write_nothing() {
         out.stderr
     );
     assert!(
+        out.stdout
+            .starts_with("--- a/risks/R-003.yaml\n+++ b/risks/R-003.yaml\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
         out.stderr.contains("inherent score: 10 -> 8"),
         "{}",
         out.stderr
     );
     assert!(
-        out.stderr.contains("nothing written (--dry-run)"),
+        out.stderr.contains("nothing was written (--dry-run)"),
         "{}",
         out.stderr
     );
@@ -432,6 +445,104 @@ fn accept_records_the_approver_and_review_date() {
     );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("is not after today"), "{}", out.stderr);
+}
+
+/// `aegis` on the repository at `root`, judged as of `day`.
+fn on(root: &Path, day: &str, args: &[&str]) -> Output {
+    Aegis::new()
+        .args(args)
+        .args(["--repo", ".", "--as-of", day])
+        .current_dir(root)
+        .run()
+}
+
+#[test]
+fn an_acceptance_past_its_until_date_is_no_longer_accepted() {
+    let dir = repo();
+    let root = dir.path();
+    let accept = |day: &str, until: &str| {
+        let out = on(
+            root,
+            day,
+            &[
+                "risk",
+                "accept",
+                "R-004",
+                "--approver",
+                "@cfo",
+                "--until",
+                until,
+            ],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    accept(AS_OF, "2026-06-20");
+    let codes = |day: &str| validate(root, day).codes();
+    // Within the 30-day window: a warning, the gate still passes.
+    assert_eq!(codes(AS_OF), ["risk-acceptance-expiring"]);
+    // On its `until` day it still holds; the day after, it has lapsed.
+    assert_eq!(codes("2026-06-20"), ["risk-acceptance-expiring"]);
+    assert_eq!(codes("2026-06-21"), ["risk-acceptance-expired"]);
+    let check = on(root, "2026-06-21", &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("error[risk-acceptance-expired]")
+            && check.stdout.contains("risks/R-004.yaml"),
+        "{}",
+        check.stdout
+    );
+    let list = on(root, "2026-06-21", &["risk", "list"]);
+    let row = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("R-004"))
+        .unwrap_or_default();
+    assert!(row.contains("accept (expired)"), "{}", list.stdout);
+    let json = on(root, "2026-06-21", &["risk", "list", "--format", "json"]).json();
+    let r4 = json["risks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "R-004"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(r4["acceptance_expired"], true, "{json}");
+    assert_eq!(r4["treatment"], "accept");
+    let show = on(root, "2026-06-21", &["risk", "show", "R-004"]);
+    assert!(
+        show.stdout
+            .contains("accepted     by @cfo on 2026-06-01, until 2026-06-20 (expired)"),
+        "{}",
+        show.stdout
+    );
+    // Not yet lapsed: no mark.
+    let before = on(
+        root,
+        "2026-06-20",
+        &["risk", "show", "R-004", "--format", "json"],
+    )
+    .json();
+    assert_eq!(before["risk"]["acceptance"]["expired"], false);
+    // The approver accepts it again: the warning window starts over.
+    accept("2026-06-21", "2026-12-31");
+    assert!(codes("2026-06-21").is_empty());
+    assert_eq!(codes("2026-12-01"), ["risk-acceptance-expiring"]);
+    // The window is configurable; 0 switches the warning off.
+    let config = read(root, "aegis.yaml");
+    let config = if config.contains("\nrisk:\n") {
+        config.replace("\nrisk:\n", "\nrisk:\n  acceptance_warn_days: 0\n")
+    } else {
+        format!("{config}risk:\n  acceptance_warn_days: 0\n")
+    };
+    std::fs::write(root.join("aegis.yaml"), config).expect("write aegis.yaml");
+    assert!(codes("2026-12-01").is_empty());
+    assert_eq!(codes("2027-01-01"), ["risk-acceptance-expired"]);
+    // A closed risk's acceptance is history.
+    let close = on(
+        root,
+        "2027-01-01",
+        &["risk", "close", "R-004", "--reason", "Retired"],
+    );
+    assert_eq!(close.code, 0, "{}", close.stderr);
+    assert!(codes("2027-01-01").is_empty());
 }
 
 #[test]

@@ -153,11 +153,7 @@ fn read_book(file: &Path) -> Result<(String, Book), ImportError> {
                 "an Apple Numbers document, which is not read; export it as XLSX or CSV (File > Export To) and import that",
             ));
         }
-        Kind::Ole2 => {
-            return Err(refuse(
-                "an Excel 97-2003 workbook (.xls) or a password-protected workbook (both are OLE2 files), which are not read; remove the password, or save it as XLSX or ODS, and import that",
-            ));
-        }
+        Kind::Ole2 => crate::sources::xls::xls_sheets_dated(&shown, bytes)?,
         Kind::OtherZip => {
             return Err(refuse(
                 "a zip archive that is neither an XLSX nor an ODS workbook; import an XLSX, ODS or CSV file",
