@@ -7,6 +7,7 @@ pub mod appetite;
 pub mod count;
 pub mod exposure;
 pub mod heatmap;
+pub mod lanes;
 pub mod lifecycle;
 pub mod quantile;
 pub mod register;

@@ -33,11 +33,11 @@
 //! same pass, so the difference between two means is the effect, not noise.
 
 use super::count::{CountTable, Rate, TABLE_MAX};
+use super::lanes::{LANES, Lanes};
 use super::quantile::QuantileTable;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -164,15 +164,9 @@ impl Sampler {
     }
 }
 
-/// A 32-bit uniform as a number in [0, 1).
-#[inline]
-fn unit(r: u32) -> f64 {
-    r as f64 * (1.0 / 4_294_967_296.0)
-}
-
 /// N ~ Poisson(λ) by rand_distr's sampler, for rates above the count
 /// table's (never above [`MAX_FREQUENCY`]).
-fn poisson(lambda: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
+fn poisson(lambda: f64, rng: &mut Lanes) -> u32 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
@@ -321,14 +315,15 @@ fn key(seed: u64, id: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The random stream of a risk's chunk of years: xoshiro256++ seeded with
-/// 256 bits from the ChaCha8 stream numbered by the chunk.
-fn stream(key: [u8; 32], chunk: usize) -> Xoshiro256PlusPlus {
+/// The random stream of a risk's chunk of years: four xoshiro256++
+/// generators side by side ([`Lanes`]) seeded with 1,024 bits from the
+/// ChaCha8 stream numbered by the chunk.
+fn stream(key: [u8; 32], chunk: usize) -> Lanes {
     let mut chacha = ChaCha8Rng::from_seed(key);
     chacha.set_stream(chunk as u64);
-    let mut seed = [0u8; 32];
+    let mut seed = [0u8; 32 * LANES];
     chacha.fill_bytes(&mut seed);
-    Xoshiro256PlusPlus::from_seed(seed)
+    Lanes::from_seed(&seed)
 }
 
 /// What one risk's simulation returns besides its losses.
@@ -343,57 +338,71 @@ struct RiskSums {
 /// One chunk's sums.
 struct Partial {
     sum: f64,
-    sums: Vec<f64>,
+    /// Per scenario: the losses of the events it keeps (before scaling).
+    kept: Vec<f64>,
     zeros: usize,
 }
 
 /// Fills `out` with one risk's annual losses and adds them to `total`.
 fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64], total: &mut [f64]) -> RiskSums {
-    let key = key(settings.seed, &e.id);
     let freq = e.frequency.sampler();
-    let mag = e.magnitude.sampler();
-    // Per scenario: an event is kept when its uniform is at or above the
-    // fraction of frequency removed, and its loss scaled by what is left.
-    let thinning: Vec<(f64, f64)> = e
-        .scenarios
-        .iter()
-        .map(|s| (s.frequency, 1.0 - s.magnitude))
-        .collect();
     let years = Years {
-        key,
-        mag: &mag,
-        thinning: &thinning,
+        key: key(settings.seed, &e.id),
+        mag: &e.magnitude.sampler(),
+        thresholds: &e
+            .scenarios
+            .iter()
+            .map(|s| threshold(s.frequency))
+            .collect::<Vec<_>>(),
     };
     let partials = if e.frequency.max <= TABLE_MAX {
         let counts = CountTable::new(&freq.rate());
-        years.run(out, total, |rng| counts.draw(rng.next_u64()))
+        years.run(out, total, &Counts::Table(&counts))
     } else {
-        years.run(out, total, |rng| {
-            let r = rng.next_u64();
-            poisson(freq.at((r >> 32) as u32), rng)
-        })
+        years.run(out, total, &Counts::Sampled(&freq))
     };
     let n = out.len().max(1) as f64;
     let mut sum = 0.0;
-    let mut sums = vec![0.0; thinning.len()];
+    let mut kept = vec![0.0; e.scenarios.len()];
     let mut zeros = 0;
     for p in partials {
         sum += p.sum;
-        sums.iter_mut().zip(p.sums).for_each(|(a, b)| *a += b);
+        kept.iter_mut().zip(p.kept).for_each(|(a, b)| *a += b);
         zeros += p.zeros;
     }
     RiskSums {
         mean: sum / n,
-        scenario_means: sums.into_iter().map(|s| s / n).collect(),
+        scenario_means: kept
+            .iter()
+            .zip(&e.scenarios)
+            .map(|(k, s)| k * (1.0 - s.magnitude) / n)
+            .collect(),
         zeros,
     }
+}
+
+/// The smallest 32-bit uniform `r` a scenario removing the fraction `f`
+/// of the frequency keeps an event at: r / 2³² ≥ f, so ⌈f·2³²⌉ (2³², kept
+/// never, for f = 1).
+fn threshold(f: f64) -> u64 {
+    (f.clamp(0.0, 1.0) * 4_294_967_296.0).ceil() as u64
+}
+
+/// How a year's count of events is drawn.
+enum Counts<'a> {
+    /// From the mixed Poisson's alias table, one uniform per year.
+    Table(&'a CountTable),
+    /// A rate from the frequency's sampler (one uniform), then its count
+    /// by a Poisson sampler: for rates above [`TABLE_MAX`].
+    Sampled(&'a Sampler),
 }
 
 /// How a risk's years are drawn, once its count is chosen.
 struct Years<'a> {
     key: [u8; 32],
     mag: &'a Sampler,
-    thinning: &'a [(f64, f64)],
+    /// Per scenario, [`threshold`] of the frequency it removes.
+    thresholds: &'a [u64],
 }
 
 /// Scenarios per risk kept in registers: up to this many are padded to
@@ -401,91 +410,164 @@ struct Years<'a> {
 /// so the per-event loop over them has a length known when compiling.
 const FIXED_SCENARIOS: usize = 4;
 
+/// Years drawn phase by phase (all their counts, then all their events):
+/// small enough that a block's draws stay in the first-level cache.
+const BLOCK: usize = 512;
+
+/// A thread's buffers for one block of years, reused from chunk to chunk.
+#[derive(Default)]
+struct Scratch {
+    counts: Vec<u32>,
+    /// The block's draws: first one per year, then one per event.
+    draws: Vec<u64>,
+    /// Per event, its year in the block.
+    year: Vec<u16>,
+}
+
+/// An event's year is written this many times whatever its count, so the
+/// common counts need no loop (a count above it fills the rest).
+const YEAR_FILL: usize = 16;
+
 impl Years<'_> {
     /// Simulates the years of `out` chunk by chunk (adding each to
-    /// `total`), a year's count of events drawn by `count`; returns each
-    /// chunk's sums, in chunk order.
-    fn run<C>(&self, out: &mut [f64], total: &mut [f64], count: C) -> Vec<Partial>
-    where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-    {
-        match self.thinning.len() {
+    /// `total`); returns each chunk's sums, in chunk order.
+    fn run(&self, out: &mut [f64], total: &mut [f64], counts: &Counts<'_>) -> Vec<Partial> {
+        match self.thresholds.len() {
             // Most risks have no scenario or one (a single gap to close):
             // those get loops without padding.
-            0 => self.fixed::<0, C>(out, total, &count),
-            1 => self.fixed::<1, C>(out, total, &count),
-            2 => self.fixed::<2, C>(out, total, &count),
-            k if k <= FIXED_SCENARIOS => self.fixed::<FIXED_SCENARIOS, C>(out, total, &count),
-            k => self.chunks(out, total, &count, self.thinning, vec![0.0; k]),
+            0 => self.fixed::<0>(out, total, counts),
+            1 => self.fixed::<1>(out, total, counts),
+            2 => self.fixed::<2>(out, total, counts),
+            k if k <= FIXED_SCENARIOS => self.fixed::<FIXED_SCENARIOS>(out, total, counts),
+            k => self.chunks(out, total, counts, self.thresholds, vec![0.0; k]),
         }
     }
 
     /// [`Years::run`] with the scenarios padded to exactly `N`.
-    fn fixed<const N: usize, C>(
+    fn fixed<const N: usize>(
         &self,
         out: &mut [f64],
         total: &mut [f64],
-        count: &C,
-    ) -> Vec<Partial>
-    where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-    {
-        // u < 1 < 2: a padded scenario never keeps an event.
-        let mut fixed = [(2.0, 0.0); N];
-        fixed[..self.thinning.len()].copy_from_slice(self.thinning);
-        self.chunks(out, total, count, fixed, [0.0; N])
+        counts: &Counts<'_>,
+    ) -> Vec<Partial> {
+        // No 32-bit uniform reaches 2³²: a padded scenario keeps nothing.
+        let mut fixed = [threshold(1.0); N];
+        fixed[..self.thresholds.len()].copy_from_slice(self.thresholds);
+        self.chunks(out, total, counts, fixed, [0.0; N])
     }
 
-    /// [`Years::run`] with the scenarios' thresholds and scales in `thin`
-    /// and their sums in a copy of `zero`.
-    fn chunks<C, T, A>(
+    /// [`Years::run`] with the scenarios' thresholds in `thin` and their
+    /// sums in a copy of `zero`.
+    fn chunks<T, A>(
         &self,
         out: &mut [f64],
         total: &mut [f64],
-        count: &C,
+        counts: &Counts<'_>,
         thin: T,
         zero: A,
     ) -> Vec<Partial>
     where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-        T: AsRef<[(f64, f64)]> + Sync,
+        T: AsRef<[u64]> + Sync,
         A: AsMut<[f64]> + Clone + Send + Sync,
     {
-        let k = self.thinning.len();
+        let k = self.thresholds.len();
         out.par_chunks_mut(CHUNK)
             .zip(total.par_chunks_mut(CHUNK))
             .enumerate()
-            .map(|(chunk, (years, total))| {
+            .map_init(Scratch::default, |scratch, (chunk, (years, total))| {
                 let mut rng = stream(self.key, chunk);
                 let (mut sum, mut zeros) = (0.0, 0);
-                let mut sums = zero.clone();
-                let thin = thin.as_ref();
-                for (slot, t) in years.iter_mut().zip(total) {
-                    let events = count(&mut rng);
-                    let mut loss = 0.0;
-                    for _ in 0..events {
-                        let r = rng.next_u64();
-                        let x = self.mag.at((r >> 32) as u32);
-                        let u = unit(r as u32);
-                        loss += x;
-                        // A select, not a branch: u is random, so a branch
-                        // would be mispredicted half the time.
-                        for (s, (threshold, scale)) in sums.as_mut().iter_mut().zip(thin) {
-                            *s += if u >= *threshold { x * scale } else { 0.0 };
-                        }
+                let mut kept = zero.clone();
+                for (years, total) in years.chunks_mut(BLOCK).zip(total.chunks_mut(BLOCK)) {
+                    self.block(
+                        &mut rng,
+                        scratch,
+                        counts,
+                        years,
+                        thin.as_ref(),
+                        kept.as_mut(),
+                    );
+                    for (loss, t) in years.iter().zip(total) {
+                        *t += loss;
+                        sum += loss;
+                        zeros += usize::from(*loss <= 0.0);
                     }
-                    *slot = loss;
-                    *t += loss;
-                    sum += loss;
-                    zeros += usize::from(loss <= 0.0);
                 }
                 Partial {
                     sum,
-                    sums: sums.as_mut()[..k].to_vec(),
+                    kept: kept.as_mut()[..k].to_vec(),
                     zeros,
                 }
             })
             .collect()
+    }
+
+    /// Draws one block of years into `years`: the years' counts, then
+    /// every event's loss added to its year (and to `kept[j]` when
+    /// scenario j keeps it). Phase by phase, each loop runs a known
+    /// number of times: a loop over each year's events would end at a
+    /// random count, a mispredicted branch nearly every year.
+    #[inline(always)]
+    fn block(
+        &self,
+        rng: &mut Lanes,
+        scratch: &mut Scratch,
+        counts: &Counts<'_>,
+        years: &mut [f64],
+        thin: &[u64],
+        kept: &mut [f64],
+    ) {
+        let b = years.len();
+        let Scratch {
+            counts: count,
+            draws,
+            year,
+        } = scratch;
+        count.resize(b, 0);
+        match counts {
+            Counts::Table(t) => {
+                draws.resize(b, 0);
+                rng.fill(draws);
+                for (c, r) in count.iter_mut().zip(draws.iter()) {
+                    *c = t.draw(*r);
+                }
+            }
+            Counts::Sampled(rate) => {
+                for c in count.iter_mut() {
+                    let r = rng.next_u64();
+                    *c = poisson(rate.at((r >> 32) as u32), rng);
+                }
+            }
+        }
+        let events: usize = count.iter().map(|c| *c as usize).sum();
+        year.resize(events + YEAR_FILL, 0);
+        let mut at = 0;
+        for (y, c) in count.iter().enumerate() {
+            let c = *c as usize;
+            year[at..at + YEAR_FILL].fill(y as u16);
+            if c > YEAR_FILL {
+                year[at + YEAR_FILL..at + c].fill(y as u16);
+            }
+            at += c;
+        }
+        draws.resize(events, 0);
+        rng.fill(draws);
+        years.fill(0.0);
+        for (r, y) in draws.iter().zip(year.iter()) {
+            let x = self.mag.at((r >> 32) as u32);
+            years[*y as usize] += x;
+            // Kept or not by a product, not a branch: the uniform is
+            // random, so a branch would be mispredicted half the time, and
+            // the compiler turns `if u >= t { x } else { 0.0 }` (or a bit
+            // mask made from the comparison) into one. 2³² + u − t (u < 2³²,
+            // t ≤ 2³²) is at or above 2³² exactly when u ≥ t; x·1 = x and
+            // x·0 = 0 exactly.
+            let u = *r & 0xffff_ffff;
+            for (s, t) in kept.iter_mut().zip(thin) {
+                let keep = (((1u64 << 32) | u) - *t) >> 32;
+                *s += x * keep as f64;
+            }
+        }
     }
 }
 
