@@ -12,3 +12,4 @@ pub mod lifecycle;
 pub mod quantile;
 pub mod register;
 pub mod simulate;
+pub mod summary;

@@ -35,6 +35,7 @@
 use super::count::{CountTable, Rate, TABLE_MAX};
 use super::lanes::{LANES, Lanes};
 use super::quantile::QuantileTable;
+use super::summary::{self, Known};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
@@ -283,8 +284,13 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
     }
     let mean = chunked_mean(&total);
     let zeros = total.par_iter().filter(|x| **x <= 0.0).count();
-    let total_stats = stats(&mut total, mean, zeros);
-    let exceedance = exceedance(&total, total_stats.p99);
+    let known = Known {
+        mean,
+        zeros,
+        largest: 0.0,
+    }
+    .with_largest(&total);
+    let (total_stats, exceedance) = summary::summarise(&mut total, known);
     Simulation {
         iterations: n,
         seed: settings.seed,
@@ -296,8 +302,7 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
 
 /// A simulated risk's result, from its annual `losses` (reordered).
 fn summarise(e: &Exposure, sim: RiskSums, losses: &mut [f64]) -> RiskResult {
-    let stats = stats(losses, sim.mean, sim.zeros);
-    let exceedance = exceedance(losses, stats.p99);
+    let (stats, exceedance) = summary::summarise(losses, sim.known);
     RiskResult {
         id: e.id.clone(),
         stats,
@@ -328,11 +333,10 @@ fn stream(key: [u8; 32], chunk: usize) -> Lanes {
 
 /// What one risk's simulation returns besides its losses.
 struct RiskSums {
-    mean: f64,
+    /// The mean, the years with no loss and the largest loss.
+    known: Known,
     /// The mean under each scenario.
     scenario_means: Vec<f64>,
-    /// Years with no loss.
-    zeros: usize,
 }
 
 /// One chunk's sums.
@@ -341,6 +345,7 @@ struct Partial {
     /// Per scenario: the losses of the events it keeps (before scaling).
     kept: Vec<f64>,
     zeros: usize,
+    largest: f64,
 }
 
 /// Fills `out` with one risk's annual losses and adds them to `total`.
@@ -364,20 +369,24 @@ fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64], total: &mut 
     let n = out.len().max(1) as f64;
     let mut sum = 0.0;
     let mut kept = vec![0.0; e.scenarios.len()];
-    let mut zeros = 0;
+    let (mut zeros, mut largest) = (0, 0.0f64);
     for p in partials {
         sum += p.sum;
         kept.iter_mut().zip(p.kept).for_each(|(a, b)| *a += b);
         zeros += p.zeros;
+        largest = largest.max(p.largest);
     }
     RiskSums {
-        mean: sum / n,
+        known: Known {
+            mean: sum / n,
+            zeros,
+            largest,
+        },
         scenario_means: kept
             .iter()
             .zip(&e.scenarios)
             .map(|(k, s)| k * (1.0 - s.magnitude) / n)
             .collect(),
-        zeros,
     }
 }
 
@@ -476,7 +485,7 @@ impl Years<'_> {
             .enumerate()
             .map_init(Scratch::default, |scratch, (chunk, (years, total))| {
                 let mut rng = stream(self.key, chunk);
-                let (mut sum, mut zeros) = (0.0, 0);
+                let (mut sum, mut zeros, mut largest) = (0.0, 0, 0.0f64);
                 let mut kept = zero.clone();
                 for (years, total) in years.chunks_mut(BLOCK).zip(total.chunks_mut(BLOCK)) {
                     self.block(
@@ -491,12 +500,14 @@ impl Years<'_> {
                         *t += loss;
                         sum += loss;
                         zeros += usize::from(*loss <= 0.0);
+                        largest = if *loss > largest { *loss } else { largest };
                     }
                 }
                 Partial {
                     sum,
                     kept: kept.as_mut()[..k].to_vec(),
                     zeros,
+                    largest,
                 }
             })
             .collect()
@@ -576,117 +587,6 @@ impl Years<'_> {
 fn chunked_mean(v: &[f64]) -> f64 {
     let partials: Vec<f64> = v.par_chunks(CHUNK).map(|c| c.iter().sum()).collect();
     partials.iter().sum::<f64>() / v.len().max(1) as f64
-}
-
-/// The nearest-rank percentile's 0-based index: ⌈q·n⌉ − 1.
-fn rank(q: f64, n: usize) -> usize {
-    ((q * n as f64).ceil() as usize).clamp(1, n) - 1
-}
-
-/// Percentiles by selection (reorders `v`); `zeros` is the number of
-/// years with no loss. Each selection only searches below the previous
-/// one, so the three cost about two passes over the data.
-fn stats(v: &mut [f64], mean: f64, zeros: usize) -> Stats {
-    let n = v.len();
-    if n == 0 {
-        return Stats::default();
-    }
-    let cmp = |a: &f64, b: &f64| a.total_cmp(b);
-    let (i99, i90, i50) = (rank(0.99, n), rank(0.90, n), rank(0.50, n));
-    let (_, p99, _) = v.select_nth_unstable_by(i99, cmp);
-    let p99 = *p99;
-    let (_, p90, _) = v[..=i99].select_nth_unstable_by(i90, cmp);
-    let p90 = *p90;
-    let (_, p50, _) = v[..=i90].select_nth_unstable_by(i50, cmp);
-    let p50 = *p50;
-    Stats {
-        mean,
-        p50,
-        p90,
-        p99,
-        no_loss: zeros as f64 / n as f64,
-    }
-}
-
-/// The smallest of 1, 2, 2.5 or 5 × 10^k at or above `x` (0 for 0).
-fn nice_step(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 || !x.is_finite() {
-        return 0.0;
-    }
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|s| *s >= x * (1.0 - 1e-12))
-        .unwrap_or(10.0 * p)
-}
-
-/// The loss exceedance curve: P(loss > x) at 0 and [`CURVE_STEPS`] even
-/// steps of a round amount reaching past `p99` (just 0 when `p99` is 0).
-/// One pass over `v`, in any order.
-fn exceedance(v: &[f64], p99: f64) -> Vec<Exceedance> {
-    let step = nice_step(p99 * 1.25 / CURVE_STEPS as f64);
-    let grid: Vec<f64> = if step > 0.0 {
-        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
-    } else {
-        vec![0.0]
-    };
-    let g = grid.len();
-    let counts = v
-        .par_chunks(CHUNK)
-        .map(|c| {
-            // below[j]: losses in the chunk above exactly j grid points.
-            let mut below = vec![0u64; g + 1];
-            for x in c {
-                below[points_below(&grid, step, *x)] += 1;
-            }
-            below
-        })
-        .reduce(
-            || vec![0u64; g + 1],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-                a
-            },
-        );
-    let n = v.len().max(1) as f64;
-    // A loss above grid point j lies above at least j + 1 points.
-    let mut tail = 0u64;
-    let mut out = vec![0.0; g];
-    for j in (0..g).rev() {
-        tail += counts[j + 1];
-        out[j] = tail as f64 / n;
-    }
-    grid.iter()
-        .zip(out)
-        .map(|(loss, probability)| Exceedance {
-            loss: *loss,
-            probability,
-        })
-        .collect()
-}
-
-/// How many points of `grid` (j·`step`, ascending) are below `x`: by
-/// division, corrected where rounding put `x` on the wrong side of a point.
-#[inline]
-fn points_below(grid: &[f64], step: f64, x: f64) -> usize {
-    let g = grid.len();
-    if x.is_nan() || x <= 0.0 {
-        return 0;
-    }
-    if step <= 0.0 {
-        return g;
-    }
-    // ⌈x/step⌉ as truncation + 1 (`ceil` is a library call here), which
-    // the corrections below fix when x/step is whole.
-    let mut c = ((x / step) as usize).saturating_add(1).min(g);
-    while c > 0 && grid[c - 1] >= x {
-        c -= 1;
-    }
-    if c < g && grid[c] < x {
-        c += 1;
-    }
-    c
 }
 
 #[cfg(test)]
@@ -896,54 +796,5 @@ mod tests {
         // B's curve starts at its share of years with a loss.
         let b = &both.risks[1];
         close(b.exceedance[0].probability, 1.0 - b.stats.no_loss, 1e-12);
-    }
-
-    #[test]
-    fn points_below_counts_exactly_at_the_grid_points() {
-        let step = 0.1;
-        let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| i as f64 * step).collect();
-        let cases = [
-            (0.0, 0),
-            (-1.0, 0),
-            (1e-9, 1),
-            (0.1, 1),
-            // The grid point itself (3 × 0.1 rounds above 0.3), and just above.
-            (3.0 * step, 3),
-            (3.0 * step + 1e-16, 4),
-            (0.3, 3),
-            (2.0, 20),
-            (2.5, 21),
-        ];
-        for (x, want) in cases {
-            let brute = grid.iter().filter(|p| **p < x).count();
-            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
-            assert_eq!(brute, want, "x = {x}");
-        }
-        for i in 0..10_000 {
-            let x = i as f64 * 0.000_213;
-            let brute = grid.iter().filter(|p| **p < x).count();
-            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
-        }
-        assert_eq!(points_below(&[0.0], 0.0, 5.0), 1);
-    }
-
-    #[test]
-    fn steps_are_round_numbers() {
-        assert_eq!(nice_step(0.0), 0.0);
-        assert_eq!(nice_step(1.0), 1.0);
-        assert_eq!(nice_step(1.3), 2.0);
-        assert_eq!(nice_step(2.2), 2.5);
-        assert_eq!(nice_step(3.0), 5.0);
-        assert_eq!(nice_step(7_300.0), 10_000.0);
-        assert_eq!(nice_step(0.012), 0.02);
-    }
-
-    #[test]
-    fn nearest_rank() {
-        assert_eq!(rank(0.5, 1), 0);
-        assert_eq!(rank(0.5, 10), 4);
-        assert_eq!(rank(0.9, 10), 8);
-        assert_eq!(rank(0.99, 10), 9);
-        assert_eq!(rank(0.99, 1000), 989);
     }
 }
