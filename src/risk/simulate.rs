@@ -392,9 +392,9 @@ fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64], total: &mut 
 
 /// The smallest 32-bit uniform `r` a scenario removing the fraction `f`
 /// of the frequency keeps an event at: r / 2³² ≥ f, so ⌈f·2³²⌉ (2³², kept
-/// never, for f = 1).
-fn threshold(f: f64) -> u64 {
-    (f.clamp(0.0, 1.0) * 4_294_967_296.0).ceil() as u64
+/// never, for f = 1), as a float (exactly).
+fn threshold(f: f64) -> f64 {
+    (f.clamp(0.0, 1.0) * 4_294_967_296.0).ceil()
 }
 
 /// How a year's count of events is drawn.
@@ -411,7 +411,7 @@ struct Years<'a> {
     key: [u8; 32],
     mag: &'a Sampler,
     /// Per scenario, [`threshold`] of the frequency it removes.
-    thresholds: &'a [u64],
+    thresholds: &'a [f64],
 }
 
 /// Scenarios per risk kept in registers: up to this many are padded to
@@ -476,7 +476,7 @@ impl Years<'_> {
         zero: A,
     ) -> Vec<Partial>
     where
-        T: AsRef<[u64]> + Sync,
+        T: AsRef<[f64]> + Sync,
         A: AsMut<[f64]> + Clone + Send + Sync,
     {
         let k = self.thresholds.len();
@@ -525,7 +525,7 @@ impl Years<'_> {
         scratch: &mut Scratch,
         counts: &Counts<'_>,
         years: &mut [f64],
-        thin: &[u64],
+        thin: &[f64],
         kept: &mut [f64],
     ) {
         let b = years.len();
@@ -539,9 +539,7 @@ impl Years<'_> {
             Counts::Table(t) => {
                 draws.resize(b, 0);
                 rng.fill(draws);
-                for (c, r) in count.iter_mut().zip(draws.iter()) {
-                    *c = t.draw(*r);
-                }
+                t.draw_all(draws, count);
             }
             Counts::Sampled(rate) => {
                 for c in count.iter_mut() {
@@ -567,16 +565,14 @@ impl Years<'_> {
         for (r, y) in draws.iter().zip(year.iter()) {
             let x = self.mag.at((r >> 32) as u32);
             years[*y as usize] += x;
-            // Kept or not by a product, not a branch: the uniform is
-            // random, so a branch would be mispredicted half the time, and
-            // the compiler turns `if u >= t { x } else { 0.0 }` (or a bit
-            // mask made from the comparison) into one. 2³² + u − t (u < 2³²,
-            // t ≤ 2³²) is at or above 2³² exactly when u ≥ t; x·1 = x and
-            // x·0 = 0 exactly.
-            let u = *r & 0xffff_ffff;
+            // Kept or not by a floating-point comparison, which compiles
+            // to a mask: the uniform is random, so a branch would be
+            // mispredicted half the time, and the compiler makes one of an
+            // integer comparison. Both sides are whole numbers below 2⁵³,
+            // so the comparison is exact.
+            let u = (*r & 0xffff_ffff) as f64;
             for (s, t) in kept.iter_mut().zip(thin) {
-                let keep = (((1u64 << 32) | u) - *t) >> 32;
-                *s += x * keep as f64;
+                *s += if u >= *t { x } else { 0.0 };
             }
         }
     }
