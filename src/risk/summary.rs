@@ -142,11 +142,24 @@ pub fn summarise(v: &mut [f64], known: Known) -> (Stats, Vec<Exceedance>) {
             want(bucket(top, j as f64 * step), &mut tag);
         }
     }
-    let mut kept: Vec<Vec<f64>> = wanted
-        .iter()
-        .map(|b| Vec::with_capacity(counts[*b]))
-        .collect();
-    copy_out(v, top, &tag, &mut kept);
+    // The copied losses, bucket after bucket in `wanted`'s order: each
+    // bucket's count is known, so its place is too.
+    let mut starts = Vec::with_capacity(wanted.len() + 1);
+    let mut at = 0;
+    for b in &wanted {
+        starts.push(at);
+        at += counts[*b];
+    }
+    starts.push(at);
+    let mut flat = vec![0.0; at];
+    copy_out(v, top, &tag, &starts, &mut flat);
+    let mut kept: Vec<&mut [f64]> = Vec::with_capacity(wanted.len());
+    let mut rest = &mut flat[..];
+    for w in starts.windows(2) {
+        let (list, after) = rest.split_at_mut(w[1] - w[0]);
+        kept.push(list);
+        rest = after;
+    }
     let mut whole_sample_sorted = false;
     let mut value_at = |i: usize, v: &mut [f64]| -> f64 {
         if i < zeros {
@@ -230,13 +243,19 @@ fn histogram(v: &[f64], top: u64) -> Vec<usize> {
     counts
 }
 
-/// Copies the losses of each tagged bucket `b` to `kept[tag[b] − 1]`.
-fn copy_out(v: &[f64], top: u64, tag: &[u8; BUCKETS], kept: &mut [Vec<f64>]) {
+/// Copies the losses of each tagged bucket `b` to `flat`, from
+/// `starts[tag[b] − 1]` on. A write at a known place, not a push: the
+/// loop then keeps everything in registers.
+fn copy_out(v: &[f64], top: u64, tag: &[u8; BUCKETS], starts: &[usize], flat: &mut [f64]) {
+    let mut next = starts.to_vec();
     for x in v {
-        let t = tag[bucket(top, *x)];
+        let t = tag[bucket(top, *x)] as usize;
         if t != 0 {
-            if let Some(list) = kept.get_mut(t as usize - 1) {
-                list.push(*x);
+            if let Some(at) = next.get_mut(t - 1) {
+                if let Some(slot) = flat.get_mut(*at) {
+                    *slot = *x;
+                }
+                *at += 1;
             }
         }
     }
