@@ -66,6 +66,17 @@ fn curve_step(p99: f64) -> f64 {
     nice_step(p99 * 1.25 / CURVE_STEPS as f64)
 }
 
+/// The curve's points for a given P99: 0 and [`CURVE_STEPS`] even steps
+/// (just 0 when the P99 is 0).
+fn grid(p99: f64) -> Vec<f64> {
+    let step = curve_step(p99);
+    if step > 0.0 {
+        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
+    } else {
+        vec![0.0]
+    }
+}
+
 /// What the simulation learns of a sample while drawing it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Known {
@@ -195,13 +206,7 @@ pub fn summarise(v: &mut [f64], known: Known) -> (Stats, Vec<Exceedance>) {
         p99,
         no_loss: zeros as f64 / n as f64,
     };
-    let step = curve_step(p99);
-    let grid: Vec<f64> = if step > 0.0 {
-        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
-    } else {
-        vec![0.0]
-    };
-    let curve = grid
+    let curve = grid(p99)
         .iter()
         .map(|g| {
             let above_g = if *g <= 0.0 {
@@ -287,13 +292,7 @@ mod tests {
             p99: s[rank(0.99, n)],
             no_loss: zeros as f64 / n as f64,
         };
-        let step = curve_step(stats.p99);
-        let grid: Vec<f64> = if step > 0.0 {
-            (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
-        } else {
-            vec![0.0]
-        };
-        let curve = grid
+        let curve = grid(stats.p99)
             .iter()
             .map(|g| Exceedance {
                 loss: *g,
