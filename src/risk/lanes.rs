@@ -54,6 +54,8 @@ impl Lanes {
     }
 
     /// One step of every lane: their next outputs, lane by lane.
+    // Each lane is an index into all four state words at once.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn step(&mut self) -> [u64; LANES] {
         let s = &mut self.s;

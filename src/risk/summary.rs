@@ -255,13 +255,13 @@ fn copy_out(v: &[f64], top: u64, tag: &[u8; BUCKETS], starts: &[usize], flat: &m
     let mut next = starts.to_vec();
     for x in v {
         let t = tag[bucket(top, *x)] as usize;
-        if t != 0 {
-            if let Some(at) = next.get_mut(t - 1) {
-                if let Some(slot) = flat.get_mut(*at) {
-                    *slot = *x;
-                }
-                *at += 1;
+        if t != 0
+            && let Some(at) = next.get_mut(t - 1)
+        {
+            if let Some(slot) = flat.get_mut(*at) {
+                *slot = *x;
             }
+            *at += 1;
         }
     }
 }
