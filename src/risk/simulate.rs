@@ -16,21 +16,30 @@
 //! uniform (32 bits each).
 //!
 //! Reproducible whatever the thread count: the iterations of a risk are
-//! cut into fixed chunks of [`CHUNK`] years, each with its own stream: a
-//! xoshiro256++ generator seeded with 256 bits of ChaCha8 keyed by (seed,
-//! risk id) and numbered by the chunk, so a year's draws depend only on
-//! the seed, the risk's id and the year's index (not on the other risks
-//! selected, nor on the order chunks finish in), and every sum is combined
-//! in chunk order. ChaCha8 makes the streams' seeds independent; xoshiro256++
-//! (period 2²⁵⁶ − 1, passes BigCrush and PractRand) draws within a stream at
-//! about a nanosecond, where ChaCha8 cost three to four.
+//! cut into fixed chunks of [`CHUNK`] years, each with its own stream:
+//! four xoshiro256++ generators side by side ([`super::lanes`]) seeded
+//! with 1,024 bits of ChaCha8 keyed by (seed, risk id) and numbered by the
+//! chunk, so a year's draws depend only on the seed, the risk's id and the
+//! year's index (not on the other risks selected, nor on the order chunks
+//! finish in), and every sum is combined in chunk order. ChaCha8 makes the
+//! streams' seeds independent; xoshiro256++ (period 2²⁵⁶ − 1, passes
+//! BigCrush and PractRand) draws within a stream at under a nanosecond,
+//! where ChaCha8 cost three to four.
+//!
+//! Within a chunk, years are drawn in blocks of [`BLOCK`], phase by phase:
+//! every year's count, then every event in one loop of known length (a
+//! loop over each year's events would end at a random count, a
+//! mispredicted branch nearly every year). A risk's percentiles and curve
+//! are found from a histogram ([`super::summary`]).
 //!
 //! What-if scenarios (a control's gap closed) use common random numbers:
 //! every event also has its own uniform `u`; a scenario that removes a
 //! fraction `f` of the frequency keeps the event only when `u >= f` (a
 //! thinned Poisson process, which is Poisson(λ·(1 − f))) and scales its
 //! loss by `1 − m`. All scenarios are evaluated on the same draws in the
-//! same pass, so the difference between two means is the effect, not noise.
+//! same pass, so the difference between two means is the effect, not noise,
+//! and they read the draws without drawing: a risk's own numbers do not
+//! depend on its scenarios.
 
 use super::count::{CountTable, Rate, TABLE_MAX};
 use super::lanes::{LANES, Lanes};
