@@ -75,6 +75,20 @@ impl CountTable {
         }
     }
 
+    /// The counts at the 64-bit uniforms `draws`, into `out` (the
+    /// shorter's length): [`CountTable::draw`] with the table's fields read
+    /// once, not once a year.
+    pub fn draw_all(&self, draws: &[u64], out: &mut [u32]) {
+        let shift = 64 - self.bits;
+        let mask = u64::MAX >> self.bits;
+        let (threshold, alias) = (&self.threshold[..], &self.alias[..]);
+        for (c, r) in out.iter_mut().zip(draws) {
+            let column = (r >> shift) as usize;
+            let own = (r & mask) < threshold[column];
+            *c = if own { column as u32 } else { alias[column] };
+        }
+    }
+
     /// The probabilities the table draws with, for tests: P(N = k) for
     /// every column k.
     #[cfg(test)]
@@ -345,5 +359,13 @@ mod tests {
         }
         // Every column's draw is in range, even at the uniform's ends.
         assert!(t.draw(0) < 64 && t.draw(u64::MAX) < 64);
+        // In bulk, the same counts.
+        let draws: Vec<u64> = (0..1000u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let mut bulk = vec![0u32; 1000];
+        t.draw_all(&draws, &mut bulk);
+        let one: Vec<u32> = draws.iter().map(|r| t.draw(*r)).collect();
+        assert_eq!(bulk, one);
     }
 }

@@ -16,28 +16,38 @@
 //! uniform (32 bits each).
 //!
 //! Reproducible whatever the thread count: the iterations of a risk are
-//! cut into fixed chunks of [`CHUNK`] years, each with its own stream: a
-//! xoshiro256++ generator seeded with 256 bits of ChaCha8 keyed by (seed,
-//! risk id) and numbered by the chunk, so a year's draws depend only on
-//! the seed, the risk's id and the year's index (not on the other risks
-//! selected, nor on the order chunks finish in), and every sum is combined
-//! in chunk order. ChaCha8 makes the streams' seeds independent; xoshiro256++
-//! (period 2²⁵⁶ − 1, passes BigCrush and PractRand) draws within a stream at
-//! about a nanosecond, where ChaCha8 cost three to four.
+//! cut into fixed chunks of [`CHUNK`] years, each with its own stream:
+//! four xoshiro256++ generators side by side ([`super::lanes`]) seeded
+//! with 1,024 bits of ChaCha8 keyed by (seed, risk id) and numbered by the
+//! chunk, so a year's draws depend only on the seed, the risk's id and the
+//! year's index (not on the other risks selected, nor on the order chunks
+//! finish in), and every sum is combined in chunk order. ChaCha8 makes the
+//! streams' seeds independent; xoshiro256++ (period 2²⁵⁶ − 1, passes
+//! BigCrush and PractRand) draws within a stream at under a nanosecond,
+//! where ChaCha8 cost three to four.
+//!
+//! Within a chunk, years are drawn in blocks of [`BLOCK`], phase by phase:
+//! every year's count, then every event in one loop of known length (a
+//! loop over each year's events would end at a random count, a
+//! mispredicted branch nearly every year). A risk's percentiles and curve
+//! are found from a histogram ([`super::summary`]).
 //!
 //! What-if scenarios (a control's gap closed) use common random numbers:
 //! every event also has its own uniform `u`; a scenario that removes a
 //! fraction `f` of the frequency keeps the event only when `u >= f` (a
 //! thinned Poisson process, which is Poisson(λ·(1 − f))) and scales its
 //! loss by `1 − m`. All scenarios are evaluated on the same draws in the
-//! same pass, so the difference between two means is the effect, not noise.
+//! same pass, so the difference between two means is the effect, not noise,
+//! and they read the draws without drawing: a risk's own numbers do not
+//! depend on its scenarios.
 
 use super::count::{CountTable, Rate, TABLE_MAX};
+use super::lanes::{LANES, Lanes};
 use super::quantile::QuantileTable;
+use super::summary::{self, Known};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Poisson};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -164,15 +174,9 @@ impl Sampler {
     }
 }
 
-/// A 32-bit uniform as a number in [0, 1).
-#[inline]
-fn unit(r: u32) -> f64 {
-    r as f64 * (1.0 / 4_294_967_296.0)
-}
-
 /// N ~ Poisson(λ) by rand_distr's sampler, for rates above the count
 /// table's (never above [`MAX_FREQUENCY`]).
-fn poisson(lambda: f64, rng: &mut Xoshiro256PlusPlus) -> u32 {
+fn poisson(lambda: f64, rng: &mut Lanes) -> u32 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
@@ -289,8 +293,13 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
     }
     let mean = chunked_mean(&total);
     let zeros = total.par_iter().filter(|x| **x <= 0.0).count();
-    let total_stats = stats(&mut total, mean, zeros);
-    let exceedance = exceedance(&total, total_stats.p99);
+    let known = Known {
+        mean,
+        zeros,
+        largest: 0.0,
+    }
+    .with_largest(&total);
+    let (total_stats, exceedance) = summary::summarise(&mut total, known);
     Simulation {
         iterations: n,
         seed: settings.seed,
@@ -302,8 +311,7 @@ pub fn run(exposures: &[Exposure], settings: Settings) -> Simulation {
 
 /// A simulated risk's result, from its annual `losses` (reordered).
 fn summarise(e: &Exposure, sim: RiskSums, losses: &mut [f64]) -> RiskResult {
-    let stats = stats(losses, sim.mean, sim.zeros);
-    let exceedance = exceedance(losses, stats.p99);
+    let (stats, exceedance) = summary::summarise(losses, sim.known);
     RiskResult {
         id: e.id.clone(),
         stats,
@@ -321,79 +329,102 @@ fn key(seed: u64, id: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The random stream of a risk's chunk of years: xoshiro256++ seeded with
-/// 256 bits from the ChaCha8 stream numbered by the chunk.
-fn stream(key: [u8; 32], chunk: usize) -> Xoshiro256PlusPlus {
+/// The random stream of a risk's chunk of years: four xoshiro256++
+/// generators side by side ([`Lanes`]) seeded with 1,024 bits from the
+/// ChaCha8 stream numbered by the chunk.
+fn stream(key: [u8; 32], chunk: usize) -> Lanes {
     let mut chacha = ChaCha8Rng::from_seed(key);
     chacha.set_stream(chunk as u64);
-    let mut seed = [0u8; 32];
+    let mut seed = [0u8; 32 * LANES];
     chacha.fill_bytes(&mut seed);
-    Xoshiro256PlusPlus::from_seed(seed)
+    Lanes::from_seed(&seed)
 }
 
 /// What one risk's simulation returns besides its losses.
 struct RiskSums {
-    mean: f64,
+    /// The mean, the years with no loss and the largest loss.
+    known: Known,
     /// The mean under each scenario.
     scenario_means: Vec<f64>,
-    /// Years with no loss.
-    zeros: usize,
 }
 
 /// One chunk's sums.
 struct Partial {
     sum: f64,
-    sums: Vec<f64>,
+    /// Per scenario: the losses of the events it keeps (before scaling).
+    kept: Vec<f64>,
     zeros: usize,
+    largest: f64,
 }
 
 /// Fills `out` with one risk's annual losses and adds them to `total`.
 fn simulate_risk(e: &Exposure, settings: Settings, out: &mut [f64], total: &mut [f64]) -> RiskSums {
-    let key = key(settings.seed, &e.id);
     let freq = e.frequency.sampler();
-    let mag = e.magnitude.sampler();
-    // Per scenario: an event is kept when its uniform is at or above the
-    // fraction of frequency removed, and its loss scaled by what is left.
-    let thinning: Vec<(f64, f64)> = e
-        .scenarios
-        .iter()
-        .map(|s| (s.frequency, 1.0 - s.magnitude))
-        .collect();
-    let years = Years {
-        key,
-        mag: &mag,
-        thinning: &thinning,
+    let thresholds: Vec<f64> = e.scenarios.iter().map(|s| threshold(s.frequency)).collect();
+    let mut years = Years {
+        key: key(settings.seed, &e.id),
+        mag: &e.magnitude.sampler(),
+        thresholds: &thresholds,
+        block: BLOCK,
     };
     let partials = if e.frequency.max <= TABLE_MAX {
         let counts = CountTable::new(&freq.rate());
-        years.run(out, total, |rng| counts.draw(rng.next_u64()))
+        years.run(out, total, &Counts::Table(&counts))
     } else {
-        years.run(out, total, |rng| {
-            let r = rng.next_u64();
-            poisson(freq.at((r >> 32) as u32), rng)
-        })
+        // Fewer years a block as the rate grows, so that a block's events
+        // take no more memory than at the count table's largest rate.
+        years.block = ((BLOCK as f64 * TABLE_MAX / e.frequency.max) as usize).max(1);
+        years.run(out, total, &Counts::Sampled(&freq))
     };
     let n = out.len().max(1) as f64;
     let mut sum = 0.0;
-    let mut sums = vec![0.0; thinning.len()];
-    let mut zeros = 0;
+    let mut kept = vec![0.0; e.scenarios.len()];
+    let (mut zeros, mut largest) = (0, 0.0f64);
     for p in partials {
         sum += p.sum;
-        sums.iter_mut().zip(p.sums).for_each(|(a, b)| *a += b);
+        kept.iter_mut().zip(p.kept).for_each(|(a, b)| *a += b);
         zeros += p.zeros;
+        largest = largest.max(p.largest);
     }
     RiskSums {
-        mean: sum / n,
-        scenario_means: sums.into_iter().map(|s| s / n).collect(),
-        zeros,
+        known: Known {
+            mean: sum / n,
+            zeros,
+            largest,
+        },
+        scenario_means: kept
+            .iter()
+            .zip(&e.scenarios)
+            .map(|(k, s)| k * (1.0 - s.magnitude) / n)
+            .collect(),
     }
+}
+
+/// The smallest 32-bit uniform `r` a scenario removing the fraction `f`
+/// of the frequency keeps an event at: r / 2³² ≥ f, so ⌈f·2³²⌉ (2³², kept
+/// never, for f = 1), as a float (exactly).
+fn threshold(f: f64) -> f64 {
+    (f.clamp(0.0, 1.0) * 4_294_967_296.0).ceil()
+}
+
+/// How a year's count of events is drawn.
+enum Counts<'a> {
+    /// From the mixed Poisson's alias table, one uniform per year.
+    Table(&'a CountTable),
+    /// A rate from the frequency's sampler (one uniform), then its count
+    /// by a Poisson sampler: for rates above [`TABLE_MAX`].
+    Sampled(&'a Sampler),
 }
 
 /// How a risk's years are drawn, once its count is chosen.
 struct Years<'a> {
     key: [u8; 32],
     mag: &'a Sampler,
-    thinning: &'a [(f64, f64)],
+    /// Per scenario, [`threshold`] of the frequency it removes.
+    thresholds: &'a [f64],
+    /// Years drawn phase by phase: [`BLOCK`], or fewer for rates above
+    /// the count table's.
+    block: usize,
 }
 
 /// Scenarios per risk kept in registers: up to this many are padded to
@@ -401,91 +432,167 @@ struct Years<'a> {
 /// so the per-event loop over them has a length known when compiling.
 const FIXED_SCENARIOS: usize = 4;
 
+/// Years drawn phase by phase (all their counts, then all their events):
+/// small enough that a block's draws stay in the first-level cache (about
+/// 17 KB at three events a year), and at most about 1.2 MB (512 years of
+/// the count table's largest count, 232, at 10 bytes an event).
+const BLOCK: usize = 512;
+
+/// A thread's buffers for one block of years, reused from chunk to chunk.
+#[derive(Default)]
+struct Scratch {
+    counts: Vec<u32>,
+    /// The block's draws: first one per year, then one per event.
+    draws: Vec<u64>,
+    /// Per event, its year in the block.
+    year: Vec<u16>,
+}
+
+/// An event's year is written this many times whatever its count, so the
+/// common counts need no loop (a count above it fills the rest).
+const YEAR_FILL: usize = 16;
+
 impl Years<'_> {
     /// Simulates the years of `out` chunk by chunk (adding each to
-    /// `total`), a year's count of events drawn by `count`; returns each
-    /// chunk's sums, in chunk order.
-    fn run<C>(&self, out: &mut [f64], total: &mut [f64], count: C) -> Vec<Partial>
-    where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-    {
-        match self.thinning.len() {
+    /// `total`); returns each chunk's sums, in chunk order.
+    fn run(&self, out: &mut [f64], total: &mut [f64], counts: &Counts<'_>) -> Vec<Partial> {
+        match self.thresholds.len() {
             // Most risks have no scenario or one (a single gap to close):
             // those get loops without padding.
-            0 => self.fixed::<0, C>(out, total, &count),
-            1 => self.fixed::<1, C>(out, total, &count),
-            2 => self.fixed::<2, C>(out, total, &count),
-            k if k <= FIXED_SCENARIOS => self.fixed::<FIXED_SCENARIOS, C>(out, total, &count),
-            k => self.chunks(out, total, &count, self.thinning, vec![0.0; k]),
+            0 => self.fixed::<0>(out, total, counts),
+            1 => self.fixed::<1>(out, total, counts),
+            2 => self.fixed::<2>(out, total, counts),
+            k if k <= FIXED_SCENARIOS => self.fixed::<FIXED_SCENARIOS>(out, total, counts),
+            k => self.chunks(out, total, counts, self.thresholds, vec![0.0; k]),
         }
     }
 
     /// [`Years::run`] with the scenarios padded to exactly `N`.
-    fn fixed<const N: usize, C>(
+    fn fixed<const N: usize>(
         &self,
         out: &mut [f64],
         total: &mut [f64],
-        count: &C,
-    ) -> Vec<Partial>
-    where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-    {
-        // u < 1 < 2: a padded scenario never keeps an event.
-        let mut fixed = [(2.0, 0.0); N];
-        fixed[..self.thinning.len()].copy_from_slice(self.thinning);
-        self.chunks(out, total, count, fixed, [0.0; N])
+        counts: &Counts<'_>,
+    ) -> Vec<Partial> {
+        // No 32-bit uniform reaches 2³²: a padded scenario keeps nothing.
+        let mut fixed = [threshold(1.0); N];
+        fixed[..self.thresholds.len()].copy_from_slice(self.thresholds);
+        self.chunks(out, total, counts, fixed, [0.0; N])
     }
 
-    /// [`Years::run`] with the scenarios' thresholds and scales in `thin`
-    /// and their sums in a copy of `zero`.
-    fn chunks<C, T, A>(
+    /// [`Years::run`] with the scenarios' thresholds in `thin` and their
+    /// sums in a copy of `zero`.
+    fn chunks<T, A>(
         &self,
         out: &mut [f64],
         total: &mut [f64],
-        count: &C,
+        counts: &Counts<'_>,
         thin: T,
         zero: A,
     ) -> Vec<Partial>
     where
-        C: Fn(&mut Xoshiro256PlusPlus) -> u32 + Sync,
-        T: AsRef<[(f64, f64)]> + Sync,
+        T: AsRef<[f64]> + Sync,
         A: AsMut<[f64]> + Clone + Send + Sync,
     {
-        let k = self.thinning.len();
+        let k = self.thresholds.len();
         out.par_chunks_mut(CHUNK)
             .zip(total.par_chunks_mut(CHUNK))
             .enumerate()
-            .map(|(chunk, (years, total))| {
+            .map_init(Scratch::default, |scratch, (chunk, (years, total))| {
                 let mut rng = stream(self.key, chunk);
-                let (mut sum, mut zeros) = (0.0, 0);
-                let mut sums = zero.clone();
-                let thin = thin.as_ref();
-                for (slot, t) in years.iter_mut().zip(total) {
-                    let events = count(&mut rng);
-                    let mut loss = 0.0;
-                    for _ in 0..events {
-                        let r = rng.next_u64();
-                        let x = self.mag.at((r >> 32) as u32);
-                        let u = unit(r as u32);
-                        loss += x;
-                        // A select, not a branch: u is random, so a branch
-                        // would be mispredicted half the time.
-                        for (s, (threshold, scale)) in sums.as_mut().iter_mut().zip(thin) {
-                            *s += if u >= *threshold { x * scale } else { 0.0 };
-                        }
+                let (mut sum, mut zeros, mut largest) = (0.0, 0, 0.0f64);
+                let mut kept = zero.clone();
+                for (years, total) in years
+                    .chunks_mut(self.block)
+                    .zip(total.chunks_mut(self.block))
+                {
+                    self.block(
+                        &mut rng,
+                        scratch,
+                        counts,
+                        years,
+                        thin.as_ref(),
+                        kept.as_mut(),
+                    );
+                    for (loss, t) in years.iter().zip(total) {
+                        *t += loss;
+                        sum += loss;
+                        zeros += usize::from(*loss <= 0.0);
+                        largest = if *loss > largest { *loss } else { largest };
                     }
-                    *slot = loss;
-                    *t += loss;
-                    sum += loss;
-                    zeros += usize::from(loss <= 0.0);
                 }
                 Partial {
                     sum,
-                    sums: sums.as_mut()[..k].to_vec(),
+                    kept: kept.as_mut()[..k].to_vec(),
                     zeros,
+                    largest,
                 }
             })
             .collect()
+    }
+
+    /// Draws one block of years into `years`: the years' counts, then
+    /// every event's loss added to its year (and to `kept[j]` when
+    /// scenario j keeps it). Phase by phase, each loop runs a known
+    /// number of times: a loop over each year's events would end at a
+    /// random count, a mispredicted branch nearly every year.
+    #[inline(always)]
+    fn block(
+        &self,
+        rng: &mut Lanes,
+        scratch: &mut Scratch,
+        counts: &Counts<'_>,
+        years: &mut [f64],
+        thin: &[f64],
+        kept: &mut [f64],
+    ) {
+        let b = years.len();
+        let Scratch {
+            counts: count,
+            draws,
+            year,
+        } = scratch;
+        count.resize(b, 0);
+        match counts {
+            Counts::Table(t) => {
+                draws.resize(b, 0);
+                rng.fill(draws);
+                t.draw_all(draws, count);
+            }
+            Counts::Sampled(rate) => {
+                for c in count.iter_mut() {
+                    let r = rng.next_u64();
+                    *c = poisson(rate.at((r >> 32) as u32), rng);
+                }
+            }
+        }
+        let events: usize = count.iter().map(|c| *c as usize).sum();
+        year.resize(events + YEAR_FILL, 0);
+        let mut at = 0;
+        for (y, c) in count.iter().enumerate() {
+            let c = *c as usize;
+            year[at..at + YEAR_FILL].fill(y as u16);
+            if c > YEAR_FILL {
+                year[at + YEAR_FILL..at + c].fill(y as u16);
+            }
+            at += c;
+        }
+        draws.resize(events, 0);
+        rng.fill(draws);
+        years.fill(0.0);
+        for (r, y) in draws.iter().zip(year.iter()) {
+            let x = self.mag.at((r >> 32) as u32);
+            years[*y as usize] += x;
+            // Kept or not by a floating-point comparison, which compiles
+            // to a mask: the uniform is random, so a branch would be
+            // mispredicted half the time, and the compiler makes one of an
+            // integer comparison. Both sides are whole numbers below 2⁵³,
+            // so the comparison is exact.
+            let u = (*r & 0xffff_ffff) as f64;
+            for (s, t) in kept.iter_mut().zip(thin) {
+                *s += if u >= *t { x } else { 0.0 };
+            }
+        }
     }
 }
 
@@ -494,117 +601,6 @@ impl Years<'_> {
 fn chunked_mean(v: &[f64]) -> f64 {
     let partials: Vec<f64> = v.par_chunks(CHUNK).map(|c| c.iter().sum()).collect();
     partials.iter().sum::<f64>() / v.len().max(1) as f64
-}
-
-/// The nearest-rank percentile's 0-based index: ⌈q·n⌉ − 1.
-fn rank(q: f64, n: usize) -> usize {
-    ((q * n as f64).ceil() as usize).clamp(1, n) - 1
-}
-
-/// Percentiles by selection (reorders `v`); `zeros` is the number of
-/// years with no loss. Each selection only searches below the previous
-/// one, so the three cost about two passes over the data.
-fn stats(v: &mut [f64], mean: f64, zeros: usize) -> Stats {
-    let n = v.len();
-    if n == 0 {
-        return Stats::default();
-    }
-    let cmp = |a: &f64, b: &f64| a.total_cmp(b);
-    let (i99, i90, i50) = (rank(0.99, n), rank(0.90, n), rank(0.50, n));
-    let (_, p99, _) = v.select_nth_unstable_by(i99, cmp);
-    let p99 = *p99;
-    let (_, p90, _) = v[..=i99].select_nth_unstable_by(i90, cmp);
-    let p90 = *p90;
-    let (_, p50, _) = v[..=i90].select_nth_unstable_by(i50, cmp);
-    let p50 = *p50;
-    Stats {
-        mean,
-        p50,
-        p90,
-        p99,
-        no_loss: zeros as f64 / n as f64,
-    }
-}
-
-/// The smallest of 1, 2, 2.5 or 5 × 10^k at or above `x` (0 for 0).
-fn nice_step(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 || !x.is_finite() {
-        return 0.0;
-    }
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|s| *s >= x * (1.0 - 1e-12))
-        .unwrap_or(10.0 * p)
-}
-
-/// The loss exceedance curve: P(loss > x) at 0 and [`CURVE_STEPS`] even
-/// steps of a round amount reaching past `p99` (just 0 when `p99` is 0).
-/// One pass over `v`, in any order.
-fn exceedance(v: &[f64], p99: f64) -> Vec<Exceedance> {
-    let step = nice_step(p99 * 1.25 / CURVE_STEPS as f64);
-    let grid: Vec<f64> = if step > 0.0 {
-        (0..=CURVE_STEPS).map(|i| i as f64 * step).collect()
-    } else {
-        vec![0.0]
-    };
-    let g = grid.len();
-    let counts = v
-        .par_chunks(CHUNK)
-        .map(|c| {
-            // below[j]: losses in the chunk above exactly j grid points.
-            let mut below = vec![0u64; g + 1];
-            for x in c {
-                below[points_below(&grid, step, *x)] += 1;
-            }
-            below
-        })
-        .reduce(
-            || vec![0u64; g + 1],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-                a
-            },
-        );
-    let n = v.len().max(1) as f64;
-    // A loss above grid point j lies above at least j + 1 points.
-    let mut tail = 0u64;
-    let mut out = vec![0.0; g];
-    for j in (0..g).rev() {
-        tail += counts[j + 1];
-        out[j] = tail as f64 / n;
-    }
-    grid.iter()
-        .zip(out)
-        .map(|(loss, probability)| Exceedance {
-            loss: *loss,
-            probability,
-        })
-        .collect()
-}
-
-/// How many points of `grid` (j·`step`, ascending) are below `x`: by
-/// division, corrected where rounding put `x` on the wrong side of a point.
-#[inline]
-fn points_below(grid: &[f64], step: f64, x: f64) -> usize {
-    let g = grid.len();
-    if x.is_nan() || x <= 0.0 {
-        return 0;
-    }
-    if step <= 0.0 {
-        return g;
-    }
-    // ⌈x/step⌉ as truncation + 1 (`ceil` is a library call here), which
-    // the corrections below fix when x/step is whole.
-    let mut c = ((x / step) as usize).saturating_add(1).min(g);
-    while c > 0 && grid[c - 1] >= x {
-        c -= 1;
-    }
-    if c < g && grid[c] < x {
-        c += 1;
-    }
-    c
 }
 
 #[cfg(test)]
@@ -747,6 +743,48 @@ mod tests {
     }
 
     #[test]
+    fn scenarios_do_not_change_the_base_draws() {
+        // Closing a gap drops a scenario; the risk's own numbers stay.
+        let base = exposure("R", pert(0.5, 2.0, 9.0), pert(100.0, 400.0, 5000.0));
+        let s = settings(2 * CHUNK + 99);
+        let alone = run(std::slice::from_ref(&base), s);
+        for k in [1, 3, 5] {
+            let mut e = base.clone();
+            e.scenarios = (0..k)
+                .map(|i| Scenario {
+                    frequency: 0.2 * i as f64,
+                    magnitude: 0.1,
+                })
+                .collect();
+            let with = run(&[e], s);
+            assert_eq!(with.risks[0].stats, alone.risks[0].stats, "{k} scenarios");
+            assert_eq!(with.risks[0].exceedance, alone.risks[0].exceedance);
+            // Removing 0% of the frequency and 10% of the loss.
+            close(
+                with.risks[0].scenario_means[0],
+                alone.total.mean * 0.9,
+                1e-9,
+            );
+        }
+    }
+
+    #[test]
+    fn rates_above_the_count_table_are_sampled() {
+        // λ ~ PERT(120, 200, 400), mean 220, each event losing 10.
+        let e = [exposure(
+            "R",
+            pert(120.0, 200.0, 400.0),
+            Pert::constant(10.0),
+        )];
+        let s = settings(2 * CHUNK + 5);
+        let one = on_threads(1, &e, s);
+        let two = on_threads(2, &e, s);
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
+        close(one.total.mean, 2200.0, 0.01);
+        assert_eq!(one.total.no_loss, 0.0);
+    }
+
+    #[test]
     fn scenarios_combine_by_what_each_leaves() {
         let a = Scenario {
             frequency: 0.5,
@@ -814,54 +852,5 @@ mod tests {
         // B's curve starts at its share of years with a loss.
         let b = &both.risks[1];
         close(b.exceedance[0].probability, 1.0 - b.stats.no_loss, 1e-12);
-    }
-
-    #[test]
-    fn points_below_counts_exactly_at_the_grid_points() {
-        let step = 0.1;
-        let grid: Vec<f64> = (0..=CURVE_STEPS).map(|i| i as f64 * step).collect();
-        let cases = [
-            (0.0, 0),
-            (-1.0, 0),
-            (1e-9, 1),
-            (0.1, 1),
-            // The grid point itself (3 × 0.1 rounds above 0.3), and just above.
-            (3.0 * step, 3),
-            (3.0 * step + 1e-16, 4),
-            (0.3, 3),
-            (2.0, 20),
-            (2.5, 21),
-        ];
-        for (x, want) in cases {
-            let brute = grid.iter().filter(|p| **p < x).count();
-            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
-            assert_eq!(brute, want, "x = {x}");
-        }
-        for i in 0..10_000 {
-            let x = i as f64 * 0.000_213;
-            let brute = grid.iter().filter(|p| **p < x).count();
-            assert_eq!(points_below(&grid, step, x), brute, "x = {x}");
-        }
-        assert_eq!(points_below(&[0.0], 0.0, 5.0), 1);
-    }
-
-    #[test]
-    fn steps_are_round_numbers() {
-        assert_eq!(nice_step(0.0), 0.0);
-        assert_eq!(nice_step(1.0), 1.0);
-        assert_eq!(nice_step(1.3), 2.0);
-        assert_eq!(nice_step(2.2), 2.5);
-        assert_eq!(nice_step(3.0), 5.0);
-        assert_eq!(nice_step(7_300.0), 10_000.0);
-        assert_eq!(nice_step(0.012), 0.02);
-    }
-
-    #[test]
-    fn nearest_rank() {
-        assert_eq!(rank(0.5, 1), 0);
-        assert_eq!(rank(0.5, 10), 4);
-        assert_eq!(rank(0.9, 10), 8);
-        assert_eq!(rank(0.99, 10), 9);
-        assert_eq!(rank(0.99, 1000), 989);
     }
 }
