@@ -29,8 +29,9 @@ struct Inner {
     /// Limits the files were parsed under: other limits parse the same
     /// blob differently, so a change empties the memo.
     limits: Option<Limits>,
-    /// Counts the commits checked; an entry no commit of the last two
-    /// used is dropped, so the memo holds about one commit's records.
+    /// Counts the commits checked; once the memo holds about three
+    /// commits' records, entries no commit of the last two used are
+    /// dropped.
     generation: u64,
 }
 
@@ -58,9 +59,13 @@ impl Memo {
         }
         inner.generation += 1;
         let now = inner.generation;
-        inner
-            .records
-            .retain(|_, held| held.iter().any(|e| e.used + 2 >= now));
+        // Swept only once it holds about two commits' worth more than one
+        // commit: a sweep visits every entry, and most commits add few.
+        if inner.records.len() > 2 * ws.files.len() + 1024 {
+            inner
+                .records
+                .retain(|_, held| held.iter().any(|e| e.used + 2 >= now));
+        }
         ws.files
             .iter()
             .map(|f| {

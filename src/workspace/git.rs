@@ -423,6 +423,7 @@ impl GitRepo {
                 }
                 EntryKind::Link => entries.push(Arc::new(Listing {
                     files: Vec::new(),
+                    subs: Vec::new(),
                     diagnostics: vec![
                         Diagnostic::new(
                             Code::PathEscapesRepo,
@@ -444,15 +445,14 @@ impl GitRepo {
         drop(top);
 
         let mut diagnostics = Vec::new();
+        let mut wanted = Vec::new();
         for l in &entries {
-            diagnostics.extend(l.diagnostics.iter().cloned());
+            l.gather(&mut wanted, &mut diagnostics);
         }
         // Sorted by path before anything is read: each top folder's
         // listing is already in path order (git's tree order is), so the
         // merge of those runs costs little, and the files come out in
         // workspace order without moving them again.
-        let mut wanted: Vec<&(String, Kind, ObjectId)> =
-            entries.iter().flat_map(|l| l.files.iter()).collect();
         wanted.sort_by(|a, b| a.0.cmp(&b.0));
         let mut files = Vec::with_capacity(wanted.len() + 1);
         files.push(config);
@@ -737,8 +737,7 @@ impl GitRepo {
             match kind {
                 EntryKind::Tree => {
                     let sub = self.list(repo, child, &rel, depth + 1, budget);
-                    out.files.extend(sub.files.iter().cloned());
-                    out.diagnostics.extend(sub.diagnostics.iter().cloned());
+                    out.subs.push(sub);
                 }
                 EntryKind::Blob | EntryKind::BlobExecutable => match classify(&rel) {
                     super::Classified::Kind(k) => out.files.push((rel, k, child)),
@@ -775,10 +774,31 @@ impl GitRepo {
 /// The record files and the diagnostics of one directory and below.
 #[derive(Default)]
 struct Listing {
+    /// The directory's own record files.
     files: Vec<(String, Kind, ObjectId)>,
+    /// Its subdirectories' listings, shared rather than copied in: a
+    /// commit that changes one file of a large folder lists that folder
+    /// anew, and every unchanged subfolder is the cached listing itself.
+    subs: Vec<Arc<Listing>>,
     diagnostics: Vec<Diagnostic>,
     /// Tree entries visited, charged to the budget when reused.
     entries: usize,
+}
+
+impl Listing {
+    /// Every record file of the directory and below, and a copy of what
+    /// listing them found.
+    fn gather<'a>(
+        &'a self,
+        files: &mut Vec<&'a (String, Kind, ObjectId)>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        files.extend(self.files.iter());
+        diagnostics.extend(self.diagnostics.iter().cloned());
+        for s in &self.subs {
+            s.gather(files, diagnostics);
+        }
+    }
 }
 
 fn unreadable(rel: &str, oid: ObjectId, why: &str) -> Diagnostic {
