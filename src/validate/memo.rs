@@ -15,6 +15,7 @@ use crate::model::Limits;
 use crate::schema::Kind;
 use crate::workspace::{SourceFile, Workspace};
 use gix::ObjectId;
+use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 
 /// Checked records by blob, for one thread's walk over commits.
@@ -29,6 +30,16 @@ struct Inner {
     /// Limits the files were parsed under: other limits parse the same
     /// blob differently, so a change empties the memo.
     limits: Option<Limits>,
+    /// The files other than implementations of the commit checked last
+    /// (kind, blob, path): everything the reference rules look an
+    /// implementation up in. While it stays the same, so does what they
+    /// say about an implementation whose blob and path stay the same.
+    world: Vec<(Kind, ObjectId, String)>,
+    /// Counts the changes of `world`.
+    world_gen: u64,
+    /// Implementations the reference rules found nothing wrong with, by
+    /// blob: the path and the control they name, under `world_gen`.
+    settled: HashMap<ObjectId, Vec<(String, Arc<str>, usize)>>,
     /// Counts the commits checked; once the memo holds about three
     /// commits' records, entries no commit of the last two used are
     /// dropped.
@@ -55,6 +66,8 @@ impl Memo {
         let mut inner = self.lock();
         if inner.limits.as_ref() != Some(&ws.limits) {
             inner.records.clear();
+            inner.world.clear();
+            inner.settled.clear();
             inner.limits = Some(ws.limits.clone());
         }
         inner.generation += 1;
@@ -81,6 +94,60 @@ impl Memo {
                 Some((e.record.clone(), diags.unwrap_or_default()))
             })
             .collect()
+    }
+
+    /// The generation of the world `ws` shows the reference rules (see
+    /// `Inner::world`), starting a new one when it changed since the
+    /// commit checked last; `None` for files not read from git.
+    pub(super) fn world(&self, ws: &Workspace) -> Option<u64> {
+        let others = || ws.files.iter().filter(|f| f.kind != Kind::Implementation);
+        if others().any(|f| f.blob.is_none()) {
+            return None;
+        }
+        let mut inner = self.lock();
+        let mut held = inner.world.iter();
+        let same = others().all(|f| {
+            held.next()
+                .is_some_and(|(k, b, p)| *k == f.kind && Some(*b) == f.blob && *p == f.path)
+        }) && held.next().is_none();
+        if !same {
+            inner.world = others()
+                .filter_map(|f| Some((f.kind, f.blob?, f.path.clone())))
+                .collect();
+            inner.world_gen += 1;
+            inner.settled.clear();
+        }
+        Some(inner.world_gen)
+    }
+
+    /// The control of an implementation the reference rules settled
+    /// under world `world`, at the same blob and path.
+    pub(super) fn settled(
+        &self,
+        blob: ObjectId,
+        path: &str,
+        world: u64,
+    ) -> Option<(Arc<str>, usize)> {
+        let inner = self.lock();
+        if inner.world_gen != world {
+            return None;
+        }
+        let held = inner.settled.get(&blob)?;
+        let (_, fw, control) = held.iter().find(|(p, _, _)| p == path)?;
+        Some((fw.clone(), *control))
+    }
+
+    /// Remembers an implementation the reference rules found nothing
+    /// wrong with.
+    pub(super) fn settle(&self, blob: ObjectId, path: &str, world: u64, found: (Arc<str>, usize)) {
+        let mut inner = self.lock();
+        if inner.world_gen != world {
+            return;
+        }
+        let held = inner.settled.entry(blob).or_default();
+        if !held.iter().any(|(p, _, _)| p == path) {
+            held.push((path.to_string(), found.0, found.1));
+        }
     }
 
     /// Remembers a file checked afresh.

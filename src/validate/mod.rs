@@ -122,6 +122,7 @@ pub fn index_only(ws: &Workspace) -> Outcome {
 
 fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Outcome {
     let (repo, broken, diagnostics) = check_records(ws, memo);
+    let world = memo.and_then(|m| Some((m, m.world(ws)?)));
     let system_index = repo
         .config
         .iter()
@@ -135,6 +136,7 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         system_index,
         unresolved: Default::default(),
         implementation_controls: Vec::new(),
+        settled: world,
         index: Index::default(),
         opts,
         broken,
@@ -301,6 +303,9 @@ pub(crate) struct Ctx<'a> {
     pub unresolved: crate::hashing::HashSet<usize>,
     /// See `Outcome::implementation_controls`.
     pub implementation_controls: Vec<Option<(std::sync::Arc<str>, usize)>>,
+    /// Where a walk over history keeps the implementations the reference
+    /// rules settled, and the generation of this commit's world there.
+    pub settled: Option<(&'a Memo, u64)>,
     pub index: Index,
     pub opts: &'a Options,
     pub broken: Broken,

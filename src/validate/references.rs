@@ -89,13 +89,25 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
         v.sort();
         v
     };
-    let evidence_names = sorted(&evidence_ids);
+    // Only hints need them, so they are made on the first unknown id.
+    let evidence_names = std::cell::OnceCell::new();
     let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
-    let policy_names = sorted(&policy_ids);
+    let policy_names = std::cell::OnceCell::new();
     let risk_ids: HashSet<&str> = repo.risks.iter().map(|r| r.value.id.as_str()).collect();
-    let risk_names = sorted(&risk_ids);
+    let risk_names = std::cell::OnceCell::new();
 
     for imp in &repo.implementations {
+        // Settled at an earlier commit of a walk, against the same world.
+        let memo = ctx
+            .settled
+            .and_then(|(m, world)| Some((m, world, ctx.ws.files.get(imp.file)?.blob?)));
+        if let Some((m, world, blob)) = memo
+            && let Some(found) = m.settled(blob, ctx.path(imp.file), world)
+        {
+            ctx.implementation_controls.push(Some(found));
+            continue;
+        }
+        let before = ctx.out.len();
         let system = system_of(ctx, imp);
         let context: &[String] = match contexts.of(system) {
             Some(frameworks) => frameworks,
@@ -144,7 +156,6 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 ctx.unresolved.insert(imp.file);
             }
         }
-        ctx.implementation_controls.push(found);
         for (i, e) in imp.value.evidence.iter().enumerate() {
             if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
                 ctx.emit(
@@ -155,7 +166,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                     id_help(
                         ctx,
                         e.as_str(),
-                        &evidence_names,
+                        evidence_names.get_or_init(|| sorted(&evidence_ids)),
                         "create evidence/<id>.yaml for it",
                     ),
                 );
@@ -171,7 +182,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                     id_help(
                         ctx,
                         p.as_str(),
-                        &policy_names,
+                        policy_names.get_or_init(|| sorted(&policy_ids)),
                         "create policies/<id>.md with front matter for it",
                     ),
                 );
@@ -191,6 +202,15 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                 unknown_system_help(ctx, from.as_str(), &systems),
             );
         }
+        // Only what was found clean is kept: a diagnostic's "did you mean"
+        // spends the run's hint budget, which must be spent the same way
+        // on every commit.
+        if let (Some((m, world, blob)), Some(f)) = (memo, &found)
+            && ctx.out.len() == before
+        {
+            m.settle(blob, ctx.path(imp.file), world, f.clone());
+        }
+        ctx.implementation_controls.push(found);
     }
 
     for ev in &repo.evidence {
@@ -242,7 +262,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                     id_help(
                         ctx,
                         r.as_str(),
-                        &risk_names,
+                        risk_names.get_or_init(|| sorted(&risk_ids)),
                         "create risks/<id>.yaml for it",
                     ),
                 );
@@ -308,7 +328,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
                     id_help(
                         ctx,
                         a.policy.as_str(),
-                        &policy_names,
+                        policy_names.get_or_init(|| sorted(&policy_ids)),
                         "remove the stale approval, or restore the policy",
                     ),
                 );

@@ -728,3 +728,75 @@ fn a_walk_judges_each_commit_as_a_fresh_run_does() {
         );
     }
 }
+
+/// A walk over history keeps what the reference rules settled about an
+/// implementation while nothing it is looked up in changes. Here the
+/// implementation stays the same blob while the evidence it cites is
+/// deleted, restored and its framework's control withdrawn: at every
+/// commit, `history` must say what `check --at` says of that commit alone.
+#[test]
+fn history_agrees_with_check_at_every_commit_when_the_world_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_tree(&example(), root);
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
+    // DAT-1 of `platform` cites kms-config; the record goes away.
+    let kms = root.join("evidence/kms-config.yaml");
+    let kept = std::fs::read_to_string(&kms).expect("kms-config");
+    std::fs::remove_file(&kms).expect("remove");
+    shas.push(commit(root, "evidence gone", "2026-03-02T10:00:00Z"));
+    // An unrelated implementation changes; the world does not.
+    edit(
+        &root.join("implementations/ledger/CHG-1.yaml"),
+        "schema_version: 1",
+        "schema_version: 1\n# touched",
+    );
+    shas.push(commit(root, "unrelated", "2026-03-03T10:00:00Z"));
+    std::fs::write(&kms, kept).expect("restore");
+    shas.push(commit(root, "evidence back", "2026-03-04T10:00:00Z"));
+
+    // One thread walks every commit in turn (what is settled passes from
+    // one to the next); two split the line in two stretches.
+    let walk = |threads: &str| {
+        Aegis::new()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["history", "--format", "json", "--as-of", "2026-06-30"])
+            .arg(root)
+            .run()
+    };
+    let out = walk("1");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(walk("2").stdout, out.stdout, "one thread and two differ");
+    let t = json(&out.stdout);
+    let points = t["commits"].as_array().expect("commits");
+    assert_eq!(points.len(), shas.len());
+    for (p, sha) in points.iter().zip(&shas) {
+        assert_eq!(p["commit"]["id"].as_str(), Some(sha.as_str()));
+        let alone = Aegis::new()
+            .args([
+                "check",
+                "--at",
+                sha,
+                "--as-of",
+                "2026-06-30",
+                "--format",
+                "json",
+            ])
+            .arg(root)
+            .run();
+        let alone = json(&alone.stdout);
+        assert_eq!(
+            p["errors"].as_u64(),
+            alone["summary"]["errors"].as_u64(),
+            "errors at {sha}"
+        );
+        let unknown_evidence = alone["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .any(|d| d["code"] == "unknown-evidence");
+        let gone = sha == &shas[1] || sha == &shas[2];
+        assert_eq!(unknown_evidence, gone, "unknown-evidence at {sha}");
+    }
+}
