@@ -18,6 +18,30 @@ use gix::ObjectId;
 use std::sync::Arc;
 use std::sync::{Mutex, PoisonError};
 
+/// Implementations the reference rules found nothing wrong with, by blob:
+/// the path and the control they name.
+#[derive(Default)]
+pub(super) struct Settled(HashMap<ObjectId, Vec<(String, Arc<str>, usize)>>);
+
+impl Settled {
+    pub(super) fn get(&self, blob: ObjectId, path: &str) -> Option<(Arc<str>, usize)> {
+        let held = self.0.get(&blob)?;
+        let (_, fw, control) = held.iter().find(|(p, _, _)| p == path)?;
+        Some((fw.clone(), *control))
+    }
+
+    pub(super) fn put(&mut self, blob: ObjectId, path: &str, found: (Arc<str>, usize)) {
+        let held = self.0.entry(blob).or_default();
+        if !held.iter().any(|(p, _, _)| p == path) {
+            held.push((path.to_string(), found.0, found.1));
+        }
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// Checked records by blob, for one thread's walk over commits.
 #[derive(Default)]
 pub struct Memo {
@@ -39,7 +63,7 @@ struct Inner {
     world_gen: u64,
     /// Implementations the reference rules found nothing wrong with, by
     /// blob: the path and the control they name, under `world_gen`.
-    settled: HashMap<ObjectId, Vec<(String, Arc<str>, usize)>>,
+    settled: Settled,
     /// Counts the commits checked; once the memo holds about three
     /// commits' records, entries no commit of the last two used are
     /// dropped.
@@ -120,33 +144,22 @@ impl Memo {
         Some(inner.world_gen)
     }
 
-    /// The control of an implementation the reference rules settled
-    /// under world `world`, at the same blob and path.
-    pub(super) fn settled(
-        &self,
-        blob: ObjectId,
-        path: &str,
-        world: u64,
-    ) -> Option<(Arc<str>, usize)> {
-        let inner = self.lock();
-        if inner.world_gen != world {
-            return None;
-        }
-        let held = inner.settled.get(&blob)?;
-        let (_, fw, control) = held.iter().find(|(p, _, _)| p == path)?;
-        Some((fw.clone(), *control))
-    }
-
-    /// Remembers an implementation the reference rules found nothing
-    /// wrong with.
-    pub(super) fn settle(&self, blob: ObjectId, path: &str, world: u64, found: (Arc<str>, usize)) {
+    /// The implementations settled under world `world` (see
+    /// `Inner::settled`), taken out for one commit's reference rules to
+    /// read and add to without a lock per implementation; `give_settled`
+    /// puts them back.
+    pub(super) fn take_settled(&self, world: u64) -> Settled {
         let mut inner = self.lock();
         if inner.world_gen != world {
-            return;
+            return Settled::default();
         }
-        let held = inner.settled.entry(blob).or_default();
-        if !held.iter().any(|(p, _, _)| p == path) {
-            held.push((path.to_string(), found.0, found.1));
+        std::mem::take(&mut inner.settled)
+    }
+
+    pub(super) fn give_settled(&self, world: u64, settled: Settled) {
+        let mut inner = self.lock();
+        if inner.world_gen == world {
+            inner.settled = settled;
         }
     }
 

@@ -96,13 +96,12 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
     let risk_ids: HashSet<&str> = repo.risks.iter().map(|r| r.value.id.as_str()).collect();
     let risk_names = std::cell::OnceCell::new();
 
+    let mut settled = ctx.settled.map(|(m, world)| m.take_settled(world));
     for imp in &repo.implementations {
         // Settled at an earlier commit of a walk, against the same world.
-        let memo = ctx
-            .settled
-            .and_then(|(m, world)| Some((m, world, ctx.ws.files.get(imp.file)?.blob?)));
-        if let Some((m, world, blob)) = memo
-            && let Some(found) = m.settled(blob, ctx.path(imp.file), world)
+        let blob = ctx.ws.files.get(imp.file).and_then(|f| f.blob);
+        if let (Some(s), Some(blob)) = (&settled, blob)
+            && let Some(found) = s.get(blob, ctx.path(imp.file))
         {
             ctx.implementation_controls.push(Some(found));
             continue;
@@ -205,12 +204,15 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
         // Only what was found clean is kept: a diagnostic's "did you mean"
         // spends the run's hint budget, which must be spent the same way
         // on every commit.
-        if let (Some((m, world, blob)), Some(f)) = (memo, &found)
+        if let (Some(s), Some(blob), Some(f)) = (&mut settled, blob, &found)
             && ctx.out.len() == before
         {
-            m.settle(blob, ctx.path(imp.file), world, f.clone());
+            s.put(blob, ctx.path(imp.file), f.clone());
         }
         ctx.implementation_controls.push(found);
+    }
+    if let (Some((m, world)), Some(s)) = (ctx.settled, settled) {
+        m.give_settled(world, s);
     }
 
     for ev in &repo.evidence {

@@ -140,6 +140,9 @@ struct Cache {
     limits: Mutex<Option<Limits>>,
     hashes: Mutex<HashMap<ObjectId, (String, u64)>>,
     listings: Mutex<HashMap<(ObjectId, String), Arc<Listing>>>,
+    /// What each name looked up in a tree is, by the tree's id
+    /// (`Snapshot::entry`).
+    steps: Mutex<HashMap<ObjectId, HashMap<String, Step>>>,
 }
 
 /// Keeps a parsed file no workspace holds, by blob, for a later commit.
@@ -158,6 +161,37 @@ fn take_from(
     let held = cache.get_mut(&oid)?;
     let i = held.iter().position(|f| f.path == rel)?;
     Some(held.swap_remove(i))
+}
+
+/// What a name is in a tree (see `Snapshot::entry`).
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Missing,
+    Tree(ObjectId),
+    Blob { oid: ObjectId, size: u64 },
+    Link,
+    Submodule,
+}
+
+/// Looks `name` up in tree `at`.
+fn step_in(repo: &gix::Repository, at: ObjectId, name: &str) -> Result<Step, String> {
+    let tree = repo.find_tree(at).map_err(|e| first_line(&e.to_string()))?;
+    let Some(e) = tree.find_entry(name) else {
+        return Ok(Step::Missing);
+    };
+    let oid = e.object_id();
+    Ok(match e.mode().kind() {
+        EntryKind::Tree => Step::Tree(oid),
+        EntryKind::Link => Step::Link,
+        EntryKind::Commit => Step::Submodule,
+        EntryKind::Blob | EntryKind::BlobExecutable => {
+            let size = repo
+                .find_header(oid)
+                .map_err(|e| first_line(&e.to_string()))?
+                .size();
+            Step::Blob { oid, size }
+        }
+    })
 }
 
 /// What `at` names: a revision, or the last commit of a day.
@@ -909,32 +943,41 @@ pub enum Entry {
 impl Snapshot {
     /// What `rel` (repository-relative, `/`-separated, no `..`) names.
     pub fn entry(&self, rel: &str) -> Result<Entry, String> {
-        let repo = self.repo.to_thread_local();
+        // A walk over history asks this for every repository artifact of
+        // every commit, and a tree's entries never change: each name looked
+        // up in a tree is kept by the tree's id, so an unchanged folder is
+        // not read again, and git is opened only for what is new.
+        let mut repo: Option<gix::Repository> = None;
         let mut at = self.tree;
         let parts: Vec<&str> = rel
             .split('/')
             .filter(|p| !p.is_empty() && *p != ".")
             .collect();
         for (i, part) in parts.iter().enumerate() {
-            let tree = repo.find_tree(at).map_err(|e| first_line(&e.to_string()))?;
-            let Some(e) = tree.find_entry(*part) else {
-                return Ok(Entry::Missing);
+            let known = lock(&self.cache.steps)
+                .get(&at)
+                .and_then(|names| names.get(*part).copied());
+            let step = match known {
+                Some(s) => s,
+                None => {
+                    let repo = repo.get_or_insert_with(|| self.repo.to_thread_local());
+                    let s = step_in(repo, at, part)?;
+                    lock(&self.cache.steps)
+                        .entry(at)
+                        .or_default()
+                        .insert((*part).to_string(), s);
+                    s
+                }
             };
             let last = i + 1 == parts.len();
-            let (kind, oid) = (e.mode().kind(), e.object_id());
-            match kind {
-                EntryKind::Tree if last => return Ok(Entry::Dir),
-                EntryKind::Tree => at = oid,
+            match step {
+                Step::Missing => return Ok(Entry::Missing),
+                Step::Tree(_) if last => return Ok(Entry::Dir),
+                Step::Tree(oid) => at = oid,
                 _ if !last => return Ok(Entry::Through),
-                EntryKind::Link => return Ok(Entry::Link),
-                EntryKind::Commit => return Ok(Entry::Submodule),
-                EntryKind::Blob | EntryKind::BlobExecutable => {
-                    let size = repo
-                        .find_header(oid)
-                        .map_err(|e| first_line(&e.to_string()))?
-                        .size();
-                    return Ok(Entry::File { oid, size });
-                }
+                Step::Link => return Ok(Entry::Link),
+                Step::Submodule => return Ok(Entry::Submodule),
+                Step::Blob { oid, size } => return Ok(Entry::File { oid, size }),
             }
         }
         Ok(Entry::Dir)
