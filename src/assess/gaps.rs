@@ -255,6 +255,19 @@ struct Own {
     provider_system: Option<String>,
 }
 
+/// The gap a validation diagnostic about an evidence artifact makes.
+fn artifact_reason(code: Code) -> Option<Reason> {
+    match code {
+        Code::EvidenceHashMismatch
+        | Code::EvidenceSizeMismatch
+        | Code::EvidenceSignatureMismatch => Some(Reason::EvidenceTampered),
+        Code::EvidenceFileMissing | Code::PathEscapesRepo | Code::IoError => {
+            Some(Reason::EvidenceMissing)
+        }
+        _ => None,
+    }
+}
+
 /// Per evidence record, the worst thing validation found about its artifact.
 fn artifact_problems<'a>(
     ws: &Workspace,
@@ -262,19 +275,11 @@ fn artifact_problems<'a>(
     diagnostics: &[Diagnostic],
 ) -> HashMap<&'a str, (Reason, String)> {
     let mut out: HashMap<&str, (Reason, String)> = HashMap::default();
-    let about_artifacts = |d: &&Diagnostic| {
-        matches!(
-            d.code,
-            Code::EvidenceHashMismatch
-                | Code::EvidenceSizeMismatch
-                | Code::EvidenceSignatureMismatch
-                | Code::EvidenceFileMissing
-                | Code::PathEscapesRepo
-                | Code::IoError
-        )
-    };
     // Nearly every run has none, and then no evidence needs indexing.
-    if !diagnostics.iter().any(|d| about_artifacts(&d)) {
+    if !diagnostics
+        .iter()
+        .any(|d| artifact_reason(d.code).is_some())
+    {
         return out;
     }
     let by_path: HashMap<&str, &str> = outcome
@@ -283,15 +288,9 @@ fn artifact_problems<'a>(
         .iter()
         .filter_map(|e| Some((ws.files.get(e.file)?.path.as_str(), e.value.id.as_str())))
         .collect();
-    for d in diagnostics.iter().filter(about_artifacts) {
-        let reason = match d.code {
-            Code::EvidenceHashMismatch
-            | Code::EvidenceSizeMismatch
-            | Code::EvidenceSignatureMismatch => Reason::EvidenceTampered,
-            Code::EvidenceFileMissing | Code::PathEscapesRepo | Code::IoError => {
-                Reason::EvidenceMissing
-            }
-            _ => continue,
+    for d in diagnostics {
+        let Some(reason) = artifact_reason(d.code) else {
+            continue;
         };
         if let Some(id) = by_path.get(d.file.as_str()) {
             let worse = out.get(id).is_none_or(|(r, _)| reason > *r);

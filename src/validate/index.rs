@@ -91,6 +91,13 @@ impl FrameworkEntry {
         self.lookup(id, &mut None)
     }
 
+    /// `control`, when the control it finds is not withdrawn: a reference
+    /// to it needs nothing reported.
+    pub fn current(&self, id: &str) -> Option<usize> {
+        self.control(id)
+            .filter(|i| self.controls.get(*i).is_some_and(|c| !c.withdrawn))
+    }
+
     /// `control`, normalising `id` at most once into `key` for all the
     /// frameworks a reference is looked up in.
     fn lookup<'k>(

@@ -407,11 +407,7 @@ pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
     let mut unsettled: Vec<Unsettled> = Vec::new();
     let mut unknown_params: Vec<UnknownParams> = Vec::new();
     for (fw, e) in &ctx.index.frameworks {
-        let current = |c: &crate::model::ControlId| {
-            e.control(c.as_str())
-                .and_then(|i| e.controls.get(i))
-                .is_some_and(|c| !c.withdrawn)
-        };
+        let current = |c: &crate::model::ControlId| e.current(c.as_str()).is_some();
         for b in e.baselines.values() {
             for (i, c) in b.controls.iter().enumerate() {
                 if !current(c) {
@@ -557,8 +553,7 @@ fn control(
     // since a walk over history checks every reference of every commit.
     if let (Some(fw), ctl) = r.split()
         && let Some(entry) = ctx.index.frameworks.get(fw)
-        && let Some(i) = entry.control(ctl)
-        && entry.controls.get(i).is_some_and(|c| !c.withdrawn)
+        && let Some(i) = entry.current(ctl)
     {
         return Some((entry.id.clone(), i));
     }
