@@ -59,6 +59,12 @@ fi
       "$AEGIS" history "$REPO" --max-count "$COMMITS" --as-of "$AS_OF" --format csv -o /dev/null 2>&1
   fi
   echo
+  # Without --as-of each commit is judged as of its own day, and only
+  # commits of the same day can be patched into the run before them.
+  echo "## aegis history over $COMMITS commits, each as of its own day"
+  /usr/bin/time -f "aegis history (own days): %e s wall, %U s user, %M KiB peak RSS" \
+    "$AEGIS" history "$REPO" --max-count "$COMMITS" --format csv -o /dev/null 2>&1
+  echo
   echo "## aegis check on a checkout of $SAMPLE sampled commits (extrapolated to $COMMITS)"
   WT="$TMP/history-checkout"
   rm -rf "$WT"

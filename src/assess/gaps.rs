@@ -311,6 +311,30 @@ pub fn assess(
     diagnostics: &[Diagnostic],
     as_of: Date,
 ) -> Assessment {
+    assess_keeping(ws, outcome, diagnostics, as_of, Keep::default())
+}
+
+/// What a walk over history keeps of the commit before when only some
+/// systems' implementations changed.
+#[derive(Default)]
+pub struct Keep {
+    /// By position in aegis.yaml's systems: the gaps to keep as they are,
+    /// `None` for a system to assess. Empty: assess every system.
+    pub kept: Vec<Option<SystemGaps>>,
+    /// The implementations (positions in `repo.implementations`, in
+    /// order) the systems assessed read: their own, and those of the
+    /// systems they inherit from. `None`: all.
+    pub read: Option<Vec<usize>>,
+}
+
+/// `assess`, keeping the systems `keep` holds as they are.
+pub fn assess_keeping(
+    ws: &Workspace,
+    outcome: &Outcome,
+    diagnostics: &[Diagnostic],
+    as_of: Date,
+    keep: Keep,
+) -> Assessment {
     let Some(config) = &outcome.repo.config else {
         return Assessment::default();
     };
@@ -369,17 +393,22 @@ pub fn assess(
 
     // Own statuses, per system.
     let mut own: HashMap<&str, HashMap<Node, Own>> = HashMap::default();
-    for imp in &repo.implementations {
+    let read: Box<dyn Iterator<Item = &crate::validate::Located<crate::model::Implementation>>> =
+        match &keep.read {
+            Some(at) => Box::new(at.iter().filter_map(|k| repo.implementations.get(*k))),
+            None => Box::new(repo.implementations.iter()),
+        };
+    for imp in read {
+        let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());
+        let system = match &imp.value.system {
+            Some(s) => s.as_str(),
+            None => path.split('/').nth(1).unwrap_or_default(),
+        };
         let Some(node) = outcome
             .implementation_control(ws, imp)
             .and_then(|(fw, c)| graph.found_at(&fw, c))
         else {
             continue;
-        };
-        let path = ws.files.get(imp.file).map_or("", |f| f.path.as_str());
-        let system = match &imp.value.system {
-            Some(s) => s.as_str(),
-            None => path.split('/').nth(1).unwrap_or_default(),
         };
         let v = &imp.value;
         let mut reasons = Vec::new();
@@ -541,16 +570,22 @@ pub fn assess(
         policies_of: &policies_of,
         policy_gaps: &policy_gaps,
     };
+    let mut kept = keep.kept;
+    kept.resize_with(config.systems.len(), || None);
     let systems: Vec<SystemGaps> = config
         .systems
         .par_iter()
-        .map(|s| SystemGaps {
-            id: s.id.0.clone(),
-            selections: s
-                .frameworks
-                .iter()
-                .filter_map(|sel| ctx.selection(s.id.as_str(), sel))
-                .collect(),
+        .zip(kept)
+        .map(|(s, kept)| match kept {
+            Some(gaps) => gaps,
+            None => SystemGaps {
+                id: s.id.0.clone(),
+                selections: s
+                    .frameworks
+                    .iter()
+                    .filter_map(|sel| ctx.selection(s.id.as_str(), sel))
+                    .collect(),
+            },
         })
         .collect();
     let unused_exceptions = unused_exceptions(&graph, outcome, &systems, as_of);

@@ -83,10 +83,29 @@ impl Ratchet {
 /// Judges every selection: by the ratchet when it records the selection,
 /// else by the thresholds that match it, else allowing no gap.
 pub fn judge(a: &Assessment, config: &Config, ratchet: Option<&Ratchet>) -> Vec<Failure> {
+    judge_counted(a, config, ratchet, &counts(a))
+}
+
+/// The counts of every selection, per system, in `a`'s order.
+pub fn counts(a: &Assessment) -> Vec<Vec<Counts>> {
+    a.systems
+        .iter()
+        .map(|s| s.selections.iter().map(Counts::of).collect())
+        .collect()
+}
+
+/// `judge`, with the selections' counts made already (a walk over history
+/// keeps those of the systems it did not assess again).
+pub fn judge_counted(
+    a: &Assessment,
+    config: &Config,
+    ratchet: Option<&Ratchet>,
+    counts: &[Vec<Counts>],
+) -> Vec<Failure> {
     let mut out = Vec::new();
-    for s in &a.systems {
+    for (si, s) in a.systems.iter().enumerate() {
         let sys_index = config.systems.iter().position(|c| c.id.as_str() == s.id);
-        for sel in &s.selections {
+        for (j, sel) in s.selections.iter().enumerate() {
             let sel_index = sys_index.and_then(|i| {
                 config.systems[i].frameworks.iter().position(|f| {
                     f.framework.as_str() == sel.framework
@@ -109,7 +128,10 @@ pub fn judge(a: &Assessment, config: &Config, ratchet: Option<&Ratchet>) -> Vec<
                     pointer: pointer.clone(),
                 });
             };
-            let now = Counts::of(sel);
+            let now = match counts.get(si).and_then(|c| c.get(j)) {
+                Some(c) => std::borrow::Cow::Borrowed(c),
+                None => std::borrow::Cow::Owned(Counts::of(sel)),
+            };
             let key = format!("{}/{}", s.id, sel.label());
             if let Some(was) = ratchet.and_then(|r| r.selections.get(&key)) {
                 if now.coverage < was.coverage {

@@ -130,7 +130,14 @@ pub const PER_FILE_AND_CODE: usize = 100;
 /// to list and the counts of every finding, folded ones included.
 pub fn finish(mut diags: Vec<Diagnostic>, overrides: &Overrides) -> (Vec<Diagnostic>, Counts) {
     diags.retain_mut(|d| overrides.apply(d));
-    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Ties broken on every field, so which copies `dedup` drops does not
+    // depend on the order the stages emitted them in.
+    diags.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.help.cmp(&b.help))
+            .then_with(|| a.severity.cmp(&b.severity))
+    });
     diags.dedup();
     let mut counts = Counts::of(&diags);
     let (listed, folded) = fold(diags);

@@ -2,20 +2,19 @@
 //! the gate's verdict per system and selection at each commit of a
 //! first-parent line.
 //!
-//! Cost: blobs are parsed once per run (the loader caches parsed files by
-//! blob id), directory listings once per tree id, artifact hashes once per
-//! blob; commits whose compliance folder has the same tree and are judged
+//! Cost: commits whose compliance folder has the same tree and are judged
 //! on the same day are assessed once. Each thread walks a contiguous
-//! stretch of the line state after state, so parsed files pass from one
-//! state to the next without being copied.
+//! stretch of the line (`pipeline::walk`): a commit that changes only
+//! implementation files is patched into the run of the commit before, any
+//! other gets a full run that takes parsed files and checked records from
+//! the commits before it.
 
 use super::Error;
 use crate::assess::Reason;
 use crate::hashing::HashMap;
 use crate::model::Date;
 use crate::output::escape;
-use crate::pipeline::{self, CheckOptions};
-use crate::validate;
+use crate::pipeline::walk::Walk;
 use crate::workspace::git::{At, Commit, GitError, GitRepo, Parent, end_of_day};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -48,6 +47,10 @@ pub struct Trend {
     pub skipped: Vec<String>,
     /// The line was cut short by a shallow clone.
     pub shallow: bool,
+    /// Commits judged by patching the run of the commit before
+    /// (`pipeline::walk`) rather than by a full run.
+    #[serde(skip)]
+    pub patched: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -95,6 +98,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
                         commits: Vec::new(),
                         skipped: Vec::new(),
                         shallow: end == Parent::Missing,
+                        patched: 0,
                     });
                 }
             }
@@ -122,14 +126,25 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
         .len()
         .div_ceil(rayon::current_num_threads().max(1))
         .max(1);
+    let patched = std::sync::atomic::AtomicUsize::new(0);
     let evaluated: Vec<((gix::ObjectId, Date), Result<Verdict, GitError>)> = states
         .par_chunks(stretch)
         .flat_map_iter(|part| {
             let git = git.fork();
-            let memo = validate::Memo::default();
-            part.iter()
-                .map(|(tree, day, c)| ((*tree, *day), evaluate(&git, &memo, c, *day)))
-                .collect::<Vec<_>>()
+            let mut walk = Walk::default();
+            let mut points = Vec::new();
+            let out = part
+                .iter()
+                .map(|(tree, day, c)| {
+                    (
+                        (*tree, *day),
+                        evaluate(&git, &mut walk, &mut points, c, *day),
+                    )
+                })
+                .collect::<Vec<_>>();
+            patched.fetch_add(walk.patched, std::sync::atomic::Ordering::Relaxed);
+            walk.finish(&git);
+            out
         })
         .collect();
     let mut verdicts: HashMap<(gix::ObjectId, Date), Option<Verdict>> = HashMap::default();
@@ -162,44 +177,52 @@ pub fn run(root: &Path, opts: &Options) -> Result<Trend, Error> {
         commits,
         skipped,
         shallow,
+        patched: patched.into_inner(),
     })
 }
 
+/// Judges one commit; `points` holds each system's points from the commit
+/// before, and only the systems assessed again are read again.
 fn evaluate(
     git: &GitRepo,
-    memo: &validate::Memo,
+    walk: &mut Walk,
+    points: &mut Vec<Vec<SelectionPoint>>,
     c: &Commit,
     day: Date,
 ) -> Result<Verdict, GitError> {
-    let ws = git.load(c)?;
-    let run = pipeline::run_loaded_memo(ws, day, Some(CheckOptions::default()), Some(memo));
-    let mut selections = Vec::new();
-    for s in run.assessment.iter().flat_map(|a| a.systems.iter()) {
-        for sel in &s.selections {
-            selections.push(SelectionPoint {
+    let judged = walk.step(git, c, day)?;
+    let systems = judged.assessment.map_or(&[][..], |a| a.systems.as_slice());
+    points.resize_with(systems.len(), Vec::new);
+    for (((s, again), counts), held) in systems
+        .iter()
+        .zip(judged.assessed)
+        .zip(judged.counts)
+        .zip(points.iter_mut())
+    {
+        if !*again {
+            continue;
+        }
+        *held = s
+            .selections
+            .iter()
+            .zip(counts)
+            .map(|(sel, n)| SelectionPoint {
                 system: s.id.clone(),
                 selection: sel.label(),
-                controls: sel.controls.len(),
-                coverage: sel.coverage(),
-                gaps: sel.gaps().count(),
-                by_reason: sel
-                    .by_reason()
-                    .into_iter()
-                    .map(|(r, n)| (r.as_str().to_string(), n))
-                    .collect(),
-            });
-        }
+                controls: n.controls,
+                coverage: n.coverage,
+                gaps: n.gaps,
+                by_reason: n.by_reason.clone(),
+            })
+            .collect();
     }
-    let verdict = Verdict {
-        passed: !run.failed(),
-        errors: run.summary.errors,
-        selections,
-    };
-    git.recycle(run.workspace);
-    Ok(verdict)
+    Ok(Verdict {
+        passed: judged.passed,
+        errors: judged.errors,
+        selections: points.iter().flatten().cloned().collect(),
+    })
 }
 
-/// A table for people, newest commit first.
 pub fn human(t: &Trend) -> String {
     let mut o = String::new();
     let _ = writeln!(

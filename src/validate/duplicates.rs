@@ -12,15 +12,27 @@ pub(super) fn check(ctx: &mut Ctx) {
     unique(ctx, "policy", &repo.policies, |p| p.id.as_str());
     unique(ctx, "exception", &repo.exceptions, |e| e.id.as_str());
     unique(ctx, "risk", &repo.risks, |r| r.id.as_str());
+}
 
+/// The key no two implementations may share: their system and control.
+pub(crate) fn implementation_key<'a>(
+    path: &'a str,
+    imp: &'a crate::model::Implementation,
+) -> (&'a str, Cow<'a, str>) {
+    (
+        super::references::system_of_file(path, imp),
+        normalized_control_id(&imp.control.0),
+    )
+}
+
+/// One implementation per system and control.
+pub(super) fn implementations(ctx: &mut Ctx) {
+    let repo = ctx.repo;
     let mut keyed: Vec<((&str, Cow<str>), usize)> = repo
         .implementations
         .iter()
         .enumerate()
-        .map(|(n, imp)| {
-            let system = super::references::system_of(ctx, imp);
-            ((system, normalized_control_id(&imp.value.control.0)), n)
-        })
+        .map(|(n, imp)| (implementation_key(ctx.path(imp.file), &imp.value), n))
         .collect();
     if all_distinct(keyed.iter().map(|(k, _)| k)) {
         return;

@@ -168,34 +168,52 @@ pub(super) fn check(ctx: &mut Ctx) {
             );
         }
     }
+}
 
-    let bad: HashMap<&str, (ReviewStatus, usize)> = repo
-        .evidence
-        .iter()
-        .filter_map(|e| {
-            let s = e.value.review.as_ref()?.status;
-            matches!(s, ReviewStatus::Rejected | ReviewStatus::Quarantined)
-                .then_some((e.value.id.as_str(), (s, e.file)))
-        })
-        .collect();
-    for imp in &repo.implementations {
-        for (i, id) in imp.value.evidence.iter().enumerate() {
-            if let Some((status, file)) = bad.get(id.as_str()) {
-                let word = if *status == ReviewStatus::Rejected {
-                    "rejected"
-                } else {
-                    "quarantined"
-                };
-                let place = ctx.place(*file, "/review/status");
-                ctx.emit(
-                    Code::EvidenceRejected,
-                    imp.file,
-                    &format!("/evidence/{i}"),
-                    format!("cites evidence `{id}`, which was {word} in review ({place})"),
-                    "replace it with accepted evidence, or remove it from this implementation"
-                        .into(),
-                );
-            }
+/// Evidence rejected or quarantined in review, by id: what an
+/// implementation must not cite (the status and the evidence file).
+pub(super) struct Rejected(HashMap<String, (ReviewStatus, usize)>);
+
+impl Rejected {
+    pub(super) fn new(ctx: &Ctx) -> Rejected {
+        Rejected(
+            ctx.repo
+                .evidence
+                .iter()
+                .filter_map(|e| {
+                    let s = e.value.review.as_ref()?.status;
+                    matches!(s, ReviewStatus::Rejected | ReviewStatus::Quarantined)
+                        .then(|| (e.value.id.0.clone(), (s, e.file)))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// One implementation cites no rejected or quarantined evidence.
+pub(super) fn implementation(
+    ctx: &mut Ctx,
+    rejected: &Rejected,
+    imp: &super::Located<crate::model::Implementation>,
+) {
+    if rejected.0.is_empty() {
+        return;
+    }
+    for (i, id) in imp.value.evidence.iter().enumerate() {
+        if let Some((status, file)) = rejected.0.get(id.as_str()) {
+            let word = if *status == ReviewStatus::Rejected {
+                "rejected"
+            } else {
+                "quarantined"
+            };
+            let place = ctx.place(*file, "/review/status");
+            ctx.emit(
+                Code::EvidenceRejected,
+                imp.file,
+                &format!("/evidence/{i}"),
+                format!("cites evidence `{id}`, which was {word} in review ({place})"),
+                "replace it with accepted evidence, or remove it from this implementation".into(),
+            );
         }
     }
 }

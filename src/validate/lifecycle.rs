@@ -157,78 +157,82 @@ pub(super) fn check(ctx: &mut Ctx) {
             }
         }
     }
-    for imp in &repo.implementations {
-        let i = &imp.value;
-        if let Some(r) = i.reviewed
-            && r > today
+}
+
+/// The lifecycle rules for one implementation: its review date, a reason
+/// for not-applicable, a source for inherited, and a file name and folder
+/// that agree with what it says.
+pub(super) fn implementation(ctx: &mut Ctx, imp: &super::Located<crate::model::Implementation>) {
+    let today = ctx.opts.as_of;
+    let i = &imp.value;
+    if let Some(r) = i.reviewed
+        && r > today
+    {
+        future(
+            ctx,
+            imp.file,
+            "/reviewed",
+            &format!(
+                "implementation of `{}` says it was reviewed on {r}",
+                i.control
+            ),
+            "record the day the review actually happened",
+        );
+    }
+    match i.status {
+        ImplStatus::NotApplicable
+            if i.justification
+                .as_deref()
+                .is_none_or(|j| j.trim().is_empty()) =>
         {
-            future(
-                ctx,
+            ctx.emit(
+                Code::MissingJustification,
                 imp.file,
-                "/reviewed",
-                &format!(
-                    "implementation of `{}` says it was reviewed on {r}",
-                    i.control
-                ),
-                "record the day the review actually happened",
+                "/status",
+                "control is marked not-applicable without a justification".into(),
+                "add `justification:` saying why the control does not apply to this system".into(),
             );
         }
-        match i.status {
-            ImplStatus::NotApplicable
-                if i.justification
-                    .as_deref()
-                    .is_none_or(|j| j.trim().is_empty()) =>
-            {
-                ctx.emit(
-                    Code::MissingJustification,
-                    imp.file,
-                    "/status",
-                    "control is marked not-applicable without a justification".into(),
-                    "add `justification:` saying why the control does not apply to this system"
-                        .into(),
-                );
-            }
-            ImplStatus::Inherited if i.inherited_from.is_none() && i.provider.is_none() => {
-                ctx.emit(
-                    Code::MissingKey,
-                    imp.file,
-                    "/status",
-                    "control is inherited but does not say from where".into(),
-                    "add `inherited_from: <system>` or `provider: <name>`".into(),
-                );
-            }
-            _ => {}
+        ImplStatus::Inherited if i.inherited_from.is_none() && i.provider.is_none() => {
+            ctx.emit(
+                Code::MissingKey,
+                imp.file,
+                "/status",
+                "control is inherited but does not say from where".into(),
+                "add `inherited_from: <system>` or `provider: <name>`".into(),
+            );
         }
-        let path = ctx.path(imp.file);
-        let name = path.rsplit('/').next().unwrap_or_default();
-        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-        let (_, ctl) = i.control.split();
-        if stem != ctl
-            && normalized_control_id(stem) != normalized_control_id(ctl)
-            && !ctx.unresolved.contains(&imp.file)
-        {
+        _ => {}
+    }
+    let path = ctx.path(imp.file);
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let (_, ctl) = i.control.split();
+    if stem != ctl
+        && normalized_control_id(stem) != normalized_control_id(ctl)
+        && !ctx.unresolved.contains(&imp.file)
+    {
+        ctx.emit(
+            Code::PathMismatch,
+            imp.file,
+            "/control",
+            format!("implementation of `{ctl}` is in a file named {name}"),
+            format!(
+                "name implementation files after their control: {ctl}{}",
+                &name[stem.len()..]
+            ),
+        );
+    }
+    if let Some(s) = &i.system {
+        let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default();
+        if dir != s.as_str() {
             ctx.emit(
                 Code::PathMismatch,
                 imp.file,
-                "/control",
-                format!("implementation of `{ctl}` is in a file named {name}"),
-                format!(
-                    "name implementation files after their control: {ctl}{}",
-                    &name[stem.len()..]
-                ),
+                "/system",
+                format!("implementation for system `{s}` is under implementations/{dir}/"),
+                format!("move the file to implementations/{s}/, or remove `system:` so the directory decides"),
             );
-        }
-        if let Some(s) = &i.system {
-            let dir = ctx.path(imp.file).split('/').nth(1).unwrap_or_default();
-            if dir != s.as_str() {
-                ctx.emit(
-                    Code::PathMismatch,
-                    imp.file,
-                    "/system",
-                    format!("implementation for system `{s}` is under implementations/{dir}/"),
-                    format!("move the file to implementations/{s}/, or remove `system:` so the directory decides"),
-                );
-            }
         }
     }
 }

@@ -7,6 +7,7 @@ mod config;
 mod duplicates;
 mod estimates;
 mod evidence;
+mod implementation;
 mod index;
 mod lifecycle;
 mod memo;
@@ -14,6 +15,7 @@ mod references;
 pub mod schema;
 pub mod signatures;
 
+pub(crate) use duplicates::implementation_key;
 pub use index::{ControlEntry, FrameworkEntry, Index, Resolved};
 pub use memo::Memo;
 pub use references::Contexts;
@@ -93,6 +95,8 @@ pub struct Outcome {
     /// from here instead of resolving every implementation again.
     pub implementation_controls: Vec<Option<(std::sync::Arc<str>, usize)>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where `diagnostics` came from (when the rules ran).
+    pub(crate) parts: Option<Parts>,
 }
 
 /// Validates the loaded workspace. Diagnostics come back unsorted and
@@ -144,15 +148,57 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
     };
     ctx.index = index::build(&mut ctx);
     let contexts = references::Contexts::new(&repo, &ctx.index);
+    let mut parts = None;
     if rules {
+        // Everything but single implementations first, then each
+        // implementation on its own, then the one rule about two at once:
+        // the order a walk over history can repeat for a few of them.
         config::check(&mut ctx);
         duplicates::check(&mut ctx);
         references::check(&mut ctx, &contexts);
         evidence::check(&mut ctx);
-        signatures::check(&mut ctx);
+        let unsigned = signatures::check(&mut ctx);
         lifecycle::check(&mut ctx);
         approvals::check(&mut ctx);
         estimates::check(&mut ctx);
+        let fixed = ctx.out.len();
+        let fixed_hints = ctx.index.hints.spent();
+        let per = implementation::Rules::new(&ctx, unsigned);
+        let mut ranges = Vec::with_capacity(repo.implementations.len());
+        let mut settled = ctx.settled.map(|(m, world)| m.take_settled(world));
+        for imp in &repo.implementations {
+            let (before, hints) = (ctx.out.len(), ctx.index.hints.spent());
+            // Settled at an earlier commit of a walk, against the same world.
+            let blob = ctx.ws.files.get(imp.file).and_then(|f| f.blob);
+            let known = match (&settled, blob) {
+                (Some(s), Some(blob)) => s.get(blob, ctx.path(imp.file)),
+                _ => None,
+            };
+            let (found, clean) = per.check(&mut ctx, &contexts, imp, known);
+            // Only what was found clean is kept: a diagnostic's "did you
+            // mean" spends the run's hint budget, which must be spent the
+            // same way on every commit.
+            if let (Some(s), Some(blob), Some(f), true) = (&mut settled, blob, &found, clean) {
+                s.put(blob, ctx.path(imp.file), f.clone());
+            }
+            ctx.implementation_controls.push(found);
+            ranges.push((before..ctx.out.len(), ctx.index.hints.spent() - hints));
+        }
+        if let (Some((m, world)), Some(s)) = (ctx.settled, settled) {
+            m.give_settled(world, s);
+        }
+        let duplicates = ctx.out.len();
+        duplicates::implementations(&mut ctx);
+        parts = Some(Parts {
+            fixed,
+            implementations: ranges,
+            duplicates,
+            fixed_hints,
+            refused: ctx.index.hints.refused(),
+            rules: per,
+            broken: std::mem::take(&mut ctx.broken),
+            system_index: std::mem::take(&mut ctx.system_index),
+        });
     }
     let Ctx {
         index,
@@ -166,10 +212,111 @@ fn check(ws: &Workspace, opts: &Options, rules: bool, memo: Option<&Memo>) -> Ou
         contexts,
         implementation_controls,
         diagnostics: out,
+        parts,
     }
 }
 
+/// Where the diagnostics of a run came from, kept so a walk over history
+/// can patch one commit's outcome into the next's when only
+/// implementations changed (`Outcome::recheck`).
+pub(crate) struct Parts {
+    /// `diagnostics[..fixed]`: loading, schemas, the index and the rules
+    /// about everything but single implementations.
+    pub fixed: usize,
+    /// Per implementation: where its rules' diagnostics are, and the hint
+    /// comparisons they took.
+    pub implementations: Vec<(std::ops::Range<usize>, usize)>,
+    /// `diagnostics[duplicates..]`: implementations sharing a system and
+    /// control.
+    pub duplicates: usize,
+    /// Hint comparisons taken before the per-implementation rules.
+    pub fixed_hints: usize,
+    /// The hint budget ran short: which messages got a hint then depends
+    /// on their order, and no part can be judged again on its own.
+    pub refused: bool,
+    rules: implementation::Rules,
+    broken: Broken,
+    system_index: crate::hashing::HashMap<String, usize>,
+}
+
 impl Outcome {
+    /// Judges implementations `changed` (positions in
+    /// `repo.implementations`, whose records the caller has just replaced
+    /// in place) again against a world that did not change, with a full
+    /// hint budget: their diagnostics and the hint comparisons they took.
+    /// `None` when this outcome keeps no parts (the rules did not run).
+    pub(crate) fn recheck(
+        &mut self,
+        ws: &Workspace,
+        opts: &Options,
+        changed: &[usize],
+    ) -> Option<Vec<(Vec<Diagnostic>, usize)>> {
+        let mut parts = self.parts.take()?;
+        let index = std::mem::take(&mut self.index);
+        index.hints.reset();
+        let mut ctx = Ctx {
+            ws,
+            repo: &self.repo,
+            system_index: std::mem::take(&mut parts.system_index),
+            unresolved: Default::default(),
+            implementation_controls: Vec::new(),
+            settled: None,
+            index,
+            opts,
+            broken: std::mem::take(&mut parts.broken),
+            out: Vec::new(),
+        };
+        let mut found = Vec::with_capacity(changed.len());
+        let mut judged = Vec::with_capacity(changed.len());
+        for &k in changed {
+            let imp = &self.repo.implementations[k];
+            let hints = ctx.index.hints.spent();
+            let (control, _) = parts.rules.check(&mut ctx, &self.contexts, imp, None);
+            found.push(control);
+            judged.push((
+                std::mem::take(&mut ctx.out),
+                ctx.index.hints.spent() - hints,
+            ));
+        }
+        let Ctx {
+            index,
+            system_index,
+            broken,
+            ..
+        } = ctx;
+        (self.index, parts.system_index, parts.broken) = (index, system_index, broken);
+        self.parts = Some(parts);
+        for (&k, control) in changed.iter().zip(found) {
+            if let Some(slot) = self.implementation_controls.get_mut(k) {
+                *slot = control;
+            }
+        }
+        Some(judged)
+    }
+
+    /// The diagnostics of the one rule about two implementations at once
+    /// (one per system and control), on the records as they are now.
+    pub(crate) fn duplicate_implementations(
+        &self,
+        ws: &Workspace,
+        opts: &Options,
+    ) -> Vec<Diagnostic> {
+        let mut ctx = Ctx {
+            ws,
+            repo: &self.repo,
+            system_index: Default::default(),
+            unresolved: Default::default(),
+            implementation_controls: Vec::new(),
+            settled: None,
+            index: Index::default(),
+            opts,
+            broken: Broken::default(),
+            out: Vec::new(),
+        };
+        duplicates::implementations(&mut ctx);
+        ctx.out
+    }
+
     /// Resolves the control an implementation names, as validation does: a
     /// framework-qualified reference exactly, a short id first in the
     /// frameworks its system selects (every framework when aegis.yaml does
@@ -430,4 +577,25 @@ impl<'a> Ctx<'a> {
 /// SHA-256 (hex) and size of in-memory content, as evidence records them.
 pub fn evidence_hash(bytes: &[u8]) -> (String, u64) {
     (crate::digest::sha256_hex(bytes), bytes.len() as u64)
+}
+
+/// The typed record of an implementation file when reading and checking it
+/// found nothing to say: what a walk over history patches into the
+/// outcome of the commit before (any diagnostic, and the walk runs the
+/// whole pipeline instead).
+pub(crate) fn clean_implementation(
+    f: &crate::workspace::SourceFile,
+) -> Option<Arc<Implementation>> {
+    if f.kind != Kind::Implementation || !f.read_clean() {
+        return None;
+    }
+    match schema::check::<Implementation>(f) {
+        (Some(v), d) if d.is_empty() => Some(Arc::new(v)),
+        _ => None,
+    }
+}
+
+/// Whether `n` hint comparisons fit in one run's budget.
+pub(crate) fn hints_fit(n: usize) -> bool {
+    schema::Hints::fits(n)
 }

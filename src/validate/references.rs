@@ -74,146 +74,161 @@ impl Contexts {
     }
 }
 
+/// What the reference rules look an implementation's ids up in: made once
+/// per run from everything but the implementations, so a walk over history
+/// can check a changed implementation against a world it holds.
+pub(super) struct Known {
+    config_ok: bool,
+    systems: Vec<String>,
+    evidence: HashSet<String>,
+    policies: HashSet<String>,
+    // Only hints need them, so they are made on the first unknown id.
+    evidence_names: std::sync::OnceLock<Vec<String>>,
+    policy_names: std::sync::OnceLock<Vec<String>>,
+}
+
+impl Known {
+    pub(super) fn new(ctx: &Ctx) -> Known {
+        let repo = ctx.repo;
+        Known {
+            // Without a valid aegis.yaml every system would look unknown;
+            // its own diagnostics say what is wrong, so system checks wait
+            // for it.
+            config_ok: repo.config.is_some(),
+            systems: ctx.systems().iter().map(|s| s.id.0.clone()).collect(),
+            evidence: repo.evidence.iter().map(|e| e.value.id.0.clone()).collect(),
+            policies: repo.policies.iter().map(|p| p.value.id.0.clone()).collect(),
+            evidence_names: Default::default(),
+            policy_names: Default::default(),
+        }
+    }
+}
+
+/// Sorted: a hint picks the best match, and ties must fall the same way
+/// every run.
+fn sorted<S: AsRef<str>>(ids: &HashSet<S>) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| s.as_ref().to_string()).collect();
+    v.sort();
+    v
+}
+
+/// The reference rules for one implementation: its system, its control
+/// (returned when it exists), the evidence and policies it cites and the
+/// system it inherits from.
+pub(super) fn implementation(
+    ctx: &mut Ctx,
+    contexts: &Contexts,
+    known: &Known,
+    imp: &Located<Implementation>,
+) -> Option<(std::sync::Arc<str>, usize)> {
+    let system = system_of(ctx, imp);
+    let context: &[String] = match contexts.of(system) {
+        Some(frameworks) => frameworks,
+        None => {
+            let (ptr, msg) = match imp.value.system {
+                Some(_) => (
+                    "/system",
+                    format!("system `{system}` is not defined in aegis.yaml"),
+                ),
+                None => (
+                    "",
+                    format!(
+                        "this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml"
+                    ),
+                ),
+            };
+            let pos = if ptr.is_empty() {
+                crate::diag::Pos::START
+            } else {
+                ctx.pos(imp.file, ptr)
+            };
+            if known.config_ok {
+                ctx.emit_at(
+                    Code::UnknownSystem,
+                    imp.file,
+                    pos,
+                    msg,
+                    unknown_system_help(ctx, system, &known.systems),
+                );
+            }
+            &contexts.all
+        }
+    };
+    let found = control(
+        ctx,
+        imp.file,
+        &|| "/control".into(),
+        &imp.value.control,
+        context,
+    );
+    match &found {
+        Some(found) => implementation_parameters(ctx, imp, found),
+        // The id itself is wrong; suggesting to rename the file after it
+        // would be the wrong fix.
+        None => {
+            ctx.unresolved.insert(imp.file);
+        }
+    }
+    for (i, e) in imp.value.evidence.iter().enumerate() {
+        if !known.evidence.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
+            ctx.emit(
+                Code::UnknownEvidence,
+                imp.file,
+                &format!("/evidence/{i}"),
+                format!("evidence `{e}` does not exist"),
+                id_help(
+                    ctx,
+                    e.as_str(),
+                    known.evidence_names.get_or_init(|| sorted(&known.evidence)),
+                    "create evidence/<id>.yaml for it",
+                ),
+            );
+        }
+    }
+    for (i, p) in imp.value.policies.iter().enumerate() {
+        if !known.policies.contains(p.as_str()) && !ctx.broken.policies.contains(p.as_str()) {
+            ctx.emit(
+                Code::UnknownPolicy,
+                imp.file,
+                &format!("/policies/{i}"),
+                format!("policy `{p}` does not exist"),
+                id_help(
+                    ctx,
+                    p.as_str(),
+                    known.policy_names.get_or_init(|| sorted(&known.policies)),
+                    "create policies/<id>.md with front matter for it",
+                ),
+            );
+        }
+    }
+    if let Some(from) = &imp.value.inherited_from
+        && known.config_ok
+        && !ctx.has_system(from.as_str())
+    {
+        ctx.emit(
+            Code::UnknownSystem,
+            imp.file,
+            "/inherited_from",
+            format!(
+                "control is inherited from system `{from}`, which is not defined in aegis.yaml"
+            ),
+            unknown_system_help(ctx, from.as_str(), &known.systems),
+        );
+    }
+    found
+}
+
+/// The reference rules for everything but implementations (see
+/// `implementation`).
 pub(super) fn check(ctx: &mut Ctx, contexts: &Contexts) {
     let repo = ctx.repo;
     let all_frameworks = &contexts.all;
     let systems: Vec<String> = ctx.systems().iter().map(|s| s.id.0.clone()).collect();
-    // Without a valid aegis.yaml every system would look unknown; its own
-    // diagnostics say what is wrong, so system checks wait for it.
     let config_ok = repo.config.is_some();
-    let evidence_ids: HashSet<&str> = repo.evidence.iter().map(|e| e.value.id.as_str()).collect();
-    // Sorted: a hint picks the best match, and ties must fall the same way
-    // every run.
-    let sorted = |ids: &HashSet<&str>| {
-        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-        v.sort();
-        v
-    };
-    // Only hints need them, so they are made on the first unknown id.
-    let evidence_names = std::cell::OnceCell::new();
     let policy_ids: HashSet<&str> = repo.policies.iter().map(|p| p.value.id.as_str()).collect();
     let policy_names = std::cell::OnceCell::new();
     let risk_ids: HashSet<&str> = repo.risks.iter().map(|r| r.value.id.as_str()).collect();
     let risk_names = std::cell::OnceCell::new();
-
-    let mut settled = ctx.settled.map(|(m, world)| m.take_settled(world));
-    for imp in &repo.implementations {
-        // Settled at an earlier commit of a walk, against the same world.
-        let blob = ctx.ws.files.get(imp.file).and_then(|f| f.blob);
-        if let (Some(s), Some(blob)) = (&settled, blob)
-            && let Some(found) = s.get(blob, ctx.path(imp.file))
-        {
-            ctx.implementation_controls.push(Some(found));
-            continue;
-        }
-        let before = ctx.out.len();
-        let system = system_of(ctx, imp);
-        let context: &[String] = match contexts.of(system) {
-            Some(frameworks) => frameworks,
-            None => {
-                let (ptr, msg) = match imp.value.system {
-                    Some(_) => (
-                        "/system",
-                        format!("system `{system}` is not defined in aegis.yaml"),
-                    ),
-                    None => (
-                        "",
-                        format!(
-                            "this file is under implementations/{system}/, but no system `{system}` is defined in aegis.yaml"
-                        ),
-                    ),
-                };
-                let pos = if ptr.is_empty() {
-                    crate::diag::Pos::START
-                } else {
-                    ctx.pos(imp.file, ptr)
-                };
-                if config_ok {
-                    ctx.emit_at(
-                        Code::UnknownSystem,
-                        imp.file,
-                        pos,
-                        msg,
-                        unknown_system_help(ctx, system, &systems),
-                    );
-                }
-                all_frameworks
-            }
-        };
-        let found = control(
-            ctx,
-            imp.file,
-            &|| "/control".into(),
-            &imp.value.control,
-            context,
-        );
-        match &found {
-            Some(found) => implementation_parameters(ctx, imp, found),
-            // The id itself is wrong; suggesting to rename the file after it
-            // would be the wrong fix.
-            None => {
-                ctx.unresolved.insert(imp.file);
-            }
-        }
-        for (i, e) in imp.value.evidence.iter().enumerate() {
-            if !evidence_ids.contains(e.as_str()) && !ctx.broken.evidence.contains(e.as_str()) {
-                ctx.emit(
-                    Code::UnknownEvidence,
-                    imp.file,
-                    &format!("/evidence/{i}"),
-                    format!("evidence `{e}` does not exist"),
-                    id_help(
-                        ctx,
-                        e.as_str(),
-                        evidence_names.get_or_init(|| sorted(&evidence_ids)),
-                        "create evidence/<id>.yaml for it",
-                    ),
-                );
-            }
-        }
-        for (i, p) in imp.value.policies.iter().enumerate() {
-            if !policy_ids.contains(p.as_str()) && !ctx.broken.policies.contains(p.as_str()) {
-                ctx.emit(
-                    Code::UnknownPolicy,
-                    imp.file,
-                    &format!("/policies/{i}"),
-                    format!("policy `{p}` does not exist"),
-                    id_help(
-                        ctx,
-                        p.as_str(),
-                        policy_names.get_or_init(|| sorted(&policy_ids)),
-                        "create policies/<id>.md with front matter for it",
-                    ),
-                );
-            }
-        }
-        if let Some(from) = &imp.value.inherited_from
-            && config_ok
-            && !ctx.has_system(from.as_str())
-        {
-            ctx.emit(
-                Code::UnknownSystem,
-                imp.file,
-                "/inherited_from",
-                format!(
-                    "control is inherited from system `{from}`, which is not defined in aegis.yaml"
-                ),
-                unknown_system_help(ctx, from.as_str(), &systems),
-            );
-        }
-        // Only what was found clean is kept: a diagnostic's "did you mean"
-        // spends the run's hint budget, which must be spent the same way
-        // on every commit.
-        if let (Some(s), Some(blob), Some(f)) = (&mut settled, blob, &found)
-            && ctx.out.len() == before
-        {
-            s.put(blob, ctx.path(imp.file), f.clone());
-        }
-        ctx.implementation_controls.push(found);
-    }
-    if let (Some((m, world)), Some(s)) = (ctx.settled, settled) {
-        m.give_settled(world, s);
-    }
 
     for ev in &repo.evidence {
         for (i, r) in ev.value.controls.iter().enumerate() {

@@ -515,12 +515,16 @@ fn property_names(root: &Json, s: &Json) -> Vec<String> {
 #[derive(Debug)]
 pub struct Hints {
     left: std::sync::atomic::AtomicUsize,
+    /// A take was refused: from there on, which messages got a hint
+    /// depends on the order they were made in.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Hints {
     fn default() -> Self {
         Hints {
             left: std::sync::atomic::AtomicUsize::new(Self::BUDGET),
+            refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -532,9 +536,37 @@ impl Hints {
     /// Takes `n` comparisons from the budget, if it has them.
     pub fn take(&self, n: usize) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
-        self.left
+        let taken = self
+            .left
             .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(n))
-            .is_ok()
+            .is_ok();
+        if !taken {
+            self.refused.store(true, Relaxed);
+        }
+        taken
+    }
+
+    /// Comparisons taken so far.
+    pub fn spent(&self) -> usize {
+        Self::BUDGET - self.left.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the budget ever ran short.
+    pub fn refused(&self) -> bool {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether `n` comparisons fit in one run's budget.
+    pub fn fits(n: usize) -> bool {
+        n <= Self::BUDGET
+    }
+
+    /// A full budget again, for judging a few records of the next commit
+    /// of a walk on their own.
+    pub fn reset(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.left.store(Self::BUDGET, Relaxed);
+        self.refused.store(false, Relaxed);
     }
 
     /// [`did_you_mean`], within the budget.

@@ -28,7 +28,9 @@ pub fn attests(entry: &SignedEvidence, e: &Evidence) -> bool {
         && entry.collected_at.text == e.collected_at.text
 }
 
-pub(super) fn check(ctx: &mut Ctx) {
+/// The signing rules for everything but implementations (see
+/// `implementation`); returns what that needs.
+pub(super) fn check(ctx: &mut Ctx) -> Unsigned {
     let repo = ctx.repo;
     let trusted = trusted_keys(ctx);
     let mut attested: HashMap<&str, Attested> = HashMap::default();
@@ -163,44 +165,72 @@ pub(super) fn check(ctx: &mut Ctx) {
         );
     }
 
-    let requiring: HashSet<&str> = repo
+    let requiring: HashSet<String> = repo
         .config
         .iter()
         .flat_map(|c| c.systems.iter())
         .filter(|s| s.require_signed_evidence)
-        .map(|s| s.id.as_str())
+        .map(|s| s.id.0.clone())
         .collect();
     if requiring.is_empty() {
+        return Unsigned::default();
+    }
+    // Covered, or already reported as changed since signing, is not
+    // reported again at the implementations that cite it.
+    let unsigned = evidence
+        .keys()
+        .filter(|id| {
+            attested
+                .get(*id)
+                .is_none_or(|a| !a.covered && a.other.is_empty())
+        })
+        .map(|id| id.to_string())
+        .collect();
+    Unsigned {
+        requiring,
+        unsigned,
+    }
+}
+
+/// What the signing rule needs to judge one implementation: the systems
+/// that require signed evidence, and the evidence no valid manifest covers.
+#[derive(Default)]
+pub(super) struct Unsigned {
+    requiring: HashSet<String>,
+    unsigned: HashSet<String>,
+}
+
+/// An implementation of a system that requires signed evidence cites only
+/// evidence a valid manifest covers.
+pub(super) fn implementation(
+    ctx: &mut Ctx,
+    u: &Unsigned,
+    imp: &super::Located<crate::model::Implementation>,
+) {
+    if u.requiring.is_empty() {
         return;
     }
-    for imp in &repo.implementations {
-        let system = references::system_of_file(ctx.path(imp.file), &imp.value);
-        if !requiring.contains(system) {
+    let system = references::system_of_file(ctx.path(imp.file), &imp.value);
+    if !u.requiring.contains(system) {
+        return;
+    }
+    for (i, id) in imp.value.evidence.iter().enumerate() {
+        if !u.unsigned.contains(id.as_str()) {
             continue;
         }
-        for (i, id) in imp.value.evidence.iter().enumerate() {
-            if !evidence.contains_key(id.as_str()) {
-                continue;
-            }
-            let state = attested.get(id.as_str());
-            if state.is_some_and(|a| a.covered || !a.other.is_empty()) {
-                // Covered, or already reported as changed since signing.
-                continue;
-            }
-            let place = match ctx.system_index.get(system) {
-                Some(n) => ctx.place(0, &format!("/systems/{n}/require_signed_evidence")),
-                None => "aegis.yaml".into(),
-            };
-            ctx.emit(
-                Code::EvidenceUnsigned,
-                imp.file,
-                &format!("/evidence/{i}"),
-                format!(
-                    "cites evidence `{id}`, which no valid signed manifest covers, but system `{system}` requires signed evidence ({place})"
-                ),
-                "have the evidence's collector sign it: `aegis evidence sign --key-file KEY --key-id ID` with a key listed in signing.trusted_keys".into(),
-            );
-        }
+        let place = match ctx.system_index.get(system) {
+            Some(n) => ctx.place(0, &format!("/systems/{n}/require_signed_evidence")),
+            None => "aegis.yaml".into(),
+        };
+        ctx.emit(
+            Code::EvidenceUnsigned,
+            imp.file,
+            &format!("/evidence/{i}"),
+            format!(
+                "cites evidence `{id}`, which no valid signed manifest covers, but system `{system}` requires signed evidence ({place})"
+            ),
+            "have the evidence's collector sign it: `aegis evidence sign --key-file KEY --key-id ID` with a key listed in signing.trusted_keys".into(),
+        );
     }
 }
 

@@ -508,6 +508,43 @@ impl GitRepo {
         })
     }
 
+    /// The files that differ between two trees of the compliance folder,
+    /// with their new blobs, when every difference is a file whose content
+    /// changed at the same path and mode: nothing added, removed, renamed
+    /// or turned into something else. `None` otherwise, or past `max`
+    /// files. Folders with the same tree id are not read, so the cost is
+    /// that of the changed paths.
+    /// `trees` holds the trees the diff before read on its new side (this
+    /// diff's old side) and, after, those this one read on its new side.
+    pub fn changed_files(
+        &self,
+        old: ObjectId,
+        new: ObjectId,
+        max: usize,
+        trees: &mut Trees,
+    ) -> Result<Option<Vec<(String, ObjectId)>>, GitError> {
+        let repo = self.local();
+        let mut diff = Diff {
+            repo: &repo,
+            before: std::mem::take(trees),
+            after: Trees::default(),
+            max,
+            out: Vec::new(),
+        };
+        let same = diff.trees(old, new, "", 0)?;
+        *trees = diff.after;
+        Ok(same.then_some(diff.out))
+    }
+
+    /// The file at `rel` with blob `oid`, parsed (from the cache when a
+    /// commit read before held it).
+    pub fn parse_file(&self, rel: &str, kind: Kind, oid: ObjectId, limits: &Limits) -> SourceFile {
+        match self.take(oid, rel) {
+            Some(f) if f.kind == kind => f,
+            _ => self.parsed(oid, rel, &self.local(), kind, limits),
+        }
+    }
+
     /// Gives a workspace's parsed files back to the cache once its run is
     /// over, for the next commit that holds the same blobs.
     pub fn recycle(&self, ws: Workspace) {
@@ -862,6 +899,93 @@ enum BlobError {
 
 /// A blob's bytes, its size judged from the object header before a byte
 /// of it is read.
+/// A tree's entries: name, kind, object.
+type Entries = Arc<Vec<(Vec<u8>, EntryKind, ObjectId)>>;
+
+/// Decoded trees by id, kept from one diff of a walk to the next
+/// (`GitRepo::changed_files`).
+#[derive(Default)]
+pub struct Trees(HashMap<ObjectId, Entries>);
+
+/// One `GitRepo::changed_files`.
+struct Diff<'r> {
+    repo: &'r gix::Repository,
+    before: Trees,
+    after: Trees,
+    max: usize,
+    out: Vec<(String, ObjectId)>,
+}
+
+impl Diff<'_> {
+    fn entries(&mut self, oid: ObjectId, new_side: bool) -> Result<Entries, GitError> {
+        let held = self.before.0.get(&oid).or_else(|| self.after.0.get(&oid));
+        let entries = match held {
+            Some(e) => e.clone(),
+            None => {
+                let tree = self.repo.find_tree(oid).map_err(|e| object_error(oid, e))?;
+                let decoded = tree.decode().map_err(|e| object_error(oid, e))?;
+                Arc::new(
+                    decoded
+                        .entries
+                        .iter()
+                        .map(|e| (e.filename.to_vec(), e.mode.kind(), e.oid.to_owned()))
+                        .collect(),
+                )
+            }
+        };
+        if new_side {
+            self.after.0.insert(oid, entries.clone());
+        }
+        Ok(entries)
+    }
+
+    /// False when the trees differ in anything but file contents, or in
+    /// more than `max` files.
+    fn trees(
+        &mut self,
+        old: ObjectId,
+        new: ObjectId,
+        dir: &str,
+        depth: usize,
+    ) -> Result<bool, GitError> {
+        if depth > MAX_TREE_DEPTH {
+            return Ok(false);
+        }
+        let (a, b) = (self.entries(old, false)?, self.entries(new, true)?);
+        if a.len() != b.len() {
+            return Ok(false);
+        }
+        for ((name, kind, was), (name2, kind2, now)) in a.iter().zip(b.iter()) {
+            if name != name2 || kind != kind2 {
+                return Ok(false);
+            }
+            if was == now {
+                continue;
+            }
+            let Ok(name) = std::str::from_utf8(name) else {
+                return Ok(false);
+            };
+            let rel = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            match kind {
+                EntryKind::Tree => {
+                    if !self.trees(*was, *now, &rel, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable if self.out.len() < self.max => {
+                    self.out.push((rel, *now))
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+}
+
 fn read_blob(repo: &gix::Repository, oid: ObjectId, max: u64) -> Result<Vec<u8>, BlobError> {
     let header = repo
         .find_header(oid)

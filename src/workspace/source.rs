@@ -34,6 +34,12 @@ impl SourceFile {
     pub(super) fn push(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
     }
+
+    /// Whether reading the file found anything to say (before a workspace
+    /// takes its diagnostics).
+    pub fn read_clean(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `bytes`.

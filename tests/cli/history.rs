@@ -800,3 +800,290 @@ fn history_agrees_with_check_at_every_commit_when_the_world_changes() {
         assert_eq!(unknown_evidence, gone, "unknown-evidence at {sha}");
     }
 }
+
+/// A commit that changes only implementation files is patched into the
+/// run of the commit before (`pipeline::walk`): the changed files judged
+/// alone, the duplicate rule, the systems they belong to and the systems
+/// that inherit from them assessed again. Every kind of change to an
+/// implementation that moves the verdict is made here, one commit each,
+/// and each commit of the walk must be judged exactly as a fresh run of
+/// that commit alone judges it.
+#[test]
+fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_tree(&example(), root);
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
+    let at = |rel: &str| root.join("implementations").join(rel);
+    let mut step = |rel: &str, from: &str, to: &str, what: &str| {
+        edit(&at(rel), from, to);
+        let day = format!("2026-03-{:02}T10:00:00Z", shas.len() + 1);
+        shas.push(commit(root, what, &day));
+    };
+    // The provider falls short: the system inheriting from it too.
+    step(
+        "platform/LOG-1.yaml",
+        "status: implemented",
+        "status: planned",
+        "provider planned",
+    );
+    // Two implementations of one control in one system.
+    step(
+        "platform/IAM-2.yaml",
+        "control: northwind-baseline:IAM-2",
+        "control: northwind-baseline:IAM-1",
+        "duplicate",
+    );
+    // An unknown control and unknown evidence, with their hints.
+    step(
+        "ledger/CHG-1.yaml",
+        "evidence: [branch-protection]",
+        "evidence: [branch-protecton]",
+        "unknown evidence",
+    );
+    step(
+        "ledger/VUL-1.yaml",
+        "control: northwind-baseline:VUL-1",
+        "control: northwind-baseline:VUL-9",
+        "unknown control",
+    );
+    // A file that no longer passes its schema, then mended.
+    step(
+        "platform/DAT-2.yaml",
+        "schema_version: 1",
+        "schema_version: 1\nsurprise: true",
+        "schema broken",
+    );
+    step(
+        "platform/DAT-2.yaml",
+        "schema_version: 1\nsurprise: true",
+        "schema_version: 1",
+        "schema mended",
+    );
+    // The duplicate undone, the provider met again, a review in the future.
+    step(
+        "platform/IAM-2.yaml",
+        "control: northwind-baseline:IAM-1",
+        "control: northwind-baseline:IAM-2",
+        "duplicate undone",
+    );
+    step(
+        "platform/LOG-1.yaml",
+        "status: planned",
+        "status: implemented\nreviewed: 2027-01-01",
+        "provider met, reviewed later",
+    );
+    step(
+        "ledger/VUL-1.yaml",
+        "control: northwind-baseline:VUL-9",
+        "control: northwind-baseline:VUL-1",
+        "control mended",
+    );
+    // An implementation that says it belongs to the other system (its
+    // folder disagrees), then a provider that inherits from the system
+    // inheriting from it: a cycle.
+    step(
+        "platform/BCK-1.yaml",
+        "schema_version: 1",
+        "schema_version: 1\nsystem: ledger",
+        "other system",
+    );
+    step(
+        "platform/IAM-1.yaml",
+        "status: implemented",
+        "status: inherited\ninherited_from: ledger",
+        "inheritance cycle",
+    );
+
+    let history = |threads: &str, extra: &[&str]| {
+        let out = Aegis::new()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["history", "--format", "json", "--as-of", "2026-06-30"])
+            .args(extra)
+            .arg(root)
+            .run();
+        assert!(out.code <= 1, "{}", out.stderr);
+        json(&out.stdout)["commits"]
+            .as_array()
+            .cloned()
+            .expect("commits")
+    };
+    let walked = history("1", &[]);
+    assert_eq!(walked.len(), shas.len());
+    assert_eq!(history("2", &[]), walked, "one thread and two differ");
+    // The walk did patch. On one thread it goes from the newest commit
+    // back; the mended commit has the same tree as the one before the
+    // breakage, so the eleven trees are judged once each. Not patched:
+    // the newest, the broken one, and the one before it (the file it
+    // changes was broken in the commit judged last).
+    let opts = aegis::history::trend::Options {
+        rev: "HEAD".into(),
+        max_count: 100,
+        since: None,
+        until: None,
+        as_of: aegis::model::Date::new(2026, 6, 30),
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let trend = one
+        .install(|| aegis::history::trend::run(root, &opts))
+        .expect("trend");
+    assert_eq!(trend.commits.len(), shas.len());
+    assert_eq!(trend.patched, 8, "commits patched in");
+    let errors: Vec<u64> = walked
+        .iter()
+        .map(|c| c["errors"].as_u64().expect("errors"))
+        .collect();
+    // Each change moves the count: duplicates, unknown ids and a schema
+    // failure add errors; mending them takes them away.
+    assert!(errors[2] > errors[1], "duplicate: {errors:?}");
+    assert!(errors[3] > errors[2], "unknown evidence: {errors:?}");
+    assert!(errors[4] > errors[3], "unknown control: {errors:?}");
+    assert!(errors[7] < errors[5], "mended: {errors:?}");
+    for (point, sha) in walked.iter().zip(&shas) {
+        let alone = history("1", &["--rev", sha, "--max-count", "1"]);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(
+            point, &alone[0],
+            "commit {sha} judged differently in the walk"
+        );
+    }
+}
+
+/// Random changes to implementation files, one to three files a commit,
+/// drawn from every field the rules and the gap engine read: each commit
+/// of the walk (most of them patched in) must be judged exactly as a run
+/// on that commit alone judges it.
+#[test]
+fn a_walk_over_random_implementation_changes_agrees_with_each_commit_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    copy_tree(&example(), root);
+    git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
+    let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
+    let stems = [
+        "BCK-1", "CHG-1", "CHG-2", "DAT-1", "DAT-2", "IAM-1", "IAM-2", "IAM-3", "LOG-1", "VUL-1",
+        "VUL-2",
+    ];
+    let evidence = [
+        "access-review-2026-q3",
+        "branch-protection",
+        "log-retention",
+        "tls-config",
+        "kms-confg",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for c in 1..26 {
+        for _ in 0..=next(3) {
+            let system = ["platform", "ledger"][next(2)];
+            let stem = stems[next(stems.len())];
+            let control = match next(8) {
+                0 => stems[next(stems.len())].to_string(),
+                1 => "VUL-9".to_string(),
+                _ => stem.to_string(),
+            };
+            let status = [
+                "implemented",
+                "implemented",
+                "partial",
+                "planned",
+                "not-applicable",
+                "inherited",
+                "alternative",
+            ][next(7)];
+            let mut text = format!(
+                "schema_version: 1\ncontrol: northwind-baseline:{control}\nstatus: {status}\nstatement: revision {c}\n"
+            );
+            if status == "inherited" && next(4) > 0 {
+                let from = ["platform", "ledger", "nowhere"][next(3)];
+                text.push_str(&format!("inherited_from: {from}\n"));
+            }
+            if status == "not-applicable" && next(2) == 0 {
+                text.push_str("justification: not used here\n");
+            }
+            if next(10) == 0 {
+                let other = if system == "platform" {
+                    "ledger"
+                } else {
+                    "platform"
+                };
+                text.push_str(&format!("system: {other}\n"));
+            }
+            if next(3) > 0 {
+                let cited: Vec<&str> = (0..=next(2))
+                    .map(|_| evidence[next(evidence.len())])
+                    .collect();
+                text.push_str(&format!("evidence: [{}]\n", cited.join(", ")));
+            }
+            if next(4) == 0 {
+                let p = ["access-control", "change-management", "acess-control"][next(3)];
+                text.push_str(&format!("policies: [{p}]\n"));
+            }
+            if next(12) == 0 {
+                text.push_str("reviewed: 2027-01-01\n");
+            }
+            if next(25) == 0 {
+                text.push_str("surprise: true\n");
+            }
+            write(
+                &root.join(format!("implementations/{system}/{stem}.yaml")),
+                &text,
+            );
+        }
+        let day = format!("2026-04-{:02}T10:00:00Z", c);
+        shas.push(commit(root, &format!("change {c}"), &day));
+    }
+
+    let history = |extra: &[&str]| {
+        let out = Aegis::new()
+            .env("RAYON_NUM_THREADS", "1")
+            .args(["history", "--format", "json", "--as-of", "2026-06-30"])
+            .args(extra)
+            .arg(root)
+            .run();
+        assert!(out.code <= 1, "{}", out.stderr);
+        json(&out.stdout)["commits"]
+            .as_array()
+            .cloned()
+            .expect("commits")
+    };
+    let walked = history(&[]);
+    assert_eq!(walked.len(), shas.len());
+    for (point, sha) in walked.iter().zip(&shas) {
+        let alone = history(&["--rev", sha, "--max-count", "1"]);
+        assert_eq!(
+            point, &alone[0],
+            "commit {sha} judged differently in the walk"
+        );
+    }
+    let opts = aegis::history::trend::Options {
+        rev: "HEAD".into(),
+        max_count: 100,
+        since: None,
+        until: None,
+        as_of: aegis::model::Date::new(2026, 6, 30),
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let trend = one
+        .install(|| aegis::history::trend::run(root, &opts))
+        .expect("trend");
+    // Most are patched in; a commit that breaks a file's schema, and the
+    // one after it, get a full run (this seed: 19 of 26).
+    assert!(
+        trend.patched >= 13,
+        "only {} commits patched in",
+        trend.patched
+    );
+}

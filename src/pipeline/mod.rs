@@ -1,5 +1,7 @@
 //! The pipeline every gate runs: load → validate → assess → output.
 
+pub mod walk;
+
 use crate::assess::gate::{self, Failure, Ratchet};
 use crate::assess::{self, Assessment};
 use crate::diag::{self, Code, Diagnostic, Overrides, Pos, Severity, Summary, Weakened};
@@ -71,44 +73,122 @@ pub fn run_loaded_memo(
     check: Option<CheckOptions>,
     memo: Option<&validate::Memo>,
 ) -> Run {
-    let opts = validate::Options { as_of };
-    let outcome = match memo {
-        Some(m) => validate::run_memo(&workspace, &opts, m),
-        None => validate::run(&workspace, &opts),
-    };
-    let mut diagnostics = outcome.diagnostics.clone();
-    let mut assessment = None;
-    let mut failures = Vec::new();
-    if let (Some(opts), Some(config)) = (check, &outcome.repo.config) {
-        let a = assess::gaps::assess(&workspace, &outcome, &outcome.diagnostics, as_of);
-        let ratchet = ratchet(&workspace, config, &a, opts, &mut diagnostics);
-        failures = gate::judge(&a, config, ratchet.as_ref());
-        diagnostics.extend(failures.iter().map(|f| failure(&workspace, f)));
-        diagnostics.extend(
-            a.unused_exceptions
-                .iter()
-                .map(|u| unused_exception(&workspace, u)),
-        );
-        if opts.appetite {
-            diagnostics.extend(crate::risk::appetite::diagnostics(
-                &workspace, &outcome, config,
-            ));
+    Staged::new(workspace, as_of, check, memo).finish()
+}
+
+/// A run before its diagnostics are put together, sorted and counted:
+/// each stage's apart, so a walk over history can redo only the stages a
+/// commit's changes reach (`walk`).
+struct Staged {
+    workspace: Workspace,
+    outcome: Outcome,
+    /// The ratchet file, as read (or written).
+    ratchet: Option<Ratchet>,
+    /// What reading the ratchet file found.
+    ratchet_diagnostics: Vec<Diagnostic>,
+    assessment: Option<Assessment>,
+    failures: Vec<Failure>,
+    /// The gate's: failed numbers, unused exceptions, the risk appetite.
+    gate_diagnostics: Vec<Diagnostic>,
+    overrides: Overrides,
+    gate: Severity,
+    weakened: Vec<Weakened>,
+    /// aegis.yaml's overrides, announced.
+    notes: Vec<Diagnostic>,
+}
+
+impl Staged {
+    fn new(
+        workspace: Workspace,
+        as_of: Date,
+        check: Option<CheckOptions>,
+        memo: Option<&validate::Memo>,
+    ) -> Staged {
+        let opts = validate::Options { as_of };
+        let outcome = match memo {
+            Some(m) => validate::run_memo(&workspace, &opts, m),
+            None => validate::run(&workspace, &opts),
+        };
+        let mut ratchet_diagnostics = Vec::new();
+        let mut gate_diagnostics = Vec::new();
+        let mut assessment = None;
+        let mut failures = Vec::new();
+        let mut read = None;
+        if let (Some(opts), Some(config)) = (check, &outcome.repo.config) {
+            let a = assess::gaps::assess(&workspace, &outcome, &outcome.diagnostics, as_of);
+            read = ratchet(&workspace, config, &a, opts, &mut ratchet_diagnostics);
+            let (f, d) = gate_diagnostics_of(&workspace, config, &a, read.as_ref(), None);
+            (failures, gate_diagnostics) = (f, d);
+            if opts.appetite {
+                gate_diagnostics.extend(crate::risk::appetite::diagnostics(
+                    &workspace, &outcome, config,
+                ));
+            }
+            assessment = Some(a);
         }
-        assessment = Some(a);
+        let so_far = [
+            outcome.diagnostics.as_slice(),
+            &ratchet_diagnostics,
+            &gate_diagnostics,
+        ];
+        let (overrides, gate, weakened, notes) = overrides(&workspace, &outcome, &so_far);
+        Staged {
+            workspace,
+            outcome,
+            ratchet: read,
+            ratchet_diagnostics,
+            assessment,
+            failures,
+            gate_diagnostics,
+            overrides,
+            gate,
+            weakened,
+            notes,
+        }
     }
-    let (overrides, gate, weakened) = overrides(&workspace, &outcome, &mut diagnostics);
-    let (diagnostics, counts) = diag::finish(diagnostics, &overrides);
-    let summary = Summary::new(workspace.files.len(), counts);
-    Run {
-        workspace,
-        outcome,
-        diagnostics,
-        summary,
-        gate,
-        weakened,
-        assessment,
-        failures,
+
+    fn finish(self) -> Run {
+        let mut diagnostics = Vec::with_capacity(
+            self.outcome.diagnostics.len()
+                + self.ratchet_diagnostics.len()
+                + self.gate_diagnostics.len()
+                + self.notes.len(),
+        );
+        diagnostics.extend_from_slice(&self.outcome.diagnostics);
+        diagnostics.extend(self.ratchet_diagnostics);
+        diagnostics.extend(self.gate_diagnostics);
+        diagnostics.extend(self.notes);
+        let (diagnostics, counts) = diag::finish(diagnostics, &self.overrides);
+        let summary = Summary::new(self.workspace.files.len(), counts);
+        Run {
+            workspace: self.workspace,
+            outcome: self.outcome,
+            diagnostics,
+            summary,
+            gate: self.gate,
+            weakened: self.weakened,
+            assessment: self.assessment,
+            failures: self.failures,
+        }
     }
+}
+
+/// The gate's verdict on the gaps: the numbers it wanted and did not get,
+/// and the exceptions that waive nothing, as diagnostics.
+fn gate_diagnostics_of(
+    ws: &Workspace,
+    config: &crate::model::Config,
+    a: &Assessment,
+    ratchet: Option<&Ratchet>,
+    counts: Option<&[Vec<gate::Counts>]>,
+) -> (Vec<Failure>, Vec<Diagnostic>) {
+    let failures = match counts {
+        Some(c) => gate::judge_counted(a, config, ratchet, c),
+        None => gate::judge(a, config, ratchet),
+    };
+    let mut out: Vec<Diagnostic> = failures.iter().map(|f| failure(ws, f)).collect();
+    out.extend(a.unused_exceptions.iter().map(|u| unused_exception(ws, u)));
+    (failures, out)
 }
 
 /// A failed number, reported at the system's selection in aegis.yaml.
@@ -389,12 +469,12 @@ fn from_disk(
 fn overrides(
     ws: &Workspace,
     outcome: &Outcome,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> (Overrides, Severity, Vec<Weakened>) {
+    diagnostics: &[&[Diagnostic]],
+) -> (Overrides, Severity, Vec<Weakened>, Vec<Diagnostic>) {
     let mut overrides = Overrides::default();
     let mut weakened = Vec::new();
     let Some(config) = &outcome.repo.config else {
-        return (overrides, Severity::Error, weakened);
+        return (overrides, Severity::Error, weakened, Vec::new());
     };
     let config_file = &ws.files[0];
     let key_pos = |name: &str| {
@@ -404,7 +484,7 @@ fn overrides(
             .map_or(Pos::START, |t| t.locate_key("/diagnostics", name))
     };
     let mut counts: HashMap<Code, usize> = HashMap::new();
-    for d in diagnostics.iter() {
+    for d in diagnostics.iter().flat_map(|part| part.iter()) {
         *counts.entry(d.code).or_default() += 1;
     }
     let mut notes = Vec::new();
@@ -459,8 +539,7 @@ fn overrides(
             });
         }
     }
-    diagnostics.extend(notes);
-    (overrides, config.gate.fail_on, weakened)
+    (overrides, config.gate.fail_on, weakened, notes)
 }
 
 #[cfg(test)]
