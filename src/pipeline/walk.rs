@@ -116,23 +116,25 @@ impl Walk {
         commit: &Commit,
         day: Date,
     ) -> Result<Judged<'_>, GitError> {
+        // A commit the walk cannot patch in (or whose trees cannot be
+        // compared) gets the full run, which reports what it cannot read.
         let patched = match (&mut self.held, commit.tree) {
             (Some(h), Some(tree)) if h.patchable && h.day == day && h.tree.is_some() => {
-                h.tree == Some(tree) || h.patch(git, tree)?
+                h.tree == Some(tree) || h.patch(git, tree).unwrap_or(false)
             }
             _ => false,
         };
         self.patched += usize::from(patched);
-        if !patched {
-            if let Some(h) = self.held.take() {
-                git.recycle(h.ws);
+        let held = match self.held.take() {
+            Some(h) if patched => h,
+            stale => {
+                if let Some(h) = stale {
+                    git.recycle(h.ws);
+                }
+                Held::fresh(git.load(commit)?, commit.tree, day, &self.memo)
             }
-            let ws = git.load(commit)?;
-            self.held = Some(Held::fresh(ws, commit.tree, day, &self.memo));
-        }
-        let Some(h) = &self.held else {
-            unreachable!("a walk holds the commit it just judged");
         };
+        let h = self.held.insert(held);
         Ok(Judged {
             passed: h.passed,
             errors: h.errors,
