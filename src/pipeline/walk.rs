@@ -4,8 +4,8 @@
 //! files and nothing else. A full run judges all of them again; a walk
 //! holds the run of the commit before, split into what each stage said
 //! (`Staged`), and when the next commit, judged on the same day, differs
-//! from it only in the contents of implementation files, it patches that
-//! run instead: it reads and checks the changed files, judges them alone
+//! from it only in the contents of implementation files (and of files no
+//! run reads), it patches that run instead: it reads and checks the changed files, judges them alone
 //! against the world it holds (`Outcome::recheck`), runs the duplicate
 //! rule, assesses again only the systems those implementations belong to
 //! (and the systems that inherit from them), and judges the gate. Any
@@ -265,7 +265,7 @@ impl Held {
 
     /// Patches the commit with compliance tree `tree` in, when it differs
     /// from the one held only in the contents of clean implementation
-    /// files. False, and the walk runs it in full, otherwise (what was held
+    /// files and of files no run reads. False, and the walk runs it in full, otherwise (what was held
     /// may then be half patched; it is dropped).
     fn patch(&mut self, git: &GitRepo, tree: ObjectId) -> Result<bool, GitError> {
         let Some(old) = self.tree else {
@@ -281,7 +281,10 @@ impl Held {
                 return Ok(false);
             }
             let Some(at) = self.file_at(&path) else {
-                return Ok(false);
+                // Neither a record, an evidence artifact nor the ratchet
+                // file: a run reads nothing else, and a listing depends on
+                // names and modes, which did not change.
+                continue;
             };
             let Some(k) = self.implementation_at(at) else {
                 return Ok(false);
@@ -294,6 +297,12 @@ impl Held {
                 return Ok(false);
             };
             replace.push((at, k, f, record));
+        }
+        if replace.is_empty() {
+            // Nothing a run reads changed: the verdict stands.
+            self.assessed.iter_mut().for_each(|a| *a = false);
+            self.tree = Some(tree);
+            return Ok(true);
         }
         replace.sort_by_key(|r| r.1);
         let mut touched: HashSet<String> = HashSet::default();
@@ -337,9 +346,12 @@ impl Held {
         Ok(true)
     }
 
-    /// The position in `ws.files` of the file at `path`.
+    /// The position in `ws.files` of the record at `path`.
     fn file_at(&self, path: &str) -> Option<usize> {
         // `files[0]` is aegis.yaml; the rest are sorted by path.
+        if self.ws.files.first().is_some_and(|f| f.path == path) {
+            return Some(0);
+        }
         let rest = self.ws.files.get(1..)?;
         let i = rest.binary_search_by(|f| f.path.as_str().cmp(path)).ok()?;
         Some(i + 1)

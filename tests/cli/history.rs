@@ -813,11 +813,16 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     copy_tree(&example(), root);
+    // A file no run reads, next to the records.
+    write(&root.join("NOTES.md"), "notes\n");
     git(root, &["init", "-q", "-b", "main"], "2026-03-01T10:00:00Z");
     let mut shas = vec![commit(root, "first", "2026-03-01T10:00:00Z")];
     let at = |rel: &str| root.join("implementations").join(rel);
+    // An empty `rel` commits what is on disk without editing a record.
     let mut step = |rel: &str, from: &str, to: &str, what: &str| {
-        edit(&at(rel), from, to);
+        if !rel.is_empty() {
+            edit(&at(rel), from, to);
+        }
         let day = format!("2026-03-{:02}T10:00:00Z", shas.len() + 1);
         shas.push(commit(root, what, &day));
     };
@@ -895,6 +900,35 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
         "status: inherited\ninherited_from: ledger",
         "inheritance cycle",
     );
+    // A file no run reads changes with an implementation: still patched.
+    write(&root.join("NOTES.md"), "more notes\n");
+    step(
+        "ledger/DAT-2.yaml",
+        "schema_version: 1",
+        "schema_version: 1\nreviewed: 2026-05-01",
+        "notes and a review",
+    );
+    // Only that file changes: nothing a run reads did.
+    write(&root.join("NOTES.md"), "yet more notes\n");
+    step("", "", "", "notes");
+    // An evidence artifact changes (its recorded hash no longer matches),
+    // then comes back while an implementation changes: full runs.
+    let artifact = root.join("evidence/files/dependency-scan.txt");
+    let scan = std::fs::read_to_string(&artifact).expect("artifact");
+    write(&artifact, &format!("{scan}tampered\n"));
+    step(
+        "ledger/DAT-2.yaml",
+        "reviewed: 2026-05-01",
+        "reviewed: 2026-05-02",
+        "artifact changed",
+    );
+    write(&artifact, &scan);
+    step(
+        "ledger/DAT-2.yaml",
+        "reviewed: 2026-05-02",
+        "reviewed: 2026-05-03",
+        "artifact back",
+    );
 
     let history = |threads: &str, extra: &[&str]| {
         let out = Aegis::new()
@@ -914,9 +948,10 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
     assert_eq!(history("2", &[]), walked, "one thread and two differ");
     // The walk did patch. On one thread it goes from the newest commit
     // back; the mended commit has the same tree as the one before the
-    // breakage, so the eleven trees are judged once each. Not patched:
-    // the newest, the broken one, and the one before it (the file it
-    // changes was broken in the commit judged last).
+    // breakage, so the fifteen trees are judged once each. Not patched:
+    // the newest, the two whose step to the commit judged before changes
+    // the evidence artifact, the broken one, and the one before it (the
+    // file it changes was broken in the commit judged last).
     let opts = aegis::history::trend::Options {
         rev: "HEAD".into(),
         max_count: 100,
@@ -932,7 +967,7 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
         .install(|| aegis::history::trend::run(root, &opts))
         .expect("trend");
     assert_eq!(trend.commits.len(), shas.len());
-    assert_eq!(trend.patched, 8, "commits patched in");
+    assert_eq!(trend.patched, 10, "commits patched in");
     let errors: Vec<u64> = walked
         .iter()
         .map(|c| c["errors"].as_u64().expect("errors"))
@@ -943,6 +978,10 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
     assert!(errors[3] > errors[2], "unknown evidence: {errors:?}");
     assert!(errors[4] > errors[3], "unknown control: {errors:?}");
     assert!(errors[7] < errors[5], "mended: {errors:?}");
+    assert!(
+        errors[14] > errors[13] && errors[15] < errors[14] && errors[13] == errors[12],
+        "the artifact's hash: {errors:?}"
+    );
     for (point, sha) in walked.iter().zip(&shas) {
         let alone = history("1", &["--rev", sha, "--max-count", "1"]);
         assert_eq!(alone.len(), 1);
