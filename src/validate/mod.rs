@@ -251,6 +251,12 @@ impl Outcome {
         opts: &Options,
         changed: &[usize],
     ) -> Option<Vec<(Vec<Diagnostic>, usize)>> {
+        if changed
+            .iter()
+            .any(|k| *k >= self.repo.implementations.len())
+        {
+            return None;
+        }
         let mut parts = self.parts.take()?;
         let index = std::mem::take(&mut self.index);
         index.hints.reset();
