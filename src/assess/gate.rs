@@ -80,12 +80,6 @@ impl Ratchet {
     }
 }
 
-/// Judges every selection: by the ratchet when it records the selection,
-/// else by the thresholds that match it, else allowing no gap.
-pub fn judge(a: &Assessment, config: &Config, ratchet: Option<&Ratchet>) -> Vec<Failure> {
-    judge_counted(a, config, ratchet, &counts(a))
-}
-
 /// The counts of every selection, per system, in `a`'s order.
 pub fn counts(a: &Assessment) -> Vec<Vec<Counts>> {
     a.systems
@@ -94,9 +88,11 @@ pub fn counts(a: &Assessment) -> Vec<Vec<Counts>> {
         .collect()
 }
 
-/// `judge`, with the selections' counts made already (a walk over history
-/// keeps those of the systems it did not assess again).
-pub fn judge_counted(
+/// Judges every selection: by the ratchet when it records the selection,
+/// else by the thresholds that match it, else allowing no gap. `counts`
+/// are the selections' counts (`counts(a)`; a walk over history keeps
+/// those of the systems it did not assess again).
+pub fn judge(
     a: &Assessment,
     config: &Config,
     ratchet: Option<&Ratchet>,

@@ -90,6 +90,8 @@ struct Staged {
     failures: Vec<Failure>,
     /// The gate's: failed numbers, unused exceptions, the risk appetite.
     gate_diagnostics: Vec<Diagnostic>,
+    /// Per system of the assessment, the counts of each selection.
+    counts: Vec<Vec<gate::Counts>>,
     overrides: Overrides,
     gate: Severity,
     weakened: Vec<Weakened>,
@@ -114,10 +116,12 @@ impl Staged {
         let mut assessment = None;
         let mut failures = Vec::new();
         let mut read = None;
+        let mut counts = Vec::new();
         if let (Some(opts), Some(config)) = (check, &outcome.repo.config) {
             let a = assess::gaps::assess(&workspace, &outcome, &outcome.diagnostics, as_of);
             read = ratchet(&workspace, config, &a, opts, &mut ratchet_diagnostics);
-            let (f, d) = gate_diagnostics_of(&workspace, config, &a, read.as_ref(), None);
+            counts = gate::counts(&a);
+            let (f, d) = gate_diagnostics_of(&workspace, config, &a, read.as_ref(), &counts);
             (failures, gate_diagnostics) = (f, d);
             if opts.appetite {
                 gate_diagnostics.extend(crate::risk::appetite::diagnostics(
@@ -140,6 +144,7 @@ impl Staged {
             assessment,
             failures,
             gate_diagnostics,
+            counts,
             overrides,
             gate,
             weakened,
@@ -180,12 +185,9 @@ fn gate_diagnostics_of(
     config: &crate::model::Config,
     a: &Assessment,
     ratchet: Option<&Ratchet>,
-    counts: Option<&[Vec<gate::Counts>]>,
+    counts: &[Vec<gate::Counts>],
 ) -> (Vec<Failure>, Vec<Diagnostic>) {
-    let failures = match counts {
-        Some(c) => gate::judge_counted(a, config, ratchet, c),
-        None => gate::judge(a, config, ratchet),
-    };
+    let failures = gate::judge(a, config, ratchet, counts);
     let mut out: Vec<Diagnostic> = failures.iter().map(|f| failure(ws, f)).collect();
     out.extend(a.unused_exceptions.iter().map(|u| unused_exception(ws, u)));
     (failures, out)

@@ -16,7 +16,7 @@
 
 use super::{CheckOptions, Staged, gate_diagnostics_of};
 use crate::assess::Assessment;
-use crate::assess::gate::{self, Counts, Ratchet};
+use crate::assess::gate::{Counts, Ratchet};
 use crate::diag::{self, Diagnostic, Overrides, Severity, Summary};
 use crate::hashing::{HashMap, HashSet};
 use crate::model::{Config, Date};
@@ -88,7 +88,6 @@ struct Held {
     overrides: Overrides,
     gate: Severity,
     assessment: Option<Assessment>,
-    gate_diagnostics: Vec<Diagnostic>,
     assessed: Vec<bool>,
     passed: bool,
     errors: usize,
@@ -155,7 +154,7 @@ impl Walk {
 impl Held {
     /// A full run, kept split by stage.
     fn fresh(ws: Workspace, tree: Option<ObjectId>, day: Date, memo: &validate::Memo) -> Held {
-        let staged = Staged::new(ws, day, Some(CheckOptions::default()), Some(memo));
+        let mut staged = Staged::new(ws, day, Some(CheckOptions::default()), Some(memo));
         let parts = staged.outcome.parts.as_ref();
         let patchable = parts.is_some_and(|p| !p.refused) && staged.assessment.is_some();
         let all = &staged.outcome.diagnostics;
@@ -212,11 +211,6 @@ impl Held {
             by_system.entry(key.0.clone()).or_default().push(k);
         }
         let repeated = tally.values().filter(|n| **n > 1).count();
-        let counts = staged
-            .assessment
-            .as_ref()
-            .map(gate::counts)
-            .unwrap_or_default();
         let mut watched: HashSet<String> = repo
             .evidence
             .iter()
@@ -227,12 +221,11 @@ impl Held {
             watched.insert(tree_path(&c.gate.ratchet));
         }
         let systems = staged.assessment.as_ref().map_or(0, |a| a.systems.len());
-        let (overrides, gate, ratchet) = (
-            staged.overrides.clone(),
-            staged.gate,
-            staged.ratchet.clone(),
-        );
-        let gate_diagnostics = staged.gate_diagnostics.clone();
+        // The run needs the overrides to finish; the ratchet and counts
+        // only the walk keeps.
+        let (overrides, gate) = (staged.overrides.clone(), staged.gate);
+        let ratchet = staged.ratchet.take();
+        let counts = std::mem::take(&mut staged.counts);
         let run = staged.finish();
         Held {
             tree,
@@ -256,7 +249,6 @@ impl Held {
             overrides,
             gate,
             assessment: run.assessment,
-            gate_diagnostics,
             assessed: vec![true; systems],
             watched,
             patchable,
@@ -329,7 +321,7 @@ impl Held {
         // Judged alone each had a full budget; the patch stands for a full
         // run only if that run would never have run short.
         let hints = self.fixed_hints + self.per.iter().map(|(_, h)| h).sum::<usize>();
-        if !validate::hints_fit(hints) {
+        if !validate::schema::Hints::fits(hints) {
             return Ok(false);
         }
         self.duplicates = if self.repeated > 0 {
@@ -474,23 +466,17 @@ impl Held {
         let Some(a) = &self.assessment else {
             return;
         };
-        let (_, gate_diagnostics) = gate_diagnostics_of(
-            &self.ws,
-            config,
-            a,
-            self.ratchet.as_ref(),
-            Some(&self.counts),
-        );
-        self.gate_diagnostics = gate_diagnostics;
+        let (_, gate_diagnostics) =
+            gate_diagnostics_of(&self.ws, config, a, self.ratchet.as_ref(), &self.counts);
         let mut all = Vec::with_capacity(
-            self.fixed.len() + self.duplicates.len() + self.gate_diagnostics.len() + 64,
+            self.fixed.len() + self.duplicates.len() + gate_diagnostics.len() + 64,
         );
         all.extend_from_slice(&self.fixed);
         for (d, _) in &self.per {
             all.extend_from_slice(d);
         }
         all.extend_from_slice(&self.duplicates);
-        all.extend_from_slice(&self.gate_diagnostics);
+        all.extend(gate_diagnostics);
         let (_, counts) = diag::finish(all, &self.overrides);
         let summary = Summary::new(self.ws.files.len(), counts);
         self.passed = !summary.fails(self.gate);

@@ -600,8 +600,3 @@ pub(crate) fn clean_implementation(
         _ => None,
     }
 }
-
-/// Whether `n` hint comparisons fit in one run's budget.
-pub(crate) fn hints_fit(n: usize) -> bool {
-    schema::Hints::fits(n)
-}

@@ -28,6 +28,53 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, t.replacen(from, to, 1)).expect("write");
 }
 
+/// `aegis history --format json ARGS ROOT` on `threads` threads: the
+/// points, oldest first.
+fn walk(root: &Path, threads: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = Aegis::new()
+        .env("RAYON_NUM_THREADS", threads)
+        .args(["history", "--format", "json"])
+        .args(args)
+        .arg(root)
+        .run();
+    assert!(out.code <= 1, "{}", out.stderr);
+    json(&out.stdout)["commits"]
+        .as_array()
+        .cloned()
+        .expect("commits")
+}
+
+/// Each point of a walk is what a walk of that one commit alone gives.
+fn assert_each_as_alone(root: &Path, walked: &[serde_json::Value], shas: &[String], args: &[&str]) {
+    for (point, sha) in walked.iter().zip(shas) {
+        let one = [args, &["--rev", sha, "--max-count", "1"]].concat();
+        let alone = walk(root, "1", &one);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(
+            point, &alone[0],
+            "commit {sha} judged differently in the walk"
+        );
+    }
+}
+
+/// The trend a walk on one thread gives as of 2026-06-30, through the
+/// library: it says how many commits were patched in.
+fn trend_on_one_thread(root: &Path) -> aegis::history::trend::Trend {
+    let opts = aegis::history::trend::Options {
+        rev: "HEAD".into(),
+        max_count: 100,
+        since: None,
+        until: None,
+        as_of: aegis::model::Date::new(2026, 6, 30),
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    one.install(|| aegis::history::trend::run(root, &opts))
+        .expect("trend")
+}
+
 const FINDINGS: &str = "schema_version: 1
 system: platform
 source:
@@ -695,20 +742,7 @@ fn a_walk_judges_each_commit_as_a_fresh_run_does() {
     write(&config, &text);
     shas.push(commit(root, "limits back", "2026-03-05T10:00:00Z"));
 
-    let history = |extra: &[&str]| {
-        let out = Aegis::new()
-            .env("RAYON_NUM_THREADS", "1")
-            .args(["history", "--format", "json"])
-            .args(extra)
-            .arg(root)
-            .run();
-        assert!(out.code <= 1, "{}", out.stderr);
-        json(&out.stdout)["commits"]
-            .as_array()
-            .cloned()
-            .expect("commits")
-    };
-    let walked = history(&[]);
+    let walked = walk(root, "1", &[]);
     assert_eq!(walked.len(), shas.len());
     let errors: Vec<u64> = walked
         .iter()
@@ -719,14 +753,7 @@ fn a_walk_judges_each_commit_as_a_fresh_run_does() {
         errors[3], errors[4],
         "the limits change nothing: {errors:?}"
     );
-    for (point, sha) in walked.iter().zip(&shas) {
-        let alone = history(&["--rev", sha, "--max-count", "1"]);
-        assert_eq!(alone.len(), 1);
-        assert_eq!(
-            point, &alone[0],
-            "commit {sha} judged differently in the walk"
-        );
-    }
+    assert_each_as_alone(root, &walked, &shas, &[]);
 }
 
 /// A walk over history keeps what the reference rules settled about an
@@ -930,42 +957,17 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
         "artifact back",
     );
 
-    let history = |threads: &str, extra: &[&str]| {
-        let out = Aegis::new()
-            .env("RAYON_NUM_THREADS", threads)
-            .args(["history", "--format", "json", "--as-of", "2026-06-30"])
-            .args(extra)
-            .arg(root)
-            .run();
-        assert!(out.code <= 1, "{}", out.stderr);
-        json(&out.stdout)["commits"]
-            .as_array()
-            .cloned()
-            .expect("commits")
-    };
-    let walked = history("1", &[]);
+    let as_of = ["--as-of", "2026-06-30"];
+    let walked = walk(root, "1", &as_of);
     assert_eq!(walked.len(), shas.len());
-    assert_eq!(history("2", &[]), walked, "one thread and two differ");
+    assert_eq!(walk(root, "2", &as_of), walked, "one thread and two differ");
     // The walk did patch. On one thread it goes from the newest commit
     // back; the mended commit has the same tree as the one before the
     // breakage, so the fifteen trees are judged once each. Not patched:
     // the newest, the two whose step to the commit judged before changes
     // the evidence artifact, the broken one, and the one before it (the
     // file it changes was broken in the commit judged last).
-    let opts = aegis::history::trend::Options {
-        rev: "HEAD".into(),
-        max_count: 100,
-        since: None,
-        until: None,
-        as_of: aegis::model::Date::new(2026, 6, 30),
-    };
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let trend = one
-        .install(|| aegis::history::trend::run(root, &opts))
-        .expect("trend");
+    let trend = trend_on_one_thread(root);
     assert_eq!(trend.commits.len(), shas.len());
     assert_eq!(trend.patched, 10, "commits patched in");
     let errors: Vec<u64> = walked
@@ -982,14 +984,7 @@ fn a_walk_patches_changed_implementations_as_a_fresh_run_judges_them() {
         errors[14] > errors[13] && errors[15] < errors[14] && errors[13] == errors[12],
         "the artifact's hash: {errors:?}"
     );
-    for (point, sha) in walked.iter().zip(&shas) {
-        let alone = history("1", &["--rev", sha, "--max-count", "1"]);
-        assert_eq!(alone.len(), 1);
-        assert_eq!(
-            point, &alone[0],
-            "commit {sha} judged differently in the walk"
-        );
-    }
+    assert_each_as_alone(root, &walked, &shas, &as_of);
 }
 
 /// Random changes to implementation files, one to three files a commit,
@@ -1089,42 +1084,11 @@ fn a_walk_over_random_implementation_changes_agrees_with_each_commit_alone() {
         shas.push(commit(root, &format!("change {c}"), &day));
     }
 
-    let history = |extra: &[&str]| {
-        let out = Aegis::new()
-            .env("RAYON_NUM_THREADS", "1")
-            .args(["history", "--format", "json", "--as-of", "2026-06-30"])
-            .args(extra)
-            .arg(root)
-            .run();
-        assert!(out.code <= 1, "{}", out.stderr);
-        json(&out.stdout)["commits"]
-            .as_array()
-            .cloned()
-            .expect("commits")
-    };
-    let walked = history(&[]);
+    let as_of = ["--as-of", "2026-06-30"];
+    let walked = walk(root, "1", &as_of);
     assert_eq!(walked.len(), shas.len());
-    for (point, sha) in walked.iter().zip(&shas) {
-        let alone = history(&["--rev", sha, "--max-count", "1"]);
-        assert_eq!(
-            point, &alone[0],
-            "commit {sha} judged differently in the walk"
-        );
-    }
-    let opts = aegis::history::trend::Options {
-        rev: "HEAD".into(),
-        max_count: 100,
-        since: None,
-        until: None,
-        as_of: aegis::model::Date::new(2026, 6, 30),
-    };
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("pool");
-    let trend = one
-        .install(|| aegis::history::trend::run(root, &opts))
-        .expect("trend");
+    assert_each_as_alone(root, &walked, &shas, &as_of);
+    let trend = trend_on_one_thread(root);
     // Most are patched in; a commit that breaks a file's schema, and the
     // one after it, get a full run (this seed: 19 of 26).
     assert!(
